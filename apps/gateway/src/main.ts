@@ -1,0 +1,30 @@
+import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
+import { createLogger, loadEnvOrExit } from '@sc/config';
+import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
+
+const env = loadEnvOrExit(gatewayEnvSchema, 'gateway');
+const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
+
+const verifier = new TokenVerifier(
+  new JwksKeyResolver(env.AUTH_JWKS_URL, { onError: (err) => logger.warn({ err }, 'cannot fetch the JWKS') }),
+  { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
+);
+
+startGateway({
+  supergraphSdl: readSupergraph(env.SUPERGRAPH_FILE),
+  subgraphUrls: { roster: env.ROSTER_URL },
+  verifier,
+  logger,
+  development: env.NODE_ENV === 'development',
+  port: env.GATEWAY_PORT,
+  host: env.GATEWAY_HOST,
+})
+  .then((running) => {
+    const stop = () => void running.close().finally(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  })
+  .catch((error: unknown) => {
+    logger.fatal({ err: error }, 'gateway failed to start');
+    process.exit(1);
+  });

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'roster',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

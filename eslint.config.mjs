@@ -1,0 +1,69 @@
+// Flat ESLint config: Nx module boundaries with real constraints, typed rules that catch floating
+// promises and unchecked switches, and Prettier owning the format.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default [
+  {
+    ignores: [
+      '**/node_modules',
+      '**/dist',
+      '**/.data',
+      '**/.nx',
+      'tools/infra/kafka/.cache',
+      '**/*.cjs',
+      '**/*.mjs',
+      '**/*.js',
+    ],
+  },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:platform'] },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
+            { sourceTag: 'scope:roster', onlyDependOnLibsWithTags: ['scope:roster', 'scope:shared'] },
+            { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // The embedded all-in-one app and the cross-service e2e specs are the only places that
+            // bring several domains together.
+            { sourceTag: 'scope:all', onlyDependOnLibsWithTags: ['scope:roster', 'scope:shared'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment only in @sc/config.' },
+      ],
+    },
+  },
+  {
+    // The config library is the one place that reads the environment; tools and tests may set it.
+    files: [
+      'libs/platform/config/src/**/*.ts',
+      'tools/**/*.ts',
+      '**/*.spec.ts',
+      'libs/platform/testing/src/**/*.ts',
+    ],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  prettier,
+];

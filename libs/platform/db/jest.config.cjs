@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'platform-db',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

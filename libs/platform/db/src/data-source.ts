@@ -1,0 +1,133 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type EntityManager, type EntitySchema, type MixedList } from 'typeorm';
+import type { Logger } from '@sc/config';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type EntityList = MixedList<Function | string | EntitySchema>;
+
+export type DatabaseKind = 'mysql' | 'sqljs';
+
+export interface DatabaseOptions {
+  /**
+   * `mysql://user:password@host:port/database` (MySQL 8), `mariadb://…` (MariaDB: TypeORM reads
+   * its catalog differently, e.g. column defaults, and needs to know) or `sqljs:<file>` (embedded).
+   */
+  url: string;
+  entities: EntityList;
+  /** Migrations for the real database. The embedded database derives its schema from the entities. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+  logger?: Logger;
+  poolSize?: number;
+}
+
+export function databaseKind(url: string): DatabaseKind {
+  return url.startsWith('sqljs:') ? 'sqljs' : 'mysql';
+}
+
+/** True for MySQL and MariaDB, false for the embedded SQLite. */
+export function isMysqlFamily(ds: DataSource): boolean {
+  return ds.options.type === 'mysql' || ds.options.type === 'mariadb';
+}
+
+/** Splits a mysql:// URL into the parts mysql2 takes; the password may be percent-encoded. */
+export function parseMysqlUrl(url: string) {
+  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    username: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password || ''),
+    database: u.pathname.replace(/^\//, ''),
+  };
+}
+
+/**
+ * Builds (does not initialize) the TypeORM DataSource for a service.
+ *
+ * Real mode talks MySQL protocol through mysql2 and never synchronizes: the schema is what the
+ * committed migrations make. Embedded mode uses SQLite compiled to WASM (sql.js), saved to a file
+ * after each write; its schema is derived from the entities (see docs/adr/0003-embedded-mode.md).
+ */
+export function createDataSource(options: DatabaseOptions): DataSource {
+  if (databaseKind(options.url) === 'sqljs') {
+    const file = path.resolve(options.url.slice('sqljs:'.length));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return new DataSource({
+      type: 'sqljs',
+      location: file,
+      autoSave: true,
+      entities: options.entities,
+      synchronize: true,
+      logging: false,
+    });
+  }
+  const conn = parseMysqlUrl(options.url);
+  return new DataSource({
+    type: options.url.startsWith('mariadb:') ? 'mariadb' : 'mysql',
+    connectorPackage: 'mysql2',
+    ...conn,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    poolSize: options.poolSize ?? 10,
+    extra: { connectionLimit: options.poolSize ?? 10, waitForConnections: true },
+  });
+}
+
+/** Initializes the DataSource and, in real mode, applies pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const ds = createDataSource(options);
+  await ds.initialize();
+  if (isMysqlFamily(ds)) {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) {
+      options.logger?.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+    }
+  }
+  return ds;
+}
+
+/**
+ * Runs `work` in one database transaction. SQLite (sql.js) has a single connection, so transactions
+ * there are queued one after the other instead of nesting.
+ */
+export async function transaction<T>(
+  ds: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  if (ds.options.type !== 'sqljs') return ds.transaction(work);
+  const queue = sqliteQueues.get(ds) ?? Promise.resolve();
+  const run = queue.then(
+    () => ds.transaction(work),
+    () => ds.transaction(work),
+  );
+  sqliteQueues.set(
+    ds,
+    run.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return run;
+}
+const sqliteQueues = new WeakMap<DataSource, Promise<void>>();
+
+/**
+ * The statements TypeORM would run to bring the database in line with the entities. Empty means
+ * the migrations produce exactly the schema the entities expect (no drift).
+ */
+export async function pendingSchemaChanges(ds: DataSource): Promise<string[]> {
+  const log = await ds.driver.createSchemaBuilder().log();
+  return log.upQueries.map((q) => q.query);
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'platform-events',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

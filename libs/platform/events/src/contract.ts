@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { CloudEvent } from './cloud-event';
+
+/**
+ * A payload that does not match its contract. Not retriable: redelivering the same event cannot
+ * fix it, so consumers log and skip it instead of blocking their partition.
+ */
+export class EventPayloadError extends Error {
+  override readonly name = 'EventPayloadError';
+  constructor(
+    message: string,
+    readonly eventType: string,
+    readonly eventId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a producer library declares about one event type. */
+export interface EventContractDefinition<T> {
+  /** CloudEvents `type`, versioned: `cn.caichang.<service>.<aggregate>.<verb>.v<N>`. */
+  type: string;
+  /** Schema of `data`. Keep it a plain JSON shape (no transforms) so it converts to JSON Schema. */
+  schema: z.ZodType<T>;
+  /** One or two sentences for the AsyncAPI document: when the event is emitted and what it means. */
+  description: string;
+}
+
+/** A typed event contract, shared by the producer, its consumers and the AsyncAPI generator. */
+export interface EventContract<T> extends Readonly<EventContractDefinition<T>> {
+  /**
+   * Validates `data` and returns the fields `Outbox.add` needs besides the topic:
+   * `outbox.add(manager, { topic, ...StreetCreated.build(street.id, { ... }) })`.
+   * Throws {@link EventPayloadError} when the payload breaks the contract.
+   */
+  build(subject: string, data: T): { type: string; subject: string; data: T };
+  /** True when the event is of this contract's type (the payload is not checked). */
+  matches(event: CloudEvent<unknown>): boolean;
+  /**
+   * Checks the type and validates the payload of a consumed event. Throws {@link EventPayloadError}
+   * naming the event and the invalid fields (zod messages do not echo input values).
+   */
+  parse(event: CloudEvent<unknown>): CloudEvent<T>;
+  /** JSON Schema (draft 2020-12) of the payload, for the AsyncAPI document. */
+  jsonSchema(): Record<string, unknown>;
+}
+
+const EVENT_TYPE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*\.v[0-9]+$/;
+
+/**
+ * Declares an event contract. Domain libraries keep one file per producer with their contracts;
+ * the result is plain data plus a zod schema so tooling can read it without a running service.
+ */
+export function defineEvent<T>(definition: EventContractDefinition<T>): EventContract<T> {
+  const { type, schema, description } = definition;
+  if (!EVENT_TYPE.test(type)) {
+    throw new Error(`event type '${type}' must be lower-case dotted and end with a version (e.g. '.v1')`);
+  }
+
+  const check = (data: unknown, eventId?: string): T => {
+    const result = schema.safeParse(data);
+    if (result.success) return result.data;
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const which = eventId ? `event ${eventId} of type ${type}` : `event of type ${type}`;
+    throw new EventPayloadError(`${which} has an invalid payload (${issues})`, type, eventId);
+  };
+
+  return Object.freeze({
+    type,
+    schema,
+    description,
+    build: (subject: string, data: T) => ({ type, subject, data: check(data) }),
+    matches: (event: CloudEvent<unknown>) => event.type === type,
+    parse: (event: CloudEvent<unknown>): CloudEvent<T> => {
+      if (event.type !== type) {
+        throw new EventPayloadError(
+          `event ${event.id} has type ${event.type}, expected ${type}`,
+          type,
+          event.id,
+        );
+      }
+      return { ...event, data: check(event.data, event.id) };
+    },
+    jsonSchema: () => z.toJSONSchema(schema) as Record<string, unknown>,
+  });
+}

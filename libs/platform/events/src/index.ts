@@ -1,0 +1,22 @@
+export * from './cloud-event';
+export * from './contract';
+export * from './entities';
+export * from './migrations';
+export * from './outbox';
+export * from './publisher';
+export * from './in-process-bus';
+export * from './kafka';
+export * from './relay';
+export {
+  ConsumerStoppedError,
+  type EventHandler,
+  type InboxConsumerOptions,
+  type InboxOutcome,
+  type InboxSubscriptionOptions,
+  KafkaEventConsumer,
+  type KafkaEventConsumerOptions,
+  isDuplicateKeyError,
+  subscribeWithInbox,
+} from './inbox';
+export type { BackoffOptions } from './backoff';
+export * from './probe';

@@ -1,0 +1,334 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { type DataSource, IsNull, Not } from 'typeorm';
+import {
+  createDataSource,
+  dropMysqlDatabase,
+  ensureMysqlDatabase,
+  openDatabase,
+  pendingSchemaChanges,
+  transaction,
+} from '@sc/db';
+import type { CloudEvent } from './cloud-event';
+import { InboxEvent, OUTBOX_ENTITIES, OutboxEvent } from './entities';
+import { KafkaEventConsumer } from './inbox';
+import { KafkaPublisher, createKafka } from './kafka';
+import { OUTBOX_MIGRATIONS } from './migrations';
+import { Outbox } from './outbox';
+import { KafkaEventProbe, type RecordedEvent } from './probe';
+import type { EventPublisher, PublishRecord } from './publisher';
+import { OutboxRelay } from './relay';
+import { CreateTestStreet1764000000001, TestStreet, eventually, memoryLogger } from './spec-helpers';
+
+const KAFKA_PORT = process.env['SC_EVENTS_TEST_KAFKA_PORT'] ?? '29092';
+const BROKERS = [`127.0.0.1:${KAFKA_PORT}`];
+// mariadb:// tells TypeORM to read MariaDB's catalog dialect (column defaults), see @sc/db.
+const MYSQL = process.env['SC_EVENTS_TEST_MYSQL'] ?? 'mariadb://root@127.0.0.1:3306';
+const KAFKA_SH = path.resolve(__dirname, '../../../../tools/infra/kafka/kafka.sh');
+const TYPE = 'cn.caichang.roster.street.created.v1';
+const PII = { chiefName: '李建国', phone: '13698765432' };
+const run = promisify(execFile);
+
+async function kafkaSh(command: 'start' | 'stop' | 'status'): Promise<boolean> {
+  try {
+    await run('bash', [KAFKA_SH, command], { env: { ...process.env, KAFKA_PORT }, timeout: 90_000 });
+    return true;
+  } catch (err) {
+    if (command === 'status') return false;
+    throw err;
+  }
+}
+
+function uniqueTopic(name: string): string {
+  return `sc-test-events-${name}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Asserts every id was received exactly once and each key's events arrived in creation order. */
+function expectExactlyOnceInOrder(received: RecordedEvent[], created: CloudEvent<unknown>[]): void {
+  expect(received.map((r) => r.event?.id).sort()).toEqual(created.map((e) => e.id).sort());
+  for (const subject of new Set(created.map((e) => e.subject))) {
+    expect(received.filter((r) => r.key === subject).map((r) => r.event?.id)).toEqual(
+      created.filter((e) => e.subject === subject).map((e) => e.id),
+    );
+  }
+}
+
+describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kafka broker on ${KAFKA_PORT} via tools/infra/kafka/kafka.sh]`, () => {
+  const url = `${MYSQL}/sc_test_events_${randomBytes(4).toString('hex')}`;
+  const outbox = new Outbox({ source: '/caichang/roster' });
+  let ds: DataSource;
+  let brokerWasRunning = false;
+
+  beforeAll(async () => {
+    brokerWasRunning = await kafkaSh('status');
+    if (!brokerWasRunning) await kafkaSh('start');
+    await ensureMysqlDatabase(url);
+    ds = await openDatabase({
+      url,
+      entities: [...OUTBOX_ENTITIES, TestStreet],
+      migrations: [...OUTBOX_MIGRATIONS, CreateTestStreet1764000000001],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await dropMysqlDatabase(url);
+    // Leave the broker as we found it (the outage test stops it for a while).
+    if (brokerWasRunning) await kafkaSh('start');
+    else await kafkaSh('stop');
+  }, 120_000);
+
+  async function createStreet(
+    id: string,
+    opts: { fail?: boolean; topic: string },
+  ): Promise<CloudEvent<unknown>> {
+    return transaction(ds, async (m) => {
+      await m.insert(TestStreet, { id, name: `街道 ${id}` });
+      const event = await outbox.add(m, {
+        topic: opts.topic,
+        type: TYPE,
+        subject: id,
+        data: { streetId: id, ...PII },
+      });
+      if (opts.fail) throw new Error('rolled back on purpose');
+      return event;
+    });
+  }
+
+  function kafkaPublisher(logger: ReturnType<typeof memoryLogger>['logger']): KafkaPublisher {
+    // Short client-level retries too, so that connecting to a stopped broker fails fast and the
+    // relay's own backoff governs.
+    const kafka = createKafka({
+      brokers: BROKERS,
+      clientId: 'events-spec-relay',
+      logger,
+      config: { connectionTimeout: 1_000, retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 } },
+    });
+    return new KafkaPublisher({ kafka, logger });
+  }
+
+  it('creates the outbox and inbox tables by migration exactly as the entities describe them', async () => {
+    const check = createDataSource({ url, entities: OUTBOX_ENTITIES, migrations: [] });
+    await check.initialize();
+    try {
+      expect(await pendingSchemaChanges(check)).toEqual([]);
+    } finally {
+      await check.destroy();
+    }
+  });
+
+  it('writes the outbox row in the business transaction: a rollback leaves no event', async () => {
+    const topic = uniqueTopic('rollback');
+    await expect(createStreet('rb-1', { topic, fail: true })).rejects.toThrow('on purpose');
+    const kept = await createStreet('rb-2', { topic });
+    const rows = await ds.getRepository(OutboxEvent).findBy({ topic });
+    expect(rows.map((r) => [r.id, r.aggregateId, r.attempts, r.publishedAt])).toEqual([
+      [kept.id, 'rb-2', 0, null],
+    ]);
+    expect(await ds.getRepository(TestStreet).countBy({ name: '街道 rb-1' })).toBe(0);
+    await ds.getRepository(OutboxEvent).delete({ topic });
+  });
+
+  it('relays events in outbox order with the aggregate id as key; the probe sees each exactly once', async () => {
+    const topic = uniqueTopic('order');
+    const probe = await KafkaEventProbe.start({ brokers: BROKERS, topics: [topic] });
+    const { logger, lines } = memoryLogger();
+    const publisher = kafkaPublisher(logger);
+    const relay = new OutboxRelay({ dataSource: ds, publisher, logger, pollIntervalMs: 100, batchSize: 4 });
+    try {
+      const created: CloudEvent<unknown>[] = [];
+      for (let i = 0; i < 12; i++) created.push(await createStreet(`order-${i % 3}`, { topic }));
+      relay.start();
+      relay.nudge();
+      await probe.waitForCount((r) => r.topic === topic, 12);
+      await eventually(
+        async () => (await ds.getRepository(OutboxEvent).countBy({ topic, publishedAt: IsNull() })) === 0,
+      );
+      // Let any duplicate arrive before asserting there is none.
+      await new Promise((r) => setTimeout(r, 500));
+
+      const received = probe.all();
+      expectExactlyOnceInOrder(received, created);
+      expect(received.every((r) => r.headers['content-type'] === 'application/cloudevents+json')).toBe(true);
+      expect(received.find((r) => r.event?.id === created[0]?.id)?.event).toEqual(created[0]);
+      // One key, one partition: the order per aggregate is the broker's too.
+      for (const subject of new Set(created.map((e) => e.subject))) {
+        expect(new Set(received.filter((r) => r.key === subject).map((r) => r.partition)).size).toBe(1);
+      }
+    } finally {
+      await relay.stop();
+      await publisher.close();
+      await probe.stop();
+    }
+    expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|街道`));
+  });
+
+  it('publishes from one relay per database: the MySQL lock holder; another takes over when it stops', async () => {
+    const topic = uniqueTopic('lock');
+    const sink = (into: PublishRecord[]): EventPublisher => ({
+      publish: (batch) => {
+        into.push(...batch);
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    });
+    const byA: PublishRecord[] = [];
+    const byB: PublishRecord[] = [];
+    const { logger } = memoryLogger();
+    const a = new OutboxRelay({
+      dataSource: ds,
+      publisher: sink(byA),
+      logger,
+      pollIntervalMs: 50,
+      lockRetryMs: 100,
+    });
+    const b = new OutboxRelay({
+      dataSource: ds,
+      publisher: sink(byB),
+      logger,
+      pollIntervalMs: 50,
+      lockRetryMs: 100,
+    });
+    a.start();
+    try {
+      await createStreet('lock-1', { topic });
+      await eventually(() => byA.length === 1, 5_000, 'relay A published');
+      b.start();
+      await b.flush(); // B stands by: resolves without publishing
+      await createStreet('lock-2', { topic });
+      await eventually(() => byA.length === 2, 5_000, 'relay A published again');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(byB).toHaveLength(0);
+
+      await a.stop();
+      await createStreet('lock-3', { topic });
+      await eventually(() => byB.length === 1, 5_000, 'relay B took over');
+      expect(byA).toHaveLength(2);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('survives a broker outage: keeps events committed while the broker is down and publishes them in order after', async () => {
+    const topic = uniqueTopic('outage');
+    const { logger, lines } = memoryLogger();
+    const publisher = kafkaPublisher(logger);
+    const relay = new OutboxRelay({
+      dataSource: ds,
+      publisher,
+      logger,
+      pollIntervalMs: 100,
+      backoff: { initialMs: 200, maxMs: 1_000 },
+    });
+    const created: CloudEvent<unknown>[] = [];
+    relay.start();
+    try {
+      created.push(await createStreet('outage-a', { topic }), await createStreet('outage-b', { topic }));
+      relay.nudge();
+      await eventually(
+        async () => (await ds.getRepository(OutboxEvent).countBy({ topic, publishedAt: IsNull() })) === 0,
+      );
+
+      await kafkaSh('stop');
+      for (let i = 2; i < 8; i++) created.push(await createStreet(`outage-${'ab'[i % 2]}`, { topic }));
+      relay.nudge();
+      await eventually(
+        async () => {
+          const pending = await ds.getRepository(OutboxEvent).findBy({ topic, publishedAt: IsNull() });
+          return pending.length === 6 && pending.every((r) => r.attempts >= 2 && r.lastError !== null);
+        },
+        30_000,
+        'failed attempts recorded',
+      );
+
+      await kafkaSh('start');
+      relay.nudge();
+      await eventually(
+        async () => (await ds.getRepository(OutboxEvent).countBy({ topic, publishedAt: IsNull() })) === 0,
+        30_000,
+        'backlog published after the broker came back',
+      );
+    } finally {
+      await relay.stop();
+      await publisher.close();
+      if (!(await kafkaSh('status'))) await kafkaSh('start');
+    }
+
+    const probe = await KafkaEventProbe.start({ brokers: BROKERS, topics: [topic], fromBeginning: true });
+    try {
+      await probe.waitForCount((r) => r.topic === topic, created.length);
+      await new Promise((r) => setTimeout(r, 500));
+      expectExactlyOnceInOrder(probe.all(), created);
+    } finally {
+      await probe.stop();
+    }
+
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const retries = logged.filter((l) => l['msg'] === 'publishing outbox events failed; will retry');
+    expect(retries.length).toBeGreaterThanOrEqual(2);
+    expect(
+      retries.every((l) => l['level'] === 40 && typeof l['attempt'] === 'number' && l['count'] === 6),
+    ).toBe(true);
+    expect(logged.some((l) => l['msg'] === 'outbox publishing recovered')).toBe(true);
+    expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|街道`));
+  }, 90_000);
+
+  it('consumes through the inbox: a redelivered event runs the handler once, invalid messages are skipped', async () => {
+    const topic = uniqueTopic('inbox');
+    const { logger, lines } = memoryLogger();
+    const kafka = createKafka({ brokers: BROKERS, clientId: 'events-spec-producer', logger });
+    const publisher = new KafkaPublisher({ kafka, logger });
+    const handled: string[] = [];
+    const consumer = new KafkaEventConsumer({
+      brokers: BROKERS,
+      clientId: 'events-spec-consumer',
+      groupId: `events-spec-${randomBytes(4).toString('hex')}`,
+      topics: [topic],
+      dataSource: ds,
+      logger,
+      handler: async (event, manager) => {
+        await manager.insert(TestStreet, { id: event.id, name: 'read model' });
+        handled.push(event.id);
+      },
+    });
+    const first = await transaction(ds, (m) =>
+      outbox.add(m, { topic, type: TYPE, subject: 'inbox-1', data: PII }),
+    );
+    const second = await transaction(ds, (m) =>
+      outbox.add(m, { topic, type: TYPE, subject: 'inbox-1', data: {} }),
+    );
+    await ds.getRepository(OutboxEvent).delete({ topic }); // published by hand below
+    const message = (e: CloudEvent<unknown>) => ({ topic, key: e.subject, value: JSON.stringify(e) });
+    try {
+      await publisher.publish([
+        message(first),
+        message(first),
+        { topic, key: 'inbox-1', value: '{"broken": ' },
+        message(second),
+      ]);
+      await consumer.start();
+      await eventually(() => handled.includes(second.id), 30_000, 'second event handled');
+      // A redelivery after the group moved on (e.g. a producer retry) is skipped as well.
+      await publisher.publish([message(first)]);
+      const third = await transaction(ds, (m) =>
+        outbox.add(m, { topic, type: TYPE, subject: 'inbox-1', data: {} }),
+      );
+      await publisher.publish([message(third)]);
+      await eventually(() => handled.includes(third.id), 30_000, 'third event handled');
+
+      expect(handled).toEqual([first.id, second.id, third.id]);
+      const inbox = await ds.getRepository(InboxEvent).findBy({ eventId: Not(IsNull()) });
+      expect(inbox.filter((r) => [first.id, second.id, third.id].includes(r.eventId))).toHaveLength(3);
+      expect(await ds.getRepository(TestStreet).countBy({ id: first.id })).toBe(1);
+    } finally {
+      await consumer.stop();
+      await publisher.close();
+    }
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.some((l) => l['msg'] === 'skipping a message that is not a valid event')).toBe(true);
+    expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}`));
+  });
+});

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { type CloudEvent, MAX_EVENT_ID_LENGTH, MAX_SUBJECT_LENGTH } from './cloud-event';
+import { OutboxEvent } from './entities';
+
+/** MySQL TEXT holds 65,535 bytes; larger envelopes would be cut off or rejected by the database. */
+export const MAX_ENVELOPE_BYTES = 65_535;
+
+/** What {@link Outbox.add} records. */
+export interface OutboxEntry {
+  /** Kafka topic (one per service and aggregate family). */
+  topic: string;
+  /** CloudEvents type, usually from a contract: `...Contract.build(subject, data)`. */
+  type: string;
+  /** Aggregate id: CloudEvents subject and Kafka key. */
+  subject: string;
+  data: unknown;
+  /** Event id; a new UUID when omitted. Pass one to make a retried command produce the same event. */
+  id?: string;
+  /** When the change happened; now when omitted. */
+  time?: Date;
+}
+
+/** Writes events to the transactional outbox of one service. */
+export class Outbox {
+  private readonly source: string;
+
+  /** @param opts.source CloudEvents source of every event this outbox writes, e.g. `/caichang/roster`. */
+  constructor(opts: { source: string }) {
+    if (opts.source.length === 0) throw new Error('outbox source must not be empty');
+    this.source = opts.source;
+  }
+
+  /**
+   * Records an event. Call it with the EntityManager of the transaction that makes the change, so
+   * the event exists exactly when the change commits. Add it after writing the aggregate row:
+   * that row's lock then orders two transactions on one aggregate, and with it their `seq`.
+   * Returns the envelope that will be published.
+   */
+  async add(manager: EntityManager, e: OutboxEntry): Promise<CloudEvent<unknown>> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('Outbox.add must run inside the transaction of the change it describes');
+    }
+    const id = e.id ?? randomUUID();
+    if (id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) {
+      throw new Error(`event id must have 1 to ${MAX_EVENT_ID_LENGTH} characters`);
+    }
+    if (e.subject.length === 0 || e.subject.length > MAX_SUBJECT_LENGTH) {
+      throw new Error(`event subject must have 1 to ${MAX_SUBJECT_LENGTH} characters (type ${e.type})`);
+    }
+    if (e.topic.length === 0 || e.topic.length > 200 || e.type.length === 0 || e.type.length > 200) {
+      throw new Error('event topic and type must have 1 to 200 characters');
+    }
+    const event: CloudEvent<unknown> = {
+      specversion: '1.0',
+      id,
+      source: this.source,
+      type: e.type,
+      subject: e.subject,
+      time: (e.time ?? new Date()).toISOString(),
+      datacontenttype: 'application/json',
+      data: e.data,
+    };
+    const envelope = JSON.stringify(event);
+    const bytes = Buffer.byteLength(envelope, 'utf8');
+    if (bytes > MAX_ENVELOPE_BYTES) {
+      throw new Error(
+        `event ${id} of type ${e.type} is ${bytes} bytes; the outbox takes at most ${MAX_ENVELOPE_BYTES}`,
+      );
+    }
+    await manager.insert(OutboxEvent, {
+      id,
+      topic: e.topic,
+      aggregateId: e.subject,
+      type: e.type,
+      envelope,
+      createdAt: new Date(),
+      publishedAt: null,
+      attempts: 0,
+      lastError: null,
+    });
+    return event;
+  }
+}

@@ -1,0 +1,311 @@
+import type { Logger } from '@sc/config';
+import { isMysqlFamily, transaction } from '@sc/db';
+import { type DataSource, type EntityManager, IsNull, type QueryRunner } from 'typeorm';
+import { type BackoffOptions, Sleeper, backoffDelay, errorText } from './backoff';
+import { CLOUDEVENTS_CONTENT_TYPE } from './cloud-event';
+import { OutboxEvent } from './entities';
+import type { EventPublisher } from './publisher';
+
+/** Options of {@link OutboxRelay}. */
+export interface OutboxRelayOptions {
+  /** The service's DataSource (MySQL/MariaDB or sql.js) holding `outbox_event`. */
+  dataSource: DataSource;
+  publisher: EventPublisher;
+  logger: Logger;
+  /** Most rows read and published at once. */
+  batchSize?: number;
+  /** How long to sleep when nothing is pending (a {@link OutboxRelay.nudge} cuts it short). */
+  pollIntervalMs?: number;
+  /** Delays between failed attempts. */
+  backoff?: BackoffOptions;
+  /**
+   * MySQL named lock that elects the one publishing relay per database. Lock names are
+   * server-wide, so the default includes the database name.
+   */
+  lockName?: string;
+  /** How often a relay without the lock tries to take it. */
+  lockRetryMs?: number;
+}
+
+type Outcome = { kind: 'more' } | { kind: 'idle' } | { kind: 'standby' } | { kind: 'failed'; error: unknown };
+
+/**
+ * Publishes the transactional outbox. It reads unpublished rows in `seq` order, hands them to the
+ * publisher and marks them published once the broker has acknowledged them.
+ *
+ * A failed batch is retried as a whole, forever, with exponential backoff: the relay never skips
+ * past an unpublished event, so the broker receives events in outbox order (a retry may repeat
+ * events the broker had already taken; consumers deduplicate with their inbox).
+ *
+ * When several copies of a service run, only the holder of a MySQL named lock publishes; the others
+ * stand by and try to take the lock from time to time. On sql.js (embedded mode, one process) there
+ * is no lock. Logs carry event ids, types, sequence numbers and counts, never payloads.
+ */
+export class OutboxRelay {
+  private readonly ds: DataSource;
+  private readonly publisher: EventPublisher;
+  private readonly logger: Logger;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly backoff: Required<BackoffOptions>;
+  private readonly lockName: string;
+  private readonly lockRetryMs: number;
+  private readonly usesLock: boolean;
+
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly idleSleep = new Sleeper();
+  private readonly retrySleep = new Sleeper();
+  private nudged = false;
+  private failures = 0;
+  private lock: QueryRunner | null = null;
+  private standbyLogged = false;
+
+  constructor(opts: OutboxRelayOptions) {
+    this.ds = opts.dataSource;
+    this.publisher = opts.publisher;
+    this.logger = opts.logger.child({ component: 'outbox-relay' });
+    this.batchSize = opts.batchSize ?? 100;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+    this.backoff = { initialMs: opts.backoff?.initialMs ?? 200, maxMs: opts.backoff?.maxMs ?? 10_000 };
+    this.lockRetryMs = opts.lockRetryMs ?? 5_000;
+    this.usesLock = isMysqlFamily(this.ds);
+    const database = typeof this.ds.options.database === 'string' ? this.ds.options.database : '';
+    // MySQL rejects lock names longer than 64 characters.
+    this.lockName = (opts.lockName ?? `sc_outbox_relay.${database}`).slice(0, 64);
+    if (this.batchSize < 1) throw new Error('batchSize must be at least 1');
+  }
+
+  /** Starts publishing in the background. Idempotent. */
+  start(): void {
+    if (this.loop) return;
+    this.running = true;
+    this.loop = this.run().catch((err: unknown) => {
+      this.logger.error({ error: errorText(err) }, 'outbox relay stopped unexpectedly');
+    });
+  }
+
+  /** Stops the background loop after the batch in flight, and releases the lock. Does not close the publisher. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.idleSleep.interrupt();
+    this.retrySleep.interrupt();
+    await this.loop;
+    this.loop = null;
+    await this.exclusive(() => this.releaseLock());
+  }
+
+  /** Wakes an idle relay now, e.g. right after a transaction that added events committed. */
+  nudge(): void {
+    this.nudged = true;
+    this.idleSleep.interrupt();
+  }
+
+  /**
+   * Publishes everything pending now, batch after batch, without waiting for the poll interval
+   * (tests, graceful shutdown). Rejects with the publisher's error on the first failure (the rows
+   * keep their place and the failure is recorded). Resolves without publishing when another copy
+   * holds the lock, since that copy publishes them.
+   */
+  async flush(): Promise<void> {
+    try {
+      for (;;) {
+        const outcome = await this.exclusive(() => this.cycle());
+        switch (outcome.kind) {
+          case 'more':
+            continue;
+          case 'failed':
+            throw outcome.error;
+          case 'idle':
+          case 'standby':
+            return;
+        }
+      }
+    } finally {
+      // flush() on a relay that is not started must not keep the lock (and its connection).
+      if (!this.running) await this.exclusive(() => this.releaseLock());
+    }
+  }
+
+  /** Deletes published rows whose `published_at` is before `olderThan`; returns how many. */
+  async purgePublished(olderThan: Date): Promise<number> {
+    const purge = async (m: EntityManager) => {
+      const result = await m
+        .createQueryBuilder()
+        .delete()
+        .from(OutboxEvent)
+        .where('published_at IS NOT NULL AND published_at < :olderThan', { olderThan })
+        .execute();
+      return result.affected ?? 0;
+    };
+    const deleted = this.usesLock ? await purge(this.ds.manager) : await transaction(this.ds, purge);
+    if (deleted > 0) this.logger.info({ deleted }, 'purged published outbox events');
+    return deleted;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.nudged = false;
+      const outcome = await this.exclusive(() => this.cycle());
+      if (!this.running) break;
+      switch (outcome.kind) {
+        case 'more':
+          break;
+        case 'idle':
+          if (!this.nudged) await this.idleSleep.sleep(this.pollIntervalMs);
+          break;
+        case 'standby':
+          await this.retrySleep.sleep(this.lockRetryMs);
+          break;
+        case 'failed':
+          await this.retrySleep.sleep(backoffDelay(this.failures, this.backoff));
+          break;
+      }
+    }
+  }
+
+  /** Runs one batch. Never throws: every failure becomes a 'failed' outcome and is logged. */
+  private async cycle(): Promise<Outcome> {
+    let rows: OutboxEvent[];
+    try {
+      if (!(await this.holdLock())) return { kind: 'standby' };
+      rows = await this.withManager((m) =>
+        m.getRepository(OutboxEvent).find({
+          select: { seq: true, id: true, topic: true, aggregateId: true, type: true, envelope: true },
+          where: { publishedAt: IsNull() },
+          order: { seq: 'ASC' },
+          take: this.batchSize,
+        }),
+      );
+    } catch (err) {
+      return this.databaseFailed(err);
+    }
+    if (rows.length === 0) return { kind: 'idle' };
+
+    const seqs = rows.map((r) => r.seq);
+    const batchInfo = { count: rows.length, firstSeq: String(seqs[0]), lastSeq: String(seqs.at(-1)) };
+    try {
+      await this.publisher.publish(
+        rows.map((r) => ({
+          topic: r.topic,
+          key: r.aggregateId,
+          value: r.envelope,
+          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
+        })),
+      );
+    } catch (err) {
+      this.failures += 1;
+      const error = errorText(err);
+      this.logger.warn(
+        { ...batchInfo, attempt: this.failures, firstEventId: rows[0]?.id, firstType: rows[0]?.type, error },
+        'publishing outbox events failed; will retry',
+      );
+      try {
+        await this.withManager((m) =>
+          m
+            .createQueryBuilder()
+            .update(OutboxEvent)
+            .set({ attempts: () => 'attempts + 1', lastError: error })
+            .where('seq IN (:...seqs)', { seqs })
+            .execute(),
+        );
+      } catch (dbErr) {
+        await this.databaseFailed(dbErr, false);
+      }
+      return { kind: 'failed', error: err };
+    }
+
+    try {
+      await this.withManager((m) =>
+        m
+          .createQueryBuilder()
+          .update(OutboxEvent)
+          .set({ publishedAt: new Date() })
+          .where('seq IN (:...seqs)', { seqs })
+          .execute(),
+      );
+    } catch (err) {
+      // Published but not marked: the next cycle publishes these again (consumers deduplicate).
+      return this.databaseFailed(err);
+    }
+    if (this.failures > 0) {
+      this.logger.info({ ...batchInfo, failedAttempts: this.failures }, 'outbox publishing recovered');
+      this.failures = 0;
+    }
+    this.logger.debug(
+      { ...batchInfo, types: [...new Set(rows.map((r) => r.type))] },
+      'published outbox events',
+    );
+    return { kind: rows.length === this.batchSize ? 'more' : 'idle' };
+  }
+
+  private async databaseFailed(err: unknown, count = true): Promise<Outcome> {
+    if (count) this.failures += 1;
+    this.logger.warn(
+      { attempt: this.failures, error: errorText(err) },
+      'outbox relay database access failed',
+    );
+    // The lock lives on the connection that failed; give both up and start over.
+    await this.releaseLock();
+    return { kind: 'failed', error: err };
+  }
+
+  private async withManager<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    // sql.js has one connection: without a transaction from @sc/db's queue the relay could read
+    // rows of (or write into) a business transaction that is still open.
+    if (!this.usesLock) return transaction(this.ds, work);
+    if (!this.lock) throw new Error('the outbox relay lock is not held');
+    return work(this.lock.manager);
+  }
+
+  /** True when this relay may publish; on MySQL takes the lock on a dedicated connection if free. */
+  private async holdLock(): Promise<boolean> {
+    if (!this.usesLock || this.lock) return true;
+    const runner = this.ds.createQueryRunner();
+    let acquired = false;
+    try {
+      await runner.connect();
+      const rows = (await runner.query('SELECT GET_LOCK(?, 0) AS acquired', [this.lockName])) as {
+        acquired: number | string | null;
+      }[];
+      acquired = Number(rows[0]?.acquired) === 1;
+    } finally {
+      if (!acquired) await runner.release();
+    }
+    if (!acquired) {
+      if (!this.standbyLogged) {
+        this.logger.info({ lock: this.lockName }, 'another relay holds the outbox lock; standing by');
+        this.standbyLogged = true;
+      }
+      return false;
+    }
+    this.lock = runner;
+    this.standbyLogged = false;
+    this.logger.info({ lock: this.lockName }, 'took the outbox lock; publishing');
+    return true;
+  }
+
+  private async releaseLock(): Promise<void> {
+    const runner = this.lock;
+    this.lock = null;
+    if (!runner) return;
+    try {
+      await runner.query('SELECT RELEASE_LOCK(?)', [this.lockName]);
+    } catch {
+      // The connection is gone, and with it the lock.
+    } finally {
+      await runner.release();
+    }
+    this.logger.info({ lock: this.lockName }, 'released the outbox lock');
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'platform-gateway',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'platform-graphql',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,188 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { Logger } from '@sc/config';
+import { DEFAULT_LIMITS } from './limits';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency is usable; rejects (or times out) otherwise. */
+  check: () => Promise<void>;
+}
+
+export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the per-request context (principal, DataLoaders). May throw a typed GraphQL error. */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  logger: Logger;
+  readiness?: ReadinessCheck[];
+  /** Extra GET routes, e.g. `/.well-known/jwks.json`. */
+  routes?: Record<string, RouteHandler>;
+  maxBodyBytes?: number;
+  graphqlPath?: string;
+}
+
+class PayloadTooLarge extends Error {}
+
+/**
+ * A request whose token is refused is answered 401 with the typed error and no data; any other
+ * failure to build the context stays a fault (500).
+ */
+function asHttpError(error: unknown): never {
+  if (error instanceof GraphQLError && error.extensions['code'] === 'UNAUTHENTICATED') {
+    throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+  throw error;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new PayloadTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function runReadiness(
+  checks: ReadinessCheck[],
+): Promise<{ ok: boolean; checks: Record<string, string> }> {
+  const results = await Promise.all(
+    checks.map(async ({ name, check }) => {
+      try {
+        await Promise.race([
+          check(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 3_000).unref()),
+        ]);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : 'failed'] as const;
+      }
+    }),
+  );
+  return { ok: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
+}
+
+/**
+ * One small HTTP layer for subgraphs and the gateway: `/graphql` through Apollo Server's
+ * framework-neutral API, `/healthz` (the process is up), `/readyz` (its dependencies answer), and
+ * any extra GET routes. No web framework: there is nothing else to serve.
+ */
+export function createGraphQLHttpServer<TContext extends BaseContext>(
+  options: GraphQLHttpOptions<TContext>,
+): http.Server {
+  const graphqlPath = options.graphqlPath ?? '/graphql';
+  const maxBody = options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  const log = options.logger.child({ component: 'http' });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/readyz') {
+      const result = await runReadiness(options.readiness ?? []);
+      return sendJson(res, result.ok ? 200 : 503, {
+        status: result.ok ? 'ready' : 'not ready',
+        checks: result.checks,
+      });
+    }
+    const route = options.routes?.[url.pathname];
+    if (route && req.method === 'GET') return route(req, res);
+    if (url.pathname !== graphqlPath) return sendJson(res, 404, { error: 'not found' });
+
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, maxBody);
+      if (raw.length > 0) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          return sendJson(res, 400, {
+            errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+          });
+        }
+      }
+    }
+    const response = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(req).catch(asHttpError),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  return http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof PayloadTooLarge) {
+        if (!res.headersSent)
+          sendJson(res, 413, {
+            errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }],
+          });
+        return;
+      }
+      log.error({ err: error, path: req.url }, 'request failed');
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
+      else res.end();
+    });
+  });
+}
+
+export interface Listening {
+  url: string;
+  port: number;
+  close: () => Promise<void>;
+}
+
+/** Listens (port 0 picks a free one) and returns the base URL and a close function. */
+export function listen(server: http.Server, port: number, host = '0.0.0.0'): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const actual = (server.address() as AddressInfo).port;
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      resolve({
+        url: `http://${shownHost}:${actual}`,
+        port: actual,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

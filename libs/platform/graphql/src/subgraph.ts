@@ -1,0 +1,102 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { DocumentNode } from 'graphql';
+import type { Logger } from '@sc/config';
+import { createErrorFormatter } from './format-error';
+import {
+  createGraphQLHttpServer,
+  listen,
+  type Listening,
+  type ReadinessCheck,
+  type RouteHandler,
+} from './http';
+import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
+
+export interface SubgraphOptions<TContext extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  context: (req: IncomingMessage) => Promise<TContext>;
+  logger: Logger;
+  /** Development shows stack traces and full fault messages; never set it in production. */
+  development: boolean;
+  readiness?: ReadinessCheck[];
+  routes?: Record<string, RouteHandler>;
+  limits?: Partial<QueryLimits>;
+}
+
+/** Logs one line per operation: name, duration and error codes. No variables (they may hold personal data). */
+export function requestLogPlugin(logger: Logger): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, operation, errors }) {
+          const codes = errors?.map((e) => String(e.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'));
+          const fields = {
+            operation: operationName ?? undefined,
+            kind: operation?.operation,
+            ms: Math.round(performance.now() - started),
+            ...(codes?.length ? { errors: codes } : {}),
+          };
+          if (codes?.length) logger.info(fields, 'graphql request failed');
+          else logger.debug(fields, 'graphql request');
+        },
+      };
+    },
+  };
+}
+
+export function createSubgraphApollo<TContext extends BaseContext>(
+  options: SubgraphOptions<TContext>,
+): ApolloServer<TContext> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const log = options.logger.child({ component: 'graphql' });
+  return new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    formatError: createErrorFormatter(log, options.development),
+    includeStacktraceInErrorResponses: options.development,
+    validationRules: [depthLimitRule(limits.maxDepth)],
+    parseOptions: { maxTokens: limits.maxTokens },
+    // No Apollo Studio: inline traces would only cost time.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLogPlugin(log),
+    ],
+    logger: log,
+  });
+}
+
+/** Starts a subgraph: Apollo Server + `/graphql`, `/healthz`, `/readyz` and extra routes. */
+export async function startSubgraph<TContext extends BaseContext>(
+  options: SubgraphOptions<TContext> & { port: number; host?: string },
+): Promise<Listening> {
+  const apollo = createSubgraphApollo(options);
+  await apollo.start();
+  const server = createGraphQLHttpServer({
+    apollo,
+    context: options.context,
+    logger: options.logger,
+    readiness: options.readiness,
+    routes: options.routes,
+    maxBodyBytes: options.limits?.maxBodyBytes,
+  });
+  const listening = await listen(server, options.port, options.host);
+  return {
+    ...listening,
+    close: async () => {
+      await listening.close();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './database';
+export * from './graphql-client';
+export * from './tokens';
+export * from './infra';

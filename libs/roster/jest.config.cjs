@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'roster-domain',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

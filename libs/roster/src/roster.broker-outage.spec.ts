@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, parseEnv } from '@sc/config';
+import { KafkaEventProbe, OutboxEvent } from '@sc/events';
+import { freshMysqlDatabase, gqlRequest, KAFKA_SCRIPT, tokenMinter, type TestDatabase } from '@sc/testing';
+import { rosterEnvSchema } from './config';
+import { PLACES_TOPIC } from './events/contracts';
+import { startRoster, type RunningRoster } from './roster.service';
+import { stableId } from './seed/caichang';
+
+/** A broker of this spec's own, so taking it down does not disturb other specs. */
+const PORT = Number(process.env['TEST_OUTAGE_KAFKA_PORT'] ?? 29392);
+const BROKERS = [`127.0.0.1:${PORT}`];
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-outage-'));
+const kafka = (command: 'start' | 'stop') =>
+  execFileSync('bash', [KAFKA_SCRIPT, command], {
+    env: { ...process.env, KAFKA_PORT: String(PORT), KAFKA_DATA_DIR: path.join(dataDir, 'kafka') },
+    stdio: 'pipe',
+  });
+
+describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), roster subgraph; needs: MariaDB]', () => {
+  let db: TestDatabase;
+  let roster: RunningRoster;
+
+  beforeAll(async () => {
+    kafka('start');
+    db = await freshMysqlDatabase('outage');
+    const env = parseEnv(rosterEnvSchema, {
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      ROSTER_HOST: '127.0.0.1',
+      ROSTER_PORT: '0',
+      ROSTER_DATABASE_URL: db.url,
+      KAFKA_BROKERS: BROKERS.join(','),
+      ROSTER_SEED_DEMO: 'true',
+    });
+    roster = await startRoster(env, {
+      logger: createLogger({ service: 'outage', level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
+    });
+    await roster.relay.flush();
+  }, 120_000);
+
+  afterAll(async () => {
+    await roster?.close();
+    await db?.drop();
+    kafka('stop');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('keeps changes committed while the broker is down and publishes their events, in order per street, once it is back', async () => {
+    kafka('stop');
+    const admin = tokenMinter(dataDir).mint(['ADMIN']);
+    const call = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
+      const res = await gqlRequest<T>(`${roster.url}/graphql`, query, variables, admin);
+      expect(res.errors).toBeUndefined();
+      return res.data!;
+    };
+    const create = (name: string) =>
+      call<{ createStreet: { id: string } }>(
+        'mutation($input: CreateStreetInput!) { createStreet(input: $input) { id } }',
+        {
+          input: { residentGroupId: stableId('group:2'), name },
+        },
+      ).then((d) => d.createStreet.id);
+    const a = await create('停电一路');
+    const b = await create('停电二路');
+    await call('mutation($input: RenamePlaceInput!) { renameStreet(input: $input) { id } }', {
+      input: { id: a, name: '来电一路' },
+    });
+
+    // The relay has tried and failed meanwhile; the events wait in the outbox.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const outbox = roster.dataSource.getRepository(OutboxEvent);
+    const waiting = await outbox.find({ where: [{ aggregateId: a }, { aggregateId: b }] });
+    expect(waiting).toHaveLength(3);
+    expect(waiting.every((e) => e.publishedAt === null)).toBe(true);
+    expect(Math.max(...waiting.map((e) => e.attempts))).toBeGreaterThan(0);
+
+    kafka('start');
+    const probe = await KafkaEventProbe.start({
+      brokers: BROKERS,
+      topics: [PLACES_TOPIC],
+      fromBeginning: true,
+    });
+    try {
+      await probe.waitForCount((m) => m.key === a, 2, 60_000);
+      await probe.waitFor((m) => m.key === b, 60_000);
+      expect(
+        probe
+          .all()
+          .filter((m) => m.key === a)
+          .map((m) => m.event?.type),
+      ).toEqual(['cn.caichang.roster.street.created.v1', 'cn.caichang.roster.street.renamed.v1']);
+      expect(probe.all().filter((m) => m.key === b)).toHaveLength(1);
+      const published = await outbox.find({ where: [{ aggregateId: a }, { aggregateId: b }] });
+      expect(published.every((e) => e.publishedAt !== null)).toBe(true);
+    } finally {
+      await probe.stop();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import {
+  authenticate,
+  loadOrCreateDevSigningKey,
+  signingKeyFromPem,
+  StaticKeyResolver,
+  toJwks,
+  TokenIssuer,
+  TokenVerifier,
+  type SigningKey,
+} from '@sc/auth';
+import type { Logger } from '@sc/config';
+import { openDatabase } from '@sc/db';
+import {
+  createKafka,
+  KafkaPublisher,
+  Outbox,
+  OutboxRelay,
+  OUTBOX_ENTITIES,
+  OUTBOX_MIGRATIONS,
+  type EventPublisher,
+} from '@sc/events';
+import { sendJson, startSubgraph, type Listening } from '@sc/graphql';
+import type { RosterEnv } from './config';
+import type { RosterContext } from './context';
+import { Account, LoginThrottle } from './entities/account.entity';
+import { Place } from './entities/place.entity';
+import { ROSTER_SOURCE } from './events/contracts';
+import { RosterLoaders } from './loaders';
+import { ROSTER_MIGRATIONS } from './migrations';
+import { PlaceRepository } from './repositories/place.repository';
+import { resolvers, type RosterResolvers } from './resolvers';
+import { rosterTypeDefs } from './schema';
+import { seedCaichang } from './seed/caichang';
+import { AccountService } from './services/account.service';
+import { PlaceService } from './services/place.service';
+
+export const ROSTER_ENTITIES = [Place, Account, LoginThrottle, ...OUTBOX_ENTITIES];
+/** The platform's outbox/inbox tables first, then the roster's own generated migrations. */
+export const ROSTER_ALL_MIGRATIONS = [...OUTBOX_MIGRATIONS, ...ROSTER_MIGRATIONS];
+
+export interface RosterDeps {
+  logger: Logger;
+  /** A shared publisher (the in-process bus in embedded mode); otherwise Kafka from KAFKA_BROKERS. */
+  publisher?: EventPublisher;
+}
+
+export interface RunningRoster extends Listening {
+  dataSource: DataSource;
+  signingKey: SigningKey;
+  relay: OutboxRelay;
+  jwksUrl: string;
+}
+
+function signingKey(env: RosterEnv): SigningKey {
+  if (env.AUTH_PRIVATE_KEY_FILE)
+    return signingKeyFromPem(fs.readFileSync(path.resolve(env.AUTH_PRIVATE_KEY_FILE), 'utf8'));
+  return loadOrCreateDevSigningKey(path.resolve(env.DATA_DIR));
+}
+
+/**
+ * Builds and starts the roster subgraph: database (migrated), outbox relay, token issuing and
+ * verification, GraphQL over HTTP with health endpoints and the JWKS document.
+ */
+export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<RunningRoster> {
+  const logger = deps.logger;
+  const dataSource = await openDatabase({
+    url: env.ROSTER_DATABASE_URL,
+    entities: ROSTER_ENTITIES,
+    migrations: ROSTER_ALL_MIGRATIONS,
+    logger,
+  });
+  let publisher = deps.publisher;
+  if (!publisher) {
+    if (env.KAFKA_BROKERS.length === 0)
+      throw new Error('KAFKA_BROKERS is empty and no in-process bus was given');
+    publisher = new KafkaPublisher({
+      kafka: createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, logger }),
+      logger,
+    });
+  }
+  const relay = new OutboxRelay({ dataSource, publisher, logger, lockName: 'roster-outbox-relay' });
+
+  const key = signingKey(env);
+  const issuer = new TokenIssuer(key, {
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+    ttlSeconds: env.AUTH_TOKEN_TTL_SECONDS,
+  });
+  const verifier = new TokenVerifier(new StaticKeyResolver([key]), {
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+  });
+  const outbox = new Outbox({ source: ROSTER_SOURCE });
+  const places = new PlaceService(dataSource, outbox, () => relay.nudge());
+  const accounts = new AccountService(dataSource, issuer, {
+    maxFailures: env.LOGIN_MAX_FAILURES,
+    windowSeconds: env.LOGIN_WINDOW_SECONDS,
+  });
+  const placeRepository = new PlaceRepository(dataSource);
+
+  if (env.ROSTER_SEED_DEMO) await seedCaichang(dataSource, places, accounts, logger);
+  relay.start();
+
+  const jwks = toJwks([key]);
+  const listening = await startSubgraph<RosterContext>({
+    name: 'roster',
+    typeDefs: rosterTypeDefs(),
+    resolvers: resolvers as unknown as RosterResolvers,
+    logger,
+    development: env.NODE_ENV === 'development',
+    port: env.ROSTER_PORT,
+    host: env.ROSTER_HOST,
+    context: async (req) => ({
+      principal: await authenticate(req.headers.authorization, verifier),
+      loaders: new RosterLoaders(placeRepository),
+      places,
+      accounts,
+    }),
+    readiness: [{ name: 'database', check: async () => void (await dataSource.query('SELECT 1')) }],
+    routes: { '/.well-known/jwks.json': (_req, res) => sendJson(res, 200, jwks) },
+  });
+  logger.info({ url: `${listening.url}/graphql` }, 'roster subgraph listening');
+  return {
+    ...listening,
+    dataSource,
+    signingKey: key,
+    relay,
+    jwksUrl: `${listening.url}/.well-known/jwks.json`,
+    close: async () => {
+      await listening.close();
+      await relay.stop();
+      if (!deps.publisher) await publisher.close();
+      await dataSource.destroy();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { Principal } from '@sc/auth';
+import { createLogger } from '@sc/config';
+import { openDatabase } from '@sc/db';
+import { Outbox, OutboxEvent } from '@sc/events';
+import { TokenIssuer, loadOrCreateDevSigningKey } from '@sc/auth';
+import { Place } from '../entities/place.entity';
+import { ROSTER_ENTITIES } from '../roster.service';
+import { seedCaichang, stableId } from '../seed/caichang';
+import { AccountService } from './account.service';
+import { PlaceService } from './place.service';
+
+const admin: Principal = {
+  subject: 'admin-1',
+  roles: ['ADMIN'],
+  scopes: [],
+  tokenId: 't',
+  expiresAt: new Date(Date.now() + 60_000),
+};
+const chief: Principal = { ...admin, subject: 'chief-1', roles: ['STREET_CHIEF'] };
+
+describe('PlaceService on the embedded database (sql.js)', () => {
+  let dir: string;
+  let ds: DataSource;
+  let places: PlaceService;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-places-'));
+    ds = await openDatabase({
+      url: `sqljs:${dir}/roster.sqlite`,
+      entities: [...ROSTER_ENTITIES],
+      migrations: [],
+    });
+    places = new PlaceService(ds, new Outbox({ source: '/caichang/roster' }));
+    const issuer = new TokenIssuer(loadOrCreateDevSigningKey(dir), {
+      issuer: 'i',
+      audience: 'a',
+      ttlSeconds: 60,
+    });
+    await seedCaichang(
+      ds,
+      places,
+      new AccountService(ds, issuer),
+      createLogger({ service: 'test', level: 'silent' }),
+    );
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const count = (kind: Place['kind']) => ds.getRepository(Place).countBy({ kind, status: 'ACTIVE' });
+
+  it('seeds Caichang: 1 community, 3 resident groups, 21 streets, 72 courtyards, with one event each', async () => {
+    expect([
+      await count('COMMUNITY'),
+      await count('RESIDENT_GROUP'),
+      await count('STREET'),
+      await count('COURTYARD'),
+    ]).toEqual([1, 3, 21, 72]);
+    expect(await ds.getRepository(OutboxEvent).count()).toBe(1 + 3 + 21 + 72);
+  });
+
+  it('seeding twice changes nothing', async () => {
+    const issuer = new TokenIssuer(loadOrCreateDevSigningKey(dir), {
+      issuer: 'i',
+      audience: 'a',
+      ttlSeconds: 60,
+    });
+    expect(
+      await seedCaichang(
+        ds,
+        places,
+        new AccountService(ds, issuer),
+        createLogger({ service: 'test', level: 'silent' }),
+      ),
+    ).toBe(false);
+    expect(await count('STREET')).toBe(21);
+  });
+
+  it('orders children by their materialised path under the parent', async () => {
+    const street = await places.create(admin, {
+      kind: 'STREET',
+      parentId: stableId('group:2'),
+      name: '新建路',
+    });
+    expect(street.sortKey).toBe('0001.0002.0008');
+    expect(street.communityId).toBe(stableId('community'));
+  });
+
+  it('only lets ADMIN change places', async () => {
+    await expect(
+      places.create(chief, { kind: 'STREET', parentId: stableId('group:2'), name: '越权路' }),
+    ).rejects.toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+    });
+    await expect(
+      places.create(null, { kind: 'STREET', parentId: stableId('group:2'), name: '越权路' }),
+    ).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+
+  it('keeps names unique among active siblings but lets a retired name be reused', async () => {
+    const group = stableId('group:3');
+    const first = await places.create(admin, { kind: 'STREET', parentId: group, name: '临时街' });
+    await expect(
+      places.create(admin, { kind: 'STREET', parentId: group, name: '临时街' }),
+    ).rejects.toMatchObject({
+      extensions: { code: 'CONFLICT' },
+    });
+    // Same name under another parent is fine.
+    await places.create(admin, { kind: 'STREET', parentId: stableId('group:1'), name: '临时街' });
+    await places.retire(admin, 'STREET', first.id, '并入幸福路');
+    const again = await places.create(admin, { kind: 'STREET', parentId: group, name: '临时街' });
+    expect(again.id).not.toBe(first.id);
+    expect(again.sortKey > first.sortKey).toBe(true);
+  });
+
+  it('refuses to add under a retired parent and to retire a parent with active children', async () => {
+    const street = await places.create(admin, {
+      kind: 'STREET',
+      parentId: stableId('group:3'),
+      name: '待撤街',
+    });
+    const yard = await places.create(admin, { kind: 'COURTYARD', parentId: street.id, name: '待撤院' });
+    await expect(places.retire(admin, 'STREET', street.id, '撤销')).rejects.toMatchObject({
+      extensions: { code: 'CONFLICT', currentState: 'ACTIVE' },
+    });
+    await places.retire(admin, 'COURTYARD', yard.id, '拆除');
+    await places.retire(admin, 'STREET', street.id, '撤销');
+    await expect(
+      places.create(admin, { kind: 'COURTYARD', parentId: street.id, name: '新院' }),
+    ).rejects.toMatchObject({
+      extensions: { code: 'CONFLICT', currentState: 'RETIRED' },
+    });
+    await expect(places.rename(admin, 'STREET', street.id, '复活街')).rejects.toMatchObject({
+      extensions: { code: 'CONFLICT' },
+    });
+  });
+
+  it('treats an id of another kind as not found', async () => {
+    await expect(places.rename(admin, 'COURTYARD', stableId('street:正街'), 'x')).rejects.toMatchObject({
+      extensions: { code: 'NOT_FOUND' },
+    });
+  });
+
+  it('writes the rename event with the previous name, in the same transaction', async () => {
+    const id = stableId('street:南街');
+    await places.rename(admin, 'STREET', id, '南大街');
+    const event = await ds
+      .getRepository(OutboxEvent)
+      .findOne({ where: { aggregateId: id }, order: { seq: 'DESC' } });
+    expect(event?.type).toBe('cn.caichang.roster.street.renamed.v1');
+    expect(JSON.parse(event!.envelope).data).toEqual({
+      id,
+      kind: 'STREET',
+      name: '南大街',
+      previousName: '南街',
+      actor: 'admin-1',
+    });
+  });
+});

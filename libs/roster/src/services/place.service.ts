@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { requireRole, type Principal } from '@sc/auth';
+import { isMysqlFamily, transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
+import { ConflictError, NotFoundError } from '@sc/graphql';
+import { Place, type PlaceKind } from '../entities/place.entity';
+import { PLACES_TOPIC, RosterEvents } from '../events/contracts';
+
+const PARENT_KIND: Record<PlaceKind, PlaceKind | null> = {
+  COMMUNITY: null,
+  RESIDENT_GROUP: 'COMMUNITY',
+  STREET: 'RESIDENT_GROUP',
+  COURTYARD: 'STREET',
+};
+const CHILD_KIND: Record<PlaceKind, PlaceKind | null> = {
+  COMMUNITY: 'RESIDENT_GROUP',
+  RESIDENT_GROUP: 'STREET',
+  STREET: 'COURTYARD',
+  COURTYARD: null,
+};
+export const KIND_LABEL: Record<PlaceKind, string> = {
+  COMMUNITY: 'Community',
+  RESIDENT_GROUP: 'Resident group',
+  STREET: 'Street',
+  COURTYARD: 'Courtyard',
+};
+const EVENTS = {
+  COMMUNITY: [RosterEvents.communityCreated, RosterEvents.communityRenamed, RosterEvents.communityRetired],
+  RESIDENT_GROUP: [
+    RosterEvents.residentGroupCreated,
+    RosterEvents.residentGroupRenamed,
+    RosterEvents.residentGroupRetired,
+  ],
+  STREET: [RosterEvents.streetCreated, RosterEvents.streetRenamed, RosterEvents.streetRetired],
+  COURTYARD: [RosterEvents.courtyardCreated, RosterEvents.courtyardRenamed, RosterEvents.courtyardRetired],
+} as const;
+
+/** Ordinals are zero-padded so that the materialised path sorts as text. */
+const ORDINAL_WIDTH = 4;
+
+export interface CreatePlace {
+  kind: PlaceKind;
+  name: string;
+  parentId?: string;
+  code?: string;
+  /** Fixed id for the demo seed; a random UUID otherwise. */
+  id?: string;
+}
+
+function isUniqueViolation(error: unknown, index: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const message = String(error.message);
+  if (/Duplicate entry/i.test(message)) return message.includes(index);
+  // SQLite names the columns instead of the index.
+  const columns: Record<string, string> = {
+    uq_place_active_name: 'place.active_name',
+    uq_place_code: 'place.code',
+    uq_place_sort_key: 'place.sort_key',
+  };
+  return /UNIQUE constraint failed/i.test(message) && message.includes(columns[index] ?? index);
+}
+
+/**
+ * Rules for the places: only ADMIN changes them; names are unique among active siblings; a place
+ * is created under an active parent and retired only after its children; nothing is deleted.
+ * Every change writes its event to the outbox in the same transaction.
+ */
+export class PlaceService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    /** Called after a change committed, so the outbox relay publishes without waiting to poll. */
+    private readonly committed: () => void = () => undefined,
+  ) {}
+
+  async create(principal: Principal | null, input: CreatePlace): Promise<Place> {
+    const actor = requireRole(principal, 'ADMIN');
+    // Two concurrent creations under one parent may pick the same ordinal; the unique sort key
+    // catches it and the loser retries with the next one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const place = await transaction(this.ds, (m) => this.createIn(m, actor.subject, input));
+        this.committed();
+        return place;
+      } catch (error) {
+        if (attempt < 5 && isUniqueViolation(error, 'uq_place_sort_key')) continue;
+        throw this.translate(error, input.kind, input.name);
+      }
+    }
+  }
+
+  /** Used by the demo seed inside its own transaction. */
+  async createIn(m: EntityManager, actor: string, input: CreatePlace): Promise<Place> {
+    const repo = m.getRepository(Place);
+    const parentKind = PARENT_KIND[input.kind];
+    let parent: Place | null = null;
+    if (parentKind) {
+      parent = input.parentId ? await repo.findOneBy({ id: input.parentId, kind: parentKind }) : null;
+      if (!parent) throw new NotFoundError(KIND_LABEL[parentKind], input.parentId);
+      if (parent.status !== 'ACTIVE') {
+        throw new ConflictError(
+          `${KIND_LABEL[parentKind]} ${parent.name} is retired; nothing can be added to it`,
+          {
+            currentState: parent.status,
+          },
+        );
+      }
+    }
+    const parentKey = parent?.id ?? 'root';
+    if (await repo.existsBy({ parentKey, kind: input.kind, activeName: input.name })) {
+      throw this.nameTaken(input.kind, input.name);
+    }
+    if (input.code && (await repo.existsBy({ code: input.code }))) {
+      throw new ConflictError(`Community code ${input.code} is already taken`, { field: 'input.code' });
+    }
+    const siblings = await repo.countBy({ parentKey, kind: input.kind });
+    const ordinal = String(siblings + 1).padStart(ORDINAL_WIDTH, '0');
+    const now = new Date();
+    const id = input.id ?? randomUUID();
+    const place = repo.create({
+      id,
+      kind: input.kind,
+      code: input.kind === 'COMMUNITY' ? (input.code ?? null) : null,
+      name: input.name,
+      activeName: input.name,
+      parentId: parent?.id ?? null,
+      parentKey,
+      communityId: parent?.communityId ?? id,
+      sortKey: parent ? `${parent.sortKey}.${ordinal}` : ordinal,
+      status: 'ACTIVE',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      retiredAt: null,
+      retiredReason: null,
+    });
+    await repo.insert(place);
+    await this.outbox.add(m, {
+      topic: PLACES_TOPIC,
+      time: now,
+      ...EVENTS[input.kind][0].build(place.id, {
+        id: place.id,
+        kind: place.kind,
+        name: place.name,
+        code: place.code,
+        parentId: place.parentId,
+        communityId: place.communityId,
+        sortKey: place.sortKey,
+        actor,
+      }),
+    });
+    return place;
+  }
+
+  async rename(principal: Principal | null, kind: PlaceKind, id: string, name: string): Promise<Place> {
+    const actor = requireRole(principal, 'ADMIN').subject;
+    try {
+      const renamed = await transaction(this.ds, async (m) => {
+        const repo = m.getRepository(Place);
+        const place = await this.lockActive(m, kind, id);
+        if (place.name === name) return place;
+        if (await repo.existsBy({ parentKey: place.parentKey, kind, activeName: name }))
+          throw this.nameTaken(kind, name);
+        const previousName = place.name;
+        const now = new Date();
+        await repo.update({ id }, { name, activeName: name, version: place.version + 1, updatedAt: now });
+        await this.outbox.add(m, {
+          topic: PLACES_TOPIC,
+          time: now,
+          ...EVENTS[kind][1].build(id, { id, kind, name, previousName, actor }),
+        });
+        return { ...place, name, activeName: name, version: place.version + 1, updatedAt: now };
+      });
+      this.committed();
+      return renamed;
+    } catch (error) {
+      throw this.translate(error, kind, name);
+    }
+  }
+
+  async retire(principal: Principal | null, kind: PlaceKind, id: string, reason: string): Promise<Place> {
+    const actor = requireRole(principal, 'ADMIN').subject;
+    const retired = await transaction(this.ds, async (m) => {
+      const repo = m.getRepository(Place);
+      const place = await this.lockActive(m, kind, id);
+      const childKind = CHILD_KIND[kind];
+      if (childKind && (await repo.existsBy({ parentId: id, kind: childKind, status: 'ACTIVE' }))) {
+        throw new ConflictError(
+          `${KIND_LABEL[kind]} ${place.name} still has active ${KIND_LABEL[childKind].toLowerCase()}s; retire them first`,
+          { currentState: place.status },
+        );
+      }
+      const now = new Date();
+      const changes = {
+        status: 'RETIRED' as const,
+        activeName: null,
+        retiredAt: now,
+        retiredReason: reason,
+        updatedAt: now,
+        version: place.version + 1,
+      };
+      await repo.update({ id }, changes);
+      await this.outbox.add(m, {
+        topic: PLACES_TOPIC,
+        time: now,
+        ...EVENTS[kind][2].build(id, { id, kind, reason, actor }),
+      });
+      return { ...place, ...changes };
+    });
+    this.committed();
+    return retired;
+  }
+
+  /** Loads the place for a change, locking its row (MySQL) so concurrent changes serialize. */
+  private async lockActive(m: EntityManager, kind: PlaceKind, id: string): Promise<Place> {
+    const qb = m
+      .getRepository(Place)
+      .createQueryBuilder('p')
+      .where('p.id = :id AND p.kind = :kind', { id, kind });
+    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
+    const place = await qb.getOne();
+    if (!place) throw new NotFoundError(KIND_LABEL[kind], id);
+    if (place.status !== 'ACTIVE') {
+      throw new ConflictError(`${KIND_LABEL[kind]} ${place.name} is retired`, { currentState: place.status });
+    }
+    return place;
+  }
+
+  private nameTaken(kind: PlaceKind, name: string): ConflictError {
+    return new ConflictError(
+      `An active ${KIND_LABEL[kind].toLowerCase()} named ${name} already exists here`,
+      {
+        field: 'input.name',
+      },
+    );
+  }
+
+  private translate(error: unknown, kind: PlaceKind, name: string): unknown {
+    if (isUniqueViolation(error, 'uq_place_active_name')) return this.nameTaken(kind, name);
+    if (isUniqueViolation(error, 'uq_place_code')) {
+      return new ConflictError('Community code is already taken', { field: 'input.code' });
+    }
+    return error;
+  }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): starts what the tests need, checks everything, stops what it started.
+#   1. MariaDB on 127.0.0.1:3306 (started if down)      tools/infra/mariadb.sh
+#   2. a Kafka 3.9 KRaft broker from the official jars   tools/infra/kafka/kafka.sh
+#   3. supergraph composition check, typecheck, format check, lint (Nx module boundaries)
+#   4. every jest project through Nx, integration specs against the real MariaDB and Kafka
+# Exits non-zero on the first failure. Run through npm so Node 24 (the node devDependency) is used.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true NX_TUI=false
+export TEST_KAFKA_PORT="${TEST_KAFKA_PORT:-9092}"
+export TEST_KAFKA_BROKERS="127.0.0.1:${TEST_KAFKA_PORT}"
+export TEST_MYSQL_URL="${TEST_MYSQL_URL:-mariadb://${DB_USER:-root}${DB_PASSWORD:+:${DB_PASSWORD}}@${DB_HOST:-127.0.0.1}:${DB_PORT:-3306}}"
+
+step() { printf '\n== %s\n' "$*"; }
+started=$(date +%s)
+
+step "node $(node --version)"
+node tools/scripts/node-check.mjs
+
+step "MariaDB"
+bash tools/infra/mariadb.sh ensure
+
+step "Kafka broker on ${TEST_KAFKA_BROKERS}"
+kafka_was_running=0
+if KAFKA_PORT="$TEST_KAFKA_PORT" bash tools/infra/kafka/kafka.sh status >/dev/null 2>&1; then kafka_was_running=1; fi
+KAFKA_PORT="$TEST_KAFKA_PORT" bash tools/infra/kafka/kafka.sh start
+cleanup() {
+  if [ "$kafka_was_running" = 0 ]; then KAFKA_PORT="$TEST_KAFKA_PORT" bash tools/infra/kafka/kafka.sh stop || true; fi
+}
+trap cleanup EXIT
+
+step "supergraph composes and the committed files are current"
+npx tsx tools/supergraph/compose.ts --check
+
+step "typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+step "format"
+npx prettier --check . --log-level warn
+
+step "lint"
+npx nx run-many -t lint --parallel=2 --outputStyle=static
+
+step "tests"
+npx nx run-many -t test --parallel=1 --outputStyle=static -- --ci
+
+step "all green in $(( $(date +%s) - started )) s"

@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { ROSTER_ALL_MIGRATIONS, ROSTER_ENTITIES } from '@sc/roster';
+
+const root = path.resolve(__dirname, '../..');
+
+/** Each service's entities and migrations, for the migration tools. */
+export const SERVICES: Record<
+  string,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  { entities: Function[]; migrations: Function[]; migrationsDir: string; exportName: string }
+> = {
+  roster: {
+    entities: ROSTER_ENTITIES,
+    migrations: ROSTER_ALL_MIGRATIONS,
+    migrationsDir: path.join(root, 'libs/roster/src/migrations'),
+    exportName: 'ROSTER_MIGRATIONS',
+  },
+};

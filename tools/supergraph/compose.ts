@@ -1,0 +1,64 @@
+/**
+ * Composes the supergraph from the subgraph schemas with @apollo/composition and writes the file
+ * the gateway loads (apps/gateway/supergraph.graphql), plus the schema reference under docs/schema.
+ *   npm run supergraph            write the files
+ *   npm run supergraph -- --check fail if a committed file is out of date (CI)
+ * Fails with the composition errors when the subgraphs do not compose.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse, printSchema } from 'graphql';
+import { renderReference } from './reference';
+
+const root = path.resolve(__dirname, '../..');
+
+/** Every subgraph: name (as the gateway knows it), default URL, and its schema file. */
+export const SUBGRAPHS = [
+  { name: 'roster', url: 'http://localhost:4001/graphql', schema: 'libs/roster/src/schema/roster.graphql' },
+];
+
+const check = process.argv.includes('--check');
+
+const result = composeServices(
+  SUBGRAPHS.map((s) => ({
+    name: s.name,
+    url: s.url,
+    typeDefs: parse(fs.readFileSync(path.join(root, s.schema), 'utf8')),
+  })),
+);
+if (result.errors) {
+  process.stderr.write(
+    `supergraph composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}\n`,
+  );
+  process.exit(1);
+}
+for (const hint of result.hints ?? [])
+  process.stderr.write(`hint: ${hint.definition.code}: ${hint.message}\n`);
+
+const apiSchema = result.schema.toAPISchema().toGraphQLJSSchema();
+const outputs: Record<string, string> = {
+  'apps/gateway/supergraph.graphql': result.supergraphSdl,
+  'docs/schema/api.graphql': printSchema(apiSchema) + '\n',
+  'docs/schema/README.md': renderReference(apiSchema),
+};
+
+let stale = 0;
+for (const [file, content] of Object.entries(outputs)) {
+  const target = path.join(root, file);
+  const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : null;
+  if (current === content) continue;
+  if (check) {
+    process.stderr.write(`${file} is out of date: run npm run supergraph and commit the result\n`);
+    stale++;
+  } else {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+    process.stderr.write(`wrote ${file}\n`);
+  }
+}
+if (stale > 0) process.exit(1);
+if (check)
+  process.stderr.write(
+    `supergraph: ${SUBGRAPHS.length} subgraph(s) compose; committed files are up to date\n`,
+  );

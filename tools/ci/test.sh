@@ -31,8 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "supergraph composes and the committed files are current"
+step "supergraph composes; schema reference and AsyncAPI document are current"
 npx tsx tools/supergraph/compose.ts --check
+npx tsx tools/asyncapi/generate.ts --check
 
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit
@@ -42,8 +43,10 @@ npx prettier --check . --log-level warn
 
 step "lint"
 npx nx run-many -t lint --parallel=2 --outputStyle=static
+npx eslint tools
 
 step "tests"
-npx nx run-many -t test --parallel=1 --outputStyle=static -- --ci
+# A hung test (an open handle) must fail the run, not eat the CI budget.
+timeout --kill-after=30 1500 npx nx run-many -t test --parallel=1 --outputStyle=static -- --ci
 
 step "all green in $(( $(date +%s) - started )) s"

@@ -43,7 +43,10 @@ export async function startStack(label: string, overrides: Record<string, string
     ROSTER_SEED_DEMO: 'true',
     ...overrides,
   });
-  const roster = await startRoster(env, { logger });
+  const roster = await startRoster(env, { logger }).catch(async (error: unknown) => {
+    await db.drop();
+    throw error;
+  });
   const gateway = await startGateway({
     supergraphSdl: readSupergraph(),
     subgraphUrls: { roster: `${roster.url}/graphql` },
@@ -55,6 +58,11 @@ export async function startStack(label: string, overrides: Record<string, string
     development: false,
     port: 0,
     host: '127.0.0.1',
+  }).catch(async (error: unknown) => {
+    // Leave nothing running behind a failed start, or jest never exits.
+    await roster.close();
+    await db.drop();
+    throw error;
   });
   return {
     gatewayUrl: `${gateway.url}/graphql`,

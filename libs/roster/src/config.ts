@@ -31,6 +31,18 @@ export const rosterEnvSchema = z.object({
     .min(10)
     .max(86_400)
     .default(15 * 60),
+  /**
+   * First start of a real deployment: create this ADMIN account if there are no accounts yet,
+   * with the password read from ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE (a secret file).
+   */
+  ROSTER_BOOTSTRAP_ADMIN: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._-]{3,40}$/,
+      'expected a username of 3–40 letters, digits, dots, dashes or underscores',
+    )
+    .optional(),
+  ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE: z.string().optional(),
   /** Load the Caichang demo roster and demo accounts when the database is empty. */
   ROSTER_SEED_DEMO: envVar.bool(false),
 });

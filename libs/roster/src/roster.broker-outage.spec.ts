@@ -70,10 +70,14 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
       input: { id: a, name: '来电一路' },
     });
 
-    // The relay has tried and failed meanwhile; the events wait in the outbox.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // The relay keeps trying and failing meanwhile; the events wait in the outbox.
     const outbox = roster.dataSource.getRepository(OutboxEvent);
-    const waiting = await outbox.find({ where: [{ aggregateId: a }, { aggregateId: b }] });
+    const pending = () => outbox.find({ where: [{ aggregateId: a }, { aggregateId: b }] });
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && Math.max(0, ...(await pending()).map((e) => e.attempts)) === 0) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const waiting = await pending();
     expect(waiting).toHaveLength(3);
     expect(waiting.every((e) => e.publishedAt === null)).toBe(true);
     expect(Math.max(...waiting.map((e) => e.attempts))).toBeGreaterThan(0);
@@ -94,7 +98,7 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
           .map((m) => m.event?.type),
       ).toEqual(['cn.caichang.roster.street.created.v1', 'cn.caichang.roster.street.renamed.v1']);
       expect(probe.all().filter((m) => m.key === b)).toHaveLength(1);
-      const published = await outbox.find({ where: [{ aggregateId: a }, { aggregateId: b }] });
+      const published = await pending();
       expect(published.every((e) => e.publishedAt !== null)).toBe(true);
     } finally {
       await probe.stop();

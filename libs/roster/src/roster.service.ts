@@ -60,6 +60,30 @@ function signingKey(env: RosterEnv): SigningKey {
   return loadOrCreateDevSigningKey(path.resolve(env.DATA_DIR));
 }
 
+/** Creates the first ADMIN of an empty deployment (there is no other way in: accounts need an ADMIN). */
+async function bootstrapAdmin(
+  env: RosterEnv,
+  ds: DataSource,
+  accounts: AccountService,
+  logger: Logger,
+): Promise<void> {
+  const username = env.ROSTER_BOOTSTRAP_ADMIN;
+  if (!username || (await ds.getRepository(Account).count()) > 0) return;
+  if (!env.ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE) {
+    throw new Error('ROSTER_BOOTSTRAP_ADMIN needs ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE');
+  }
+  const password = fs.readFileSync(path.resolve(env.ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE), 'utf8').trim();
+  if (password.length < 12) throw new Error('the bootstrap admin password must have at least 12 characters');
+  await accounts.createUnchecked({
+    username,
+    displayName: 'Administrator',
+    password,
+    roles: ['ADMIN'],
+    scopes: [],
+  });
+  logger.info({ username }, 'created the bootstrap ADMIN account');
+}
+
 /**
  * Builds and starts the roster subgraph: database (migrated), outbox relay, token issuing and
  * verification, GraphQL over HTTP with health endpoints and the JWKS document.
@@ -81,7 +105,7 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
       logger,
     });
   }
-  const relay = new OutboxRelay({ dataSource, publisher, logger, lockName: 'roster-outbox-relay' });
+  const relay = new OutboxRelay({ dataSource, publisher, logger });
 
   const key = signingKey(env);
   const issuer = new TokenIssuer(key, {
@@ -102,6 +126,7 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
   const placeRepository = new PlaceRepository(dataSource);
 
   if (env.ROSTER_SEED_DEMO) await seedCaichang(dataSource, places, accounts, logger);
+  if (env.ROSTER_BOOTSTRAP_ADMIN) await bootstrapAdmin(env, dataSource, accounts, logger);
   relay.start();
 
   const jwks = toJwks([key]);

@@ -45,7 +45,7 @@ describe('authenticate', () => {
     expect(error).toBeInstanceOf(UnauthenticatedError);
     expect(error).toMatchObject({
       message: 'expected "Authorization: Bearer <token>"',
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      extensions: { code: 'UNAUTHENTICATED' },
     });
   });
 

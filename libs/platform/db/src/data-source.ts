@@ -90,9 +90,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   const ds = createDataSource(options);
   await ds.initialize();
   if (isMysqlFamily(ds)) {
-    const applied = await ds.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) {
-      options.logger?.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+    // Copies of a service starting together must not race through the same migrations: the
+    // first takes a named lock, the others wait for it and then find nothing left to apply.
+    const runner = ds.createQueryRunner();
+    try {
+      const [row] = (await runner.query('SELECT GET_LOCK(?, 120) AS ok', [
+        `migrations:${ds.driver.database}`,
+      ])) as { ok: number }[];
+      if (Number(row?.ok) !== 1)
+        throw new Error('timed out waiting for another copy to finish the migrations');
+      const applied = await ds.runMigrations({ transaction: 'each' });
+      if (applied.length > 0) {
+        options.logger?.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+      }
+    } finally {
+      await runner
+        .query('SELECT RELEASE_LOCK(?)', [`migrations:${ds.driver.database}`])
+        .catch(() => undefined);
+      await runner.release();
     }
   }
   return ds;

@@ -45,7 +45,7 @@ export interface EventContract<T> extends Readonly<EventContractDefinition<T>> {
   jsonSchema(): Record<string, unknown>;
 }
 
-const EVENT_TYPE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*\.v[0-9]+$/;
+const EVENT_TYPE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*\.v[0-9]+$/;
 
 /**
  * Declares an event contract. Domain libraries keep one file per producer with their contracts;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type DataSource, IsNull, Not } from 'typeorm';
+import { type DataSource, IsNull } from 'typeorm';
 import {
   createDataSource,
   dropMysqlDatabase,
@@ -80,17 +80,18 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
     else await kafkaSh('stop');
   }, 120_000);
 
+  /** Changes a street and records an event about it; several changes may concern one street. */
   async function createStreet(
-    id: string,
+    subject: string,
     opts: { fail?: boolean; topic: string },
   ): Promise<CloudEvent<unknown>> {
     return transaction(ds, async (m) => {
-      await m.insert(TestStreet, { id, name: `街道 ${id}` });
+      await m.insert(TestStreet, { id: randomUUID(), name: `街道 ${subject}` });
       const event = await outbox.add(m, {
         topic: opts.topic,
         type: TYPE,
-        subject: id,
-        data: { streetId: id, ...PII },
+        subject,
+        data: { streetId: subject, ...PII },
       });
       if (opts.fail) throw new Error('rolled back on purpose');
       return event;
@@ -157,6 +158,11 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
       for (const subject of new Set(created.map((e) => e.subject))) {
         expect(new Set(received.filter((r) => r.key === subject).map((r) => r.partition)).size).toBe(1);
       }
+
+      // Published rows can be purged once old enough; unpublished ones never are.
+      expect(await relay.purgePublished(new Date(Date.now() - 3_600_000))).toBe(0);
+      expect(await relay.purgePublished(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(12);
+      expect(await ds.getRepository(OutboxEvent).countBy({ topic })).toBe(0);
     } finally {
       await relay.stop();
       await publisher.close();
@@ -276,32 +282,42 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
     expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|街道`));
   }, 90_000);
 
-  it('consumes through the inbox: a redelivered event runs the handler once, invalid messages are skipped', async () => {
+  it('consumes through the inbox: a redelivered event runs the handler once, invalid messages are skipped, offsets are committed', async () => {
     const topic = uniqueTopic('inbox');
+    const groupId = `events-spec-${randomBytes(4).toString('hex')}`;
     const { logger, lines } = memoryLogger();
-    const kafka = createKafka({ brokers: BROKERS, clientId: 'events-spec-producer', logger });
-    const publisher = new KafkaPublisher({ kafka, logger });
-    const handled: string[] = [];
-    const consumer = new KafkaEventConsumer({
-      brokers: BROKERS,
-      clientId: 'events-spec-consumer',
-      groupId: `events-spec-${randomBytes(4).toString('hex')}`,
-      topics: [topic],
-      dataSource: ds,
+    const publisher = new KafkaPublisher({
+      kafka: createKafka({ brokers: BROKERS, clientId: 'events-spec-producer', logger }),
       logger,
-      handler: async (event, manager) => {
-        await manager.insert(TestStreet, { id: event.id, name: 'read model' });
-        handled.push(event.id);
-      },
     });
-    const first = await transaction(ds, (m) =>
-      outbox.add(m, { topic, type: TYPE, subject: 'inbox-1', data: PII }),
-    );
-    const second = await transaction(ds, (m) =>
-      outbox.add(m, { topic, type: TYPE, subject: 'inbox-1', data: {} }),
-    );
-    await ds.getRepository(OutboxEvent).delete({ topic }); // published by hand below
+    const handled: string[] = [];
+    const consumerWith = (log: typeof logger) =>
+      new KafkaEventConsumer({
+        brokers: BROKERS,
+        clientId: 'events-spec-consumer',
+        groupId,
+        topics: [topic],
+        dataSource: ds,
+        logger: log,
+        handler: async (event, manager) => {
+          await manager.insert(TestStreet, { id: event.id, name: 'read model' });
+          handled.push(event.id);
+        },
+      });
+    const event = (data: unknown): CloudEvent<unknown> => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/caichang/roster',
+      type: TYPE,
+      subject: 'inbox-1',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data,
+    });
     const message = (e: CloudEvent<unknown>) => ({ topic, key: e.subject, value: JSON.stringify(e) });
+    const [first, second, third, fourth] = [event(PII), event({}), event({}), event({})] as const;
+
+    const consumer = consumerWith(logger);
     try {
       await publisher.publish([
         message(first),
@@ -310,25 +326,46 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
         message(second),
       ]);
       await consumer.start();
+      await consumer.joined();
       await eventually(() => handled.includes(second.id), 30_000, 'second event handled');
       // A redelivery after the group moved on (e.g. a producer retry) is skipped as well.
-      await publisher.publish([message(first)]);
-      const third = await transaction(ds, (m) =>
-        outbox.add(m, { topic, type: TYPE, subject: 'inbox-1', data: {} }),
-      );
-      await publisher.publish([message(third)]);
+      await publisher.publish([message(first), message(third)]);
       await eventually(() => handled.includes(third.id), 30_000, 'third event handled');
-
-      expect(handled).toEqual([first.id, second.id, third.id]);
-      const inbox = await ds.getRepository(InboxEvent).findBy({ eventId: Not(IsNull()) });
-      expect(inbox.filter((r) => [first.id, second.id, third.id].includes(r.eventId))).toHaveLength(3);
-      expect(await ds.getRepository(TestStreet).countBy({ id: first.id })).toBe(1);
     } finally {
       await consumer.stop();
+    }
+
+    // A new member of the same group resumes after the committed offsets: nothing is read twice.
+    const restarted = memoryLogger();
+    const again = consumerWith(restarted.logger);
+    try {
+      await publisher.publish([message(fourth)]);
+      await again.start();
+      await eventually(() => handled.includes(fourth.id), 30_000, 'fourth event handled');
+    } finally {
+      await again.stop();
       await publisher.close();
     }
-    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logged.some((l) => l['msg'] === 'skipping a message that is not a valid event')).toBe(true);
-    expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}`));
+
+    expect(handled).toEqual([first.id, second.id, third.id, fourth.id]);
+    expect(await ds.getRepository(InboxEvent).countBy({ consumer: groupId })).toBe(4);
+    expect(await ds.getRepository(TestStreet).countBy({ id: first.id })).toBe(1);
+    const outcomes = (log: string[]) =>
+      log
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter(
+          (l) => l['msg'] === 'event consumed' || l['msg'] === 'skipping a message that is not a valid event',
+        )
+        .map((l) => l['outcome'] ?? 'invalid');
+    expect(outcomes(lines)).toEqual([
+      'processed',
+      'duplicate',
+      'invalid',
+      'processed',
+      'duplicate',
+      'processed',
+    ]);
+    expect(outcomes(restarted.lines)).toEqual(['processed']);
+    expect([...lines, ...restarted.lines].join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}`));
   });
 });

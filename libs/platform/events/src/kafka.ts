@@ -31,11 +31,12 @@ const QUIET_MESSAGES = new Set([
 export function createKafka(opts: CreateKafkaOptions): Kafka {
   const log = opts.logger.child({ component: 'kafkajs' });
   const logCreator = () => (entry: LogEntry) => {
-    const { message, timestamp: _timestamp, ...extra } = entry.log;
-    // Only scalar fields: kafkajs attaches stacks and whole request objects to some entries.
+    const { message, ...extra } = entry.log;
+    // Only scalar fields: kafkajs attaches stacks and whole request objects to some entries, and
+    // pino stamps its own time.
     const fields: Record<string, string | number | boolean> = { namespace: entry.namespace };
     for (const [k, v] of Object.entries(extra)) {
-      if (k === 'stack') continue;
+      if (k === 'stack' || k === 'timestamp') continue;
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[k] = v;
     }
     const text = String(message);

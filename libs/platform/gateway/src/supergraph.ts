@@ -8,7 +8,11 @@ import path from 'node:path';
 export function readSupergraph(configured?: string): string {
   const candidates = configured
     ? [path.resolve(configured)]
-    : [path.join(__dirname, 'supergraph.graphql'), path.resolve('apps/gateway/supergraph.graphql')];
+    : [
+        path.join(__dirname, 'supergraph.graphql'), // next to a built bundle
+        path.resolve(__dirname, '../../../../apps/gateway/supergraph.graphql'), // from the sources
+        path.resolve('apps/gateway/supergraph.graphql'),
+      ];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file)
     throw new Error(`supergraph not found (looked at ${candidates.join(', ')}); run npm run supergraph`);

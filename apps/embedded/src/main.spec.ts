@@ -1,0 +1,96 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+/**
+ * The run command's promise, checked for real: the embedded app (every service + gateway, sql.js,
+ * in-process bus) seeds Caichang, serves the public query with no token, and accepts a token from
+ * `npm run -s token` minted against the same data folder.
+ */
+describe('embedded mode [starts: the embedded app as a child process, on sql.js]', () => {
+  let child: ChildProcess;
+  let gatewayUrl: string;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-embedded-'));
+  let output = '';
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, [tsx, 'apps/embedded/src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        ROSTER_DATABASE_URL: `sqljs:${dataDir}/roster.sqlite`,
+        GATEWAY_PORT: '0',
+        ROSTER_PORT: '0',
+        LOG_PRETTY: 'false',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    gatewayUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`embedded app did not start:\n${output}`)), 60_000);
+      child.stdout?.on('data', (d: Buffer) => {
+        output += d.toString();
+        const m = /gateway: (http:\/\/\S+\/graphql)/.exec(output);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`embedded app exited with ${code}:\n${output}`)));
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const post = async (query: string, token?: string) => {
+    const res = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query }),
+    });
+    return res.json() as Promise<{
+      data?: Record<string, unknown>;
+      errors?: { extensions: { code: string } }[];
+    }>;
+  };
+
+  it('answers the public community query with 21 streets and no token', async () => {
+    const body = await post('{ community(code: "caichang") { name streets(first: 50) { totalCount } } }');
+    expect(body).toEqual({ data: { community: { name: '蔡场社区', streets: { totalCount: 21 } } } });
+  });
+
+  it('accepts an ADMIN token printed by `npm run -s token`, alone on stdout', async () => {
+    const stdout = execFileSync('npm', ['run', '-s', 'token', '--', '--role', 'ADMIN'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir },
+    }).toString();
+    expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const body = await post('{ accounts(first: 10) { totalCount } }', stdout.trim());
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ accounts: { totalCount: 4 } });
+  });
+
+  it('refuses a COUNTY_VIEWER token where ADMIN is needed', async () => {
+    const token = execFileSync('npm', ['run', '-s', 'token', '--', '--role', 'COUNTY_VIEWER'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir },
+    })
+      .toString()
+      .trim();
+    const body = await post('{ accounts(first: 10) { totalCount } }', token);
+    expect(body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+
+describe('roster main [starts: the roster app as a child process]', () => {
+  it('stops start-up with one clear line naming each wrong variable, without printing values', () => {
+    const run = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/.bin/tsx'), 'apps/roster/src/main.ts'],
+      {
+        cwd: root,
+        env: { ...process.env, ROSTER_PORT: 'not-a-port', ROSTER_DATABASE_URL: 'postgres://secret@db/x' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(run.status).toBe(78);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^roster: invalid configuration: /);
+    expect(lines[0]).toContain('ROSTER_PORT');
+    expect(lines[0]).toContain('ROSTER_DATABASE_URL');
+    expect(lines[0]).not.toContain('secret');
+  });
+});

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, parseEnv } from '@sc/config';
+import { InProcessBus } from '@sc/events';
+import { errorCodes, gqlRequest } from '@sc/testing';
+import { rosterEnvSchema } from './config';
+import { Account } from './entities/account.entity';
+import { startRoster } from './roster.service';
+
+describe('first start of a real deployment [starts: roster subgraph on sql.js]', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bootstrap-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const start = (password: string) => {
+    fs.writeFileSync(path.join(dir, 'admin-password'), `${password}\n`);
+    const env = parseEnv(rosterEnvSchema, {
+      NODE_ENV: 'test',
+      DATA_DIR: dir,
+      ROSTER_HOST: '127.0.0.1',
+      ROSTER_PORT: '0',
+      ROSTER_DATABASE_URL: `sqljs:${dir}/roster.sqlite`,
+      ROSTER_BOOTSTRAP_ADMIN: 'root-admin',
+      ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE: path.join(dir, 'admin-password'),
+    });
+    return startRoster(env, {
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      publisher: new InProcessBus(),
+    });
+  };
+  const LOGIN = 'mutation($p: String!) { login(username: "root-admin", password: $p) { account { roles } } }';
+
+  it('creates the ADMIN from the secret file once, and never again', async () => {
+    const first = await start('correct horse battery staple');
+    try {
+      const ok = await gqlRequest<{ login: { account: { roles: string[] } } }>(
+        `${first.url}/graphql`,
+        LOGIN,
+        { p: 'correct horse battery staple' },
+      );
+      expect(ok.data?.login.account.roles).toEqual(['ADMIN']);
+    } finally {
+      await first.close();
+    }
+    // A later start with another password file does not reset the existing account.
+    const second = await start('another password entirely');
+    try {
+      expect(await second.dataSource.getRepository(Account).count()).toBe(1);
+      const refused = await gqlRequest(`${second.url}/graphql`, LOGIN, { p: 'another password entirely' });
+      expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      await second.close();
+    }
+  });
+});

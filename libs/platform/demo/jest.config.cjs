@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'platform-demo',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

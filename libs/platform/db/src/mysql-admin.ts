@@ -1,35 +1,30 @@
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { parseMysqlUrl } from './data-source';
 
-/** Creates the database named in a mysql:// URL if it does not exist (utf8mb4). */
-export async function ensureMysqlDatabase(url: string): Promise<void> {
-  const { database, ...conn } = parseMysqlUrl(url);
-  const c = await createConnection({
-    host: conn.host,
-    port: conn.port,
-    user: conn.username,
-    password: conn.password,
-  });
+/** Runs `work` on a connection to the server of a mysql:// URL, without selecting its database. */
+async function onServer<T>(url: string, work: (c: Connection, database: string) => Promise<T>): Promise<T> {
+  const { database, host, port, username, password } = parseMysqlUrl(url);
+  // The name goes into DDL, which takes no placeholders.
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) throw new Error('database name must be 1–64 letters, digits or _');
+  const c = await createConnection({ host, port, user: username, password });
   try {
-    await c.query(
-      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
+    return await work(c, database);
   } finally {
     await c.end();
   }
 }
 
-export async function dropMysqlDatabase(url: string): Promise<void> {
-  const { database, ...conn } = parseMysqlUrl(url);
-  const c = await createConnection({
-    host: conn.host,
-    port: conn.port,
-    user: conn.username,
-    password: conn.password,
+/** Creates the database named in a mysql:// URL if it does not exist (utf8mb4). */
+export function ensureMysqlDatabase(url: string): Promise<void> {
+  return onServer(url, async (c, database) => {
+    await c.query(
+      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
   });
-  try {
+}
+
+export function dropMysqlDatabase(url: string): Promise<void> {
+  return onServer(url, async (c, database) => {
     await c.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  } finally {
-    await c.end();
-  }
+  });
 }

@@ -3,7 +3,8 @@
  * (services also apply them on start).
  *   ROSTER_DATABASE_URL=mysql://… npm run db:migrate -- roster
  */
-import { createDataSource } from '@sc/db';
+import { createLogger } from '@sc/config';
+import { openDatabase } from '@sc/db';
 import { SERVICES } from './services';
 
 async function main(): Promise<void> {
@@ -16,16 +17,11 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const ds = createDataSource({ url, entities: def.entities, migrations: def.migrations });
-  await ds.initialize();
-  try {
-    const applied = await ds.runMigrations({ transaction: 'each' });
-    process.stderr.write(
-      applied.length ? `applied ${applied.map((m) => m.name).join(', ')}\n` : 'nothing to apply\n',
-    );
-  } finally {
-    await ds.destroy();
-  }
+  // The same path a service takes on start: migrations under the per-database lock.
+  const logger = createLogger({ service: `db:migrate:${service}` });
+  const ds = await openDatabase({ url, entities: def.entities, migrations: def.migrations, logger });
+  await ds.destroy();
+  process.stderr.write('migrations are up to date\n');
 }
 
 main().catch((error: unknown) => {

@@ -76,7 +76,7 @@ export const envVar = {
   /** `mysql://user:pass@host:3306/db` for the real database, `sqljs:<file>` for the embedded one. */
   databaseUrl: () =>
     z.string().refine((v) => /^(mysql|mariadb):\/\/.+\/[A-Za-z0-9_]+/.test(v) || /^sqljs:/.test(v), {
-      message: 'expected mysql://user:password@host:port/database or sqljs:<file>',
+      message: 'expected mysql://user:password@host:port/database, mariadb://… or sqljs:<file>',
     }),
 };
 

@@ -25,7 +25,7 @@ import { CreateTestStreet1764000000001, TestStreet, eventually, memoryLogger } f
 const KAFKA_PORT = process.env['SC_EVENTS_TEST_KAFKA_PORT'] ?? '29092';
 const BROKERS = [`127.0.0.1:${KAFKA_PORT}`];
 // mariadb:// tells TypeORM to read MariaDB's catalog dialect (column defaults), see @sc/db.
-const MYSQL = process.env['SC_EVENTS_TEST_MYSQL'] ?? 'mariadb://root@127.0.0.1:3306';
+const MYSQL = process.env['TEST_MYSQL_URL'] ?? 'mariadb://root@127.0.0.1:3306';
 const KAFKA_SH = path.resolve(__dirname, '../../../../tools/infra/kafka/kafka.sh');
 const TYPE = 'cn.caichang.roster.street.created.v1';
 const PII = { chiefName: '李建国', phone: '13698765432' };

@@ -94,6 +94,11 @@ export interface KafkaPublisherOptions {
   retry?: { retries: number; initialRetryTime: number; maxRetryTime: number };
   /** Milliseconds the broker may take to acknowledge a batch. */
   ackTimeoutMs?: number;
+  /**
+   * Partitions for topics this publisher creates before its first send to them, so publishing
+   * does not depend on the broker's auto-creation. `false`: never create topics.
+   */
+  createTopics?: { numPartitions: number } | false;
 }
 
 /**
@@ -111,6 +116,8 @@ export class KafkaPublisher implements EventPublisher {
   private readonly retry: { retries: number; initialRetryTime: number; maxRetryTime: number };
   private readonly ackTimeoutMs: number;
   private producer: Producer | null = null;
+  private readonly createTopics: { numPartitions: number } | false;
+  private readonly knownTopics = new Set<string>();
   private connected = false;
   private closed = false;
 
@@ -119,6 +126,7 @@ export class KafkaPublisher implements EventPublisher {
     this.logger = opts.logger.child({ component: 'kafka-publisher' });
     this.retry = opts.retry ?? { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+    this.createTopics = opts.createTopics ?? { numPartitions: 3 };
   }
 
   async publish(batch: PublishRecord[]): Promise<void> {
@@ -133,6 +141,15 @@ export class KafkaPublisher implements EventPublisher {
         headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ...r.headers },
       });
       byTopic.set(r.topic, messages);
+    }
+    const newTopics = [...byTopic.keys()].filter((t) => !this.knownTopics.has(t));
+    if (this.createTopics && newTopics.length > 0) {
+      const { numPartitions } = this.createTopics;
+      await ensureTopics(
+        this.kafka,
+        newTopics.map((topic) => ({ topic, numPartitions })),
+      );
+      for (const t of newTopics) this.knownTopics.add(t);
     }
     const producer = await this.connectedProducer();
     try {

@@ -25,6 +25,11 @@ export interface OutboxRelayOptions {
   lockName?: string;
   /** How often a relay without the lock tries to take it. */
   lockRetryMs?: number;
+  /**
+   * Published rows older than `keepMs` are deleted by the relay when it is idle, at most once every
+   * `everyMs` (default: hourly). Unset: kept forever. Unpublished rows are never deleted.
+   */
+  retention?: { keepMs: number; everyMs?: number };
 }
 
 type Outcome = { kind: 'more' } | { kind: 'idle' } | { kind: 'standby' } | { kind: 'failed'; error: unknown };
@@ -61,6 +66,8 @@ export class OutboxRelay {
   private failures = 0;
   private lock: QueryRunner | null = null;
   private standbyLogged = false;
+  private readonly retention: { keepMs: number; everyMs: number } | null;
+  private lastPurge = 0;
 
   constructor(opts: OutboxRelayOptions) {
     this.ds = opts.dataSource;
@@ -75,6 +82,9 @@ export class OutboxRelay {
     // MySQL rejects lock names longer than 64 characters.
     this.lockName = (opts.lockName ?? `sc_outbox_relay.${database}`).slice(0, 64);
     if (this.batchSize < 1) throw new Error('batchSize must be at least 1');
+    this.retention = opts.retention
+      ? { keepMs: opts.retention.keepMs, everyMs: opts.retention.everyMs ?? 3_600_000 }
+      : null;
   }
 
   /** Starts publishing in the background. Idempotent. */
@@ -153,6 +163,7 @@ export class OutboxRelay {
         case 'more':
           break;
         case 'idle':
+          await this.purgeWhenDue();
           if (!this.nudged) await this.idleSleep.sleep(this.pollIntervalMs);
           break;
         case 'standby':
@@ -162,6 +173,18 @@ export class OutboxRelay {
           await this.retrySleep.sleep(backoffDelay(this.failures, this.backoff));
           break;
       }
+    }
+  }
+
+  /** Applies the retention policy when it is due; a failure is logged and tried again next time. */
+  private async purgeWhenDue(): Promise<void> {
+    if (!this.retention || Date.now() - this.lastPurge < this.retention.everyMs) return;
+    this.lastPurge = Date.now();
+    const olderThan = new Date(Date.now() - this.retention.keepMs);
+    try {
+      await this.exclusive(() => this.purgePublished(olderThan));
+    } catch (err) {
+      this.logger.warn({ error: errorText(err) }, 'purging published outbox events failed');
     }
   }
 

@@ -3,11 +3,10 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
-  randomUUID,
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readOrCreateSecretFile } from '@sc/config';
 import { join } from 'node:path';
 
 /** The only algorithm we sign and accept. jsonwebtoken 9 has no EdDSA support, so RSA it is. */
@@ -53,25 +52,12 @@ export function signingKeyFromPem(pem: string): SigningKey {
  * that landed on disk first.
  */
 export function loadOrCreateDevSigningKey(dir: string): SigningKey {
-  const keyDir = join(dir, 'keys');
-  const keyFile = join(keyDir, 'jwt-signing-key.pem');
-  const existing = readIfExists(keyFile);
-  if (existing !== undefined) return signingKeyFromPem(existing);
-
-  mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: MIN_MODULUS_BITS });
-  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const tmpFile = `${keyFile}.${process.pid}.${randomUUID()}.tmp`;
-  writeFileSync(tmpFile, pem, { mode: 0o600, flag: 'wx' });
-  try {
-    publishWithoutOverwrite(tmpFile, keyFile);
-  } finally {
-    unlinkIfExists(tmpFile);
-  }
-  // Read back rather than use our own key: another process may have won the race.
-  const onDisk = readIfExists(keyFile);
-  if (onDisk === undefined) throw new Error(`Signing key ${keyFile} vanished right after it was written`);
-  return signingKeyFromPem(onDisk);
+  const pem = readOrCreateSecretFile(join(dir, 'keys', 'jwt-signing-key.pem'), () =>
+    generateKeyPairSync('rsa', { modulusLength: MIN_MODULUS_BITS })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString(),
+  );
+  return signingKeyFromPem(pem);
 }
 
 /** The public half of each key as a JWKS document, for `/.well-known/jwks.json`. */
@@ -102,40 +88,4 @@ function assertUsableRsaKey(key: KeyObject): void {
   if (bits < MIN_MODULUS_BITS) {
     throw new Error(`JWT signing key must have at least ${MIN_MODULUS_BITS} bits, got ${bits}`);
   }
-}
-
-function publishWithoutOverwrite(tmpFile: string, keyFile: string): void {
-  try {
-    // link() fails with EEXIST instead of replacing, so a key another process already uses is never swapped.
-    linkSync(tmpFile, keyFile);
-  } catch (err) {
-    if (errorCode(err) === 'EEXIST') return;
-    // Some filesystems (certain mounts, FAT) have no hard links; rename is still atomic, only the
-    // check-then-rename window remains, and the read-back afterwards keeps callers consistent.
-    if (readIfExists(keyFile) === undefined) renameSync(tmpFile, keyFile);
-  }
-}
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function unlinkIfExists(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (err) {
-    if (errorCode(err) !== 'ENOENT') throw err;
-  }
-}
-
-function errorCode(err: unknown): string | undefined {
-  // Duck-typed: fs errors may come from another realm (jest's sandbox), where instanceof Error fails.
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
-    ? err.code
-    : undefined;
 }

@@ -1,3 +1,5 @@
 export * from './env';
 export * from './logger';
 export * from './paths';
+export * from './run';
+export * from './secret-file';

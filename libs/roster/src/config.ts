@@ -9,11 +9,13 @@ export const rosterEnvSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   ROSTER_HOST: z.string().default('0.0.0.0'),
   ROSTER_PORT: envVar.port(4001),
-  /** mysql://… in real mode; sqljs:<file> in embedded mode. */
-  ROSTER_DATABASE_URL: envVar.databaseUrl().default('sqljs:.data/roster.sqlite'),
+  /** mysql://… (MySQL) or mariadb://… in real mode; sqljs:<file> in embedded mode (default: under DATA_DIR). */
+  ROSTER_DATABASE_URL: envVar.databaseUrl().optional(),
   /** Kafka bootstrap brokers; empty means the in-process bus (embedded mode only). */
   KAFKA_BROKERS: envVar.list(),
   KAFKA_CLIENT_ID: z.string().default('roster'),
+  /** Published outbox rows are deleted after this many days (unpublished ones never are). */
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   AUTH_ISSUER: z.string().default('street-chief/roster'),
   AUTH_AUDIENCE: z.string().default('street-chief'),
   /** PEM (PKCS#8) private key for signing tokens. Unset: a dev key generated into DATA_DIR/keys. */
@@ -47,3 +49,8 @@ export const rosterEnvSchema = z.object({
   ROSTER_SEED_DEMO: envVar.bool(false),
 });
 export type RosterEnv = z.infer<typeof rosterEnvSchema>;
+
+/** The database URL in effect: the configured one, or the embedded file under the data folder. */
+export function rosterDatabaseUrl(env: RosterEnv): string {
+  return env.ROSTER_DATABASE_URL ?? `sqljs:${env.DATA_DIR}/roster.sqlite`;
+}

@@ -7,3 +7,7 @@ export * from './roster.service';
 export * from './schema';
 export * from './seed/caichang';
 export { ROSTER_MIGRATIONS } from './migrations';
+export * from './entities/activity.entity';
+export * from './entities/chief.entity';
+export * from './entities/grid.entity';
+export * from './entities/signboard.entity';

@@ -23,21 +23,45 @@ import {
   type EventPublisher,
 } from '@sc/events';
 import { sendJson, startSubgraph, type Listening } from '@sc/graphql';
-import type { RosterEnv } from './config';
+import { rosterDatabaseUrl, type RosterEnv } from './config';
 import type { RosterContext } from './context';
 import { Account, LoginThrottle } from './entities/account.entity';
+import { Patrol, Training, TrainingAttendance } from './entities/activity.entity';
+import { ChiefNomination, ChiefTransition, StreetChief } from './entities/chief.entity';
+import { Grid, GridChange, GridMember } from './entities/grid.entity';
 import { Place } from './entities/place.entity';
+import { Signboard } from './entities/signboard.entity';
 import { ROSTER_SOURCE } from './events/contracts';
-import { RosterLoaders } from './loaders';
+import { ChiefLoaders, RosterLoaders } from './loaders';
 import { ROSTER_MIGRATIONS } from './migrations';
 import { PlaceRepository } from './repositories/place.repository';
+import { RosterRepository } from './repositories/roster.repository';
 import { resolvers, type RosterResolvers } from './resolvers';
 import { rosterTypeDefs } from './schema';
 import { seedCaichang } from './seed/caichang';
 import { AccountService } from './services/account.service';
+import { ActivityService } from './services/activity.service';
+import { ChiefService } from './services/chief.service';
+import { GridService } from './services/grid.service';
+import { SignboardService } from './services/signboard.service';
 import { PlaceService } from './services/place.service';
 
-export const ROSTER_ENTITIES = [Place, Account, LoginThrottle, ...OUTBOX_ENTITIES];
+export const ROSTER_ENTITIES = [
+  Place,
+  Account,
+  LoginThrottle,
+  Grid,
+  GridMember,
+  GridChange,
+  StreetChief,
+  ChiefNomination,
+  ChiefTransition,
+  Signboard,
+  Training,
+  TrainingAttendance,
+  Patrol,
+  ...OUTBOX_ENTITIES,
+];
 /** The platform's outbox/inbox tables first, then the roster's own generated migrations. */
 export const ROSTER_ALL_MIGRATIONS = [...OUTBOX_MIGRATIONS, ...ROSTER_MIGRATIONS];
 
@@ -91,7 +115,7 @@ async function bootstrapAdmin(
 export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<RunningRoster> {
   const logger = deps.logger;
   const dataSource = await openDatabase({
-    url: env.ROSTER_DATABASE_URL,
+    url: rosterDatabaseUrl(env),
     entities: ROSTER_ENTITIES,
     migrations: ROSTER_ALL_MIGRATIONS,
     logger,
@@ -105,7 +129,12 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
       logger,
     });
   }
-  const relay = new OutboxRelay({ dataSource, publisher, logger });
+  const relay = new OutboxRelay({
+    dataSource,
+    publisher,
+    logger,
+    retention: { keepMs: env.OUTBOX_RETENTION_DAYS * 86_400_000 },
+  });
 
   const key = signingKey(env);
   const issuer = new TokenIssuer(key, {
@@ -118,14 +147,22 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
     audience: env.AUTH_AUDIENCE,
   });
   const outbox = new Outbox({ source: ROSTER_SOURCE });
-  const places = new PlaceService(dataSource, outbox, () => relay.nudge());
   const accounts = new AccountService(dataSource, issuer, {
     maxFailures: env.LOGIN_MAX_FAILURES,
     windowSeconds: env.LOGIN_WINDOW_SECONDS,
   });
+  const nudge = () => relay.nudge();
+  const signboards = new SignboardService(dataSource, outbox, nudge);
+  const places = new PlaceService(dataSource, outbox, nudge, signboards);
+  const grids = new GridService(dataSource, outbox, signboards, nudge);
+  const chiefs = new ChiefService(dataSource, outbox, grids, signboards, nudge);
+  const activities = new ActivityService(dataSource, outbox, nudge);
   const placeRepository = new PlaceRepository(dataSource);
+  const rosterRepository = new RosterRepository(dataSource);
 
-  if (env.ROSTER_SEED_DEMO) await seedCaichang(dataSource, places, accounts, logger);
+  if (env.ROSTER_SEED_DEMO) {
+    await seedCaichang(dataSource, { places, accounts, grids, chiefs, signboards }, logger);
+  }
   if (env.ROSTER_BOOTSTRAP_ADMIN) await bootstrapAdmin(env, dataSource, accounts, logger);
   relay.start();
 
@@ -141,8 +178,13 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
     context: async (req) => ({
       principal: await authenticate(req.headers.authorization, verifier),
       loaders: new RosterLoaders(placeRepository),
+      chiefLoaders: new ChiefLoaders(dataSource, rosterRepository),
       places,
       accounts,
+      grids,
+      chiefs,
+      signboards,
+      activities,
     }),
     readiness: [{ name: 'database', check: async () => void (await dataSource.query('SELECT 1')) }],
     routes: { '/.well-known/jwks.json': (_req, res) => sendJson(res, 200, jwks) },

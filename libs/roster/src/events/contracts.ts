@@ -7,6 +7,10 @@ import { defineEvent } from '@sc/events';
  */
 export const ROSTER_SOURCE = '/caichang/roster';
 export const PLACES_TOPIC = 'caichang.roster.places.v1';
+export const GRIDS_TOPIC = 'caichang.roster.grids.v1';
+export const CHIEFS_TOPIC = 'caichang.roster.chiefs.v1';
+export const SIGNBOARDS_TOPIC = 'caichang.roster.signboards.v1';
+export const ACTIVITIES_TOPIC = 'caichang.roster.activities.v1';
 
 const kind = z.enum(['COMMUNITY', 'RESIDENT_GROUP', 'STREET', 'COURTYARD']);
 const actor = z.string().describe('Account id of who made the change');
@@ -51,6 +55,166 @@ const events = {
   courtyardRetired: ['cn.caichang.roster.courtyard.retired.v1', retired, 'A courtyard was retired.'],
 } as const;
 
+const gridChanged = z.object({
+  id: z.string(),
+  name: z.string(),
+  streetIds: z.array(z.string()).describe('Every street of the grid after the change'),
+  courtyardIds: z.array(z.string()).describe('Every courtyard of the grid after the change'),
+  actor,
+});
+
+const chiefStatus = z.enum(['NOMINATED', 'VETTED', 'FILED', 'APPOINTED', 'SUSPENDED', 'RETIRED', 'REJECTED']);
+/** What every chief event carries: ids and the transition, no personal data. */
+const chiefBase = {
+  id: z.string().describe('Chief (candidacy) id'),
+  residentId: z.string().describe('Resident id in the people service'),
+  status: chiefStatus.describe('State after the transition'),
+  previousStatus: chiefStatus.nullable(),
+  reason: z.string(),
+  actor,
+};
+const chiefNominated = z.object({
+  ...chiefBase,
+  nominatorResidentId: z.string(),
+  nominationCount: z.number().int().describe('Nominations counted so far'),
+});
+const chiefVetted = z.object({ ...chiefBase, passed: z.boolean() });
+const chiefFiled = z.object({
+  ...chiefBase,
+  filedOn: z.string().describe('Date of the party-committee filing (ISO-8601)'),
+  documentNumber: z.string(),
+});
+const chiefAppointed = z.object({
+  ...chiefBase,
+  gridId: z.string(),
+  badge: z.string(),
+  phone: z.string().describe('Public contact phone of the appointed chief'),
+  termStart: z.string(),
+  termEnd: z.string(),
+});
+const chiefInGrid = z.object({ ...chiefBase, gridId: z.string().nullable() });
+
+const signboardOutOfDate = z.object({
+  id: z.string(),
+  code: z.string(),
+  printedVersion: z.number().int(),
+  contentHash: z.string().describe('Hash of the current content, which differs from the printed one'),
+  actor,
+});
+const signboardReprinted = z.object({
+  id: z.string(),
+  code: z.string(),
+  printedVersion: z.number().int().describe('The new printed version'),
+  contentHash: z.string(),
+  actor,
+});
+
+const trainingHeld = z.object({
+  id: z.string(),
+  topic: z.string(),
+  title: z.string(),
+  heldAt: z.string(),
+  attendeeChiefIds: z.array(z.string()),
+  actor,
+});
+const patrolRecorded = z.object({
+  id: z.string(),
+  chiefId: z.string(),
+  gridId: z.string(),
+  streetId: z.string(),
+  patrolledAt: z.string(),
+  hazardCount: z.number().int(),
+  requestCount: z.number().int(),
+  needsAction: z.boolean(),
+  actor,
+});
+const patrolFinding = z.object({
+  patrolId: z.string(),
+  chiefId: z.string(),
+  gridId: z.string(),
+  streetId: z.string(),
+  patrolledAt: z.string(),
+  hazardCount: z.number().int(),
+  requestCount: z.number().int(),
+  findings: z.string().describe('What the chief found, as written (chiefs record no personal data here)'),
+  actor,
+});
+
+const gridEvents = {
+  gridChanged: [
+    'cn.caichang.roster.grid.changed.v1',
+    gridChanged,
+    'A grid was created or its membership changed; carries the full membership after the change.',
+  ],
+} as const;
+const chiefEvents = {
+  chiefNominated: [
+    'cn.caichang.roster.chief.nominated.v1',
+    chiefNominated,
+    'A resident nominated a candidate street chief (the first nomination creates the candidacy).',
+  ],
+  chiefVetted: [
+    'cn.caichang.roster.chief.vetted.v1',
+    chiefVetted,
+    'Community staff vetted a candidate and the vetting passed.',
+  ],
+  chiefFiled: [
+    'cn.caichang.roster.chief.filed.v1',
+    chiefFiled,
+    'The town party committee filed the appointment of a vetted candidate.',
+  ],
+  chiefAppointed: [
+    'cn.caichang.roster.chief.appointed.v1',
+    chiefAppointed,
+    'A filed candidate was appointed street chief of a grid, with a term and badge.',
+  ],
+  chiefSuspended: [
+    'cn.caichang.roster.chief.suspended.v1',
+    chiefInGrid,
+    'An appointed chief was suspended; the grid is uncovered until resumed or replaced.',
+  ],
+  chiefResumed: ['cn.caichang.roster.chief.resumed.v1', chiefInGrid, 'A suspended chief was resumed.'],
+  chiefRetired: [
+    'cn.caichang.roster.chief.retired.v1',
+    chiefInGrid,
+    'A chief retired; the grid is free for a successor.',
+  ],
+  chiefRejected: [
+    'cn.caichang.roster.chief.rejected.v1',
+    chiefInGrid,
+    'A candidacy ended without appointment (failed vetting or rejected).',
+  ],
+} as const;
+const signboardEvents = {
+  signboardOutOfDate: [
+    'cn.caichang.roster.signboard.out-of-date.v1',
+    signboardOutOfDate,
+    'A roster change altered what a signboard must show; the printed board is out of date.',
+  ],
+  signboardReprinted: [
+    'cn.caichang.roster.signboard.reprinted.v1',
+    signboardReprinted,
+    'A signboard was reprinted with the current content.',
+  ],
+} as const;
+const activityEvents = {
+  trainingHeld: [
+    'cn.caichang.roster.training.held.v1',
+    trainingHeld,
+    'A training session was held, with the chiefs who attended.',
+  ],
+  patrolRecorded: [
+    'cn.caichang.roster.patrol.recorded.v1',
+    patrolRecorded,
+    'A chief recorded a patrol of a street.',
+  ],
+  patrolFindingRecorded: [
+    'cn.caichang.roster.patrol.finding-recorded.v1',
+    patrolFinding,
+    'A patrol found something that needs action; the cases service turns it into a case.',
+  ],
+} as const;
+
 function contracts<T extends Record<string, readonly [string, z.ZodType, string]>>(defs: T) {
   return Object.fromEntries(
     Object.entries(defs).map(([key, [type, schema, description]]) => [
@@ -61,6 +225,12 @@ function contracts<T extends Record<string, readonly [string, z.ZodType, string]
 }
 
 export const RosterEvents = contracts(events);
+export const GridEvents = contracts(gridEvents);
+export const ChiefEvents = contracts(chiefEvents);
+export const SignboardEvents = contracts(signboardEvents);
+export const ActivityEvents = contracts(activityEvents);
+export type GridChangedData = z.infer<typeof gridChanged>;
+export type ChiefAppointedData = z.infer<typeof chiefAppointed>;
 export type PlaceCreatedData = z.infer<typeof created>;
 export type PlaceRenamedData = z.infer<typeof renamed>;
 export type PlaceRetiredData = z.infer<typeof retired>;
@@ -71,5 +241,25 @@ export const ROSTER_TOPICS = [
     topic: PLACES_TOPIC,
     description: 'Places of the roster: communities, resident groups, streets, courtyards.',
     events: Object.values(RosterEvents),
+  },
+  {
+    topic: GRIDS_TOPIC,
+    description: "Grids (网格): the streets and courtyards in each chief's charge. Key: grid id.",
+    events: Object.values(GridEvents),
+  },
+  {
+    topic: CHIEFS_TOPIC,
+    description: 'Street chiefs from nomination to retirement. Key: chief id.',
+    events: Object.values(ChiefEvents),
+  },
+  {
+    topic: SIGNBOARDS_TOPIC,
+    description: 'Signboards (公示牌): out of date after a roster change, reprinted. Key: signboard id.',
+    events: Object.values(SignboardEvents),
+  },
+  {
+    topic: ACTIVITIES_TOPIC,
+    description: 'Trainings of chiefs and their patrols. Key: training or patrol id.',
+    events: Object.values(ActivityEvents),
   },
 ];

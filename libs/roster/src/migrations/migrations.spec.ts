@@ -17,11 +17,21 @@ describe('roster migrations [needs: MariaDB]', () => {
       );
       expect(tables.map((r) => r.t)).toEqual([
         'account',
+        'chief_nomination',
+        'chief_transition',
+        'grid',
+        'grid_change',
+        'grid_member',
         'inbox_event',
         'login_throttle',
         'migrations',
         'outbox_event',
+        'patrol',
         'place',
+        'signboard',
+        'street_chief',
+        'training',
+        'training_attendance',
       ]);
       expect(await pendingSchemaChanges(ds)).toEqual([]);
     } finally {

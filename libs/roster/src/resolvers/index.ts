@@ -6,6 +6,7 @@ import type { Account } from '../entities/account.entity';
 import type { Place, PlaceKind } from '../entities/place.entity';
 import type { ListArgs } from '../loaders';
 import { accountRoles, accountScopes } from '../services/account.service';
+import { chiefResolvers } from './chiefs';
 import * as inputs from './inputs';
 
 type Args = Record<string, unknown>;
@@ -53,7 +54,9 @@ function placeMutations(
 
 export const resolvers = {
   DateTime: DateTimeScalar,
+  ...chiefResolvers,
   Query: {
+    ...chiefResolvers.Query,
     community: (_: unknown, args: Args, ctx: RosterContext) => {
       const code = String(args['code']).trim().toLowerCase();
       return ctx.loaders.communityByCode(code);
@@ -80,6 +83,7 @@ export const resolvers = {
     },
   },
   Mutation: {
+    ...chiefResolvers.Mutation,
     login: async (_: unknown, args: Args, ctx: RosterContext) => {
       const input = parseInput(inputs.loginInput, args, 'login');
       return ctx.accounts.login(input.username, input.password);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { requireAuthenticated, requireRole, type Principal, type Role, type TokenIssuer } from '@sc/auth';
-import { transaction } from '@sc/db';
+import { isMysqlFamily, transaction } from '@sc/db';
 import { ConflictError, RateLimitedError, UnauthenticatedError } from '@sc/graphql';
 import { Account, LoginThrottle } from '../entities/account.entity';
 import { decoyHash, hashPassword, verifyPassword } from './password';
 
 export interface LoginPolicy {
-  /** Failed attempts allowed per username within one window. */
+  /** Attempts allowed per username within one window; a successful sign-in resets the count. */
   maxFailures: number;
   windowSeconds: number;
 }
@@ -40,22 +40,15 @@ export class AccountService {
   async login(usernameRaw: string, password: string, now = new Date()) {
     const username = usernameRaw.trim().toLowerCase();
     const key = `user:${username}`.slice(0, 60);
-    const throttle = await this.ds.getRepository(LoginThrottle).findOneBy({ key });
-    const windowOpen =
-      throttle && now.getTime() - throttle.windowStartedAt.getTime() < this.policy.windowSeconds * 1000;
-    if (throttle && windowOpen && throttle.failures >= this.policy.maxFailures) {
-      const retryAfter = Math.ceil(
-        (throttle.windowStartedAt.getTime() + this.policy.windowSeconds * 1000 - now.getTime()) / 1000,
-      );
-      throw new RateLimitedError(retryAfter);
-    }
+    // Every attempt takes a slot BEFORE the (slow) password check, with an atomic increment, so
+    // parallel guesses cannot get more than maxFailures checks into one window.
+    await this.takeAttempt(key, now);
     const account = await this.ds.getRepository(Account).findOneBy({ username });
     const ok = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
     if (!account || !ok || account.status !== 'ACTIVE') {
-      await this.recordFailure(key, windowOpen ? throttle : null, now);
       throw new UnauthenticatedError('Invalid username or password');
     }
-    if (throttle) await this.ds.getRepository(LoginThrottle).delete({ key });
+    await this.ds.getRepository(LoginThrottle).delete({ key });
     const issued = this.issuer.issue({
       subject: account.id,
       roles: accountRoles(account),
@@ -65,13 +58,36 @@ export class AccountService {
     return { token: issued.token, expiresAt: issued.expiresAt, account };
   }
 
-  private async recordFailure(key: string, current: LoginThrottle | null, now: Date): Promise<void> {
-    const repo = this.ds.getRepository(LoginThrottle);
-    if (current) {
-      // Atomic increment: concurrent failures all count.
-      await repo.increment({ key }, 'failures', 1);
-    } else {
-      await repo.upsert({ key, failures: 1, windowStartedAt: now }, ['key']);
+  /** Counts one attempt in the username's window; throws RATE_LIMITED past the allowance. */
+  private async takeAttempt(key: string, now: Date): Promise<void> {
+    const windowMs = this.policy.windowSeconds * 1000;
+    const cutoff = new Date(now.getTime() - windowMs);
+    // One atomic statement starts a new window or counts the attempt in the current one, so
+    // concurrent attempts can neither reset nor skip each other's counts.
+    await transaction(this.ds, async (m) => {
+      if (isMysqlFamily(this.ds)) {
+        await m.query(
+          `INSERT INTO login_throttle (\`key\`, failures, window_started_at) VALUES (?, 1, ?)
+           ON DUPLICATE KEY UPDATE
+             failures = IF(window_started_at < ?, 1, failures + 1),
+             window_started_at = IF(window_started_at < ?, VALUES(window_started_at), window_started_at)`,
+          [key, now, cutoff, cutoff],
+        );
+      } else {
+        const at = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', ''); // TypeORM's SQLite format
+        await m.query(
+          `INSERT INTO login_throttle ("key", failures, window_started_at) VALUES (?, 1, ?)
+           ON CONFLICT ("key") DO UPDATE SET
+             failures = CASE WHEN window_started_at < ? THEN 1 ELSE failures + 1 END,
+             window_started_at = CASE WHEN window_started_at < ? THEN excluded.window_started_at ELSE window_started_at END`,
+          [key, at(now), at(cutoff), at(cutoff)],
+        );
+      }
+    });
+    const counted = await this.ds.getRepository(LoginThrottle).findOneByOrFail({ key });
+    if (counted.failures > this.policy.maxFailures) {
+      const retryAfter = Math.ceil((counted.windowStartedAt.getTime() + windowMs - now.getTime()) / 1000);
+      throw new RateLimitedError(Math.max(retryAfter, 1));
     }
   }
 

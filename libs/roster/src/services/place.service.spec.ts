@@ -1,17 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@sc/auth';
 import { createLogger } from '@sc/config';
-import { openDatabase } from '@sc/db';
-import { Outbox, OutboxEvent } from '@sc/events';
-import { TokenIssuer, loadOrCreateDevSigningKey } from '@sc/auth';
+import { OutboxEvent } from '@sc/events';
 import { Place } from '../entities/place.entity';
-import { ROSTER_ENTITIES } from '../roster.service';
 import { seedCaichang, stableId } from '../seed/caichang';
-import { AccountService } from './account.service';
-import { PlaceService } from './place.service';
+import type { PlaceService } from './place.service';
+import { seededEmbeddedRoster, type RosterServices } from './spec-helpers';
 
 const admin: Principal = {
   subject: 'admin-1',
@@ -23,34 +17,16 @@ const admin: Principal = {
 const chief: Principal = { ...admin, subject: 'chief-1', roles: ['STREET_CHIEF'] };
 
 describe('PlaceService on the embedded database (sql.js)', () => {
-  let dir: string;
   let ds: DataSource;
   let places: PlaceService;
+  let services: RosterServices;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-places-'));
-    ds = await openDatabase({
-      url: `sqljs:${dir}/roster.sqlite`,
-      entities: [...ROSTER_ENTITIES],
-      migrations: [],
-    });
-    places = new PlaceService(ds, new Outbox({ source: '/caichang/roster' }));
-    const issuer = new TokenIssuer(loadOrCreateDevSigningKey(dir), {
-      issuer: 'i',
-      audience: 'a',
-      ttlSeconds: 60,
-    });
-    await seedCaichang(
-      ds,
-      places,
-      new AccountService(ds, issuer),
-      createLogger({ service: 'test', level: 'silent' }),
-    );
+    ({ ds, services, close } = await seededEmbeddedRoster());
+    places = services.places;
   });
-  afterAll(async () => {
-    await ds.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close?.());
 
   const count = (kind: Place['kind']) => ds.getRepository(Place).countBy({ kind, status: 'ACTIVE' });
 
@@ -61,23 +37,13 @@ describe('PlaceService on the embedded database (sql.js)', () => {
       await count('STREET'),
       await count('COURTYARD'),
     ]).toEqual([1, 3, 21, 72]);
-    expect(await ds.getRepository(OutboxEvent).count()).toBe(1 + 3 + 21 + 72);
+    expect(await ds.getRepository(OutboxEvent).countBy({ topic: 'caichang.roster.places.v1' })).toBe(
+      1 + 3 + 21 + 72,
+    );
   });
 
   it('seeding twice changes nothing', async () => {
-    const issuer = new TokenIssuer(loadOrCreateDevSigningKey(dir), {
-      issuer: 'i',
-      audience: 'a',
-      ttlSeconds: 60,
-    });
-    expect(
-      await seedCaichang(
-        ds,
-        places,
-        new AccountService(ds, issuer),
-        createLogger({ service: 'test', level: 'silent' }),
-      ),
-    ).toBe(false);
+    expect(await seedCaichang(ds, services, createLogger({ service: 'test', level: 'silent' }))).toBe(false);
     expect(await count('STREET')).toBe(21);
   });
 

@@ -36,6 +36,16 @@ const EVENTS = {
   COURTYARD: [RosterEvents.courtyardCreated, RosterEvents.courtyardRenamed, RosterEvents.courtyardRetired],
 } as const;
 
+/** Data derived from places that must follow their renames and retirements. */
+export interface PlaceDependents {
+  lockAll(m: EntityManager): Promise<unknown>;
+  refresh(m: EntityManager, actor: string, now: Date): Promise<unknown>;
+}
+const NO_DEPENDENTS: PlaceDependents = {
+  lockAll: () => Promise.resolve(),
+  refresh: () => Promise.resolve(),
+};
+
 /** Ordinals are zero-padded so that the materialised path sorts as text. */
 const ORDINAL_WIDTH = 4;
 
@@ -72,6 +82,11 @@ export class PlaceService {
     private readonly outbox: Outbox,
     /** Called after a change committed, so the outbox relay publishes without waiting to poll. */
     private readonly committed: () => void = () => undefined,
+    /**
+     * What else a rename or retirement changes, in its transaction: the signboards print place
+     * names. `lockAll` runs first, `refresh` after the change.
+     */
+    private readonly dependents: PlaceDependents = NO_DEPENDENTS,
   ) {}
 
   async create(principal: Principal | null, input: CreatePlace): Promise<Place> {
@@ -158,6 +173,7 @@ export class PlaceService {
     try {
       const renamed = await transaction(this.ds, async (m) => {
         const repo = m.getRepository(Place);
+        await this.dependents.lockAll(m);
         const place = await this.lockActive(m, kind, id);
         if (place.name === name) return place;
         if (await repo.existsBy({ parentKey: place.parentKey, kind, activeName: name }))
@@ -170,6 +186,7 @@ export class PlaceService {
           time: now,
           ...EVENTS[kind][1].build(id, { id, kind, name, previousName, actor }),
         });
+        await this.dependents.refresh(m, actor, now);
         return { ...place, name, activeName: name, version: place.version + 1, updatedAt: now };
       });
       this.committed();
@@ -183,6 +200,7 @@ export class PlaceService {
     const actor = requireRole(principal, 'ADMIN').subject;
     const retired = await transaction(this.ds, async (m) => {
       const repo = m.getRepository(Place);
+      await this.dependents.lockAll(m);
       const place = await this.lockActive(m, kind, id);
       const childKind = CHILD_KIND[kind];
       if (childKind && (await repo.existsBy({ parentId: id, kind: childKind, status: 'ACTIVE' }))) {
@@ -206,6 +224,7 @@ export class PlaceService {
         time: now,
         ...EVENTS[kind][2].build(id, { id, kind, reason, actor }),
       });
+      await this.dependents.refresh(m, actor, now);
       return { ...place, ...changes };
     });
     this.committed();

@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import { createLogger } from '@sc/config';
+import { openDatabase } from '@sc/db';
+import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
+import { ChiefTransition, StreetChief } from '../entities/chief.entity';
+import { ROSTER_ALL_MIGRATIONS, ROSTER_ENTITIES } from '../roster.service';
+import { seedCaichang, stableId } from '../seed/caichang';
+import { principal, rosterServices, type RosterServices } from './spec-helpers';
+
+const staff = principal(['COMMUNITY_STAFF'], 'staff-1');
+const officer = principal(['TOWN_OFFICER'], 'officer-1');
+const CONTENDERS = 8;
+
+describe('concurrent appointments [needs: MariaDB]', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let ds: DataSource;
+  let s: RosterServices;
+
+  beforeAll(async () => {
+    db = await freshMysqlDatabase('roster_race');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-race-'));
+    ds = await openDatabase({ url: db.url, entities: ROSTER_ENTITIES, migrations: ROSTER_ALL_MIGRATIONS });
+    s = rosterServices(ds, dir);
+    await seedCaichang(ds, s, createLogger({ service: 'test', level: 'silent' }));
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function filedCandidates(prefix: string): Promise<StreetChief[]> {
+    const filed: StreetChief[] = [];
+    for (let i = 0; i < CONTENDERS; i++) {
+      const c = await s.chiefs.nominate(staff, {
+        residentId: `${prefix}-${i}`,
+        name: `候选${i}`,
+        nominatorResidentId: `${prefix}-nominator-${i}`,
+        reason: '推荐',
+      });
+      await s.chiefs.vet(staff, c.id, { passed: true, reason: '合格', visitNotes: '走访', opinions: [] });
+      filed.push(
+        await s.chiefs.file(officer, c.id, { filedOn: new Date(), documentNumber: 'D', reason: '备案' }),
+      );
+    }
+    return filed;
+  }
+
+  const appointAll = (candidates: StreetChief[], gridId: string, badge: (i: number) => string) =>
+    Promise.allSettled(
+      candidates.map((c, i) =>
+        s.chiefs.appoint(officer, c.id, {
+          gridId,
+          badge: badge(i),
+          phone: '13800000000',
+          termStart: new Date('2026-01-01T00:00:00Z'),
+          termEnd: new Date('2028-01-01T00:00:00Z'),
+          reason: '任命',
+        }),
+      ),
+    );
+
+  it(`${CONTENDERS} appointments racing for one free grid: exactly one wins, the others get CONFLICT`, async () => {
+    const street = await s.places.create(principal(['ADMIN']), {
+      kind: 'STREET',
+      parentId: stableId('group:1'),
+      name: '竞争街',
+    });
+    const grid = await s.grids.create(staff, {
+      name: '竞争网格',
+      streetIds: [street.id],
+      courtyardIds: [],
+      reason: '新建',
+    });
+    const candidates = await filedCandidates('race');
+    const results = await appointAll(candidates, grid.id, (i) => `R-${i}`);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost.map((r) => (r.reason as { extensions?: { code?: string } }).extensions?.code)).toEqual(
+      Array(CONTENDERS - 1).fill('CONFLICT'),
+    );
+    expect(await ds.getRepository(StreetChief).countBy({ heldGridId: grid.id, status: 'APPOINTED' })).toBe(1);
+    expect(
+      await ds.getRepository(StreetChief).countBy({ id: candidates[0]!.id, status: 'FILED' }),
+    ).toBeLessThanOrEqual(1);
+    expect(await ds.getRepository(ChiefTransition).countBy({ action: 'APPOINT', actor: 'officer-1' })).toBe(
+      1,
+    );
+  });
+
+  it('racing for the same badge on different grids: exactly one wins', async () => {
+    const grids: { id: string }[] = [];
+    for (let i = 0; i < CONTENDERS; i++) {
+      const street = await s.places.create(principal(['ADMIN']), {
+        kind: 'STREET',
+        parentId: stableId('group:2'),
+        name: `徽章街${i}`,
+      });
+      grids.push(
+        await s.grids.create(staff, {
+          name: `徽章网格${i}`,
+          streetIds: [street.id],
+          courtyardIds: [],
+          reason: '新建',
+        }),
+      );
+    }
+    const candidates = await filedCandidates('badge');
+    const results = await Promise.allSettled(
+      candidates.map((c, i) =>
+        s.chiefs.appoint(officer, c.id, {
+          gridId: grids[i]!.id,
+          badge: 'B-1',
+          phone: '13800000000',
+          termStart: new Date('2026-01-01T00:00:00Z'),
+          termEnd: new Date('2028-01-01T00:00:00Z'),
+          reason: '任命',
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await ds.getRepository(StreetChief).countBy({ activeBadge: 'B-1' })).toBe(1);
+  });
+});

@@ -1,0 +1,421 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { hasRole, requireRole, type Principal } from '@sc/auth';
+import { isMysqlFamily, transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
+import { ChiefNomination, ChiefTransition, StreetChief, type ChiefStatus } from '../entities/chief.entity';
+import { CHIEFS_TOPIC, ChiefEvents } from '../events/contracts';
+import { CHIEF_ACTION_ROLES, nextChiefStatus, type ChiefAction } from './chief-lifecycle';
+import type { GridService } from './grid.service';
+import type { SignboardService } from './signboard.service';
+import { isUniqueViolation } from './unique';
+
+export interface Nomination {
+  residentId: string;
+  name: string;
+  /** Required when community staff record a nomination; a resident nominates as themself. */
+  nominatorResidentId?: string | null;
+  reason: string;
+}
+export interface Vetting {
+  passed: boolean;
+  reason: string;
+  visitNotes: string;
+  opinions: string[];
+}
+export interface Filing {
+  filedOn: Date;
+  documentNumber: string;
+  reason: string;
+}
+export interface Appointment {
+  gridId: string;
+  badge: string;
+  phone: string;
+  termStart: Date;
+  termEnd: Date;
+  reason: string;
+}
+
+/** What an action changes on the chief, and the event it writes. */
+type ChangeAndEvent = {
+  changes: Partial<StreetChief>;
+  event: { type: string; subject: string; data: unknown };
+};
+/** Builds the change of one action from the locked chief and the common event fields. */
+export type Apply = (
+  m: EntityManager,
+  chief: StreetChief,
+  base: ChiefEventBase,
+) => Promise<ChangeAndEvent> | ChangeAndEvent;
+export interface ChiefEventBase {
+  id: string;
+  residentId: string;
+  status: ChiefStatus;
+  previousStatus: ChiefStatus | null;
+  reason: string;
+  actor: string;
+}
+
+/** Who may see candidates, history and nominations (the public sees appointed chiefs only). */
+export const CHIEF_READERS = ['COMMUNITY_STAFF', 'TOWN_OFFICER'] as const;
+export const canSeeCandidates = (p: Principal | null): boolean => hasRole(p, ...CHIEF_READERS);
+
+/** Transitions that change what the signboards show. */
+const SHOWN_ON_BOARDS: ChiefAction[] = ['APPOINT', 'SUSPEND', 'RESUME', 'RETIRE'];
+
+/**
+ * Street chiefs from nomination to retirement. Each action checks the role first, then locks the
+ * chief, asks the state machine whether the action is legal in the current state (CONFLICT naming
+ * it otherwise), writes the change, a transition row (who, when, why) and the event in one
+ * transaction; appointment rules are enforced by the database (unique held grid and badge).
+ */
+export class ChiefService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    private readonly grids: GridService,
+    private readonly signboards: SignboardService,
+    private readonly committed: () => void = () => undefined,
+  ) {}
+
+  async nominate(principal: Principal | null, input: Nomination): Promise<StreetChief> {
+    const p = requireRole(principal, ...CHIEF_ACTION_ROLES.NOMINATE);
+    let nominator = input.nominatorResidentId ?? null;
+    if (!hasRole(p, 'COMMUNITY_STAFF')) {
+      // A resident nominates as themself (their token's subject is their resident id).
+      if (nominator !== null && nominator !== p.subject) {
+        throw new ForbiddenError('a resident nominates only in their own name');
+      }
+      nominator = p.subject;
+    } else if (nominator === null) {
+      throw new BadUserInputError('nominatorResidentId is required when staff record a nomination', [
+        { field: 'input.nominatorResidentId', message: 'is required when staff record a nomination' },
+      ]);
+    }
+    // Two first nominations of one resident may race to create the candidacy; the unique index
+    // lets one win and the other retry as a second nomination.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commit(() =>
+          transaction(this.ds, (m) =>
+            this.nominateIn(m, p.subject, { ...input, nominatorResidentId: nominator }),
+          ),
+        );
+      } catch (error) {
+        if (attempt < 3 && isUniqueViolation(error, 'uq_street_chief_active_resident', 'active_resident_id'))
+          continue;
+        if (isUniqueViolation(error, 'uq_chief_nomination', 'chief_nomination.'))
+          throw this.alreadyNominated();
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Used by the demo seed inside its own transaction, with fixed ids and a creation time that
+   * keeps the demo chiefs listed in badge order.
+   */
+  async nominateIn(
+    m: EntityManager,
+    actor: string,
+    input: Nomination & { id?: string; at?: Date },
+  ): Promise<StreetChief> {
+    const nominator = input.nominatorResidentId;
+    if (!nominator) throw new Error('nominateIn needs the nominator resident id');
+    const repo = m.getRepository(StreetChief);
+    const qb = repo.createQueryBuilder('c').where('c.active_resident_id = :r', { r: input.residentId });
+    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
+    const open = await qb.getOne();
+    const now = input.at ?? new Date();
+    let chief: StreetChief;
+    if (open) {
+      nextChiefStatus(open.status, 'NOMINATE');
+      if (
+        await m.getRepository(ChiefNomination).existsBy({ chiefId: open.id, nominatorResidentId: nominator })
+      )
+        throw this.alreadyNominated();
+      chief = {
+        ...open,
+        nominationCount: open.nominationCount + 1,
+        version: open.version + 1,
+        updatedAt: now,
+      };
+      await repo.update(
+        { id: open.id },
+        { nominationCount: chief.nominationCount, version: chief.version, updatedAt: now },
+      );
+    } else {
+      const id = input.id ?? randomUUID();
+      chief = {
+        id,
+        residentId: input.residentId,
+        activeResidentId: input.residentId,
+        name: input.name,
+        status: 'NOMINATED',
+        nominationCount: 1,
+        vettingNotes: null,
+        vettingOpinions: null,
+        vettingPassed: null,
+        filedOn: null,
+        filingDocument: null,
+        gridId: null,
+        heldGridId: null,
+        badge: null,
+        activeBadge: null,
+        phone: null,
+        termStart: null,
+        termEnd: null,
+        sortKey: `${now.toISOString()}|${id}`,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await repo.insert(chief);
+      await this.recordTransition(m, chief, 'NOMINATE', null, actor, input.reason, now);
+    }
+    await m.getRepository(ChiefNomination).insert({
+      id: randomUUID(),
+      chiefId: chief.id,
+      nominatorResidentId: nominator,
+      actor,
+      reason: input.reason,
+      at: now,
+    });
+    await this.outbox.add(m, {
+      topic: CHIEFS_TOPIC,
+      time: now,
+      ...ChiefEvents.chiefNominated.build(chief.id, {
+        ...this.base(chief, open ? 'NOMINATED' : null, input.reason, actor),
+        nominatorResidentId: nominator,
+        nominationCount: chief.nominationCount,
+      }),
+    });
+    return chief;
+  }
+
+  vet(principal: Principal | null, id: string, input: Vetting): Promise<StreetChief> {
+    return this.transition(
+      principal,
+      id,
+      input.passed ? 'VET_PASS' : 'VET_FAIL',
+      input.reason,
+      this.vetting(input),
+    );
+  }
+
+  /** The change and event of a vetting (pass: VETTED, fail: REJECTED). */
+  vetting(input: Vetting): Apply {
+    return (_m, chief, base) => ({
+      changes: {
+        vettingPassed: input.passed,
+        vettingNotes: input.visitNotes,
+        vettingOpinions: JSON.stringify(input.opinions),
+        ...(input.passed ? {} : { activeResidentId: null }),
+      },
+      event: input.passed
+        ? ChiefEvents.chiefVetted.build(chief.id, { ...base, passed: true })
+        : ChiefEvents.chiefRejected.build(chief.id, { ...base, gridId: null }),
+    });
+  }
+
+  file(principal: Principal | null, id: string, input: Filing): Promise<StreetChief> {
+    return this.transition(principal, id, 'FILE', input.reason, this.filing(input));
+  }
+
+  /** The change and event of a party-committee filing. */
+  filing(input: Filing): Apply {
+    return (_m, chief, base) => ({
+      changes: { filedOn: input.filedOn, filingDocument: input.documentNumber },
+      event: ChiefEvents.chiefFiled.build(chief.id, {
+        ...base,
+        filedOn: input.filedOn.toISOString(),
+        documentNumber: input.documentNumber,
+      }),
+    });
+  }
+
+  appoint(principal: Principal | null, id: string, input: Appointment): Promise<StreetChief> {
+    return this.transition(principal, id, 'APPOINT', input.reason, this.appointment(input));
+  }
+
+  /** The change and event of an appointment: the grid is locked and must have no chief. */
+  appointment(input: Appointment): Apply {
+    return async (m, chief, base) => {
+      if (input.termEnd.getTime() <= input.termStart.getTime()) {
+        throw new BadUserInputError('termEnd must be after termStart', [
+          { field: 'input.termEnd', message: 'must be after termStart' },
+        ]);
+      }
+      const grid = await this.grids.lock(m, input.gridId);
+      // The grid row lock (and before it the signboard lock) orders appointments to one grid, and
+      // this is the transaction's first plain read, so it sees the winner's commit; the unique
+      // index on held_grid_id is the last word if anything slips past.
+      const holder = await m.getRepository(StreetChief).findOneBy({ heldGridId: grid.id });
+      if (holder) throw this.gridTaken(grid.name, holder.status);
+      if (await m.getRepository(StreetChief).existsBy({ activeBadge: input.badge }))
+        throw this.badgeTaken(input.badge);
+      return {
+        changes: {
+          gridId: grid.id,
+          heldGridId: grid.id,
+          badge: input.badge,
+          activeBadge: input.badge,
+          phone: input.phone,
+          termStart: input.termStart,
+          termEnd: input.termEnd,
+        },
+        event: ChiefEvents.chiefAppointed.build(chief.id, {
+          ...base,
+          gridId: grid.id,
+          badge: input.badge,
+          phone: input.phone,
+          termStart: input.termStart.toISOString(),
+          termEnd: input.termEnd.toISOString(),
+        }),
+      };
+    };
+  }
+
+  suspend(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+    return this.transition(principal, id, 'SUSPEND', reason, (_m, chief, base) => ({
+      changes: {},
+      event: ChiefEvents.chiefSuspended.build(chief.id, { ...base, gridId: chief.gridId }),
+    }));
+  }
+
+  resume(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+    return this.transition(principal, id, 'RESUME', reason, (_m, chief, base) => ({
+      changes: {},
+      event: ChiefEvents.chiefResumed.build(chief.id, { ...base, gridId: chief.gridId }),
+    }));
+  }
+
+  retire(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+    return this.transition(principal, id, 'RETIRE', reason, (_m, chief, base) => ({
+      changes: { heldGridId: null, activeBadge: null, activeResidentId: null },
+      event: ChiefEvents.chiefRetired.build(chief.id, { ...base, gridId: chief.gridId }),
+    }));
+  }
+
+  reject(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+    return this.transition(principal, id, 'REJECT', reason, (_m, chief, base) => ({
+      changes: { activeResidentId: null },
+      event: ChiefEvents.chiefRejected.build(chief.id, { ...base, gridId: null }),
+    }));
+  }
+
+  /** Role check, lock, state machine, change, transition row, event and board refresh in one transaction. */
+  private async transition(
+    principal: Principal | null,
+    id: string,
+    action: ChiefAction,
+    reason: string,
+    apply: Apply,
+  ): Promise<StreetChief> {
+    const actor = requireRole(principal, ...CHIEF_ACTION_ROLES[action]).subject;
+    try {
+      return await this.commit(() =>
+        transaction(this.ds, (m) => this.transitionIn(m, actor, id, action, reason, apply)),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error, 'uq_street_chief_held_grid', 'street_chief.held_grid_id'))
+        throw this.gridTaken(null, 'APPOINTED');
+      if (isUniqueViolation(error, 'uq_street_chief_active_badge', 'street_chief.active_badge'))
+        throw this.badgeTaken(null);
+      throw error;
+    }
+  }
+
+  /** The transition inside a given transaction (the demo seed uses it with actor `seed`). */
+  async transitionIn(
+    m: EntityManager,
+    actor: string,
+    id: string,
+    action: ChiefAction,
+    reason: string,
+    apply: Apply,
+  ): Promise<StreetChief> {
+    if (SHOWN_ON_BOARDS.includes(action)) await this.signboards.lockAll(m);
+    const qb = m.getRepository(StreetChief).createQueryBuilder('c').where('c.id = :id', { id });
+    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
+    const chief = await qb.getOne();
+    if (!chief) throw new NotFoundError('Chief', id);
+    const status = nextChiefStatus(chief.status, action);
+    const now = new Date();
+    const base = this.base({ ...chief, status }, chief.status, reason, actor);
+    const { changes, event } = await apply(m, chief, base);
+    const updated: StreetChief = { ...chief, ...changes, status, version: chief.version + 1, updatedAt: now };
+    await m
+      .getRepository(StreetChief)
+      .update({ id }, { ...changes, status, version: updated.version, updatedAt: now });
+    await this.recordTransition(m, updated, action, chief.status, actor, reason, now);
+    await this.outbox.add(m, { topic: CHIEFS_TOPIC, time: now, ...event });
+    if (SHOWN_ON_BOARDS.includes(action)) await this.signboards.refresh(m, actor, now);
+    return updated;
+  }
+
+  private async recordTransition(
+    m: EntityManager,
+    chief: StreetChief,
+    action: ChiefAction,
+    from: ChiefStatus | null,
+    actor: string,
+    reason: string,
+    at: Date,
+  ): Promise<void> {
+    await m.getRepository(ChiefTransition).insert({
+      id: randomUUID(),
+      chiefId: chief.id,
+      seq: chief.version,
+      action,
+      fromStatus: from,
+      toStatus: chief.status,
+      actor,
+      reason,
+      at,
+    });
+  }
+
+  private base(
+    chief: StreetChief,
+    previous: ChiefStatus | null,
+    reason: string,
+    actor: string,
+  ): ChiefEventBase {
+    return {
+      id: chief.id,
+      residentId: chief.residentId,
+      status: chief.status,
+      previousStatus: previous,
+      reason,
+      actor,
+    };
+  }
+
+  private async commit(work: () => Promise<StreetChief>): Promise<StreetChief> {
+    const chief = await work();
+    this.committed();
+    return chief;
+  }
+
+  private alreadyNominated(): ConflictError {
+    return new ConflictError('This resident has already nominated this candidate', {
+      field: 'input.nominatorResidentId',
+    });
+  }
+
+  private gridTaken(name: string | null, holderState: ChiefStatus): ConflictError {
+    const grid = name ? `Grid ${name}` : 'The grid';
+    return new ConflictError(`${grid} already has a chief (${holderState}); retire them first`, {
+      field: 'input.gridId',
+      holderState,
+    });
+  }
+
+  private badgeTaken(badge: string | null): ConflictError {
+    const which = badge ? `Badge ${badge}` : 'The badge';
+    return new ConflictError(`${which} is already worn by another chief`, { field: 'input.badge' });
+  }
+}

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { type DataSource, type EntityManager, In } from 'typeorm';
+import { requireRole, type Principal } from '@sc/auth';
+import { isMysqlFamily, transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
+import { BadUserInputError, ConflictError, NotFoundError } from '@sc/graphql';
+import { Grid, GridChange, GridMember } from '../entities/grid.entity';
+import { Place } from '../entities/place.entity';
+import { GRIDS_TOPIC, GridEvents } from '../events/contracts';
+import type { SignboardService } from './signboard.service';
+import { isUniqueViolation } from './unique';
+
+export interface GridMembership {
+  streetIds: string[];
+  courtyardIds: string[];
+}
+export interface NewGrid extends GridMembership {
+  name: string;
+  reason: string;
+  /** Fixed id and creation time for the demo seed (the time orders the grids). */
+  id?: string;
+  at?: Date;
+}
+
+/** Who lays out the grids: community staff (and ADMIN). */
+const GRID_ROLES = ['COMMUNITY_STAFF'] as const;
+
+/**
+ * Grids: a named set of streets and courtyards. A place is in at most one grid at a time (the
+ * primary key of grid_member); every change keeps the full membership in grid_change with who,
+ * when and why, publishes grid.changed and refreshes the signboards, all in one transaction.
+ */
+export class GridService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    private readonly signboards: SignboardService,
+    private readonly committed: () => void = () => undefined,
+  ) {}
+
+  async create(principal: Principal | null, input: NewGrid): Promise<Grid> {
+    const actor = requireRole(principal, ...GRID_ROLES).subject;
+    return this.run(input.name, () => transaction(this.ds, (m) => this.createIn(m, actor, input)));
+  }
+
+  /** Used by the demo seed inside its own transaction. */
+  async createIn(m: EntityManager, actor: string, input: NewGrid): Promise<Grid> {
+    await this.signboards.lockAll(m);
+    const places = await this.checkPlaces(m, input);
+    const first = places[0];
+    if (!first) {
+      throw new BadUserInputError('A grid needs at least one street or courtyard', [
+        { field: 'input.streetIds', message: 'needs at least one street or courtyard' },
+      ]);
+    }
+    const communityId = first.communityId;
+    if (await m.getRepository(Grid).existsBy({ communityId, name: input.name }))
+      throw this.nameTaken(input.name);
+    const now = input.at ?? new Date();
+    const id = input.id ?? randomUUID();
+    const grid: Grid = {
+      id,
+      communityId,
+      name: input.name,
+      sortKey: `${now.toISOString()}|${id}`,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await m.getRepository(Grid).insert(grid);
+    return this.apply(m, actor, grid, places, input.reason, now);
+  }
+
+  /** Replaces the membership of a grid (the full new set of streets and courtyards). */
+  async setMembers(
+    principal: Principal | null,
+    id: string,
+    input: GridMembership & { reason: string },
+  ): Promise<Grid> {
+    const actor = requireRole(principal, ...GRID_ROLES).subject;
+    return this.run('', () =>
+      transaction(this.ds, async (m) => {
+        await this.signboards.lockAll(m);
+        const grid = await this.lock(m, id);
+        const places = await this.checkPlaces(m, input);
+        if (places.some((p) => p.communityId !== grid.communityId)) {
+          throw new BadUserInputError('All places of a grid must be in its community', [
+            { field: 'input.streetIds', message: 'not in the grid’s community' },
+          ]);
+        }
+        return this.apply(m, actor, grid, places, input.reason, new Date());
+      }),
+    );
+  }
+
+  /** Loads a grid for a change, locking its row (MySQL): changes and appointments of one grid serialize. */
+  async lock(m: EntityManager, id: string): Promise<Grid> {
+    const qb = m.getRepository(Grid).createQueryBuilder('g').where('g.id = :id', { id });
+    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
+    const grid = await qb.getOne();
+    if (!grid) throw new NotFoundError('Grid', id);
+    return grid;
+  }
+
+  private async apply(
+    m: EntityManager,
+    actor: string,
+    grid: Grid,
+    places: Place[],
+    reason: string,
+    now: Date,
+  ): Promise<Grid> {
+    const members = m.getRepository(GridMember);
+    const wanted = new Set(places.map((p) => p.id));
+    const current = await members.findBy({ gridId: grid.id });
+    const removed = current.filter((x) => !wanted.has(x.placeId)).map((x) => x.placeId);
+    if (removed.length) await members.delete({ gridId: grid.id, placeId: In(removed) });
+    const have = new Set(current.map((x) => x.placeId));
+    const added = places.filter((p) => !have.has(p.id));
+    const elsewhere = added.length ? await members.findBy({ placeId: In(added.map((p) => p.id)) }) : [];
+    const taken = elsewhere[0];
+    if (taken) {
+      const other = await m.getRepository(Grid).findOneBy({ id: taken.gridId });
+      const place = places.find((p) => p.id === taken.placeId);
+      throw new ConflictError(`${place?.name ?? 'A place'} is already in grid ${other?.name ?? ''}`, {
+        field: place?.kind === 'COURTYARD' ? 'input.courtyardIds' : 'input.streetIds',
+      });
+    }
+    for (const p of added) {
+      await members.insert({
+        placeId: p.id,
+        gridId: grid.id,
+        kind: p.kind as GridMember['kind'],
+        sortKey: p.sortKey,
+        addedAt: now,
+      });
+    }
+    const version = grid.version + 1;
+    await m.getRepository(Grid).update({ id: grid.id }, { version, updatedAt: now });
+    const sorted = [...places].sort((a, b) => (a.sortKey < b.sortKey ? -1 : 1));
+    const streetIds = sorted.filter((p) => p.kind === 'STREET').map((p) => p.id);
+    const courtyardIds = sorted.filter((p) => p.kind === 'COURTYARD').map((p) => p.id);
+    await m.getRepository(GridChange).insert({
+      id: randomUUID(),
+      gridId: grid.id,
+      version,
+      name: grid.name,
+      streetIds: JSON.stringify(streetIds),
+      courtyardIds: JSON.stringify(courtyardIds),
+      actor,
+      reason,
+      at: now,
+    });
+    await this.outbox.add(m, {
+      topic: GRIDS_TOPIC,
+      time: now,
+      ...GridEvents.gridChanged.build(grid.id, {
+        id: grid.id,
+        name: grid.name,
+        streetIds,
+        courtyardIds,
+        actor,
+      }),
+    });
+    await this.signboards.refresh(m, actor, now);
+    return { ...grid, version, updatedAt: now };
+  }
+
+  /** The places exist, are active and of the kind named by the field; duplicates are ignored. */
+  private async checkPlaces(m: EntityManager, input: GridMembership): Promise<Place[]> {
+    const result: Place[] = [];
+    for (const [kind, field, ids] of [
+      ['STREET', 'input.streetIds', input.streetIds],
+      ['COURTYARD', 'input.courtyardIds', input.courtyardIds],
+    ] as const) {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) continue;
+      const found = await m.getRepository(Place).findBy({ id: In(unique), kind, status: 'ACTIVE' });
+      const missing = unique.filter((id) => !found.some((p) => p.id === id));
+      if (missing.length) {
+        throw new BadUserInputError(`No active ${kind.toLowerCase()} ${missing[0]}`, [
+          { field, message: `no active ${kind.toLowerCase()} ${missing[0]}` },
+        ]);
+      }
+      result.push(...found);
+    }
+    if (new Set(result.map((p) => p.communityId)).size > 1) {
+      throw new BadUserInputError('All places of a grid must be in one community', [
+        { field: 'input.streetIds', message: 'places of several communities' },
+      ]);
+    }
+    return result;
+  }
+
+  private nameTaken(name: string): ConflictError {
+    return new ConflictError(`A grid named ${name} already exists`, { field: 'input.name' });
+  }
+
+  private async run(name: string, work: () => Promise<Grid>): Promise<Grid> {
+    try {
+      const grid = await work();
+      this.committed();
+      return grid;
+    } catch (error) {
+      if (isUniqueViolation(error, 'uq_grid_name', 'grid.name')) throw this.nameTaken(name);
+      if (isUniqueViolation(error, 'PRIMARY', 'grid_member.place_id')) {
+        throw new ConflictError('A place is already in another grid', { field: 'input.streetIds' });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import { loadOrCreateDevSigningKey, TokenIssuer, type Principal, type Role } from '@sc/auth';
+import { createLogger } from '@sc/config';
+import { openDatabase } from '@sc/db';
+import { Outbox } from '@sc/events';
+import { ROSTER_ENTITIES } from '../roster.service';
+import { seedCaichang, type DemoServices } from '../seed/caichang';
+import { AccountService } from './account.service';
+import { ActivityService } from './activity.service';
+import { ChiefService } from './chief.service';
+import { GridService } from './grid.service';
+import { PlaceService } from './place.service';
+import { SignboardService } from './signboard.service';
+
+export interface RosterServices extends DemoServices {
+  activities: ActivityService;
+}
+
+/** Every roster service on one data source, wired as startRoster wires them (for specs). */
+export function rosterServices(ds: DataSource, dataDir: string): RosterServices {
+  const outbox = new Outbox({ source: '/caichang/roster' });
+  const signboards = new SignboardService(ds, outbox);
+  const grids = new GridService(ds, outbox, signboards);
+  const issuer = new TokenIssuer(loadOrCreateDevSigningKey(dataDir), {
+    issuer: 'i',
+    audience: 'a',
+    ttlSeconds: 60,
+  });
+  return {
+    places: new PlaceService(ds, outbox, undefined, signboards),
+    accounts: new AccountService(ds, issuer),
+    grids,
+    chiefs: new ChiefService(ds, outbox, grids, signboards),
+    signboards,
+    activities: new ActivityService(ds, outbox),
+  };
+}
+
+/** A seeded embedded (sql.js) roster in a temporary folder; `close` removes it. */
+export async function seededEmbeddedRoster(): Promise<{
+  ds: DataSource;
+  services: RosterServices;
+  dir: string;
+  close: () => Promise<void>;
+}> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-roster-'));
+  const ds = await openDatabase({
+    url: `sqljs:${dir}/roster.sqlite`,
+    entities: [...ROSTER_ENTITIES],
+    migrations: [],
+  });
+  const services = rosterServices(ds, dir);
+  await seedCaichang(ds, services, createLogger({ service: 'test', level: 'silent' }));
+  return {
+    ds,
+    services,
+    dir,
+    close: async () => {
+      await ds.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A principal as a verified token would give it. */
+export function principal(
+  roles: Role[],
+  subject = `test-${roles.join('-').toLowerCase()}`,
+  scopes: string[] = [],
+): Principal {
+  return { subject, roles, scopes, tokenId: 't', expiresAt: new Date(Date.now() + 600_000) };
+}

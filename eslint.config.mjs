@@ -36,11 +36,15 @@ export default [
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
             { sourceTag: 'scope:roster', onlyDependOnLibsWithTags: ['scope:roster', 'scope:shared'] },
+            { sourceTag: 'scope:people', onlyDependOnLibsWithTags: ['scope:people', 'scope:shared'] },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // The embedded all-in-one app and the cross-service e2e specs are the only places that
             // bring several domains together.
-            { sourceTag: 'scope:all', onlyDependOnLibsWithTags: ['scope:roster', 'scope:shared'] },
+            {
+              sourceTag: 'scope:all',
+              onlyDependOnLibsWithTags: ['scope:roster', 'scope:people', 'scope:shared'],
+            },
           ],
         },
       ],

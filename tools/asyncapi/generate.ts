@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EventContract } from '@sc/events';
+import { PEOPLE_TOPICS } from '@sc/people';
 import { ROSTER_TOPICS } from '@sc/roster';
 
 interface TopicDoc {
@@ -17,6 +18,7 @@ interface TopicDoc {
 
 const PRODUCERS: { service: string; topics: TopicDoc[] }[] = [
   { service: 'roster', topics: ROSTER_TOPICS as unknown as TopicDoc[] },
+  { service: 'people', topics: PEOPLE_TOPICS as unknown as TopicDoc[] },
 ];
 
 const messageId = (type: string) =>

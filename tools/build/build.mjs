@@ -5,8 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const apps = process.argv.slice(2).length ? process.argv.slice(2) : ['embedded', 'gateway', 'roster'];
-const schemas = ['libs/roster/src/schema/roster.graphql', 'apps/gateway/supergraph.graphql'];
+const apps = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['embedded', 'gateway', 'roster', 'people'];
+const schemas = [
+  'libs/roster/src/schema/roster.graphql',
+  'libs/people/src/schema/people.graphql',
+  'apps/gateway/supergraph.graphql',
+];
 
 const started = Date.now();
 for (const app of apps) {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '@sc/people';
 import { ROSTER_ALL_MIGRATIONS, ROSTER_ENTITIES } from '@sc/roster';
 
 const root = path.resolve(__dirname, '../..');
@@ -14,5 +15,11 @@ export const SERVICES: Record<
     migrations: ROSTER_ALL_MIGRATIONS,
     migrationsDir: path.join(root, 'libs/roster/src/migrations'),
     exportName: 'ROSTER_MIGRATIONS',
+  },
+  people: {
+    entities: PEOPLE_ENTITIES,
+    migrations: PEOPLE_ALL_MIGRATIONS,
+    migrationsDir: path.join(root, 'libs/people/src/migrations'),
+    exportName: 'PEOPLE_MIGRATIONS',
   },
 };

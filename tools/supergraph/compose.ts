@@ -16,6 +16,7 @@ const root = path.resolve(__dirname, '../..');
 /** Every subgraph: name (as the gateway knows it), default URL, and its schema file. */
 export const SUBGRAPHS = [
   { name: 'roster', url: 'http://localhost:4001/graphql', schema: 'libs/roster/src/schema/roster.graphql' },
+  { name: 'people', url: 'http://localhost:4002/graphql', schema: 'libs/people/src/schema/people.graphql' },
 ];
 
 const check = process.argv.includes('--check');

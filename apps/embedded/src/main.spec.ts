@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { demoGridId } from '@sc/demo';
 
 const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -26,6 +27,7 @@ describe('embedded mode [starts: the embedded app as a child process, on sql.js]
         ROSTER_DATABASE_URL: `sqljs:${dataDir}/roster.sqlite`,
         GATEWAY_PORT: '0',
         ROSTER_PORT: '0',
+        PEOPLE_PORT: '0',
         LOG_PRETTY: 'false',
         LOG_LEVEL: 'warn',
       },
@@ -80,7 +82,46 @@ describe('embedded mode [starts: the embedded app as a child process, on sql.js]
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const body = await post('{ accounts(first: 10) { totalCount } }', stdout.trim());
     expect(body.errors).toBeUndefined();
-    expect(body.data).toEqual({ accounts: { totalCount: 4 } });
+    // 4 staff accounts and one per demo chief.
+    expect(body.data).toEqual({ accounts: { totalCount: 14 } });
+  });
+
+  it('serves the seeded demo population: 11,000 residents and 2,400 households, masked', async () => {
+    const token = execFileSync('npm', ['run', '-s', 'token', '--', '--role', 'ADMIN'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir },
+    })
+      .toString()
+      .trim();
+    const body = await post(
+      '{ residents(first: 1) { totalCount nodes { idNumberMasked } } households(first: 1) { totalCount } }',
+      token,
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({
+      residents: { totalCount: 11_000, nodes: [{ idNumberMasked: expect.stringMatching(/^\d{4}\*{10}/) }] },
+      households: { totalCount: 2_400 },
+    });
+  });
+
+  it("limits a chief to the grid the roster's seed published on the in-process bus", async () => {
+    const grid = demoGridId(1);
+    const token = execFileSync(
+      'npm',
+      ['run', '-s', 'token', '--', '--role', 'STREET_CHIEF', '--scope', `grid:${grid}`],
+      { cwd: root, env: { ...process.env, DATA_DIR: dataDir } },
+    )
+      .toString()
+      .trim();
+    // The grid event reaches people asynchronously after start; give it a moment.
+    let total = 0;
+    for (let i = 0; i < 50 && total === 0; i++) {
+      const body = await post('{ residents(first: 1) { totalCount } }', token);
+      total = (body.data?.['residents'] as { totalCount: number } | undefined)?.totalCount ?? 0;
+      if (total === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThan(11_000);
   });
 
   it('refuses a COUNTY_VIEWER token where ADMIN is needed', async () => {

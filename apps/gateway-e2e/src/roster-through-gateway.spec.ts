@@ -288,6 +288,22 @@ describe('gateway → roster over HTTP [starts: roster subgraph on MariaDB, gate
     });
   });
 
+  it('lets no more than the allowed password checks through when guesses arrive in parallel', async () => {
+    const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }';
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        gqlRequest(stack.gatewayUrl, LOGIN, { u: 'county', p: `guess-${i}` }),
+      ),
+    );
+    const codes = results.flatMap(errorCodes);
+    expect(codes).toHaveLength(12);
+    // Never more than 5 password checks in the window (a racing attempt may be counted early).
+    const checked = codes.filter((c) => c === 'UNAUTHENTICATED').length;
+    expect(checked).toBeGreaterThan(0);
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(12 - checked);
+  });
+
   it('refuses an over-deep query before executing it', async () => {
     // 15 levels: street › (community › streets › nodes) × 4 › name
     const deep = `{ street(id: "x") { ${'community { streets { nodes { '.repeat(4)}name${' } } }'.repeat(4)} } }`;

@@ -1,5 +1,5 @@
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
-import { createLogger, loadEnvOrExit } from '@sc/config';
+import { createLogger, loadEnvOrExit, runUntilSignal } from '@sc/config';
 import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
 
 const env = loadEnvOrExit(gatewayEnvSchema, 'gateway');
@@ -10,21 +10,14 @@ const verifier = new TokenVerifier(
   { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
 );
 
-startGateway({
-  supergraphSdl: readSupergraph(env.SUPERGRAPH_FILE),
-  subgraphUrls: { roster: env.ROSTER_URL },
-  verifier,
-  logger,
-  development: env.NODE_ENV === 'development',
-  port: env.GATEWAY_PORT,
-  host: env.GATEWAY_HOST,
-})
-  .then((running) => {
-    const stop = () => void running.close().finally(() => process.exit(0));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  })
-  .catch((error: unknown) => {
-    logger.fatal({ err: error }, 'gateway failed to start');
-    process.exit(1);
-  });
+runUntilSignal('gateway', logger, () =>
+  startGateway({
+    supergraphSdl: readSupergraph(env.SUPERGRAPH_FILE),
+    subgraphUrls: { roster: env.ROSTER_URL, people: env.PEOPLE_URL },
+    verifier,
+    logger,
+    development: env.NODE_ENV === 'development',
+    port: env.GATEWAY_PORT,
+    host: env.GATEWAY_HOST,
+  }),
+);

@@ -5,7 +5,8 @@ import { parseMysqlUrl } from './data-source';
 async function onServer<T>(url: string, work: (c: Connection, database: string) => Promise<T>): Promise<T> {
   const { database, host, port, username, password } = parseMysqlUrl(url);
   // The name goes into DDL, which takes no placeholders.
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) throw new Error('database name must be 1–64 letters, digits or _');
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database))
+    throw new Error('database name must be 1–64 letters, digits or _');
   const c = await createConnection({ host, port, user: username, password });
   try {
     return await work(c, database);

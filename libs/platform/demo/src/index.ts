@@ -1,1 +1,3 @@
 export * from './places';
+export * from './chiefs';
+export * from './population';

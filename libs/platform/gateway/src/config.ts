@@ -16,5 +16,6 @@ export const gatewayEnvSchema = z.object({
   AUTH_AUDIENCE: z.string().default('street-chief'),
   /** Subgraph URL overrides; unset means the URL written in the supergraph. */
   ROSTER_URL: envVar.url().optional(),
+  PEOPLE_URL: envVar.url().optional(),
 });
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'people-domain',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,51 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * 标准地址: street + courtyard (roster places, by id) + building + unit + door. The door number is
+ * personal data (it locates a family): stored encrypted with a masked copy. `addressKey` is the
+ * blind index of the canonical form (see domain/address.ts), unique, so one address exists once
+ * without storing the door in clear; `code` is the public canonical code derived from it.
+ */
+@Entity({ name: 'standard_address' })
+@Index('ix_address_place', ['streetId', 'courtyardId', 'building'])
+export class StandardAddress {
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
+  id!: string;
+
+  @Index('uq_address_code', { unique: true })
+  @Column({ name: 'code', type: 'varchar', length: 40 })
+  code!: string;
+
+  @Index('uq_address_key', { unique: true })
+  @Column({ name: 'address_key', type: 'varchar', length: 64 })
+  addressKey!: string;
+
+  @Column({ name: 'street_id', type: 'varchar', length: 36 })
+  streetId!: string;
+
+  @Column({ name: 'courtyard_id', type: 'varchar', length: 36, nullable: true })
+  courtyardId!: string | null;
+
+  /** Building (栋/号楼), e.g. `3`; empty string for a single-building courtyard. */
+  @Column({ name: 'building', type: 'varchar', length: 20 })
+  building!: string;
+
+  /** Unit (单元), e.g. `2`; empty string when the building has none. */
+  @Column({ name: 'unit', type: 'varchar', length: 20 })
+  unit!: string;
+
+  @Column({ name: 'door_enc', type: 'varchar', length: 255 })
+  doorEnc!: string;
+
+  @Column({ name: 'door_masked', type: 'varchar', length: 20 })
+  doorMasked!: string;
+
+  @Column({ name: 'key_id', type: 'varchar', length: 20 })
+  keyId!: string;
+
+  @Column({ name: 'is_test_data', type: 'boolean', default: false })
+  isTestData!: boolean;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt!: Date;
+}

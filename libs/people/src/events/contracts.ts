@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { defineEvent } from '@sc/events';
+import { ResidentsImported } from '../import/contracts';
+
+/**
+ * Events of the people service. Payloads carry ids and non-personal fields only (category, 户籍地 at
+ * county level, places by id): never names, ID numbers, phones or doors. County systems rebuild
+ * their population statistics from these alone. Key = aggregate id (resident, household, unit).
+ */
+export const PEOPLE_SOURCE = '/caichang/people';
+export const RESIDENTS_TOPIC = 'caichang.people.residents.v1';
+export const HOUSEHOLDS_TOPIC = 'caichang.people.households.v1';
+export const UNITS_TOPIC = 'caichang.people.units.v1';
+
+const actor = z.string().describe('Account id of who made the change');
+const category = z.enum(['REGISTERED', 'MIGRANT_LONG_TERM', 'FLOATING']);
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .describe('YYYY-MM-DD');
+
+const movedIn = z.object({
+  id: z.string().describe('Resident id'),
+  category,
+  origin: z.string().describe('户籍地: county or city of registration, e.g. 汉源县'),
+  addressId: z.string(),
+  streetId: z.string(),
+  courtyardId: z.string().nullable(),
+  householdId: z.string().nullable(),
+  relationship: z.string().nullable().describe('Relationship to the head, when joining a household'),
+  date,
+  firstRegistration: z.boolean().describe('True when the resident was not known before'),
+  actor,
+});
+const movedOut = z.object({
+  id: z.string().describe('Resident id'),
+  category,
+  streetId: z.string().nullable(),
+  courtyardId: z.string().nullable(),
+  householdId: z.string().nullable().describe('Household the resident left'),
+  destination: z.string().describe('County or city moved to (never an exact address)'),
+  date,
+  actor,
+});
+const householdChanged = z.object({
+  id: z.string().describe('Resident id'),
+  fromHouseholdId: z.string().nullable(),
+  toHouseholdId: z.string().nullable(),
+  relationship: z.string().nullable(),
+  actor,
+});
+const householdCreated = z.object({
+  id: z.string().describe('Household id'),
+  addressId: z.string(),
+  streetId: z.string(),
+  courtyardId: z.string().nullable(),
+  headResidentId: z.string().nullable(),
+  housing: z.enum(['OWNED', 'RENTED', 'PUBLIC', 'OTHER']),
+  entryDate: date,
+  actor,
+});
+const unitRegistered = z.object({
+  id: z.string().describe('Unit id'),
+  name: z.string().describe('Public business name'),
+  kind: z.enum(['MERCHANT', 'SCHOOL', 'KINDERGARTEN', 'CLINIC', 'ORGANISATION', 'OTHER']),
+  streetId: z.string(),
+  courtyardId: z.string().nullable(),
+  actor,
+});
+const unitInspected = z.object({
+  id: z.string().describe('Unit id'),
+  inspectionId: z.string(),
+  result: z.enum(['PASSED', 'HAZARDS_FOUND']),
+  hazards: z.number().int(),
+  streetId: z.string(),
+  actor,
+});
+
+export const PeopleEvents = {
+  residentMovedIn: defineEvent({
+    type: 'cn.caichang.people.resident.moved-in.v1',
+    schema: movedIn,
+    description: 'A resident moved in (first registration or return), at an address and maybe a household.',
+  }),
+  residentMovedOut: defineEvent({
+    type: 'cn.caichang.people.resident.moved-out.v1',
+    schema: movedOut,
+    description: 'A resident moved out of the community, leaving any household.',
+  }),
+  residentHouseholdChanged: defineEvent({
+    type: 'cn.caichang.people.resident.household-changed.v1',
+    schema: householdChanged,
+    description: 'A resident joined, left or changed household without moving in or out.',
+  }),
+  householdCreated: defineEvent({
+    type: 'cn.caichang.people.household.created.v1',
+    schema: householdCreated,
+    description: 'A household was created at a standard address.',
+  }),
+  unitRegistered: defineEvent({
+    type: 'cn.caichang.people.unit.registered.v1',
+    schema: unitRegistered,
+    description: 'A real unit (business or organisation) was registered.',
+  }),
+  unitInspected: defineEvent({
+    type: 'cn.caichang.people.unit.inspected.v1',
+    schema: unitInspected,
+    description: 'A safety-check visit to a unit was recorded.',
+  }),
+};
+export type ResidentMovedInData = z.infer<typeof movedIn>;
+export type ResidentMovedOutData = z.infer<typeof movedOut>;
+
+/** For the AsyncAPI document: every topic with the contracts published on it. */
+export const PEOPLE_TOPICS = [
+  {
+    topic: RESIDENTS_TOPIC,
+    description: 'Residents (实有人口): moves in and out, household changes. Key: resident id.',
+    events: [
+      PeopleEvents.residentMovedIn,
+      PeopleEvents.residentMovedOut,
+      PeopleEvents.residentHouseholdChanged,
+      ResidentsImported,
+    ],
+  },
+  {
+    topic: HOUSEHOLDS_TOPIC,
+    description: 'Households (户). Key: household id.',
+    events: [PeopleEvents.householdCreated],
+  },
+  {
+    topic: UNITS_TOPIC,
+    description: 'Real units (实有单位) and their safety checks. Key: unit id.',
+    events: [PeopleEvents.unitRegistered, PeopleEvents.unitInspected],
+  },
+];

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { defineEvent } from '@sc/events';
+
+/** The non-personal state of one resident after an import changed it. */
+const importedResident = z.object({
+  id: z.string().describe('Resident id'),
+  change: z.enum(['CREATED', 'UPDATED']),
+  version: z
+    .number()
+    .int()
+    .describe(
+      'Resident version after the change: apply only if newer than what you hold (ordering across topics)',
+    ),
+  category: z.enum(['REGISTERED', 'MIGRANT_LONG_TERM', 'FLOATING']),
+  origin: z.string().describe('户籍地: county or city of registration, e.g. 汉源县'),
+  streetId: z.string(),
+  courtyardId: z.string().nullable(),
+  addressId: z.string().nullable().describe('Standard address id; null when the row had no door number'),
+  movedInAt: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullable()
+    .describe('Move-in date (YYYY-MM-DD) when known'),
+});
+export type ImportedResident = z.infer<typeof importedResident>;
+
+/**
+ * Emitted by a bulk import (CSV) for the residents it created or updated (none for unchanged rows), in
+ * the same transaction as the rows. One event lists up to a few hundred residents (each envelope stays
+ * under the outbox's 64 KB): a million per-resident outbox rows cost the database ~20 s more (measured,
+ * see docs/people-import.md). Subject and Kafka key: the import id, so one import's events stay in order.
+ * No name, ID number, phone or door.
+ */
+export const ResidentsImported = defineEvent({
+  type: 'cn.caichang.people.residents.imported.v1',
+  description:
+    'A bulk import (CSV) created or updated these residents. Each item is the resident’s current non-personal ' +
+    'state (category, 户籍地 at county level, places by id, version); consumers upsert per resident id, ' +
+    'ignoring an item whose version is not newer than what they hold.',
+  schema: z.object({
+    importId: z.string().describe('Id of the import run (one per file import); also the subject'),
+    batch: z.number().int().min(1).describe('Transaction number within the import'),
+    part: z.number().int().min(1).describe('Event number within the transaction'),
+    actor: z.string().describe('Account id of who ran the import'),
+    residents: z.array(importedResident).min(1),
+  }),
+});
+export type ResidentsImportedData = z.infer<typeof ResidentsImported.schema>;

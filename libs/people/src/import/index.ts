@@ -1,0 +1,5 @@
+export * from './contracts';
+export * from './csv';
+export * from './places';
+export * from './resident-import';
+export * from './resident-row';

@@ -1,0 +1,16 @@
+export * from './config';
+export * from './context';
+export * from './crypto';
+export { makeTestIdNumber, normalizeIdNumber, validateIdNumber } from './domain/id-card';
+export * from './domain/masking';
+export * from './import';
+export { addressKeyAndCode, canonicalAddress, type AddressParts } from './domain/address';
+export * from './entities';
+export * from './events/contracts';
+export * from './events/roster-grids';
+export * from './people.entities';
+export * from './people.service';
+export { ResidentRepository } from './repositories/resident.repository';
+export * from './schema';
+export { seedDemoPopulation } from './seed/demo';
+export { PEOPLE_MIGRATIONS } from './migrations';

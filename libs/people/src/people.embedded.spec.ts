@@ -1,0 +1,385 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadOrCreateDevSigningKey, StaticKeyResolver } from '@sc/auth';
+import { createLogger, parseEnv } from '@sc/config';
+import { demoGridId, stableId } from '@sc/demo';
+import { SqljsQueryRunner } from 'typeorm/driver/sqljs/SqljsQueryRunner';
+import { InProcessBus, OutboxEvent } from '@sc/events';
+import { errorCodes, gqlRequest, tokenMinter } from '@sc/testing';
+import { peopleEnvSchema } from './config';
+import { makeTestIdNumber } from './domain/id-card';
+import { AccessLogEntry, GridPlace, HouseholdMember, Resident } from './entities';
+import { ROSTER_GRIDS_TOPIC } from './events/roster-grids';
+import { startPeople, type RunningPeople } from './people.service';
+
+const STREET = stableId('street:正街');
+const RESIDENT_1 = stableId('resident:1');
+const NEWCOMER_ID = makeTestIdNumber('511823', '1992-03-15', 10, 'FEMALE');
+
+describe('people subgraph in embedded mode [starts: people subgraph on sql.js with the demo population, in-process bus]', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-'));
+  const bus = new InProcessBus();
+  const tokens = tokenMinter(dir);
+  let people: RunningPeople;
+  let url: string;
+  let seedMs = 0;
+
+  beforeAll(async () => {
+    const env = parseEnv(peopleEnvSchema, {
+      NODE_ENV: 'test',
+      DATA_DIR: dir,
+      PEOPLE_HOST: '127.0.0.1',
+      PEOPLE_PORT: '0',
+      PEOPLE_DATABASE_URL: `sqljs:${dir}/people.sqlite`,
+      PEOPLE_SEED_DEMO: 'true',
+    });
+    const started = Date.now();
+    people = await startPeople(env, {
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      bus,
+      keyResolver: new StaticKeyResolver([loadOrCreateDevSigningKey(dir)]),
+    });
+    seedMs = Date.now() - started;
+    url = `${people.url}/graphql`;
+  }, 60_000);
+  afterAll(async () => {
+    await people?.close();
+    await bus.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const staff = () =>
+    tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-1' });
+
+  it('loads 11,000 residents and 2,400 households in seconds, with no outbox event', async () => {
+    expect(seedMs).toBeLessThan(15_000);
+    process.stderr.write(`people embedded start with the demo seed: ${seedMs} ms\n`);
+    expect(await people.dataSource.getRepository(Resident).count()).toBe(11_000);
+    expect(await people.dataSource.getRepository(OutboxEvent).count()).toBe(0);
+    const res = await gqlRequest<{ residents: { totalCount: number }; households: { totalCount: number } }>(
+      url,
+      '{ residents(first: 1) { totalCount } households(first: 1) { totalCount } }',
+      {},
+      staff(),
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ residents: { totalCount: 11_000 }, households: { totalCount: 2_400 } });
+  });
+
+  it('masks by default and shows whole values only through `sensitive`, logging each view', async () => {
+    const res = await gqlRequest<{
+      resident: { idNumberMasked: string; phoneMasked: string | null; sensitive: { idNumber: string } };
+    }>(
+      url,
+      'query ViewResident($id: ID!) { resident(id: $id) { idNumberMasked phoneMasked sensitive(purpose: "核实身份") { idNumber } } }',
+      { id: RESIDENT_1 },
+      staff(),
+    );
+    expect(res.errors).toBeUndefined();
+    const r = res.data!.resident;
+    expect(r.idNumberMasked).toMatch(/^\d{4}\*{10}[\dX]{4}$/);
+    expect(r.sensitive.idNumber).toMatch(/^\d{17}[\dX]$/);
+    expect(r.sensitive.idNumber.slice(-4)).toBe(r.idNumberMasked.slice(-4));
+    const log = await people.dataSource.getRepository(AccessLogEntry).findBy({ residentId: RESIDENT_1 });
+    expect(log).toEqual([
+      expect.objectContaining({
+        actor: 'staff-1',
+        fields: 'ID_NUMBER',
+        operation: 'ViewResident',
+        purpose: '核实身份',
+      }),
+    ]);
+  });
+
+  it('shows only the birth year by default: the whole date (which with the mask would give the number away) is a logged whole view', async () => {
+    const res = await gqlRequest<{
+      resident: { birthYear: number; sensitive: { birthDate: string; idNumber: string } };
+    }>(
+      url,
+      'query Birth($id: ID!) { resident(id: $id) { birthYear sensitive(purpose: "核对年龄") { birthDate idNumber } } }',
+      { id: RESIDENT_1 },
+      staff(),
+    );
+    expect(res.errors).toBeUndefined();
+    const r = res.data!.resident;
+    expect(r.sensitive.birthDate).toBe(
+      `${r.sensitive.idNumber.slice(6, 10)}-${r.sensitive.idNumber.slice(10, 12)}-${r.sensitive.idNumber.slice(12, 14)}`,
+    );
+    expect(r.birthYear).toBe(Number(r.sensitive.birthDate.slice(0, 4)));
+    const log = await people.dataSource
+      .getRepository(AccessLogEntry)
+      .findBy({ residentId: RESIDENT_1, operation: 'Birth' });
+    expect(log.map((e) => e.fields.split(',').sort())).toEqual([['BIRTH_DATE', 'ID_NUMBER']]);
+    const noBirthDate = await gqlRequest(url, '{ __type(name: "Resident") { fields { name } } }');
+    expect(JSON.stringify(noBirthDate)).not.toContain('"birthDate"');
+  });
+
+  it('resolves a page of 50 residents with households, heads, members and addresses in a few batched statements', async () => {
+    const spy = jest.spyOn(SqljsQueryRunner.prototype, 'query');
+    try {
+      const res = await gqlRequest<{ residents: { nodes: { household: { members: unknown[] } }[] } }>(
+        url,
+        `{ residents(first: 50) { nodes { name address { doorMasked house { usage } }
+            household { head { name } memberCount members { relationship resident { name } } } } } }`,
+        {},
+        staff(),
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.residents.nodes).toHaveLength(50);
+      // page, addresses, houses, households, members, member residents, heads: one statement each.
+      const selects = spy.mock.calls.filter(([sql]) => /^\s*SELECT/i.test(String(sql)));
+      expect(selects.length).toBeLessThanOrEqual(8);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('finds a resident by whole ID number through the blind index', async () => {
+    const whole = await gqlRequest<{ resident: { sensitive: { idNumber: string } } }>(
+      url,
+      '{ resident(id: "' + RESIDENT_1 + '") { sensitive(purpose: "查询") { idNumber } } }',
+      {},
+      staff(),
+    );
+    const idNumber = whole.data!.resident.sensitive.idNumber;
+    const found = await gqlRequest<{ residents: { totalCount: number; nodes: { id: string }[] } }>(
+      url,
+      'query($f: ResidentFilter) { residents(filter: $f) { totalCount nodes { id } } }',
+      { f: { idNumber } },
+      staff(),
+    );
+    expect(found.data?.residents).toEqual({ totalCount: 1, nodes: [{ id: RESIDENT_1 }] });
+  });
+
+  it('refuses a malformed ID number with BAD_USER_INPUT naming the field, without echoing it', async () => {
+    const res = await gqlRequest(
+      url,
+      'query($f: ResidentFilter) { residents(filter: $f) { totalCount } }',
+      { f: { idNumber: '510129199001011235' } },
+      staff(),
+    );
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors?.[0]?.extensions?.['field']).toBe('filter.idNumber');
+    expect(JSON.stringify(res)).not.toContain('510129199001011235');
+  });
+
+  it('limits a chief to the grid fed by roster events, and refuses whole values outside it', async () => {
+    const grid = demoGridId(1);
+    await bus.publish([
+      {
+        topic: ROSTER_GRIDS_TOPIC,
+        key: grid,
+        value: JSON.stringify({
+          specversion: '1.0',
+          id: 'e6b1a0a4-0000-4000-8000-000000000001',
+          source: '/caichang/roster',
+          type: 'cn.caichang.roster.grid.changed.v1',
+          subject: grid,
+          time: new Date().toISOString(),
+          datacontenttype: 'application/json',
+          data: { id: grid, name: '正街网格', streetIds: [STREET], courtyardIds: [], actor: 'admin' },
+        }),
+        headers: {},
+      },
+    ]);
+    await bus.idle();
+    expect(await people.dataSource.getRepository(GridPlace).countBy({ gridId: grid })).toBe(1);
+    const chief = tokens.mint(['STREET_CHIEF'], { scopes: [`grid:${grid}`], subject: 'chief-1' });
+    const inGrid = await people.dataSource
+      .getRepository(Resident)
+      .countBy({ streetId: STREET, status: 'ACTIVE' });
+    const list = await gqlRequest<{ residents: { totalCount: number; nodes: { id: string }[] } }>(
+      url,
+      '{ residents(first: 5) { totalCount nodes { id sensitive(purpose: "走访") { phone } } } }',
+      {},
+      chief,
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data?.residents.totalCount).toBe(inGrid);
+    const outside = await people.dataSource
+      .getRepository(Resident)
+      .createQueryBuilder('r')
+      .where('r.street_id <> :s', { s: STREET })
+      .getOneOrFail();
+    const denied = await gqlRequest<{ resident: unknown }>(
+      url,
+      `{ resident(id: "${outside.id}") { id } }`,
+      {},
+      chief,
+    );
+    expect(denied.data?.resident).toBeNull();
+  });
+
+  it('gives COUNTY_VIEWER statistics but no resident', async () => {
+    const county = tokens.mint(['COUNTY_VIEWER']);
+    const stats = await gqlRequest<{
+      populationStats: { residents: number; households: number; migrants: number; byStreet: unknown[] };
+    }>(
+      url,
+      '{ populationStats { residents households migrants byStreet { street { id } residents } } }',
+      {},
+      county,
+    );
+    expect(stats.errors).toBeUndefined();
+    expect(stats.data?.populationStats).toMatchObject({ residents: 11_000, households: 2_400 });
+    expect(stats.data?.populationStats.byStreet).toHaveLength(21);
+    const yard = await gqlRequest<{
+      populationStats: { residents: number; byCourtyard: { courtyard: { id: string }; residents: number }[] };
+    }>(
+      url,
+      'query($s: StatsScope) { populationStats(scope: $s) { residents byCourtyard { courtyard { id } residents } } }',
+      { s: { streetId: STREET } },
+      county,
+    );
+    expect(yard.errors).toBeUndefined();
+    expect(yard.data?.populationStats.byCourtyard).toHaveLength(4);
+    expect(yard.data?.populationStats.byCourtyard.reduce((sum, c) => sum + c.residents, 0)).toBe(
+      yard.data?.populationStats.residents,
+    );
+    expect(errorCodes(await gqlRequest(url, '{ residents { totalCount } }', {}, county))).toEqual([
+      'FORBIDDEN',
+    ]);
+    const one = await gqlRequest<{ resident: unknown }>(
+      url,
+      `{ resident(id: "${RESIDENT_1}") { id } }`,
+      {},
+      county,
+    );
+    expect(one.data?.resident).toBeNull();
+  });
+
+  it('moves a resident in and out with events, and never holds a resident twice in a household', async () => {
+    const moveIn = await gqlRequest<{
+      moveIn: { id: string; household: { id: string; memberCount: number } };
+    }>(
+      url,
+      `mutation($i: MoveInInput!) { moveIn(input: $i) { id household { id memberCount } } }`,
+      {
+        i: {
+          idNumber: NEWCOMER_ID,
+          name: '新住户',
+          phone: '13900001111',
+          origin: '汉源县',
+          category: 'MIGRANT_LONG_TERM',
+          address: { streetId: STREET, building: '9', unit: '1', door: '101' },
+          newHousehold: { housing: 'RENTED' },
+        },
+      },
+      staff(),
+    );
+    expect(moveIn.errors).toBeUndefined();
+    const { id, household } = moveIn.data!.moveIn;
+    expect(household.memberCount).toBe(1);
+    const again = await gqlRequest(
+      url,
+      'mutation($i: ChangeHouseholdInput!) { changeHousehold(input: $i) { id } }',
+      { i: { residentId: id, householdId: household.id, relationship: 'SPOUSE' } },
+      staff(),
+    );
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect(await people.dataSource.getRepository(HouseholdMember).countBy({ residentId: id })).toBe(1);
+    const needs = await gqlRequest<{ reportNeeds: { needs: string[]; languages: string[] } }>(
+      url,
+      'mutation($i: ReportNeedsInput!) { reportNeeds(input: $i) { needs languages } }',
+      { i: { residentId: id, needs: ['WORK', 'SCHOOLING', 'WORK'], languages: ['四川话', '彝语'] } },
+      staff(),
+    );
+    expect(needs.data?.reportNeeds).toEqual({ needs: ['WORK', 'SCHOOLING'], languages: ['四川话', '彝语'] });
+    const out = await gqlRequest<{ moveOut: { status: string; household: unknown } }>(
+      url,
+      'mutation($i: MoveOutInput!) { moveOut(input: $i) { status household { id } } }',
+      { i: { residentId: id, destination: '成都市' } },
+      staff(),
+    );
+    expect(out.data?.moveOut).toEqual({ status: 'MOVED_OUT', household: null });
+    const types = (await people.dataSource.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } })).map(
+      (e) => e.type,
+    );
+    expect(types).toEqual([
+      'cn.caichang.people.household.created.v1',
+      'cn.caichang.people.resident.moved-in.v1',
+      'cn.caichang.people.resident.moved-out.v1',
+    ]);
+    const envelopes = (await people.dataSource.getRepository(OutboxEvent).find())
+      .map((e) => e.envelope)
+      .join('\n');
+    expect(envelopes).not.toContain(NEWCOMER_ID);
+
+    // Back again: the same record (one person, one record), a move-in that is not a first registration.
+    const back = await gqlRequest<{ moveIn: { id: string; status: string } }>(
+      url,
+      'mutation($i: MoveInInput!) { moveIn(input: $i) { id status } }',
+      {
+        i: {
+          idNumber: NEWCOMER_ID,
+          name: '新住户',
+          origin: '汉源县',
+          category: 'FLOATING',
+          address: { streetId: STREET, building: '9', unit: '1', door: '102' },
+        },
+      },
+      staff(),
+    );
+    expect(back.data?.moveIn).toEqual({ id, status: 'ACTIVE' });
+    const last = await people.dataSource.getRepository(OutboxEvent).findOneOrFail({
+      where: { aggregateId: id },
+      order: { seq: 'DESC' },
+    });
+    expect(JSON.parse(last.envelope).data).toMatchObject({ firstRegistration: false, category: 'FLOATING' });
+    expect(envelopes).not.toContain('13900001111');
+    expect(envelopes).not.toContain('新住户');
+  });
+
+  it('lists the 306 demo merchants, records a safety-check visit with its event, and logs a whole contact phone', async () => {
+    const list = await gqlRequest<{
+      units: {
+        totalCount: number;
+        nodes: { id: string; contactPhoneMasked: string; address: { house: { usage: string } } }[];
+      };
+    }>(
+      url,
+      '{ units(first: 2, filter: { kind: MERCHANT }) { totalCount nodes { id contactPhoneMasked address { house { usage } } } } }',
+      {},
+      staff(),
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data?.units.totalCount).toBe(306);
+    const unit = list.data!.units.nodes[0]!;
+    expect(unit.contactPhoneMasked).toMatch(/^1\d{2}\*{4}\d{4}$/);
+    expect(unit.address.house.usage).toBe('COMMERCIAL');
+
+    const visit = await gqlRequest<{ recordUnitInspection: { result: string; hazards: number } }>(
+      url,
+      'mutation($i: RecordInspectionInput!) { recordUnitInspection(input: $i) { result hazards } }',
+      { i: { unitId: unit.id, result: 'HAZARDS_FOUND', hazards: 2, notes: '灭火器过期' } },
+      staff(),
+    );
+    expect(visit.data?.recordUnitInspection).toEqual({ result: 'HAZARDS_FOUND', hazards: 2 });
+    const bad = await gqlRequest(
+      url,
+      'mutation($i: RecordInspectionInput!) { recordUnitInspection(input: $i) { id } }',
+      { i: { unitId: unit.id, result: 'PASSED', hazards: 1 } },
+      staff(),
+    );
+    expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+    expect(bad.errors?.[0]?.extensions?.['field']).toBe('input.hazards');
+
+    const whole = await gqlRequest<{
+      unit: { inspections: { notes: string }[]; sensitive: { contactPhone: string } };
+    }>(
+      url,
+      `query UnitContact { unit(id: "${unit.id}") { inspections { notes } sensitive(purpose: "安全检查回访") { contactPhone } } }`,
+      {},
+      staff(),
+    );
+    expect(whole.errors).toBeUndefined();
+    expect(whole.data?.unit.inspections).toEqual([{ notes: '灭火器过期' }]);
+    expect(whole.data?.unit.sensitive.contactPhone).toMatch(/^1\d{10}$/);
+    expect(await people.dataSource.getRepository(AccessLogEntry).countBy({ unitId: unit.id })).toBe(1);
+    const types = (await people.dataSource.getRepository(OutboxEvent).findBy({ aggregateId: unit.id })).map(
+      (e) => e.type,
+    );
+    expect(types).toEqual(['cn.caichang.people.unit.inspected.v1']);
+  });
+});

@@ -1,0 +1,69 @@
+import { type DataSource, In } from 'typeorm';
+import { House, RealUnit, UnitInspection, type UnitKind } from '../entities';
+import type { ViewScope } from '../services/access';
+import { applyScope, escapeLike } from './resident.repository';
+
+export interface UnitQuery {
+  streetId?: string;
+  kind?: UnitKind;
+  namePrefix?: string;
+}
+
+/** Read queries for units, their inspections and houses; batched by id lists. */
+export class UnitRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  findByIds(ids: readonly string[]): Promise<RealUnit[]> {
+    return ids.length ? this.ds.getRepository(RealUnit).findBy({ id: In([...ids]) }) : Promise.resolve([]);
+  }
+
+  housesByAddress(addressIds: readonly string[]): Promise<House[]> {
+    return addressIds.length
+      ? this.ds.getRepository(House).findBy({ addressId: In([...addressIds]) })
+      : Promise.resolve([]);
+  }
+
+  /** The latest visits of many units, at most `perUnit` each, in one statement. */
+  async inspections(unitIds: readonly string[], perUnit: number): Promise<Map<string, UnitInspection[]>> {
+    const map = new Map<string, UnitInspection[]>(unitIds.map((id) => [id, []]));
+    if (unitIds.length === 0) return map;
+    const ranked: { id: string }[] = await this.ds.query(
+      `SELECT id FROM (
+         SELECT id, ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY visited_at DESC, id DESC) AS rn
+         FROM unit_inspection WHERE unit_id IN (${unitIds.map(() => '?').join(',')})
+       ) ranked WHERE rn <= ?`,
+      [...unitIds, perUnit],
+    );
+    const rows = ranked.length
+      ? await this.ds.getRepository(UnitInspection).find({
+          where: { id: In(ranked.map((r) => r.id)) },
+          order: { visitedAt: 'DESC', id: 'DESC' },
+        })
+      : [];
+    for (const r of rows) map.get(r.unitId)?.push(r);
+    return map;
+  }
+
+  private filtered(q: UnitQuery, scope: ViewScope) {
+    const qb = this.ds
+      .getRepository(RealUnit)
+      .createQueryBuilder('u')
+      .where('u.status = :status', { status: 'ACTIVE' });
+    if (q.streetId) qb.andWhere('u.street_id = :streetId', { streetId: q.streetId });
+    if (q.kind) qb.andWhere('u.kind = :kind', { kind: q.kind });
+    if (q.namePrefix) {
+      qb.andWhere("u.name LIKE :prefix ESCAPE '!'", { prefix: `${escapeLike(q.namePrefix)}%` });
+    }
+    return applyScope(qb, 'u', scope, null);
+  }
+
+  list(q: UnitQuery, scope: ViewScope, limit: number, afterId: string | null): Promise<RealUnit[]> {
+    const qb = this.filtered(q, scope).orderBy('u.id', 'ASC').limit(limit);
+    if (afterId !== null) qb.andWhere('u.id > :afterId', { afterId });
+    return qb.getMany();
+  }
+
+  count(q: UnitQuery, scope: ViewScope): Promise<number> {
+    return this.filtered(q, scope).getCount();
+  }
+}

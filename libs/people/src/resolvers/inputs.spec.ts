@@ -1,0 +1,70 @@
+import { parse, type FieldNode, type GraphQLResolveInfo, type OperationDefinitionNode } from 'graphql';
+import { parseInput } from '@sc/graphql';
+import { makeTestIdNumber } from '../domain/id-card';
+import { selectedSensitiveFields } from './index';
+import { moveInInput, residentFilter } from './inputs';
+
+const VALID = makeTestIdNumber('510129', '1988-08-08', 7, 'FEMALE');
+const address = { streetId: 's1', building: '3', door: '501' };
+
+describe('people inputs', () => {
+  it('normalises a full-width or lower-case ID number and takes birth date and gender from it', () => {
+    const wide = VALID.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))).toLowerCase();
+    const input = parseInput(moveInInput, {
+      idNumber: ` ${wide} `,
+      name: ' 李梅 ',
+      origin: '大邑县',
+      category: 'REGISTERED',
+      address,
+    });
+    expect(input.idNumber).toEqual({ idNumber: VALID, birthDate: '1988-08-08', gender: 'FEMALE' });
+    expect(input.name).toBe('李梅');
+    expect(input.address).toEqual({ ...address, courtyardId: null, unit: '' });
+  });
+
+  it('refuses a wrong check digit naming the field and never echoing the number', () => {
+    const wrong = VALID.slice(0, 17) + (VALID.endsWith('0') ? '1' : '0');
+    let caught: unknown;
+    try {
+      parseInput(residentFilter, { idNumber: wrong }, 'filter');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'filter.idNumber' } });
+    expect(JSON.stringify(caught)).not.toContain(wrong);
+    expect((caught as Error).message).not.toContain(wrong);
+  });
+
+  it('refuses joining a household and founding one at the same time', () => {
+    expect(() =>
+      parseInput(moveInInput, {
+        idNumber: VALID,
+        name: 'x',
+        origin: 'y',
+        category: 'FLOATING',
+        address,
+        householdId: 'h1',
+        newHousehold: { housing: 'RENTED' },
+      }),
+    ).toThrow(/input\.newHousehold/);
+  });
+});
+
+describe('selectedSensitiveFields', () => {
+  it('finds the whole values a query selects, through fragments', () => {
+    const doc = parse(`
+      query { resident(id: "1") { sensitive(purpose: "p") { idNumber ...More ... on ResidentSensitive { door } } } }
+      fragment More on ResidentSensitive { phone }
+    `);
+    const op = doc.definitions[0] as OperationDefinitionNode;
+    const resident = op.selectionSet.selections[0] as FieldNode;
+    const sensitive = resident.selectionSet?.selections[0] as FieldNode;
+    const info = {
+      fieldNodes: [sensitive],
+      fragments: Object.fromEntries(
+        doc.definitions.filter((d) => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]),
+      ),
+    } as unknown as GraphQLResolveInfo;
+    expect(selectedSensitiveFields(info)).toEqual(['DOOR', 'ID_NUMBER', 'PHONE']);
+  });
+});

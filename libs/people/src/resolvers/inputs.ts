@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { normalizeIdNumber, validateIdNumber } from '../domain/id-card';
+import {
+  HOUSINGS,
+  INSPECTION_RESULTS,
+  RELATIONSHIPS,
+  RESIDENT_CATEGORIES,
+  RESIDENT_NEEDS,
+  RESIDENT_STATUSES,
+  UNIT_KINDS,
+} from '../entities';
+
+// eslint-disable-next-line no-control-regex
+const noControl = /^[^\u0000-\u001f\u007f]*$/;
+const text = (max: number, min = 1) =>
+  z
+    .string()
+    .trim()
+    .min(min, min === 1 ? 'must not be empty' : `must have at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`)
+    .regex(noControl, 'must not contain control characters');
+const id = z.string().trim().min(1, 'must not be empty').max(36, 'is not a valid id');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'must be a real date')
+  .nullish()
+  .transform((d) => d ?? new Date().toISOString().slice(0, 10));
+
+/** An ID-card number: normalised, then checksum, date and region checked; messages never echo it. */
+export const idNumber = z
+  .string()
+  .transform((v) => normalizeIdNumber(v))
+  .transform((v, ctx) => {
+    const check = validateIdNumber(v);
+    if (!check.ok) {
+      ctx.addIssue({ code: 'custom', message: check.reason });
+      return z.NEVER;
+    }
+    return { idNumber: v, birthDate: check.birthDate, gender: check.gender };
+  });
+export const phone = z
+  .string()
+  .trim()
+  .regex(/^1\d{10}$/, 'must be an 11-digit mobile number');
+
+const address = z.object({
+  streetId: id,
+  courtyardId: id.nullish().transform((v) => v ?? null),
+  building: text(20, 0),
+  unit: text(20, 0)
+    .nullish()
+    .transform((v) => v ?? ''),
+  door: text(20),
+});
+
+export const moveInInput = z
+  .object({
+    idNumber,
+    name: text(50),
+    phone: phone.nullish().transform((v) => v ?? null),
+    origin: text(50),
+    category: z.enum(RESIDENT_CATEGORIES),
+    address,
+    householdId: id.nullish().transform((v) => v ?? null),
+    relationship: z
+      .enum(RELATIONSHIPS)
+      .nullish()
+      .transform((v) => v ?? null),
+    newHousehold: z
+      .object({
+        housing: z.enum(HOUSINGS),
+        landlordResidentId: id.nullish().transform((v) => v ?? null),
+      })
+      .nullish()
+      .transform((v) => v ?? null),
+    needs: z
+      .array(z.enum(RESIDENT_NEEDS))
+      .max(4)
+      .nullish()
+      .transform((v) => [...new Set(v ?? [])]),
+    languages: z
+      .array(text(20).regex(/^[^,]+$/, 'must not contain commas'))
+      .max(4, 'at most 4 languages')
+      .nullish()
+      .transform((v) => v ?? []),
+    date,
+  })
+  .refine((v) => !(v.householdId && v.newHousehold), {
+    path: ['newHousehold'],
+    message: 'give householdId or newHousehold, not both',
+  });
+
+export const moveOutInput = z.object({ residentId: id, destination: text(50), date });
+
+export const changeHouseholdInput = z.object({
+  residentId: id,
+  householdId: id.nullish().transform((v) => v ?? null),
+  relationship: z
+    .enum(RELATIONSHIPS)
+    .nullish()
+    .transform((v) => v ?? 'OTHER'),
+});
+
+export const createHouseholdInput = z.object({
+  address,
+  headResidentId: id,
+  housing: z.enum(HOUSINGS),
+  landlordResidentId: id.nullish().transform((v) => v ?? null),
+  entryDate: date,
+});
+
+const opt = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
+
+export const residentFilter = z
+  .object({
+    streetId: opt(id),
+    courtyardId: opt(id),
+    addressId: opt(id),
+    category: opt(z.enum(RESIDENT_CATEGORIES)),
+    status: opt(z.enum(RESIDENT_STATUSES)),
+    namePrefix: opt(text(20)),
+    idNumber: opt(idNumber.transform((v) => v.idNumber)),
+    phone: opt(phone),
+    origin: opt(text(50)),
+  })
+  .nullish()
+  .transform((v) => v ?? {});
+
+export const householdFilter = z
+  .object({ streetId: opt(id), courtyardId: opt(id), addressId: opt(id) })
+  .nullish()
+  .transform((v) => v ?? {});
+
+export const statsScope = householdFilter;
+
+export const purpose = text(200);
+
+export const unitFilter = z
+  .object({ streetId: opt(id), kind: opt(z.enum(UNIT_KINDS)), namePrefix: opt(text(20)) })
+  .nullish()
+  .transform((v) => v ?? {});
+
+export const registerUnitInput = z.object({
+  name: text(100),
+  kind: z.enum(UNIT_KINDS),
+  licenceNumber: text(40)
+    .regex(/^[0-9A-Z-]+$/, 'must be digits, capital letters or dashes')
+    .nullish()
+    .transform((v) => v ?? null),
+  contactName: text(50)
+    .nullish()
+    .transform((v) => v ?? null),
+  contactPhone: phone.nullish().transform((v) => v ?? null),
+  address,
+});
+
+export const recordInspectionInput = z
+  .object({
+    unitId: id,
+    result: z.enum(INSPECTION_RESULTS),
+    hazards: z.number().int().min(0, 'must not be negative').max(100, 'must be at most 100'),
+    notes: text(500, 0)
+      .nullish()
+      .transform((v) => v ?? ''),
+    visitedAt: z
+      .date()
+      .nullish()
+      .transform((v) => v ?? new Date()),
+  })
+  .refine((v) => v.result === 'HAZARDS_FOUND' || v.hazards === 0, {
+    path: ['hazards'],
+    message: 'must be 0 when the result is PASSED',
+  })
+  .refine((v) => v.visitedAt.getTime() <= Date.now() + 60_000, {
+    path: ['visitedAt'],
+    message: 'must not be in the future',
+  });
+
+export const reportNeedsInput = z.object({
+  residentId: id,
+  needs: z.array(z.enum(RESIDENT_NEEDS)).transform((v) => [...new Set(v)]),
+  languages: z
+    .array(text(20).regex(/^[^,]+$/, 'must not contain commas'))
+    .max(4, 'at most 4 languages')
+    .nullish()
+    .transform((v) => v ?? undefined),
+});

@@ -2,3 +2,4 @@ export * from './database';
 export * from './graphql-client';
 export * from './tokens';
 export * from './infra';
+export * from './migrations';

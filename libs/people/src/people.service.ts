@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { authenticate, JwksKeyResolver, TokenVerifier, type KeyResolver } from '@sc/auth';
 import type { Logger } from '@sc/config';
-import { openDatabase } from '@sc/db';
+import { isMysqlFamily, openDatabase, transaction } from '@sc/db';
 import {
   createKafka,
   type InProcessBus,
@@ -15,9 +15,10 @@ import {
 import { startSubgraph, type Listening } from '@sc/graphql';
 import type { PeopleEnv } from './config';
 import type { PeopleContext } from './context';
-import { FieldCipher, loadOrCreateDevFieldKeys, parseFieldKeys } from './crypto';
+import { BLIND_INDEX_HEX, FieldCipher, loadOrCreateDevFieldKeys, parseFieldKeys } from './crypto';
 import { PEOPLE_SOURCE } from './events/contracts';
 import { GridConsumer } from './events/grid-consumer';
+import { restoreMissingIndexes } from './import/deferred-indexes';
 import { ROSTER_GRIDS_TOPIC } from './events/roster-grids';
 import { PeopleLoaders } from './loaders';
 import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from './people.entities';
@@ -82,6 +83,8 @@ export async function startPeople(env: PeopleEnv, deps: PeopleDeps): Promise<Run
     migrations: PEOPLE_ALL_MIGRATIONS,
     logger,
   });
+  await narrowEmbeddedBlindIndexes(dataSource);
+  await restoreMissingIndexes(dataSource, logger);
   const closers: (() => Promise<void>)[] = [];
   try {
     let publisher: EventPublisher;
@@ -182,4 +185,22 @@ export async function startPeople(env: PeopleEnv, deps: PeopleDeps): Promise<Run
     await dataSource.destroy();
     throw error;
   }
+}
+
+/**
+ * Embedded databases are synchronized, not migrated: what the `NarrowBlindIndexes` migration does to
+ * MySQL (cut stored blind indexes to their 24-digit prefix) is done here, once, for a `.data/` file
+ * written by an earlier version. A no-op on MySQL and on files already narrow.
+ */
+async function narrowEmbeddedBlindIndexes(ds: DataSource): Promise<void> {
+  if (isMysqlFamily(ds)) return;
+  const n = BLIND_INDEX_HEX;
+  await transaction(ds, async (m) => {
+    await m.query(
+      `UPDATE resident SET id_number_bidx = substr(id_number_bidx, 1, ${n}), phone_bidx = substr(phone_bidx, 1, ${n}) WHERE length(id_number_bidx) > ${n} OR length(phone_bidx) > ${n}`,
+    );
+    await m.query(
+      `UPDATE standard_address SET address_key = substr(address_key, 1, ${n}) WHERE length(address_key) > ${n}`,
+    );
+  });
 }

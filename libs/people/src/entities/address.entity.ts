@@ -12,12 +12,15 @@ export class StandardAddress {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
 
-  @Index('uq_address_code', { unique: true })
+  /**
+   * Derived from `addressKey` (its first 16 hex digits): not indexed on its own, a lookup by code is a
+   * prefix range on `uq_address_key` (`address_key LIKE '<16 hex>%'`).
+   */
   @Column({ name: 'code', type: 'varchar', length: 40 })
   code!: string;
 
   @Index('uq_address_key', { unique: true })
-  @Column({ name: 'address_key', type: 'varchar', length: 64 })
+  @Column({ name: 'address_key', type: 'varchar', length: 24 })
   addressKey!: string;
 
   @Column({ name: 'street_id', type: 'varchar', length: 36 })

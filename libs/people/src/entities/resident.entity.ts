@@ -43,7 +43,7 @@ export class Resident {
 
   /** HMAC of the normalised ID number: one person, one record. */
   @Index('uq_resident_id_number_bidx', { unique: true })
-  @Column({ name: 'id_number_bidx', type: 'varchar', length: 64 })
+  @Column({ name: 'id_number_bidx', type: 'varchar', length: 24 })
   idNumberBidx!: string;
 
   /** e.g. `5101**********1234`. */
@@ -54,15 +54,17 @@ export class Resident {
   phoneEnc!: string | null;
 
   @Index('ix_resident_phone_bidx')
-  @Column({ name: 'phone_bidx', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'phone_bidx', type: 'varchar', length: 24, nullable: true })
   phoneBidx!: string | null;
 
   /** e.g. `138****5678`. */
   @Column({ name: 'phone_masked', type: 'varchar', length: 20, nullable: true })
   phoneMasked!: string | null;
 
-  /** Key id the `*_enc` columns were written with, so a rotation can find what to re-encrypt. */
-  @Index('ix_resident_key_id')
+  /**
+   * Key id the `*_enc` columns were written with, so a rotation can tell what to re-encrypt. Not indexed:
+   * a rotation walks the table by primary key anyway, and every index costs each write.
+   */
   @Column({ name: 'key_id', type: 'varchar', length: 20 })
   keyId!: string;
 

@@ -3,3 +3,4 @@ export * from './csv';
 export * from './places';
 export * from './resident-import';
 export * from './resident-row';
+export * from './deferred-indexes';

@@ -11,6 +11,14 @@ import type { Gender, ResidentCategory } from '../entities';
 import { PEOPLE_SOURCE, RESIDENTS_TOPIC } from '../events/contracts';
 import { type ImportedResident, ResidentsImported } from './contracts';
 import { CsvFormatError, readCsv } from './csv';
+import {
+  addIndexes,
+  dropDeferrableIndexes,
+  type IndexDef,
+  missingIndexes,
+  tryLock,
+  unlock,
+} from './deferred-indexes';
 import { SeenIds, UuidV7 } from './ids';
 import { caichangPlaceDirectory, type PlaceDirectory } from './places';
 import {
@@ -31,6 +39,8 @@ export interface ImportProgress {
   bad: number;
   bytesRead: number;
   totalBytes?: number;
+  /** `rebuilding-indexes` at the end of a bulk import (rows are all in; the indexes are being sorted). */
+  phase: 'importing' | 'rebuilding-indexes';
 }
 
 /** One rejected row: its physical line in the file and every reason (never the values). */
@@ -51,6 +61,10 @@ export interface ImportReport extends ImportProgress {
   /** Outbox events written (`residents.imported`, each listing up to a few hundred residents). */
   events: number;
   elapsedMs: number;
+  /** Bulk mode: the indexes dropped during the import and built again after it (`table.index`). */
+  deferredIndexes: string[];
+  /** Bulk mode: time spent building them again (included in `elapsedMs`). */
+  indexRebuildMs: number;
 }
 
 /** Options of {@link importResidentsCsv}. */
@@ -74,7 +88,18 @@ export interface ImportOptions {
   maxBadReported?: number;
   /** "Today" for date checks, `YYYY-MM-DD` (tests); default: the current UTC date. */
   today?: string;
+  /**
+   * Bulk mode (MySQL/MariaDB only): drop the non-unique indexes of `resident` and `standard_address` during
+   * the import and build them again at the end (see deferred-indexes.ts). `auto` (default) does so when
+   * the file is large (≥ 10 MB, ~100,000 rows) and holds more rows than the table, i.e. a first load.
+   */
+  deferIndexes?: boolean | 'auto';
 }
+
+/** Files from this size on may run in bulk mode (`deferIndexes: 'auto'`). */
+const BULK_MIN_BYTES = 10_000_000;
+/** Bytes of a typical CSV row, to estimate a file's rows from its size. */
+const BYTES_PER_ROW = 100;
 
 /**
  * The file cannot be imported (not UTF-8, bad header, runaway quote). A bad header is found before any
@@ -142,8 +167,13 @@ const OUTBOX_COLUMNS = [
   'id', 'topic', 'aggregate_id', 'type', 'envelope', 'created_at', 'published_at', 'attempts', 'last_error',
 ] as const; // prettier-ignore
 
-/** Records prepared between two turns of the event loop (~2 ms of work). */
-const YIELD_EVERY = 100;
+/**
+ * Records prepared between two turns of the event loop (~0.2 ms of work): the writer's next statement
+ * goes out soon after the database answered the last one, instead of after a whole chunk.
+ */
+const YIELD_EVERY = 5;
+/** Prepared batches that may wait for the writer. */
+const QUEUE_DEPTH = 4;
 /** Bytes of resident items per event: the envelope must stay under the outbox's MAX_ENVELOPE_BYTES. */
 const EVENT_ITEMS_BYTES = 56_000;
 
@@ -180,6 +210,7 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
     unchanged: 0,
     bad: 0,
     bytesRead: 0,
+    phase: 'importing',
     ...(opts.totalBytes !== undefined ? { totalBytes: opts.totalBytes } : {}),
   };
   const badRows: BadRow[] = [];
@@ -192,25 +223,24 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
 
   let columns: ColumnMap | undefined;
   let batch: PreparedRow[] = [];
-  // The write in flight. Its outcome is captured at once, so a failure is never an unhandled rejection
-  // while the next batch is being prepared; it is rethrown at the next hand-over.
-  let inFlight: Promise<void> = Promise.resolve();
-  let failure: { error: unknown } | undefined;
+  const bulk = await startBulkMode(opts);
+  let rebuildMs = 0;
+  // Prepared batches wait in a short queue for the one writer; the reader goes on preparing until the
+  // queue is full. On 2 cores this keeps both the database and this process busy: neither waits for the
+  // other's slower batches. A write failure is captured at once (never an unhandled rejection while the
+  // next batch is being prepared) and rethrown to the reader at its next hand-over.
+  const queue = new BatchQueue(QUEUE_DEPTH);
+  const writing = (async () => {
+    for (let rows = await queue.take(); rows !== undefined; rows = await queue.take()) {
+      const counts = await writer.write(rows);
+      progress.imported += counts.created;
+      progress.updated += counts.updated;
+      progress.unchanged += counts.unchanged;
+      report();
+    }
+  })().catch((error: unknown) => queue.fail(error));
   const handOver = async (rows: PreparedRow[]) => {
-    await inFlight;
-    if (failure) throw failure.error;
-    if (rows.length === 0) return;
-    inFlight = writer.write(rows).then(
-      (counts) => {
-        progress.imported += counts.created;
-        progress.updated += counts.updated;
-        progress.unchanged += counts.unchanged;
-        report();
-      },
-      (error: unknown) => {
-        failure = { error };
-      },
-    );
+    if (rows.length > 0) await queue.put(rows);
   };
 
   try {
@@ -254,13 +284,26 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
     }
     if (columns === undefined) throw new ImportHeaderError('the file is empty; expected a header row');
     await handOver(batch);
-    await handOver([]);
+    queue.close();
+    await writing;
+    queue.throwIfFailed();
   } catch (err) {
-    // Let the batch in flight settle before reporting, so the caller may close the database safely.
-    await inFlight;
+    // Let the batches queued and in flight settle before reporting, so the caller may close the
+    // database safely (they are written: they were valid, and a re-run would skip them anyway).
+    queue.close();
+    await writing;
     if (err instanceof CsvFormatError || err instanceof ImportHeaderError)
       throw new ImportFileError(err.message);
     throw err;
+  } finally {
+    // Also after a failure: the batches committed so far stay, and so must the indexes.
+    if (bulk) {
+      progress.phase = 'rebuilding-indexes';
+      report();
+      const t = Date.now();
+      await bulk.finish();
+      rebuildMs = Date.now() - t;
+    }
   }
   report();
   return {
@@ -271,7 +314,61 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
     ignoredColumns: columns.ignored,
     events: writer.events,
     elapsedMs: Date.now() - started,
+    deferredIndexes: bulk?.dropped.map((i) => `${i.table}.${i.name}`) ?? [],
+    indexRebuildMs: rebuildMs,
   };
+}
+
+/**
+ * Enters bulk mode when asked to (or when `auto` finds a first load): takes the bulk-import lock, builds
+ * whatever an interrupted bulk import left out, drops the deferrable indexes. `finish` builds them again
+ * and releases the lock. Undefined when not in bulk mode (embedded database, small file, or another bulk
+ * import holds the lock: then this one runs with every index in place).
+ */
+async function startBulkMode(
+  opts: ImportOptions,
+): Promise<{ dropped: IndexDef[]; finish: () => Promise<void> } | undefined> {
+  const ds = opts.dataSource;
+  const wanted = opts.deferIndexes ?? 'auto';
+  if (wanted === false || !isMysqlFamily(ds)) return undefined;
+  if (wanted === 'auto') {
+    if (opts.totalBytes === undefined || opts.totalBytes < BULK_MIN_BYTES) return undefined;
+    const [t] = (await ds.query(
+      "SELECT table_rows AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'resident'",
+    )) as { n: number | string | null }[];
+    if (Number(t?.n ?? 0) >= opts.totalBytes / BYTES_PER_ROW) return undefined;
+  }
+  const q = ds.createQueryRunner();
+  let locked = false;
+  try {
+    locked = await tryLock(q, 0);
+    if (!locked) {
+      await q.release();
+      return undefined;
+    }
+    const missing = await missingIndexes(q, ds);
+    const dropped = [...(await dropDeferrableIndexes(q, ds)), ...missing.filter((i) => !i.unique)];
+    // Unique indexes are never dropped; should one be missing anyway, build it before the rows arrive.
+    await addIndexes(
+      q,
+      missing.filter((i) => i.unique),
+    );
+    return {
+      dropped,
+      finish: async () => {
+        try {
+          await addIndexes(q, await missingIndexes(q, ds));
+        } finally {
+          await unlock(q);
+          await q.release();
+        }
+      },
+    };
+  } catch (err) {
+    if (locked) await unlock(q);
+    await q.release();
+    throw err;
+  }
 }
 
 function prepare(cipher: FieldCipher, row: ValidRow, idBidx: string): PreparedRow {
@@ -584,4 +681,53 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what both MySQL `datetime(3)` and TypeORM's SQLite columns hold. */
 function sqlDatetime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * A bounded queue between the reader (who prepares batches) and the one writer. `put` waits while the
+ * queue is full; `take` waits while it is empty and returns undefined once it is closed and drained. After
+ * `fail`, `put` throws the writer's error so the reader stops.
+ */
+class BatchQueue {
+  private readonly items: PreparedRow[][] = [];
+  private closed = false;
+  private failure: { error: unknown } | undefined;
+  private wakeTaker: (() => void) | undefined;
+  private wakePutter: (() => void) | undefined;
+
+  constructor(private readonly depth: number) {}
+
+  async put(rows: PreparedRow[]): Promise<void> {
+    while (this.items.length >= this.depth && this.failure === undefined) {
+      await new Promise<void>((resolve) => (this.wakePutter = resolve));
+    }
+    this.throwIfFailed();
+    this.items.push(rows);
+    this.wakeTaker?.();
+  }
+
+  async take(): Promise<PreparedRow[] | undefined> {
+    while (this.items.length === 0 && !this.closed) {
+      await new Promise<void>((resolve) => (this.wakeTaker = resolve));
+    }
+    const rows = this.items.shift();
+    this.wakePutter?.();
+    return rows;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wakeTaker?.();
+  }
+
+  /** The writer failed: drop what waits and release the reader. */
+  fail(error: unknown): void {
+    this.failure = { error };
+    this.items.length = 0;
+    this.wakePutter?.();
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
 }

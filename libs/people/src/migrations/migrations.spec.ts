@@ -1,4 +1,6 @@
-import { describeMigrations } from '@sc/testing';
+import { openDatabase, pendingSchemaChanges } from '@sc/db';
+import { describeMigrations, freshMysqlDatabase, type TestDatabase } from '@sc/testing';
+import { NarrowBlindIndexes1795631771097 } from './1795631771097-NarrowBlindIndexes';
 import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
 
 describeMigrations({
@@ -20,4 +22,52 @@ describeMigrations({
     'standard_address',
     'unit_inspection',
   ],
+});
+
+describe('NarrowBlindIndexes keeps every stored blind index [needs: MariaDB]', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshMysqlDatabase('people_narrow_bidx');
+  });
+  afterAll(async () => db?.drop());
+
+  it('cuts 64-digit indexes to the 24-digit prefix the cipher now computes, rows intact', async () => {
+    const before = PEOPLE_ALL_MIGRATIONS.filter((m) => m !== NarrowBlindIndexes1795631771097);
+    let ds = await openDatabase({ url: db.url, entities: [], migrations: before });
+    const idHex = 'a'.repeat(24) + 'b'.repeat(40);
+    const phoneHex = 'c'.repeat(24) + 'd'.repeat(40);
+    const keyHex = 'e'.repeat(24) + 'f'.repeat(40);
+    try {
+      await ds.query(
+        `INSERT INTO standard_address (id, code, address_key, street_id, building, unit, door_enc, door_masked, key_id, created_at)
+         VALUES ('a1', 'SA-EEEEEEEEEEEEEEEE', ?, 's1', '1', '1', 'v1.k.iv.body', '1**', 'k', NOW(3))`,
+        [keyHex],
+      );
+      await ds.query(
+        `INSERT INTO resident (id, name, gender, birth_date, id_number_enc, id_number_bidx, id_number_masked, phone_enc,
+           phone_bidx, phone_masked, key_id, origin, category, status, needs, version, created_at, updated_at)
+         VALUES ('r1', '张三', 'MALE', '1990-01-01', 'v1.k.iv.body', ?, '5101**', 'v1.k.iv.body', ?, '138****', 'k',
+           '大邑县', 'REGISTERED', 'ACTIVE', '', 1, NOW(3), NOW(3))`,
+        [idHex, phoneHex],
+      );
+    } finally {
+      await ds.destroy();
+    }
+    ds = await openDatabase({ url: db.url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+    try {
+      const [r] = (await ds.query('SELECT id_number_bidx AS i, phone_bidx AS p FROM resident')) as {
+        i: string;
+        p: string;
+      }[];
+      expect(r).toEqual({ i: idHex.slice(0, 24), p: phoneHex.slice(0, 24) });
+      const [a] = (await ds.query('SELECT address_key AS k, code AS c FROM standard_address')) as {
+        k: string;
+        c: string;
+      }[];
+      expect(a).toEqual({ k: keyHex.slice(0, 24), c: 'SA-EEEEEEEEEEEEEEEE' });
+      expect(await pendingSchemaChanges(ds)).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
+  });
 });

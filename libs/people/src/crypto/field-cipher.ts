@@ -10,12 +10,12 @@ import {
 import { readOrCreateSecretFile } from '@sc/config';
 import { join } from 'node:path';
 
-/** Version tag of the token format; part of the AAD, so a token cannot be relabelled to another version. */
 /** Hex digits of a blind index (96 bits); the `*_bidx`/`address_key` columns are this wide. */
 export const BLIND_INDEX_HEX = 24;
-const TOKEN_VERSION = 'v1';
+/** Version tag of the token format; part of the AAD, so a token cannot be relabelled to another version. */
+export const TOKEN_VERSION = 'v1';
 const KEY_BYTES = 32;
-const IV_BYTES = 12;
+export const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const MIN_BLIND_INDEX_KEY_BYTES = 32;
 /** Key ids appear in tokens between dots, so they must not contain one; short keeps tokens short. */
@@ -158,6 +158,14 @@ export class FieldCipher {
       prefix: `${TOKEN_VERSION}.${keys.currentKid}.`,
     };
     this.blindKey = createSecretKey(keys.blindIndexKey);
+  }
+
+  /**
+   * The current encryption key and the blind-index key as bytes, for {@link CipherWorker} only (it
+   * runs the same computations on another thread). Never log or persist what this returns.
+   */
+  exportWorkerKeys(): { kid: string; encKey: Buffer; blindKey: Buffer } {
+    return { kid: this.current.kid, encKey: this.current.key.export(), blindKey: this.blindKey.export() };
   }
 
   /** Key id tokens are encrypted with now. */

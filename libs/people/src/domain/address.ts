@@ -39,5 +39,10 @@ export function addressKeyAndCode(
   p: AddressParts,
 ): { addressKey: string; code: string } {
   const addressKey = cipher.blindIndex('door', canonicalAddress(p));
-  return { addressKey, code: `SA-${addressKey.slice(0, 16).toUpperCase()}` };
+  return { addressKey, code: addressCode(addressKey) };
+}
+
+/** The public code of an address key: `SA-` and its first 16 hex digits, upper case. */
+export function addressCode(addressKey: string): string {
+  return `SA-${addressKey.slice(0, 16).toUpperCase()}`;
 }

@@ -35,9 +35,9 @@ export function normalizeIdNumber(raw: string): string {
 /**
  * Checks a normalized 18-character number: length, digits, province, a real birth date not in the future,
  * and the MOD 11-2 check character. Reasons are in plain words and never repeat the number.
- * @param today for tests; the date against which "in the future" is judged (UTC).
+ * @param today the date against which "in the future" is judged (UTC; `YYYY-MM-DD` or a Date).
  */
-export function validateIdNumber(id: string, today: Date = new Date()): IdNumberCheck {
+export function validateIdNumber(id: string, today: Date | string = new Date()): IdNumberCheck {
   if (id.length !== 18) return { ok: false, reason: `must have 18 characters, has ${id.length}` };
   if (!/^\d{17}[\dX]$/.test(id)) {
     return { ok: false, reason: 'must be 17 digits followed by a digit or X' };
@@ -50,7 +50,7 @@ export function validateIdNumber(id: string, today: Date = new Date()): IdNumber
   if (Number(birthDate.slice(0, 4)) < MIN_BIRTH_YEAR) {
     return { ok: false, reason: `birth date is before ${MIN_BIRTH_YEAR}` };
   }
-  if (birthDate > today.toISOString().slice(0, 10))
+  if (birthDate > (typeof today === 'string' ? today : today.toISOString().slice(0, 10)))
     return { ok: false, reason: 'birth date is in the future' };
   if (checkChar(id.slice(0, 17)) !== id[17])
     return { ok: false, reason: 'check digit does not match (typo?)' };

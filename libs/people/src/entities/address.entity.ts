@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * 标准地址: street + courtyard (roster places, by id) + building + unit + door. The door number is
@@ -9,7 +9,17 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'standard_address' })
 @Index('ix_address_place', ['streetId', 'courtyardId', 'building'])
 export class StandardAddress {
-  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
+  /**
+   * Storage key only, never shown: every secondary index entry carries the primary key, and 8 bytes
+   * instead of a 36-character UUID halve the unique indexes a bulk import keeps in memory (ADR 0011).
+   * Everything else refers to the address by `id`.
+   */
+  @PrimaryGeneratedColumn('increment', { type: 'bigint', name: 'seq' })
+  seq?: string;
+
+  /** The address's id (UUIDv7 for imported rows), used by the API, events and every reference. */
+  @Index('uq_address_id', { unique: true })
+  @Column({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
 
   /**

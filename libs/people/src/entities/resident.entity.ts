@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export const GENDERS = ['MALE', 'FEMALE'] as const;
 export type Gender = (typeof GENDERS)[number];
@@ -24,7 +24,17 @@ export type ResidentNeed = (typeof RESIDENT_NEEDS)[number];
 @Index('ix_resident_courtyard', ['courtyardId', 'status', 'category'])
 @Index('ix_resident_status_origin', ['status', 'category', 'origin'])
 export class Resident {
-  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
+  /**
+   * Storage key only, never shown: every secondary index entry carries the primary key, and 8 bytes
+   * instead of a 36-character UUID halve the unique indexes a bulk import keeps in memory (ADR 0011).
+   * Everything else refers to the resident by `id`.
+   */
+  @PrimaryGeneratedColumn('increment', { type: 'bigint', name: 'seq' })
+  seq?: string;
+
+  /** The resident's id (UUIDv7 for imported rows), used by the API, events and every reference. */
+  @Index('uq_resident_id', { unique: true })
+  @Column({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
 
   /** Prefix search: `name LIKE 'x%'` is a range scan on this index. */

@@ -10,6 +10,17 @@ import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
 import { BULK_IMPORT_LOCK, declaredIndexes, missingIndexes, restoreMissingIndexes } from './deferred-indexes';
 import { importResidentsCsv } from './resident-import';
 
+/** Every non-unique index of the two bulk tables. */
+const DEFERRED = [
+  'resident.ix_resident_address',
+  'resident.ix_resident_courtyard',
+  'resident.ix_resident_household',
+  'resident.ix_resident_name',
+  'resident.ix_resident_phone_bidx',
+  'resident.ix_resident_status_origin',
+  'resident.ix_resident_street',
+  'standard_address.ix_address_place',
+];
 const SAMPLE = fs.readFileSync(path.join(__dirname, '../../../../tools/people-import/sample.csv'));
 
 describe('bulk import mode: deferred indexes [real: MariaDB]', () => {
@@ -51,14 +62,11 @@ describe('bulk import mode: deferred indexes [real: MariaDB]', () => {
     await db?.drop();
   });
 
-  it('drops the random-order indexes for the import and builds them again afterwards', async () => {
+  it('drops the non-unique indexes for the import and builds them again afterwards', async () => {
     const before = await indexNames('resident');
     const { report, phases } = await run(true);
     expect(report.imported).toBe(23);
-    expect(report.deferredIndexes.sort()).toEqual([
-      'resident.ix_resident_name',
-      'resident.ix_resident_phone_bidx',
-    ]);
+    expect(report.deferredIndexes.sort()).toEqual(DEFERRED);
     expect(phases).toEqual(['importing', 'rebuilding-indexes']);
     expect(await indexNames('resident')).toEqual(before);
     expect(await pendingSchemaChanges(ds)).toEqual([]);
@@ -72,7 +80,7 @@ describe('bulk import mode: deferred indexes [real: MariaDB]', () => {
   it('auto mode stays row by row for a small file or a table already larger than the file', async () => {
     expect((await run('auto', SAMPLE.length)).report.deferredIndexes).toEqual([]);
     // 20 MB announced (≈ 200,000 rows) against a table of 23 rows: a first load, so bulk mode.
-    expect((await run('auto', 20_000_000)).report.deferredIndexes).toHaveLength(2);
+    expect((await run('auto', 20_000_000)).report.deferredIndexes.sort()).toEqual(DEFERRED);
   });
 
   it('an interrupted bulk import loses no index: the next start builds what is missing', async () => {
@@ -106,10 +114,7 @@ describe('bulk import mode: deferred indexes [real: MariaDB]', () => {
     }
     // The next bulk import builds it again along with its own.
     const { report } = await run(true);
-    expect(report.deferredIndexes.sort()).toEqual([
-      'resident.ix_resident_name',
-      'resident.ix_resident_phone_bidx',
-    ]);
+    expect(report.deferredIndexes.sort()).toEqual(DEFERRED);
     expect(await missingIndexes(ds, ds)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '@sc/events';
 
 /** The non-personal state of one resident after an import changed it. */
-const importedResident = z.object({
+export const importedResidentSchema = z.object({
   id: z.string().describe('Resident id'),
   change: z.enum(['CREATED', 'UPDATED']),
   version: z
@@ -22,7 +22,18 @@ const importedResident = z.object({
     .nullable()
     .describe('Move-in date (YYYY-MM-DD) when known'),
 });
-export type ImportedResident = z.infer<typeof importedResident>;
+export type ImportedResident = z.infer<typeof importedResidentSchema>;
+
+/**
+ * The event without its items: the importer checks each item on its own (`importedResidentSchema`) when
+ * it renders it, and the rest of the payload with this.
+ */
+export const eventHeaderSchema = z.object({
+  importId: z.string().describe('Id of the import run (one per file import); also the subject'),
+  batch: z.number().int().min(1).describe('Transaction number within the import'),
+  part: z.number().int().min(1).describe('Event number within the transaction'),
+  actor: z.string().describe('Account id of who ran the import'),
+});
 
 /**
  * Emitted by a bulk import (CSV) for the residents it created or updated (none for unchanged rows), in
@@ -37,12 +48,6 @@ export const ResidentsImported = defineEvent({
     'A bulk import (CSV) created or updated these residents. Each item is the resident’s current non-personal ' +
     'state (category, 户籍地 at county level, places by id, version); consumers upsert per resident id, ' +
     'ignoring an item whose version is not newer than what they hold.',
-  schema: z.object({
-    importId: z.string().describe('Id of the import run (one per file import); also the subject'),
-    batch: z.number().int().min(1).describe('Transaction number within the import'),
-    part: z.number().int().min(1).describe('Event number within the transaction'),
-    actor: z.string().describe('Account id of who ran the import'),
-    residents: z.array(importedResident).min(1),
-  }),
+  schema: eventHeaderSchema.extend({ residents: z.array(importedResidentSchema).min(1) }),
 });
 export type ResidentsImportedData = z.infer<typeof ResidentsImported.schema>;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { SeenIds, UuidV7 } from './ids';
 
 describe('UuidV7', () => {
@@ -20,13 +19,18 @@ describe('UuidV7', () => {
 });
 
 describe('SeenIds', () => {
-  it('returns the first line of a repeated index and grows past its initial size', () => {
+  it('returns the first line of a repeated ID number and grows past its initial size', () => {
     const seen = new SeenIds();
-    const keys = Array.from({ length: 100_000 }, () => randomBytes(32).toString('hex'));
+    // Consecutive numbers of one region and day, the worst case for a table keyed by the low digits.
+    const keys = Array.from({ length: 100_000 }, (_, i) => `510129198001${String(i).padStart(5, '0')}X`);
+    expect(new Set(keys).size).toBe(100_000);
     // One expectation for all, not 100,000 of them: jest's matchers are the slow part here.
     expect(keys.filter((k, i) => seen.addOrGet(k, i + 2) !== undefined)).toEqual([]);
     expect(seen.size).toBe(100_000);
     expect(seen.addOrGet(keys[0] ?? '', 999_999)).toBe(2);
     expect(seen.addOrGet(keys[77_777] ?? '', 999_999)).toBe(77_779);
+    // Only the 17 digits matter (the check character follows from them).
+    expect(seen.addOrGet(`${(keys[5] ?? '').slice(0, 17)}7`, 999_999)).toBe(7);
+    expect(() => seen.addOrGet('123', 1)).toThrow(/18-character/);
   });
 });

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { openDatabase, parseMysqlUrl } from '@sc/db';
-import type { CloudEvent } from '@sc/events';
+import { type CloudEvent, storedEnvelope } from '@sc/events';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { FieldCipher, parseFieldKeys } from '../crypto';
 import { normalizeIdNumber } from '../domain/id-card';
@@ -128,14 +128,16 @@ describe('CSV import of residents into MariaDB [real: MariaDB]', () => {
     const { names } = sampleSecrets();
     const listed: string[] = [];
     for (const row of rows) {
-      const event = ResidentsImported.parse(JSON.parse(row.envelope) as CloudEvent<unknown>);
+      const json = storedEnvelope(row.envelope);
+      expect(row.envelope.startsWith('gz:')).toBe(true);
+      const event = ResidentsImported.parse(JSON.parse(json) as CloudEvent<unknown>);
       expect(row.topic).toBe('caichang.people.residents.v1');
       expect(row.aggregate_id).toBe(event.data.importId);
       for (const r of event.data.residents) {
         expect(r).toMatchObject({ change: 'CREATED', version: 1 });
         listed.push(r.id);
       }
-      for (const name of names) expect(row.envelope).not.toContain(name);
+      for (const name of names) expect(json).not.toContain(name);
     }
     expect(listed.sort()).toEqual(residentIds.sort());
   });
@@ -179,7 +181,7 @@ describe('CSV import of residents into MariaDB [real: MariaDB]', () => {
     }[];
     expect(await count('outbox_event')).toBe(6);
     const { residents } = ResidentsImported.parse(
-      JSON.parse(event?.envelope ?? '{}') as CloudEvent<unknown>,
+      JSON.parse(storedEnvelope(event?.envelope ?? '{}')) as CloudEvent<unknown>,
     ).data;
     expect(residents).toEqual([
       expect.objectContaining({ id: before?.id, change: 'UPDATED', version: 2, category: 'FLOATING' }),

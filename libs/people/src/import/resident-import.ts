@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isMysqlFamily, transaction } from '@sc/db';
-import { MAX_ENVELOPE_BYTES } from '@sc/events';
-import type { FieldCipher } from '../crypto';
-import { addressKeyAndCode } from '../domain/address';
+import { isMysqlFamily, mysqlLiteral, transaction } from '@sc/db';
+import { compressEnvelope, isDuplicateKeyError, MAX_ENVELOPE_BYTES } from '@sc/events';
+import { CipherWorker, type CipherJob, type FieldCipher } from '../crypto';
+import { addressCode, canonicalAddress } from '../domain/address';
 import { maskDoor, maskIdNumber, maskPhone } from '../domain/masking';
 import type { Gender, ResidentCategory } from '../entities';
 import { PEOPLE_SOURCE, RESIDENTS_TOPIC } from '../events/contracts';
-import { type ImportedResident, ResidentsImported } from './contracts';
+import {
+  eventHeaderSchema,
+  type ImportedResident,
+  importedResidentSchema,
+  ResidentsImported,
+} from './contracts';
 import { CsvFormatError, readCsv } from './csv';
 import {
   addIndexes,
@@ -109,7 +114,7 @@ export class ImportFileError extends Error {
   override readonly name = 'ImportFileError';
 }
 
-/** A validated, encrypted row ready for the database. The door stays plain until its address is new. */
+/** A validated, encrypted row ready for the database. */
 interface PreparedRow {
   line: number;
   name: string;
@@ -125,8 +130,26 @@ interface PreparedRow {
   category: ResidentCategory;
   streetId: string;
   courtyardId: string | null;
-  address: { key: string; code: string; building: string; unit: string; door: string } | null;
+  address: {
+    key: string;
+    code: string;
+    building: string;
+    unit: string;
+    /** Encrypted door (used when the address is new to the database). */
+    doorEnc: string;
+    doorMasked: string;
+    /** Id the address gets if the database does not have it yet. */
+    newId: string;
+    /** MySQL: the address as a new row, rendered ahead (see `fresh`). */
+    tuple: string | undefined;
+  } | null;
   movedInAt: string | null;
+  /**
+   * MySQL: the row as a new resident (its `standard_address` being `address.newId`), rendered by the
+   * reader while the writer is busy with earlier batches: the statement text and the event item. The
+   * writer uses them unless the resident exists or the address turned out to exist already.
+   */
+  fresh: { id: string; tuple: string; item: string } | undefined;
 }
 
 /** The stored state of a resident the batch touches, as far as the import compares it. */
@@ -178,6 +201,8 @@ const QUEUE_DEPTH = 4;
 const EVENT_ITEMS_BYTES = 56_000;
 
 type SqlValue = string | number | null;
+/** A row to insert: its values, or (MySQL) its tuple rendered ahead. */
+type Row = SqlValue[] | { sql: string };
 type Dialect = 'mysql' | 'sqlite';
 
 /**
@@ -222,8 +247,9 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
   };
 
   let columns: ColumnMap | undefined;
-  let batch: PreparedRow[] = [];
+  let batch: ValidRow[] = [];
   const bulk = await startBulkMode(opts);
+  const crypt = new CipherWorker(opts.cipher);
   let rebuildMs = 0;
   // Prepared batches wait in a short queue for the one writer; the reader goes on preparing until the
   // queue is full. On 2 cores this keeps both the database and this process busy: neither waits for the
@@ -231,16 +257,17 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
   // next batch is being prepared) and rethrown to the reader at its next hand-over.
   const queue = new BatchQueue(QUEUE_DEPTH);
   const writing = (async () => {
-    for (let rows = await queue.take(); rows !== undefined; rows = await queue.take()) {
-      const counts = await writer.write(rows);
+    for (let next = await queue.take(); next !== undefined; next = await queue.take()) {
+      const counts = await writer.write(await next);
       progress.imported += counts.created;
       progress.updated += counts.updated;
       progress.unchanged += counts.unchanged;
       report();
     }
   })().catch((error: unknown) => queue.fail(error));
-  const handOver = async (rows: PreparedRow[]) => {
-    if (rows.length > 0) await queue.put(rows);
+  // Encryption and blind indexes of a batch run on the cipher worker while this thread reads on.
+  const handOver = async (rows: ValidRow[]) => {
+    if (rows.length > 0) await queue.put(writer.prepare(crypt, rows));
   };
 
   try {
@@ -266,13 +293,12 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
           addBad(record.line, check.reasons);
           continue;
         }
-        const idBidx = opts.cipher.blindIndex('id', check.row.idNumber);
-        const firstLine = seen.addOrGet(idBidx, record.line);
+        const firstLine = seen.addOrGet(check.row.idNumber, record.line);
         if (firstLine !== undefined) {
           addBad(record.line, [`身份证号: the same person as on line ${firstLine}`]);
           continue;
         }
-        batch.push(prepare(opts.cipher, check.row, idBidx));
+        batch.push(check.row);
         if (batch.length >= batchSize) {
           const full = batch;
           batch = [];
@@ -296,6 +322,7 @@ export async function importResidentsCsv(input: Readable, opts: ImportOptions): 
       throw new ImportFileError(err.message);
     throw err;
   } finally {
+    await crypt.close();
     // Also after a failure: the batches committed so far stay, and so must the indexes.
     if (bulk) {
       progress.phase = 'rebuilding-indexes';
@@ -371,47 +398,6 @@ async function startBulkMode(
   }
 }
 
-function prepare(cipher: FieldCipher, row: ValidRow, idBidx: string): PreparedRow {
-  const address =
-    row.address === null
-      ? null
-      : {
-          ...addressKeyAndCode(cipher, {
-            streetId: row.streetId,
-            courtyardId: row.courtyardId,
-            ...row.address,
-          }),
-          ...row.address,
-        };
-  return {
-    line: row.line,
-    name: row.name,
-    gender: row.gender,
-    birthDate: row.birthDate,
-    idBidx,
-    idEnc: cipher.encrypt(row.idNumber),
-    idMasked: maskIdNumber(row.idNumber),
-    phoneBidx: row.phone === null ? null : cipher.blindIndex('phone', row.phone),
-    phoneEnc: row.phone === null ? null : cipher.encrypt(row.phone),
-    phoneMasked: row.phone === null ? null : maskPhone(row.phone),
-    origin: row.origin,
-    category: row.category,
-    streetId: row.streetId,
-    courtyardId: row.courtyardId,
-    address:
-      address === null
-        ? null
-        : {
-            key: address.addressKey,
-            code: address.code,
-            building: address.building,
-            unit: address.unit,
-            door: address.door,
-          },
-    movedInAt: row.movedInAt,
-  };
-}
-
 /**
  * Writes batches: one transaction each, multi-row statements, no ORM objects per row. Statements go as
  * text with client-side escaping; mysql2 prepared statements (`execute`, binary parameters) were measured
@@ -425,6 +411,10 @@ class BatchWriter {
   private readonly ds: DataSource;
   private readonly dialect: Dialect;
   private readonly ids = new UuidV7();
+  /** Which tables a first load may assume hold none of the batch's rows (decided at the first batch). */
+  private optimistic: { residents: boolean; addresses: boolean } | undefined;
+  /** Addresses this import created (first load): key → id. */
+  private readonly knownAddresses = new Map<string, string>();
 
   constructor(
     private readonly opts: ImportOptions,
@@ -435,19 +425,256 @@ class BatchWriter {
     this.importId = importId;
   }
 
+  /**
+   * Encrypts a batch on the cipher worker (per row the ID number and phone, tokens and blind indexes,
+   * and the address key; per distinct address the door) and, for MySQL, renders each row as a new
+   * resident: text the writer only has to join. Runs ahead of the writer, on the reader's time.
+   */
+  async prepare(crypt: CipherWorker, rows: ValidRow[]): Promise<PreparedRow[]> {
+    const encrypt: string[] = [];
+    const index: CipherJob['index'] = [];
+    const doors = new Map<string, number>();
+    const slots = rows.map((row) => {
+      const idEnc = encrypt.push(row.idNumber) - 1;
+      const idBidx = index.push({ kind: 'id', value: row.idNumber }) - 1;
+      let phoneEnc = -1;
+      let phoneBidx = -1;
+      if (row.phone !== null) {
+        phoneEnc = encrypt.push(row.phone) - 1;
+        phoneBidx = index.push({ kind: 'phone', value: row.phone }) - 1;
+      }
+      let addressKey = -1;
+      let doorEnc = -1;
+      if (row.address !== null) {
+        const canonical = canonicalAddress({
+          streetId: row.streetId,
+          courtyardId: row.courtyardId,
+          ...row.address,
+        });
+        addressKey = index.push({ kind: 'door', value: canonical }) - 1;
+        doorEnc = doors.get(canonical) ?? -1;
+        if (doorEnc < 0) {
+          doorEnc = encrypt.push(row.address.door) - 1;
+          doors.set(canonical, doorEnc);
+        }
+      }
+      return { idEnc, idBidx, phoneEnc, phoneBidx, addressKey, doorEnc };
+    });
+    const { tokens, indexes } = await crypt.run({ encrypt, index });
+    const at = (list: string[], i: number): string => {
+      const v = list[i];
+      if (v === undefined) throw new Error('cipher worker returned fewer results than asked for');
+      return v;
+    };
+    const now = sqlDatetime(new Date());
+    const kid = this.opts.cipher.currentKeyId;
+    const addressIds = new Map<string, string>();
+    const out: PreparedRow[] = [];
+    for (const [n, row] of rows.entries()) {
+      // Short slices, so the writer's next statement is not held up behind a whole batch of this.
+      if (n % YIELD_EVERY === YIELD_EVERY - 1) await setImmediatePromise();
+      const slot = slots[n] as (typeof slots)[number];
+      let address: PreparedRow['address'] = null;
+      if (row.address !== null) {
+        const key = at(indexes, slot.addressKey);
+        let newId = addressIds.get(key);
+        const first = newId === undefined;
+        if (newId === undefined) {
+          newId = this.ids.next();
+          addressIds.set(key, newId);
+        }
+        address = {
+          key,
+          code: addressCode(key),
+          building: row.address.building,
+          unit: row.address.unit,
+          doorEnc: at(tokens, slot.doorEnc),
+          doorMasked: maskDoor(row.address.door),
+          newId,
+          tuple: undefined,
+        };
+        if (first && this.dialect === 'mysql') {
+          address.tuple = renderTuple(this.addressValues(address, row.streetId, row.courtyardId, now));
+        }
+      }
+      const prepared: PreparedRow = {
+        line: row.line,
+        name: row.name,
+        gender: row.gender,
+        birthDate: row.birthDate,
+        idBidx: at(indexes, slot.idBidx),
+        idEnc: at(tokens, slot.idEnc),
+        idMasked: maskIdNumber(row.idNumber),
+        phoneBidx: row.phone === null ? null : at(indexes, slot.phoneBidx),
+        phoneEnc: row.phone === null ? null : at(tokens, slot.phoneEnc),
+        phoneMasked: row.phone === null ? null : maskPhone(row.phone),
+        origin: row.origin,
+        category: row.category,
+        streetId: row.streetId,
+        courtyardId: row.courtyardId,
+        address,
+        movedInAt: row.movedInAt,
+        fresh: undefined,
+      };
+      if (this.dialect === 'mysql') {
+        const id = this.ids.next();
+        const addressId = address?.newId ?? null;
+        const phone = { enc: prepared.phoneEnc, bidx: prepared.phoneBidx, masked: prepared.phoneMasked };
+        prepared.fresh = {
+          id,
+          tuple: renderTuple(this.residentValues(prepared, id, addressId, phone, kid, undefined, now)),
+          item: this.item(prepared, id, addressId, undefined, n === 0),
+        };
+      }
+      out.push(prepared);
+    }
+    return out;
+  }
+
+  /** The `RESIDENT_COLUMNS` values of a row. */
+  private residentValues(
+    r: PreparedRow,
+    id: string,
+    addressId: string | null,
+    phone: { enc: string | null; bidx: string | null; masked: string | null },
+    kid: string,
+    before: ExistingResident | undefined,
+    now: string,
+  ): SqlValue[] {
+    return [
+      id,
+      r.name,
+      r.gender,
+      r.birthDate,
+      r.idEnc,
+      r.idBidx,
+      r.idMasked,
+      phone.enc,
+      phone.bidx,
+      phone.masked,
+      kid,
+      r.origin,
+      r.category,
+      'ACTIVE',
+      '',
+      addressId,
+      r.streetId,
+      r.courtyardId,
+      this.opts.isTestData ? 1 : 0,
+      r.movedInAt ?? before?.moved_in_at ?? null,
+      1,
+      now,
+      now,
+    ];
+  }
+
+  /** The `ADDRESS_COLUMNS` values of a new address. */
+  private addressValues(
+    a: NonNullable<PreparedRow['address']>,
+    streetId: string,
+    courtyardId: string | null,
+    now: string,
+  ): SqlValue[] {
+    return [
+      a.newId,
+      a.code,
+      a.key,
+      streetId,
+      courtyardId,
+      a.building,
+      a.unit,
+      a.doorEnc,
+      a.doorMasked,
+      this.opts.cipher.currentKeyId,
+      this.opts.isTestData ? 1 : 0,
+      now,
+    ];
+  }
+
+  /**
+   * The event item of a row, as JSON. Checked against the event contract when `check` is set: always on
+   * the writer's rare paths, and for the first row of every prepared batch; the items of one batch come
+   * from one code path over validated rows, and checking a million of them costs seconds.
+   */
+  private item(
+    r: PreparedRow,
+    id: string,
+    addressId: string | null,
+    before: ExistingResident | undefined,
+    check = true,
+  ): string {
+    const item: ImportedResident = {
+      id,
+      change: before === undefined ? 'CREATED' : 'UPDATED',
+      version: before === undefined ? 1 : Number(before.version) + 1,
+      category: r.category,
+      origin: r.origin,
+      streetId: r.streetId,
+      courtyardId: r.courtyardId,
+      addressId,
+      movedInAt: r.movedInAt ?? before?.moved_in_at ?? null,
+    };
+    return JSON.stringify(check ? importedResidentSchema.parse(item) : item);
+  }
+
+  /**
+   * Writes one batch in one transaction. On MySQL, into tables that were empty when the import started
+   * (a first load), it first tries without looking anything up: every resident is new, and every address
+   * not created by an earlier batch of this import is new. The database confirms it (every row inserted,
+   * no duplicate key); if not (someone else wrote one of these people or addresses meanwhile), the
+   * transaction is rolled back and the batch is written again the careful way, as it is from then on.
+   */
   async write(rows: PreparedRow[]): Promise<{ created: number; updated: number; unchanged: number }> {
-    return transaction(this.ds, async (m) => {
+    if (this.optimistic === undefined) this.optimistic = await this.emptyTables();
+    if (this.optimistic.residents || this.optimistic.addresses) {
+      try {
+        return await this.writeOnce(rows, this.optimistic);
+      } catch (error) {
+        if (!(error instanceof OptimismFailed) && !isDuplicateKeyError(error)) throw error;
+        this.optimistic = { residents: false, addresses: false };
+      }
+    }
+    return this.writeOnce(rows, this.optimistic);
+  }
+
+  private async emptyTables(): Promise<{ residents: boolean; addresses: boolean }> {
+    if (this.dialect !== 'mysql') return { residents: false, addresses: false };
+    const empty = async (table: string) =>
+      ((await this.ds.query(`SELECT 1 FROM ${table} LIMIT 1`)) as unknown[]).length === 0;
+    return { residents: await empty('resident'), addresses: await empty('standard_address') };
+  }
+
+  private async writeOnce(
+    rows: PreparedRow[],
+    assumeNew: { residents: boolean; addresses: boolean },
+  ): Promise<{ created: number; updated: number; unchanged: number }> {
+    const createdAddresses = new Map<string, string>();
+    const result = await transaction(this.ds, async (m) => {
       const now = sqlDatetime(new Date());
-      const existing = await this.existingResidents(m, rows);
-      const addressIds = await this.addresses(m, rows, now);
+      // Statements that do not depend on each other's results are issued together: the driver sends the
+      // next as soon as the database answered the previous one, without waiting for this thread (busy
+      // preparing the next batches).
+      const [existing, addressIds] = await Promise.all([
+        assumeNew.residents ? new Map<string, ExistingResident>() : this.existingResidents(m, rows),
+        assumeNew.addresses
+          ? this.newAddresses(m, rows, now, createdAddresses)
+          : this.addresses(m, rows, now),
+      ]);
       const cipher = this.opts.cipher;
       const kid = cipher.currentKeyId;
-      const upserts: SqlValue[][] = [];
-      const items: ImportedResident[] = [];
+      const upserts: Row[] = [];
+      const items: string[] = [];
+      let created = 0;
       let unchanged = 0;
       for (const r of rows) {
         const addressId = r.address === null ? null : (addressIds.get(r.address.key) ?? null);
         const before = existing.get(r.idBidx);
+        if (before === undefined) created++;
+        if (before === undefined && r.fresh !== undefined && addressId === (r.address?.newId ?? null)) {
+          upserts.push({ sql: r.fresh.tuple });
+          items.push(r.fresh.item);
+          continue;
+        }
         if (before !== undefined && isUnchanged(before, r, addressId)) {
           unchanged++;
           continue;
@@ -460,49 +687,57 @@ class BatchWriter {
             before.key_id === kid ? before.phone_enc : cipher.encrypt(cipher.decrypt(before.phone_enc));
           phone = { enc, bidx: before.phone_bidx, masked: before.phone_masked };
         }
-        const id = before?.id ?? this.ids.next();
-        upserts.push([
-          id,
-          r.name,
-          r.gender,
-          r.birthDate,
-          r.idEnc,
-          r.idBidx,
-          r.idMasked,
-          phone.enc,
-          phone.bidx,
-          phone.masked,
-          kid,
-          r.origin,
-          r.category,
-          'ACTIVE',
-          '',
-          addressId,
-          r.streetId,
-          r.courtyardId,
-          this.opts.isTestData ? 1 : 0,
-          r.movedInAt ?? before?.moved_in_at ?? null,
-          1,
-          now,
-          now,
-        ]);
-        items.push({
-          id,
-          change: before === undefined ? 'CREATED' : 'UPDATED',
-          version: before === undefined ? 1 : Number(before.version) + 1,
-          category: r.category,
-          origin: r.origin,
-          streetId: r.streetId,
-          courtyardId: r.courtyardId,
-          addressId,
-          movedInAt: r.movedInAt ?? before?.moved_in_at ?? null,
-        });
+        const id = before?.id ?? r.fresh?.id ?? this.ids.next();
+        upserts.push(this.residentValues(r, id, addressId, phone, kid, before, now));
+        items.push(this.item(r, id, addressId, before));
       }
-      await this.upsertResidents(m, upserts);
-      await this.addEvents(m, items, now);
-      const updated = items.filter((i) => i.change === 'UPDATED').length;
-      return { created: items.length - updated, updated, unchanged };
+      const [affected, events] = await Promise.all([
+        this.upsertResidents(m, upserts),
+        this.addEvents(m, items, now),
+      ]);
+      // MySQL counts 1 per inserted row and 2 per updated one: anything but one per row means a resident
+      // assumed new was there after all.
+      if (assumeNew.residents && affected !== upserts.length) throw new OptimismFailed();
+      return { created, updated: items.length - created, unchanged, events };
     });
+    // Committed: only now do the batch's events and addresses count.
+    if (result.events > 0) {
+      this.batches++;
+      this.events += result.events;
+    }
+    for (const [key, id] of createdAddresses) this.knownAddresses.set(key, id);
+    return { created: result.created, updated: result.updated, unchanged: result.unchanged };
+  }
+
+  /**
+   * Ids of the batch's addresses when `standard_address` was empty at the start: the ones earlier
+   * batches of this import created, and the rest inserted as new (a duplicate key means someone else
+   * created one meanwhile: the caller retries the careful way). New ones go to `created`.
+   */
+  private async newAddresses(
+    m: EntityManager,
+    rows: PreparedRow[],
+    now: string,
+    created: Map<string, string>,
+  ): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    const values: Row[] = [];
+    for (const r of rows) {
+      const a = r.address;
+      if (a === null || ids.has(a.key)) continue;
+      const known = this.knownAddresses.get(a.key);
+      if (known !== undefined) {
+        ids.set(a.key, known);
+        continue;
+      }
+      ids.set(a.key, a.newId);
+      created.set(a.key, a.newId);
+      values.push(
+        a.tuple !== undefined ? { sql: a.tuple } : this.addressValues(a, r.streetId, r.courtyardId, now),
+      );
+    }
+    if (values.length > 0) await this.insertMany(m, 'standard_address', ADDRESS_COLUMNS, values, '');
+    return ids;
   }
 
   /** Locks (MySQL: `FOR UPDATE`, gap locks included) so a concurrent insert of the same person waits for us. */
@@ -549,31 +784,23 @@ class BatchWriter {
     await select([...wanted.keys()]);
     const missing = [...wanted.entries()].filter(([key]) => !ids.has(key));
     if (missing.length === 0) return ids;
-    const cipher = this.opts.cipher;
-    const values = missing.map(([key, a]) => [
-      this.ids.next(),
-      a.code,
-      key,
-      a.streetId,
-      a.courtyardId,
-      a.building,
-      a.unit,
-      cipher.encrypt(a.door),
-      maskDoor(a.door),
-      cipher.currentKeyId,
-      this.opts.isTestData ? 1 : 0,
-      now,
-    ]);
+    const values: Row[] = missing.map(([, a]) =>
+      a.tuple !== undefined ? { sql: a.tuple } : this.addressValues(a, a.streetId, a.courtyardId, now),
+    );
     // Another writer may create the same address meanwhile: keep theirs, then read the ids back.
     const onConflict =
       this.dialect === 'mysql' ? ' ON DUPLICATE KEY UPDATE id = id' : ' ON CONFLICT DO NOTHING';
-    await this.insertMany(m, 'standard_address', ADDRESS_COLUMNS, values, onConflict);
-    await select(missing.map(([key]) => key));
+    const inserting = this.insertMany(m, 'standard_address', ADDRESS_COLUMNS, values, onConflict);
+    // The read-back may be queued right behind the insert when that is one statement (MySQL, always);
+    // after a multi-statement insert (SQLite's parameter cap) it must wait for all of them.
+    if (values.length > this.maxRows(ADDRESS_COLUMNS.length)) await inserting;
+    await Promise.all([inserting, select(missing.map(([key]) => key))]);
     return ids;
   }
 
-  private async upsertResidents(m: EntityManager, values: SqlValue[][]): Promise<void> {
-    if (values.length === 0) return;
+  /** Returns MySQL's affected-row count (1 per insert, 2 per update); undefined on SQLite. */
+  private async upsertResidents(m: EntityManager, values: Row[]): Promise<number | undefined> {
+    if (values.length === 0) return 0;
     const set =
       this.dialect === 'mysql'
         ? [...RESIDENT_UPDATED.map((c) => `${c} = VALUES(${c})`), 'version = version + 1'].join(', ')
@@ -582,20 +809,20 @@ class BatchWriter {
       this.dialect === 'mysql'
         ? ` ON DUPLICATE KEY UPDATE ${set}`
         : ` ON CONFLICT (id_number_bidx) DO UPDATE SET ${set}`;
-    await this.insertMany(m, 'resident', RESIDENT_COLUMNS, values, onConflict);
+    return this.insertMany(m, 'resident', RESIDENT_COLUMNS, values, onConflict);
   }
 
   /**
-   * The batch's events: its items split so each envelope stays under the outbox limit, inserted in one
-   * statement. The envelope is built exactly as `Outbox.add` builds it.
+   * The batch's events: its items (JSON, already checked against the contract) split so each envelope
+   * stays under the outbox limit, inserted in one statement. The envelope is what `Outbox.add` builds.
    */
-  private async addEvents(m: EntityManager, items: ImportedResident[], now: string): Promise<void> {
-    if (items.length === 0) return;
-    this.batches++;
-    const parts: ImportedResident[][] = [[]];
+  private async addEvents(m: EntityManager, items: string[], now: string): Promise<number> {
+    if (items.length === 0) return 0;
+    const batch = this.batches + 1;
+    const parts: string[][] = [[]];
     let bytes = 0;
     for (const item of items) {
-      const size = Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
+      const size = Buffer.byteLength(item, 'utf8') + 1;
       if (bytes + size > EVENT_ITEMS_BYTES && (parts.at(-1)?.length ?? 0) > 0) {
         parts.push([]);
         bytes = 0;
@@ -604,48 +831,66 @@ class BatchWriter {
       bytes += size;
     }
     const time = new Date().toISOString();
-    const values = parts.map((residents, i) => {
-      const built = ResidentsImported.build(this.importId, {
-        importId: this.importId,
-        batch: this.batches,
-        part: i + 1,
-        actor: this.opts.actor,
-        residents,
-      });
-      const eventId = this.ids.next();
-      const envelope = JSON.stringify({
-        specversion: '1.0',
-        id: eventId,
-        source: PEOPLE_SOURCE,
-        type: built.type,
-        subject: built.subject,
-        time,
-        datacontenttype: 'application/json',
-        data: built.data,
-      });
-      if (Buffer.byteLength(envelope, 'utf8') > MAX_ENVELOPE_BYTES) {
-        throw new Error(`import event of batch ${this.batches} exceeds ${MAX_ENVELOPE_BYTES} bytes`);
-      }
-      return [eventId, RESIDENTS_TOPIC, built.subject, built.type, envelope, now, null, 0, null];
-    });
+    const values = await Promise.all(
+      parts.map(async (residents, i) => {
+        const data = { importId: this.importId, batch, part: i + 1, actor: this.opts.actor };
+        eventHeaderSchema.parse(data);
+        const eventId = this.ids.next();
+        const head = JSON.stringify({
+          specversion: '1.0',
+          id: eventId,
+          source: PEOPLE_SOURCE,
+          type: ResidentsImported.type,
+          subject: this.importId,
+          time,
+          datacontenttype: 'application/json',
+          data: { ...data, residents: [] },
+        });
+        // `…"residents":[]}}` → `…"residents":[<items>]}}`: the items are JSON already.
+        const envelope = `${head.slice(0, -3)}${residents.join(',')}]}}`;
+        if (Buffer.byteLength(envelope, 'utf8') > MAX_ENVELOPE_BYTES) {
+          throw new Error(`import event of batch ${batch} exceeds ${MAX_ENVELOPE_BYTES} bytes`);
+        }
+        // Stored compressed: these are most of the bytes an import writes (see compressEnvelope).
+        const stored = await compressEnvelope(envelope);
+        return [eventId, RESIDENTS_TOPIC, this.importId, ResidentsImported.type, stored, now, null, 0, null];
+      }),
+    );
     await this.insertMany(m, 'outbox_event', OUTBOX_COLUMNS, values, '');
-    this.events += values.length;
+    return values.length;
   }
 
+  /**
+   * Multi-row inserts. MySQL: values rendered into the statement text (rows rendered ahead are joined
+   * as they are), no parameters to format. SQLite: bound parameters, every row a value list.
+   */
   private async insertMany(
     m: EntityManager,
     table: string,
     columns: readonly string[],
-    values: SqlValue[][],
+    rows: Row[],
     suffix: string,
-  ): Promise<void> {
-    const row = `(${placeholders(columns.length)})`;
-    for (const part of chunks(values, this.maxRows(columns.length))) {
-      await m.query(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(part.length).fill(row).join(', ')}${suffix}`,
-        part.flat(),
-      );
+  ): Promise<number | undefined> {
+    const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+    if (this.dialect === 'mysql') {
+      let affected = 0;
+      for (const part of chunks(rows, this.maxRows(columns.length))) {
+        const result = (await m.query(
+          `${head}${part.map((r) => (Array.isArray(r) ? renderTuple(r) : r.sql)).join(', ')}${suffix}`,
+        )) as { affectedRows?: number };
+        affected += result.affectedRows ?? 0;
+      }
+      return affected;
     }
+    const tuple = `(${placeholders(columns.length)})`;
+    for (const part of chunks(rows, this.maxRows(columns.length))) {
+      const params = part.flatMap((r) => {
+        if (!Array.isArray(r)) throw new Error('rendered rows are for MySQL only');
+        return r;
+      });
+      await m.query(`${head}${Array(part.length).fill(tuple).join(', ')}${suffix}`, params);
+    }
+    return undefined;
   }
 
   /** Rows per statement: SQLite caps bound parameters at 32,766; MySQL's cap is the 16 MB packet. */
@@ -670,6 +915,16 @@ function isUnchanged(e: ExistingResident, r: PreparedRow, addressId: string | nu
   );
 }
 
+/** A batch written on the assumption that its rows were new found that they were not. */
+class OptimismFailed extends Error {
+  override readonly name = 'OptimismFailed';
+}
+
+/** `(v1, v2, …)` with every value a MySQL literal. */
+function renderTuple(values: SqlValue[]): string {
+  return `(${values.map(mysqlLiteral).join(', ')})`;
+}
+
 function placeholders(n: number): string {
   return Array(n).fill('?').join(', ');
 }
@@ -689,7 +944,7 @@ function sqlDatetime(d: Date): string {
  * `fail`, `put` throws the writer's error so the reader stops.
  */
 class BatchQueue {
-  private readonly items: PreparedRow[][] = [];
+  private readonly items: Promise<PreparedRow[]>[] = [];
   private closed = false;
   private failure: { error: unknown } | undefined;
   private wakeTaker: (() => void) | undefined;
@@ -697,7 +952,10 @@ class BatchQueue {
 
   constructor(private readonly depth: number) {}
 
-  async put(rows: PreparedRow[]): Promise<void> {
+  async put(rows: Promise<PreparedRow[]>): Promise<void> {
+    // Observed at once: a batch that fails while waiting is reported through the writer, not as an
+    // unhandled rejection.
+    rows.catch(() => undefined);
     while (this.items.length >= this.depth && this.failure === undefined) {
       await new Promise<void>((resolve) => (this.wakePutter = resolve));
     }
@@ -706,7 +964,7 @@ class BatchQueue {
     this.wakeTaker?.();
   }
 
-  async take(): Promise<PreparedRow[] | undefined> {
+  async take(): Promise<Promise<PreparedRow[]> | undefined> {
     while (this.items.length === 0 && !this.closed) {
       await new Promise<void>((resolve) => (this.wakeTaker = resolve));
     }

@@ -134,7 +134,7 @@ const NAME_SYMBOLS = /^[^\d@#$%^&*=+<>{}[\]|\\/]*$/u;
  * or logged, the values are personal data. Plain code rather than a schema library: this runs a million
  * times per large import (a zod schema here was ~15% of the import's CPU).
  */
-function parseFields(cell: (f: ImportField) => string, issues: string[]): ParsedFields {
+function parseFields(cell: (f: ImportField) => string, issues: string[], today: string): ParsedFields {
   const name = cell('name').trim();
   if (name.length === 0) issues.push('姓名: missing');
   if (name.length > 50) issues.push('姓名: longer than 50 characters');
@@ -155,7 +155,7 @@ function parseFields(cell: (f: ImportField) => string, issues: string[]): Parsed
       '身份证号: turned into a number by the spreadsheet (e.g. 5.10129E+17); format the column as text',
     );
   } else {
-    const check = validateIdNumber(id);
+    const check = validateIdNumber(id, today);
     if (check.ok) idNumber = { id, gender: check.gender, birthDate: check.birthDate };
     else issues.push(`身份证号: ${check.reason}`);
   }
@@ -265,7 +265,7 @@ export function validateRow(
     return i === undefined ? '' : (record.fields[i] ?? '');
   };
   const reasons: string[] = [];
-  const r = parseFields(cell, reasons);
+  const r = parseFields(cell, reasons, today);
   if (reasons.length > 0 || r.idNumber === undefined || r.category === undefined) {
     // Place checks still run on what parsed, so the user sees all problems of the row at once.
     if (r.street.length > 0 && places.streetId(r.street) === undefined)

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type EntityManager, type EntitySchema, type MixedList } from 'typeorm';
+import { format as mysqlFormat, type SqlValue } from 'mysql2';
 import type { Logger } from '@sc/config';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -81,8 +82,24 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     synchronize: false,
     logging: false,
     poolSize: options.poolSize ?? 10,
-    extra: { connectionLimit: options.poolSize ?? 10, waitForConnections: true },
+    extra: { connectionLimit: options.poolSize ?? 10, waitForConnections: true, queryFormat },
   });
+}
+
+/**
+ * mysql2's own formatting, minus one cost: it scans every statement for `?` placeholders even when there
+ * are no values to put in, and the statements a bulk import renders itself run to hundreds of KB (the
+ * scan was ~10% of the import's main thread). With no values the text is returned as is, which is what
+ * the scan would return.
+ */
+function queryFormat(
+  this: { config: { stringifyObjects?: boolean } },
+  sql: string,
+  values: unknown,
+  timezone: string,
+): string {
+  if (values === undefined || values === null || (Array.isArray(values) && values.length === 0)) return sql;
+  return mysqlFormat(sql, values as SqlValue[], this.config.stringifyObjects ?? false, timezone as 'Z');
 }
 
 /** Initializes the DataSource and, in real mode, applies pending migrations. */

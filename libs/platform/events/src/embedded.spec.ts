@@ -8,7 +8,7 @@ import { parseEnvelope } from './cloud-event';
 import { OUTBOX_ENTITIES, InboxEvent, OutboxEvent } from './entities';
 import { InProcessBus } from './in-process-bus';
 import { subscribeWithInbox } from './inbox';
-import { Outbox } from './outbox';
+import { compressEnvelope, Outbox, storedEnvelope } from './outbox';
 import { InProcessEventProbe, waitForEvent } from './probe';
 import type { EventPublisher, PublishRecord } from './publisher';
 import { OutboxRelay } from './relay';
@@ -109,6 +109,55 @@ describe('@sc/events in embedded mode [sql.js file database, in-process bus]', (
       await probe.stop();
     }
     expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|街道`));
+  });
+
+  it('publishes an envelope stored compressed as the JSON it was, between uncompressed ones in order', async () => {
+    const bus = new InProcessBus();
+    const probe = new InProcessEventProbe(bus, [TOPIC]);
+    const relay = new OutboxRelay({
+      dataSource: ds,
+      publisher: bus,
+      logger: memoryLogger().logger,
+      pollIntervalMs: 50,
+    });
+    const first = await createStreet('s-a', '人民路');
+    const big = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/caichang/people',
+      type: TYPE,
+      subject: 's-b',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data: { items: Array.from({ length: 500 }, (_, i) => ({ n: i, street: '解放路' })) },
+    };
+    const json = JSON.stringify(big);
+    const stored = await compressEnvelope(json);
+    expect(stored.startsWith('gz:')).toBe(true);
+    expect(stored.length).toBeLessThan(json.length / 4);
+    expect(storedEnvelope(stored)).toBe(json);
+    expect(storedEnvelope(json)).toBe(json);
+    await transaction(ds, (m) =>
+      m.insert(OutboxEvent, {
+        id: big.id,
+        topic: TOPIC,
+        aggregateId: 's-b',
+        type: TYPE,
+        envelope: stored,
+        createdAt: new Date(),
+      }),
+    );
+    const last = await createStreet('s-c', '解放路');
+    relay.start();
+    try {
+      await probe.waitForCount((r) => r.event !== null, 3, 5_000);
+      const seen = probe.all();
+      expect(seen.map((r) => r.event?.id)).toEqual([first.id, big.id, last.id]);
+      expect(seen[1]?.value).toBe(json);
+    } finally {
+      await relay.stop();
+      await probe.stop();
+    }
   });
 
   it('keeps failed events in place, counts attempts, retries with backoff and never skips ahead', async () => {

@@ -275,9 +275,10 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
     const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const retries = logged.filter((l) => l['msg'] === 'publishing outbox events failed; will retry');
     expect(retries.length).toBeGreaterThanOrEqual(2);
-    expect(
-      retries.every((l) => l['level'] === 40 && typeof l['attempt'] === 'number' && l['count'] === 6),
-    ).toBe(true);
+    expect(retries.every((l) => l['level'] === 40 && typeof l['attempt'] === 'number')).toBe(true);
+    // The relay may try while the six are still being committed one by one (a smaller first batch);
+    // by the last attempt the whole backlog is there.
+    expect(retries.at(-1)?.['count']).toBe(6);
     expect(logged.some((l) => l['msg'] === 'outbox publishing recovered')).toBe(true);
     expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|街道`));
   }, 90_000);

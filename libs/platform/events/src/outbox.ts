@@ -1,10 +1,34 @@
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import type { EntityManager } from 'typeorm';
 import { type CloudEvent, MAX_EVENT_ID_LENGTH, MAX_SUBJECT_LENGTH } from './cloud-event';
 import { OutboxEvent } from './entities';
 
 /** MySQL TEXT holds 65,535 bytes; larger envelopes would be cut off or rejected by the database. */
 export const MAX_ENVELOPE_BYTES = 65_535;
+
+/** Marks an envelope stored gzip-compressed (base64); a JSON envelope starts with `{`, never with this. */
+const COMPRESSED = 'gz:';
+const gzipAsync = promisify(gzip);
+
+/**
+ * A large envelope as stored compressed in the outbox (`gz:` + base64 of gzip): a bulk producer's events
+ * (an import's, tens of KB of JSON each) are then ~5× fewer bytes for the database to log and write.
+ * The relay publishes {@link storedEnvelope} of it, so what reaches Kafka is the same JSON. Compression
+ * runs on libuv's thread pool, not on the caller's thread.
+ */
+export async function compressEnvelope(json: string): Promise<string> {
+  const gz = await gzipAsync(Buffer.from(json, 'utf8'), { level: 1 });
+  return `${COMPRESSED}${gz.toString('base64')}`;
+}
+
+/** The JSON envelope of an outbox row's `envelope` column, compressed ({@link compressEnvelope}) or not. */
+export function storedEnvelope(stored: string): string {
+  return stored.startsWith(COMPRESSED)
+    ? gunzipSync(Buffer.from(stored.slice(COMPRESSED.length), 'base64')).toString('utf8')
+    : stored;
+}
 
 /** What {@link Outbox.add} records. */
 export interface OutboxEntry {

@@ -4,6 +4,7 @@ import { type DataSource, type EntityManager, IsNull, type QueryRunner } from 't
 import { type BackoffOptions, Sleeper, backoffDelay, errorText } from './backoff';
 import { CLOUDEVENTS_CONTENT_TYPE } from './cloud-event';
 import { OutboxEvent } from './entities';
+import { storedEnvelope } from './outbox';
 import type { EventPublisher } from './publisher';
 
 /** Options of {@link OutboxRelay}. */
@@ -213,7 +214,7 @@ export class OutboxRelay {
         rows.map((r) => ({
           topic: r.topic,
           key: r.aggregateId,
-          value: r.envelope,
+          value: storedEnvelope(r.envelope),
           headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
         })),
       );

@@ -114,7 +114,7 @@ async function generate(file: string, rows: number): Promise<void> {
 
 async function main(): Promise<void> {
   const rows = Number(arg('rows') ?? 1_000_000);
-  const batchSize = Number(arg('batch') ?? 1000);
+  const batchSize = Number(arg('batch') ?? 2000);
   if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(batchSize) || batchSize < 1) {
     process.stderr.write('usage: npm run bench:import -- [--rows N] [--batch N] [--no-write]\n');
     process.exit(2);
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
       const section = [
         `## ${new Date().toISOString()}: ${rows.toLocaleString('en')} rows`,
         '',
-        `\`npm run bench:import${rows === 1_000_000 ? '' : ` -- --rows ${rows}`}${batchSize === 1000 ? '' : ` --batch ${batchSize}`}\``,
+        `\`npm run bench:import${rows === 1_000_000 ? '' : ` -- --rows ${rows}`}${batchSize === 2000 ? '' : ` --batch ${batchSize}`}\``,
         '',
         '| | |',
         '| --- | --- |',

@@ -1,6 +1,6 @@
 /**
  * Imports residents from a community's spreadsheet (CSV UTF-8, format: docs/people-import.md).
- *   npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 1000]
+ *   npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 2000]
  *                                       [--report bad-rows.csv] [--actor <account id>] [--bulk|--no-bulk]
  * --bulk / --no-bulk force bulk mode on or off (MySQL: non-unique indexes dropped during the import and
  * rebuilt after it); by default a large file into a smaller table is a bulk import (docs/people-import.md).
@@ -17,6 +17,7 @@ import { openDatabase } from '@sc/db';
 import {
   fieldCipher,
   PEOPLE_ALL_MIGRATIONS,
+  PEOPLE_EMBEDDED_UPGRADE,
   PEOPLE_ENTITIES,
   peopleEnvSchema,
   type BadRow,
@@ -26,7 +27,7 @@ import {
 } from '@sc/people';
 
 const USAGE =
-  'usage: npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 1000] ' +
+  'usage: npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 2000] ' +
   '[--report bad-rows.csv] [--actor <account id>] [--bulk|--no-bulk]\n';
 /** Bad rows shown on the terminal; all of them go to --report. */
 const SHOWN_BAD_ROWS = 50;
@@ -41,7 +42,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const args: Partial<Args> = { batch: 1000, actor: `import-cli:${os.userInfo().username}`, bulk: 'auto' };
+  const args: Partial<Args> = { batch: 2000, actor: `import-cli:${os.userInfo().username}`, bulk: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const value = () => {
@@ -105,6 +106,7 @@ async function main(): Promise<number> {
     entities: PEOPLE_ENTITIES,
     migrations: PEOPLE_ALL_MIGRATIONS,
     logger,
+    embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
   });
   const tty = process.stdout.isTTY === true;
   const bar = tty

@@ -6,6 +6,7 @@ export * from './domain/masking';
 export * from './import';
 export { addressKeyAndCode, canonicalAddress, type AddressParts } from './domain/address';
 export * from './entities';
+export { PEOPLE_EMBEDDED_UPGRADE } from './embedded-upgrade';
 export * from './events/contracts';
 export * from './events/roster-grids';
 export * from './people.entities';

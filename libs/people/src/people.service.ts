@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { authenticate, JwksKeyResolver, TokenVerifier, type KeyResolver } from '@sc/auth';
 import type { Logger } from '@sc/config';
-import { isMysqlFamily, openDatabase, transaction } from '@sc/db';
+import { openDatabase } from '@sc/db';
 import {
   createKafka,
   type InProcessBus,
@@ -15,7 +15,8 @@ import {
 import { startSubgraph, type Listening } from '@sc/graphql';
 import type { PeopleEnv } from './config';
 import type { PeopleContext } from './context';
-import { BLIND_INDEX_HEX, FieldCipher, loadOrCreateDevFieldKeys, parseFieldKeys } from './crypto';
+import { FieldCipher, loadOrCreateDevFieldKeys, parseFieldKeys } from './crypto';
+import { PEOPLE_EMBEDDED_UPGRADE } from './embedded-upgrade';
 import { PEOPLE_SOURCE } from './events/contracts';
 import { GridConsumer } from './events/grid-consumer';
 import { restoreMissingIndexes } from './import/deferred-indexes';
@@ -82,8 +83,8 @@ export async function startPeople(env: PeopleEnv, deps: PeopleDeps): Promise<Run
     entities: PEOPLE_ENTITIES,
     migrations: PEOPLE_ALL_MIGRATIONS,
     logger,
+    embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
   });
-  await narrowEmbeddedBlindIndexes(dataSource);
   await restoreMissingIndexes(dataSource, logger);
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -185,22 +186,4 @@ export async function startPeople(env: PeopleEnv, deps: PeopleDeps): Promise<Run
     await dataSource.destroy();
     throw error;
   }
-}
-
-/**
- * Embedded databases are synchronized, not migrated: what the `NarrowBlindIndexes` migration does to
- * MySQL (cut stored blind indexes to their 24-digit prefix) is done here, once, for a `.data/` file
- * written by an earlier version. A no-op on MySQL and on files already narrow.
- */
-async function narrowEmbeddedBlindIndexes(ds: DataSource): Promise<void> {
-  if (isMysqlFamily(ds)) return;
-  const n = BLIND_INDEX_HEX;
-  await transaction(ds, async (m) => {
-    await m.query(
-      `UPDATE resident SET id_number_bidx = substr(id_number_bidx, 1, ${n}), phone_bidx = substr(phone_bidx, 1, ${n}) WHERE length(id_number_bidx) > ${n} OR length(phone_bidx) > ${n}`,
-    );
-    await m.query(
-      `UPDATE standard_address SET address_key = substr(address_key, 1, ${n}) WHERE length(address_key) > ${n}`,
-    );
-  });
 }

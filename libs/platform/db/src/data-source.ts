@@ -22,6 +22,18 @@ export interface DatabaseOptions {
   migrations: Function[];
   logger?: Logger;
   poolSize?: number;
+  /**
+   * Embedded only: steps around the schema synchronization, for changes TypeORM's SQLite synchronization
+   * cannot make on a file written by an earlier version (e.g. a new primary key). `before` runs on the
+   * old schema, `after` on the synchronized one; both must be no-ops on files already upgraded.
+   */
+  embeddedUpgrade?: EmbeddedUpgrade;
+}
+
+/** See {@link DatabaseOptions.embeddedUpgrade}. */
+export interface EmbeddedUpgrade {
+  beforeSynchronize(ds: DataSource): Promise<void>;
+  afterSynchronize(ds: DataSource): Promise<void>;
 }
 
 export function databaseKind(url: string): DatabaseKind {
@@ -61,7 +73,8 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       location: file,
       autoSave: true,
       entities: options.entities,
-      synchronize: true,
+      // With upgrade steps, openDatabase synchronizes between them.
+      synchronize: options.embeddedUpgrade === undefined,
       logging: false,
     });
   }
@@ -106,6 +119,11 @@ function queryFormat(
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
   const ds = createDataSource(options);
   await ds.initialize();
+  if (!isMysqlFamily(ds) && options.embeddedUpgrade) {
+    await options.embeddedUpgrade.beforeSynchronize(ds);
+    await ds.synchronize();
+    await options.embeddedUpgrade.afterSynchronize(ds);
+  }
   if (isMysqlFamily(ds)) {
     // Copies of a service starting together must not race through the same migrations: the
     // first takes a named lock, the others wait for it and then find nothing left to apply.

@@ -26,7 +26,7 @@ describe('embedded people file from before the storage keys [sql.js]', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('gets seq keys and 24-digit blind indexes, every row and id kept, lookups by ID number working', async () => {
+  it('gets seq keys, 24-digit blind indexes and a birth year instead of the date, every row and id kept, lookups by ID number working', async () => {
     const file = path.join(dir, 'people.sqlite');
     const cipher = new FieldCipher(
       parseFieldKeys(`k1:${randomBytes(32).toString('base64')}`, randomBytes(32).toString('base64')),
@@ -62,10 +62,14 @@ describe('embedded people file from before the storage keys [sql.js]', () => {
       });
     let ds = await open();
     try {
-      expect(await ds.query('SELECT seq, id, version, address_id FROM resident ORDER BY seq')).toEqual([
-        { seq: 1, id: 'r-1', version: 3, address_id: 'a-1' },
-        { seq: 2, id: 'r-2', version: 3, address_id: 'a-1' },
+      expect(
+        await ds.query('SELECT seq, id, version, address_id, birth_year FROM resident ORDER BY seq'),
+      ).toEqual([
+        { seq: 1, id: 'r-1', version: 3, address_id: 'a-1', birth_year: 1968 },
+        { seq: 2, id: 'r-2', version: 3, address_id: 'a-1', birth_year: 1968 },
       ]);
+      const columns = (await ds.query('PRAGMA table_info("resident")')) as { name: string }[];
+      expect(columns.map((c) => c.name)).not.toContain('birth_date');
       const [byNumber] = (await ds.query('SELECT id FROM resident WHERE id_number_bidx = ?', [
         cipher.blindIndex('id', '51012919680312023X'),
       ])) as { id: string }[];

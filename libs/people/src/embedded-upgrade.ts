@@ -12,11 +12,19 @@ import { BLIND_INDEX_HEX } from './crypto';
  *   is created by the synchronization, and the rows are copied over in id order.
  * - blind indexes are 24 hex digits, not 64 (MySQL: migration `NarrowBlindIndexes`): cut while copying,
  *   and once more for any row still long.
+ * - the birth date is no longer stored, only the year (MySQL: migration `BirthYearOnly`).
  *
  * Both steps do nothing on a file that is already current, or new.
  */
 export const PEOPLE_EMBEDDED_UPGRADE: EmbeddedUpgrade = {
   async beforeSynchronize(ds) {
+    // Birth date → birth year (MySQL: migration `BirthYearOnly`): the year is added and filled here, the
+    // synchronization then drops the date.
+    const residentColumns = await columnNames(ds, 'resident');
+    if (residentColumns.includes('birth_date') && !residentColumns.includes('birth_year')) {
+      await ds.query('ALTER TABLE "resident" ADD COLUMN "birth_year" smallint');
+      await ds.query('UPDATE "resident" SET "birth_year" = CAST(substr("birth_date", 1, 4) AS INTEGER)');
+    }
     for (const table of KEYED_TABLES) {
       const columns = await columnNames(ds, table);
       if (columns.length === 0 || columns.includes('seq')) continue;

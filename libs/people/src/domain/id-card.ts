@@ -58,6 +58,12 @@ export function validateIdNumber(id: string, today: Date | string = new Date()):
   return { ok: true, birthDate, gender, regionCode };
 }
 
+/** `YYYY-MM-DD` from digits 7–14 of a valid 18-character number (no check beyond the length). */
+export function birthDateOf(idNumber: string): string {
+  if (idNumber.length !== 18) throw new Error('expected an 18-character ID number');
+  return `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`;
+}
+
 /**
  * A valid number for demo data and tests: same inputs, same number.
  * @param regionCode 6 digits, e.g. `510129` (大邑县).

@@ -45,8 +45,13 @@ export class Resident {
   @Column({ name: 'gender', type: 'varchar', length: 10 })
   gender!: Gender;
 
-  @Column({ name: 'birth_date', type: 'date' })
-  birthDate!: string;
+  /**
+   * Year of birth, the only part of the birth date stored in clear. The whole date is digits 7–14 of the
+   * ID-card number: next to the masked number (first 4 and last 4 digits) and the 户籍地 it would narrow the
+   * number to a handful of candidates in a dump. It is read from the decrypted number when revealed.
+   */
+  @Column({ name: 'birth_year', type: 'smallint' })
+  birthYear!: number;
 
   @Column({ name: 'id_number_enc', type: 'varchar', length: 255 })
   idNumberEnc!: string;

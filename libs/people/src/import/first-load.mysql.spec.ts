@@ -70,9 +70,9 @@ describe('first load into empty tables, with a concurrent writer [real: MariaDB]
       );
     }
     await other.query(
-      `INSERT INTO resident (id, name, gender, birth_date, id_number_enc, id_number_bidx, id_number_masked, key_id,
+      `INSERT INTO resident (id, name, gender, birth_year, id_number_enc, id_number_bidx, id_number_masked, key_id,
          origin, category, status, needs, version, created_at, updated_at)
-       VALUES ('res-other', '张德明', 'MALE', '1975-01-30', ?, ?, '5118**********0433', 'k1', '汉源县', 'FLOATING',
+       VALUES ('res-other', '张德明', 'MALE', 1975, ?, ?, '5118**********0433', 'k1', '汉源县', 'FLOATING',
          'ACTIVE', '', 1, NOW(3), NOW(3))`,
       [cipher.encrypt('511823197501300433'), cipher.blindIndex('id', '511823197501300433')],
     );

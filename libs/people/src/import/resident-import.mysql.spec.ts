@@ -91,14 +91,15 @@ describe('CSV import of residents into MariaDB [real: MariaDB]', () => {
 
   it('stores what the file says, derived from the ID number where it must be', async () => {
     const rows = (await ds.query(
-      'SELECT r.name, r.gender, CAST(r.birth_date AS CHAR) AS birth, r.category, r.origin, r.id_number_masked, ' +
+      'SELECT r.name, r.gender, r.birth_year AS birth, r.category, r.origin, r.id_number_masked, ' +
         'r.phone_masked, CAST(r.moved_in_at AS CHAR) AS moved_in, a.building, a.unit, a.door_masked, r.key_id ' +
         "FROM resident r LEFT JOIN standard_address a ON a.id = r.address_id WHERE r.name IN ('张德明', '冯磊')",
-    )) as Record<string, string | null>[];
+    )) as Record<string, string | number | null>[];
     expect(rows.find((r) => r['name'] === '张德明')).toEqual({
       name: '张德明',
       gender: 'MALE',
-      birth: '1975-01-30',
+      // Only the year: the whole date is digits of the ID number (ADR 0010).
+      birth: 1975,
       category: 'MIGRANT_LONG_TERM',
       origin: '汉源县',
       id_number_masked: '5118**********0433',
@@ -211,5 +212,9 @@ describe('CSV import of residents into MariaDB [real: MariaDB]', () => {
     for (const secret of [...ids, ...phones, '13908129999']) expect(stdout).not.toContain(secret);
     // Nor the last 8 digits of an ID (birth date + sequence), which would survive a naive "mask".
     for (const id of ids) expect(stdout).not.toContain(id.slice(6));
+    // Nor the birth date (digits 7–14): with the masked number and the 户籍地 it would give the number away.
+    for (const id of ids) {
+      expect(stdout).not.toContain(`${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`);
+    }
   });
 });

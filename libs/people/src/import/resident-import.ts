@@ -158,7 +158,7 @@ interface ExistingResident {
   id_number_bidx: string;
   name: string;
   gender: string;
-  birth_date: string;
+  birth_year: number;
   phone_bidx: string | null;
   phone_enc: string | null;
   phone_masked: string | null;
@@ -173,13 +173,13 @@ interface ExistingResident {
 }
 
 const RESIDENT_COLUMNS = [
-  'id', 'name', 'gender', 'birth_date', 'id_number_enc', 'id_number_bidx', 'id_number_masked', 'phone_enc',
+  'id', 'name', 'gender', 'birth_year', 'id_number_enc', 'id_number_bidx', 'id_number_masked', 'phone_enc',
   'phone_bidx', 'phone_masked', 'key_id', 'origin', 'category', 'status', 'needs', 'address_id', 'street_id',
   'courtyard_id', 'is_test_data', 'moved_in_at', 'version', 'created_at', 'updated_at',
 ] as const; // prettier-ignore
 /** Columns an import overwrites on an existing resident; status, needs, household and history stay. */
 const RESIDENT_UPDATED = [
-  'name', 'gender', 'birth_date', 'id_number_enc', 'id_number_masked', 'phone_enc', 'phone_bidx', 'phone_masked',
+  'name', 'gender', 'birth_year', 'id_number_enc', 'id_number_masked', 'phone_enc', 'phone_bidx', 'phone_masked',
   'key_id', 'origin', 'category', 'address_id', 'street_id', 'courtyard_id', 'moved_in_at', 'updated_at',
 ] as const; // prettier-ignore
 const ADDRESS_COLUMNS = [
@@ -551,7 +551,7 @@ class BatchWriter {
       id,
       r.name,
       r.gender,
-      r.birthDate,
+      Number(r.birthDate.slice(0, 4)),
       r.idEnc,
       r.idBidx,
       r.idMasked,
@@ -753,7 +753,7 @@ class BatchWriter {
   ): Promise<Map<string, ExistingResident>> {
     const found = new Map<string, ExistingResident>();
     const sql =
-      'SELECT id, id_number_bidx, name, gender, CAST(birth_date AS CHAR) AS birth_date, phone_bidx, phone_enc, ' +
+      'SELECT id, id_number_bidx, name, gender, birth_year, phone_bidx, phone_enc, ' +
       'phone_masked, key_id, origin, category, address_id, street_id, courtyard_id, ' +
       'CAST(moved_in_at AS CHAR) AS moved_in_at, version FROM resident WHERE id_number_bidx IN ';
     for (const part of chunks(rows, this.maxRows(1))) {
@@ -909,7 +909,7 @@ function isUnchanged(e: ExistingResident, r: PreparedRow, addressId: string | nu
   return (
     e.name === r.name &&
     e.gender === r.gender &&
-    e.birth_date === r.birthDate &&
+    Number(e.birth_year) === Number(r.birthDate.slice(0, 4)) &&
     e.origin === r.origin &&
     e.category === r.category &&
     e.street_id === r.streetId &&

@@ -2,10 +2,12 @@
 import { Init1795625470783 } from './1795625470783-Init';
 import { NarrowBlindIndexes1795631771097 } from './1795631771097-NarrowBlindIndexes';
 import { StorageKeys1795632600888 } from './1795632600888-StorageKeys';
+import { BirthYearOnly1795640000000 } from './1795640000000-BirthYearOnly';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const PEOPLE_MIGRATIONS: Function[] = [
   Init1795625470783,
   NarrowBlindIndexes1795631771097,
   StorageKeys1795632600888,
+  BirthYearOnly1795640000000,
 ];

@@ -24,15 +24,19 @@ describeMigrations({
   ],
 });
 
-describe('NarrowBlindIndexes keeps every stored blind index [needs: MariaDB]', () => {
+describe('the people migrations after Init keep every stored value [needs: MariaDB]', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await freshMysqlDatabase('people_narrow_bidx');
   });
   afterAll(async () => db?.drop());
 
-  it('cuts 64-digit indexes to the 24-digit prefix the cipher now computes, rows intact', async () => {
-    const before = PEOPLE_ALL_MIGRATIONS.filter((m) => m !== NarrowBlindIndexes1795631771097);
+  it('cuts 64-digit blind indexes to the 24-digit prefix the cipher computes, numbers rows by seq, keeps the birth year', async () => {
+    // Everything up to NarrowBlindIndexes; the later ones (StorageKeys, BirthYearOnly) then run on the row too.
+    const before = PEOPLE_ALL_MIGRATIONS.slice(
+      0,
+      PEOPLE_ALL_MIGRATIONS.indexOf(NarrowBlindIndexes1795631771097),
+    );
     let ds = await openDatabase({ url: db.url, entities: [], migrations: before });
     const idHex = 'a'.repeat(24) + 'b'.repeat(40);
     const phoneHex = 'c'.repeat(24) + 'd'.repeat(40);
@@ -55,11 +59,16 @@ describe('NarrowBlindIndexes keeps every stored blind index [needs: MariaDB]', (
     }
     ds = await openDatabase({ url: db.url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
     try {
-      const [r] = (await ds.query('SELECT id_number_bidx AS i, phone_bidx AS p FROM resident')) as {
-        i: string;
-        p: string;
-      }[];
-      expect(r).toEqual({ i: idHex.slice(0, 24), p: phoneHex.slice(0, 24) });
+      const [r] = (await ds.query(
+        'SELECT seq, id, id_number_bidx AS i, phone_bidx AS p, birth_year AS y FROM resident',
+      )) as { seq: number | string; id: string; i: string; p: string; y: number }[];
+      expect(r).toEqual({
+        seq: expect.anything(),
+        id: 'r1',
+        i: idHex.slice(0, 24),
+        p: phoneHex.slice(0, 24),
+        y: 1990,
+      });
       const [a] = (await ds.query('SELECT address_key AS k, code AS c FROM standard_address')) as {
         k: string;
         c: string;

@@ -96,7 +96,6 @@ export const resolvers = {
   },
   Resident: {
     __resolveReference: (r: { id: string }, ctx: PeopleContext) => ctx.residents.get(ctx, r.id),
-    birthYear: (r: Resident) => Number(r.birthDate.slice(0, 4)),
     needs: (r: Resident) => (r.needs ? r.needs.split(',') : []),
     languages: (r: Resident) => (r.languages ? r.languages.split(',') : []),
     address: (r: Resident, _: Args, ctx: PeopleContext) =>

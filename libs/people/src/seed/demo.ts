@@ -133,7 +133,7 @@ export async function seedDemoPopulation(
       id: r.id,
       name: r.name,
       gender: r.gender,
-      birthDate: r.birthDate,
+      birthYear: Number(r.birthDate.slice(0, 4)),
       idNumberEnc: cipher.encrypt(idNumber),
       idNumberBidx: cipher.blindIndex('id', idNumber),
       idNumberMasked: maskIdNumber(idNumber),

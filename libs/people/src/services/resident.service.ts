@@ -6,6 +6,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, type P
 import type { RequestInfo } from '../context';
 import type { FieldCipher } from '../crypto';
 import type { AddressParts } from '../domain/address';
+import { birthDateOf } from '../domain/id-card';
 import { maskIdNumber, maskPhone } from '../domain/masking';
 import {
   Household,
@@ -138,8 +139,12 @@ export class ResidentService {
     if (fields.length === 0) return {};
     await req.accessLog.record({ residentId: resident.id, fields, purpose, operation });
     const out: Revealed = {};
-    if (fields.includes('ID_NUMBER')) out.idNumber = this.cipher.decrypt(resident.idNumberEnc);
-    if (fields.includes('BIRTH_DATE')) out.birthDate = resident.birthDate;
+    if (fields.includes('ID_NUMBER') || fields.includes('BIRTH_DATE')) {
+      const idNumber = this.cipher.decrypt(resident.idNumberEnc);
+      if (fields.includes('ID_NUMBER')) out.idNumber = idNumber;
+      // Not stored: digits 7–14 of the number (see Resident.birthYear).
+      if (fields.includes('BIRTH_DATE')) out.birthDate = birthDateOf(idNumber);
+    }
     if (fields.includes('PHONE'))
       out.phone = resident.phoneEnc ? this.cipher.decrypt(resident.phoneEnc) : null;
     if (fields.includes('DOOR')) {
@@ -210,7 +215,7 @@ export class ResidentService {
           resident = {
             id: randomUUID(),
             gender: input.gender,
-            birthDate: input.birthDate,
+            birthYear: Number(input.birthDate.slice(0, 4)),
             idNumberEnc: this.cipher.encrypt(input.idNumber),
             idNumberBidx: bidx,
             idNumberMasked: maskIdNumber(input.idNumber),

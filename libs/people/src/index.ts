@@ -15,3 +15,4 @@ export { ResidentRepository } from './repositories/resident.repository';
 export * from './schema';
 export { seedDemoPopulation } from './seed/demo';
 export { PEOPLE_MIGRATIONS } from './migrations';
+export { reencryptFields, type ReencryptProgress, type ReencryptReport } from './services/reencrypt';

@@ -162,5 +162,36 @@ describe('moves through the gateway [starts: roster and people subgraphs on Mari
       chief(),
     );
     expect(errorCodes(again)).toEqual(['CONFLICT']);
+
+    // The history stays readable, newest first, for staff of the community.
+    const history = await gqlRequest<{
+      resident: {
+        status: string;
+        moves: {
+          kind: string;
+          occurredOn: string;
+          place: string | null;
+          fromHousehold: { id: string } | null;
+          toHousehold: { id: string } | null;
+        }[];
+      };
+    }>(
+      stack.gatewayUrl,
+      'query($id: ID!) { resident(id: $id) { status moves { kind occurredOn place fromHousehold { id } toHousehold { id } } } }',
+      { id },
+      stack.tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-moves' }),
+    );
+    expect(history.errors).toBeUndefined();
+    expect(history.data?.resident.status).toBe('MOVED_OUT');
+    expect(history.data?.resident.moves).toEqual([
+      {
+        kind: 'MOVE_OUT',
+        occurredOn: '2026-11-20',
+        place: '成都市',
+        fromHousehold: { id: household!.id },
+        toHousehold: null,
+      },
+      expect.objectContaining({ kind: 'MOVE_IN', fromHousehold: null, toHousehold: { id: household!.id } }),
+    ]);
   });
 });

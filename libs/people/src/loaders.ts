@@ -7,6 +7,7 @@ import type {
   HouseholdMember,
   RealUnit,
   Resident,
+  ResidentMove,
   StandardAddress,
   UnitInspection,
 } from './entities';
@@ -39,6 +40,8 @@ export class PeopleLoaders {
   /** The 20 latest inspections per unit. */
   readonly inspections: DataLoader<string, UnitInspection[]>;
   readonly houseByAddress: DataLoader<string, House | null>;
+  /** The 20 latest moves per resident. */
+  readonly moves: DataLoader<string, ResidentMove[]>;
 
   constructor(
     private readonly residents: ResidentRepository,
@@ -55,6 +58,10 @@ export class PeopleLoaders {
       return ids.map((id) => houses.get(id) ?? null);
     });
     this.resident = new DataLoader(async (ids) => byId(ids, await residents.findByIds(ids)));
+    this.moves = new DataLoader(async (ids) => {
+      const map = await residents.moves(ids, 20);
+      return ids.map((id) => map.get(id) ?? []);
+    });
     this.household = new DataLoader(async (ids) => byId(ids, await households.findByIds(ids)));
     this.address = new DataLoader(async (ids) => byId(ids, await households.findAddresses(ids)));
     this.members = new DataLoader(async (ids) => {

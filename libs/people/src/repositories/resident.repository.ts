@@ -1,5 +1,5 @@
 import { type DataSource, In, type SelectQueryBuilder } from 'typeorm';
-import { Resident, type ResidentCategory, type ResidentStatus } from '../entities';
+import { Resident, type ResidentCategory, ResidentMove, type ResidentStatus } from '../entities';
 import type { ViewScope } from '../services/access';
 
 /** A resident filter after validation; ID number and phone already turned into blind indexes. */
@@ -59,6 +59,27 @@ export class ResidentRepository {
 
   findByIds(ids: readonly string[]): Promise<Resident[]> {
     return ids.length ? this.ds.getRepository(Resident).findBy({ id: In([...ids]) }) : Promise.resolve([]);
+  }
+
+  /** The `perResident` latest moves of each resident, newest first: one ranked query for all of them. */
+  async moves(residentIds: readonly string[], perResident: number): Promise<Map<string, ResidentMove[]>> {
+    const map = new Map<string, ResidentMove[]>(residentIds.map((id) => [id, []]));
+    if (residentIds.length === 0) return map;
+    const ranked: { id: string }[] = await this.ds.query(
+      `SELECT id FROM (
+         SELECT id, ROW_NUMBER() OVER (PARTITION BY resident_id ORDER BY occurred_at DESC, id DESC) AS rn
+         FROM resident_move WHERE resident_id IN (${residentIds.map(() => '?').join(',')})
+       ) ranked WHERE rn <= ?`,
+      [...residentIds, perResident],
+    );
+    const rows = ranked.length
+      ? await this.ds.getRepository(ResidentMove).find({
+          where: { id: In(ranked.map((r) => r.id)) },
+          order: { occurredAt: 'DESC', id: 'DESC' },
+        })
+      : [];
+    for (const r of rows) map.get(r.residentId)?.push(r);
+    return map;
   }
 
   findByIdNumberBidx(bidx: string): Promise<Resident | null> {

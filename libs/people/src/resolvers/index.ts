@@ -9,6 +9,7 @@ import type {
   HouseholdMember,
   RealUnit,
   Resident,
+  ResidentMove,
   StandardAddress,
 } from '../entities';
 import type { SensitiveField } from '../services/access-log';
@@ -104,10 +105,19 @@ export const resolvers = {
     courtyard: (r: Resident) => ref(r.courtyardId),
     household: (r: Resident, _: Args, ctx: PeopleContext) =>
       r.householdId ? ctx.households.get(ctx, r.householdId) : null,
+    // The resident was scope-checked when it was resolved; its moves come with it.
+    moves: (r: Resident, _: Args, ctx: PeopleContext) => ctx.loaders.moves.load(r.id),
     sensitive: (r: Resident, args: Args, ctx: PeopleContext, info: GraphQLResolveInfo) => {
       const purpose = parseInput(inputs.purpose, args['purpose'], 'purpose');
       return ctx.residents.reveal(ctx, r, selectedSensitiveFields(info), purpose, operationOf(info));
     },
+  },
+  ResidentMove: {
+    recordedAt: (m: ResidentMove) => m.occurredAt,
+    fromHousehold: (m: ResidentMove, _: Args, ctx: PeopleContext) =>
+      m.fromHouseholdId ? ctx.households.get(ctx, m.fromHouseholdId) : null,
+    toHousehold: (m: ResidentMove, _: Args, ctx: PeopleContext) =>
+      m.toHouseholdId ? ctx.households.get(ctx, m.toHouseholdId) : null,
   },
   StandardAddress: {
     street: (a: StandardAddress) => ({ id: a.streetId }),

@@ -212,8 +212,9 @@ type Dialect = 'mysql' | 'sqlite';
  * residents it created or updated (`ResidentsImported`). Re-running the same file changes nothing (all
  * rows `unchanged`, no events).
  *
- * Parsing, validation and encryption of the next batch overlap with the database writing the previous
- * one (one batch in flight): on two cores that keeps both the process and the database busy.
+ * Parsing and validation (this thread), encryption (the cipher worker thread) and writing (the database)
+ * overlap: up to `QUEUE_DEPTH` prepared batches wait for the one writer. On MySQL a large first load runs
+ * in bulk mode (deferred indexes) and without lookups (see `BatchWriter.write`); ADR 0011.
  *
  * @throws ImportFileError when the file cannot be read as the format at all; batches already committed
  *   stay (an import is resumable: the re-run skips them as unchanged).

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { EmbeddedUpgrade } from '@sc/db';
+import { type EmbeddedUpgrade, transaction } from '@sc/db';
 import { BLIND_INDEX_HEX } from './crypto';
 
 /**
@@ -20,10 +20,15 @@ export const PEOPLE_EMBEDDED_UPGRADE: EmbeddedUpgrade = {
   async beforeSynchronize(ds) {
     // Birth date → birth year (MySQL: migration `BirthYearOnly`): the year is added and filled here, the
     // synchronization then drops the date.
+    // (Filling only the empty ones: a start interrupted between the two statements resumes here.)
     const residentColumns = await columnNames(ds, 'resident');
-    if (residentColumns.includes('birth_date') && !residentColumns.includes('birth_year')) {
-      await ds.query('ALTER TABLE "resident" ADD COLUMN "birth_year" smallint');
-      await ds.query('UPDATE "resident" SET "birth_year" = CAST(substr("birth_date", 1, 4) AS INTEGER)');
+    if (residentColumns.includes('birth_date')) {
+      if (!residentColumns.includes('birth_year')) {
+        await ds.query('ALTER TABLE "resident" ADD COLUMN "birth_year" smallint');
+      }
+      await ds.query(
+        'UPDATE "resident" SET "birth_year" = CAST(substr("birth_date", 1, 4) AS INTEGER) WHERE "birth_year" IS NULL',
+      );
     }
     for (const table of KEYED_TABLES) {
       const columns = await columnNames(ds, table);
@@ -46,10 +51,13 @@ export const PEOPLE_EMBEDDED_UPGRADE: EmbeddedUpgrade = {
       const values = copied.map((c) =>
         BLIND_INDEX_COLUMNS.has(c) ? `substr("${c}", 1, ${BLIND_INDEX_HEX})` : `"${c}"`,
       );
-      await ds.query(
-        `INSERT INTO "${table}" (${copied.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM "${previous(table)}" ORDER BY "id"`,
-      );
-      await ds.query(`DROP TABLE "${previous(table)}"`);
+      // Copy and drop in one transaction: a start interrupted here finds the old table again, whole.
+      await transaction(ds, async (m) => {
+        await m.query(
+          `INSERT INTO "${table}" (${copied.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM "${previous(table)}" ORDER BY "id"`,
+        );
+        await m.query(`DROP TABLE "${previous(table)}"`);
+      });
     }
     const n = BLIND_INDEX_HEX;
     await ds.query(

@@ -7,7 +7,7 @@ import { openDatabase, pendingSchemaChanges } from '@sc/db';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { FieldCipher, parseFieldKeys } from '../crypto';
 import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
-import { BULK_IMPORT_LOCK, declaredIndexes, missingIndexes, restoreMissingIndexes } from './deferred-indexes';
+import { bulkImportLock, declaredIndexes, missingIndexes, restoreMissingIndexes } from './deferred-indexes';
 import { importResidentsCsv } from './resident-import';
 
 /** Every non-unique index of the two bulk tables. */
@@ -101,7 +101,7 @@ describe('bulk import mode: deferred indexes [real: MariaDB]', () => {
   it('while another bulk import holds the lock, nothing is rebuilt under it and a new import keeps every index', async () => {
     const other = ds.createQueryRunner();
     try {
-      await other.query('SELECT GET_LOCK(?, 0)', [BULK_IMPORT_LOCK]);
+      await other.query('SELECT GET_LOCK(?, 0)', [bulkImportLock(ds)]);
       await ds.query('ALTER TABLE resident DROP INDEX ix_resident_name');
       expect(await restoreMissingIndexes(ds)).toEqual([]);
       const { report } = await run(true);
@@ -109,7 +109,7 @@ describe('bulk import mode: deferred indexes [real: MariaDB]', () => {
       expect(report.unchanged).toBe(23);
       expect((await missingIndexes(ds, ds)).map((i) => i.name)).toEqual(['ix_resident_name']);
     } finally {
-      await other.query('SELECT RELEASE_LOCK(?)', [BULK_IMPORT_LOCK]);
+      await other.query('SELECT RELEASE_LOCK(?)', [bulkImportLock(ds)]);
       await other.release();
     }
     // The next bulk import builds it again along with its own.

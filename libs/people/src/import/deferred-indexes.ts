@@ -25,8 +25,13 @@ import { Resident, StandardAddress } from '../entities';
 
 /** The tables a bulk import writes in volume. */
 const BULK_TABLES = [Resident, StandardAddress] as const;
-/** Held for the whole of a bulk import: one at a time, and nobody rebuilds indexes under it. */
-export const BULK_IMPORT_LOCK = 'sc_people_bulk_import';
+/**
+ * Held for the whole of a bulk import: one at a time per database, and nobody rebuilds indexes under it.
+ * Named after the database (MySQL's locks are server-wide; two communities may share a server).
+ */
+export function bulkImportLock(ds: DataSource): string {
+  return `sc_people_bulk_import.${String(ds.driver.database)}`;
+}
 
 export interface IndexDef {
   table: string;
@@ -113,7 +118,7 @@ export async function restoreMissingIndexes(ds: DataSource, logger?: Logger): Pr
   const q = ds.createQueryRunner();
   try {
     // Held while rebuilding too, so two services starting at once do not build the same index twice.
-    if (!(await tryLock(q, 0))) return [];
+    if (!(await tryLock(q, ds, 0))) return [];
     try {
       const missing = await missingIndexes(q, ds);
       if (missing.length === 0) return [];
@@ -122,21 +127,22 @@ export async function restoreMissingIndexes(ds: DataSource, logger?: Logger): Pr
       await addIndexes(q, missing);
       return names;
     } finally {
-      await unlock(q);
+      await unlock(q, ds);
     }
   } finally {
     await q.release();
   }
 }
 
-/** Takes {@link BULK_IMPORT_LOCK} on the runner's connection; false when someone else holds it. */
-export async function tryLock(q: QueryRunner, timeoutSeconds: number): Promise<boolean> {
-  const [row] = (await q.query('SELECT GET_LOCK(?, ?) AS ok', [BULK_IMPORT_LOCK, timeoutSeconds])) as {
+/** Takes {@link bulkImportLock} on the runner's connection; false when someone else holds it. */
+export async function tryLock(q: QueryRunner, ds: DataSource, timeoutSeconds: number): Promise<boolean> {
+  const [row] = (await q.query('SELECT GET_LOCK(?, ?) AS ok', [bulkImportLock(ds), timeoutSeconds])) as {
     ok: number | string | null;
   }[];
   return Number(row?.ok) === 1;
 }
 
-export async function unlock(q: QueryRunner): Promise<void> {
-  await q.query('SELECT RELEASE_LOCK(?)', [BULK_IMPORT_LOCK]);
+/** Releases the lock; a failure is ignored (closing the connection releases it anyway). */
+export async function unlock(q: QueryRunner, ds: DataSource): Promise<void> {
+  await q.query('SELECT RELEASE_LOCK(?)', [bulkImportLock(ds)]).catch(() => undefined);
 }

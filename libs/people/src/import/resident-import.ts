@@ -375,7 +375,7 @@ async function startBulkMode(
   const q = ds.createQueryRunner();
   let locked = false;
   try {
-    locked = await tryLock(q, 0);
+    locked = await tryLock(q, ds, 0);
     if (!locked) {
       await q.release();
       return undefined;
@@ -393,13 +393,13 @@ async function startBulkMode(
         try {
           await addIndexes(q, await missingIndexes(q, ds));
         } finally {
-          await unlock(q);
+          await unlock(q, ds);
           await q.release();
         }
       },
     };
   } catch (err) {
-    if (locked) await unlock(q);
+    if (locked) await unlock(q, ds);
     await q.release();
     throw err;
   }
@@ -658,15 +658,18 @@ class BatchWriter {
     const createdAddresses = new Map<string, string>();
     const result = await transaction(this.ds, async (m) => {
       const now = sqlDatetime(new Date());
-      // Statements that do not depend on each other's results are issued together: the driver sends the
-      // next as soon as the database answered the previous one, without waiting for this thread (busy
-      // preparing the next batches).
-      const [existing, addressIds] = await Promise.all([
+      // Only reads go out together (the driver sends the next as soon as the database answered the
+      // previous one). A write is sent only after every earlier statement succeeded: when InnoDB rolls a
+      // transaction back (a deadlock), a statement already queued behind the failed one would run on its
+      // own, outside the transaction, and stay.
+      const [existing, known] = await Promise.all([
         assumeNew.residents ? new Map<string, ExistingResident>() : this.existingResidents(m, rows),
-        assumeNew.addresses
-          ? this.newAddresses(m, rows, now, createdAddresses)
-          : this.addresses(m, rows, now),
+        assumeNew.addresses ? undefined : this.lookupAddresses(m, rows),
       ]);
+      const addressIds =
+        known === undefined
+          ? await this.newAddresses(m, rows, now, createdAddresses)
+          : await this.createMissingAddresses(m, rows, now, known);
       const cipher = this.opts.cipher;
       const kid = cipher.currentKeyId;
       const upserts: Row[] = [];
@@ -698,13 +701,15 @@ class BatchWriter {
         upserts.push(this.residentValues(r, id, addressId, phone, kid, before, now));
         items.push(this.item(r, id, addressId, before));
       }
-      const [affected, events] = await Promise.all([
-        this.upsertResidents(m, upserts),
-        this.addEvents(m, items, now),
-      ]);
+      // The envelopes are compressed (thread pool) while the residents are written; the outbox insert
+      // waits for both.
+      const envelopes = this.buildEvents(items, now);
+      envelopes.catch(() => undefined); // observed here, rethrown by the await below
+      const affected = await this.upsertResidents(m, upserts);
       // MySQL counts 1 per inserted row and 2 per updated one: anything but one per row means a resident
       // assumed new was there after all.
       if (assumeNew.residents && affected !== upserts.length) throw new OptimismFailed();
+      const events = await this.insertEvents(m, await envelopes);
       return { created, updated: items.length - created, unchanged, events };
     });
     // Committed: only now do the batch's events and addresses count.
@@ -767,42 +772,54 @@ class BatchWriter {
     return found;
   }
 
-  /** Ids of the batch's standard addresses by address key, creating the missing ones. */
-  private async addresses(m: EntityManager, rows: PreparedRow[], now: string): Promise<Map<string, string>> {
-    const wanted = new Map<
-      string,
-      NonNullable<PreparedRow['address']> & { streetId: string; courtyardId: string | null }
-    >();
-    for (const r of rows) {
-      if (r.address !== null)
-        wanted.set(r.address.key, { ...r.address, streetId: r.streetId, courtyardId: r.courtyardId });
-    }
+  /** The batch's addresses the database has: address key → id (a plain read). */
+  private async lookupAddresses(m: EntityManager, rows: PreparedRow[]): Promise<Map<string, string>> {
+    const keys = [...new Set(rows.flatMap((r) => (r.address === null ? [] : [r.address.key])))];
+    return this.selectAddresses(m, keys, false);
+  }
+
+  private async selectAddresses(
+    m: EntityManager,
+    keys: string[],
+    latest: boolean,
+  ): Promise<Map<string, string>> {
     const ids = new Map<string, string>();
-    if (wanted.size === 0) return ids;
-    const select = async (keys: string[]) => {
-      for (const part of chunks(keys, this.maxRows(1))) {
-        const list = (await m.query(
-          `SELECT id, address_key FROM standard_address WHERE address_key IN (${placeholders(part.length)})`,
-          part,
-        )) as { id: string; address_key: string }[];
-        for (const a of list) ids.set(a.address_key, a.id);
-      }
-    };
-    await select([...wanted.keys()]);
-    const missing = [...wanted.entries()].filter(([key]) => !ids.has(key));
-    if (missing.length === 0) return ids;
-    const values: Row[] = missing.map(([, a]) =>
-      a.tuple !== undefined ? { sql: a.tuple } : this.addressValues(a, a.streetId, a.courtyardId, now),
-    );
+    // A locking read sees rows committed after this transaction's snapshot (an address someone else
+    // created meanwhile); a plain read would not.
+    const lock = latest && this.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    for (const part of chunks(keys, this.maxRows(1))) {
+      const list = (await m.query(
+        `SELECT id, address_key FROM standard_address WHERE address_key IN (${placeholders(part.length)})${lock}`,
+        part,
+      )) as { id: string; address_key: string }[];
+      for (const a of list) ids.set(a.address_key, a.id);
+    }
+    return ids;
+  }
+
+  /** Creates the batch's addresses missing from `known`; returns every address's id by key. */
+  private async createMissingAddresses(
+    m: EntityManager,
+    rows: PreparedRow[],
+    now: string,
+    known: Map<string, string>,
+  ): Promise<Map<string, string>> {
+    const missing = new Map<string, Row>();
+    for (const r of rows) {
+      const a = r.address;
+      if (a === null || known.has(a.key) || missing.has(a.key)) continue;
+      missing.set(
+        a.key,
+        a.tuple !== undefined ? { sql: a.tuple } : this.addressValues(a, r.streetId, r.courtyardId, now),
+      );
+    }
+    if (missing.size === 0) return known;
     // Another writer may create the same address meanwhile: keep theirs, then read the ids back.
     const onConflict =
       this.dialect === 'mysql' ? ' ON DUPLICATE KEY UPDATE id = id' : ' ON CONFLICT DO NOTHING';
-    const inserting = this.insertMany(m, 'standard_address', ADDRESS_COLUMNS, values, onConflict);
-    // The read-back may be queued right behind the insert when that is one statement (MySQL, always);
-    // after a multi-statement insert (SQLite's parameter cap) it must wait for all of them.
-    if (values.length > this.maxRows(ADDRESS_COLUMNS.length)) await inserting;
-    await Promise.all([inserting, select(missing.map(([key]) => key))]);
-    return ids;
+    await this.insertMany(m, 'standard_address', ADDRESS_COLUMNS, [...missing.values()], onConflict);
+    for (const [key, id] of await this.selectAddresses(m, [...missing.keys()], true)) known.set(key, id);
+    return known;
   }
 
   /** Returns MySQL's affected-row count (1 per insert, 2 per update); undefined on SQLite. */
@@ -820,11 +837,11 @@ class BatchWriter {
   }
 
   /**
-   * The batch's events: its items (JSON, already checked against the contract) split so each envelope
-   * stays under the outbox limit, inserted in one statement. The envelope is what `Outbox.add` builds.
+   * The batch's outbox rows: its items (JSON, already checked against the contract) split so each
+   * envelope stays under the outbox limit, each envelope what `Outbox.add` builds, stored compressed.
    */
-  private async addEvents(m: EntityManager, items: string[], now: string): Promise<number> {
-    if (items.length === 0) return 0;
+  private async buildEvents(items: string[], now: string): Promise<SqlValue[][]> {
+    if (items.length === 0) return [];
     const batch = this.batches + 1;
     const parts: string[][] = [[]];
     let bytes = 0;
@@ -863,7 +880,11 @@ class BatchWriter {
         return [eventId, RESIDENTS_TOPIC, this.importId, ResidentsImported.type, stored, now, null, 0, null];
       }),
     );
-    await this.insertMany(m, 'outbox_event', OUTBOX_COLUMNS, values, '');
+    return values;
+  }
+
+  private async insertEvents(m: EntityManager, values: SqlValue[][]): Promise<number> {
+    if (values.length > 0) await this.insertMany(m, 'outbox_event', OUTBOX_COLUMNS, values, '');
     return values.length;
   }
 

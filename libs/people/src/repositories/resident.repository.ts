@@ -1,6 +1,7 @@
 import { type DataSource, In, type SelectQueryBuilder } from 'typeorm';
 import { Resident, type ResidentCategory, ResidentMove, type ResidentStatus } from '../entities';
 import type { ViewScope } from '../services/access';
+import { latestPerParent, type LatestSpec } from './latest-per-parent';
 
 /** A resident filter after validation; ID number and phone already turned into blind indexes. */
 export interface ResidentQuery {
@@ -61,25 +62,9 @@ export class ResidentRepository {
     return ids.length ? this.ds.getRepository(Resident).findBy({ id: In([...ids]) }) : Promise.resolve([]);
   }
 
-  /** The `perResident` latest moves of each resident, newest first: one ranked query for all of them. */
-  async moves(residentIds: readonly string[], perResident: number): Promise<Map<string, ResidentMove[]>> {
-    const map = new Map<string, ResidentMove[]>(residentIds.map((id) => [id, []]));
-    if (residentIds.length === 0) return map;
-    const ranked: { id: string }[] = await this.ds.query(
-      `SELECT id FROM (
-         SELECT id, ROW_NUMBER() OVER (PARTITION BY resident_id ORDER BY occurred_at DESC, id DESC) AS rn
-         FROM resident_move WHERE resident_id IN (${residentIds.map(() => '?').join(',')})
-       ) ranked WHERE rn <= ?`,
-      [...residentIds, perResident],
-    );
-    const rows = ranked.length
-      ? await this.ds.getRepository(ResidentMove).find({
-          where: { id: In(ranked.map((r) => r.id)) },
-          order: { occurredAt: 'DESC', id: 'DESC' },
-        })
-      : [];
-    for (const r of rows) map.get(r.residentId)?.push(r);
-    return map;
+  /** The `perResident` latest moves of each resident, newest first, in one ranked query for all of them. */
+  moves(residentIds: readonly string[], perResident: number): Promise<Map<string, ResidentMove[]>> {
+    return latestPerParent(this.ds, MOVES, residentIds, perResident);
   }
 
   findByIdNumberBidx(bidx: string): Promise<Resident | null> {
@@ -114,3 +99,12 @@ export class ResidentRepository {
     return this.filtered(q, scope).getCount();
   }
 }
+
+const MOVES: LatestSpec<ResidentMove> = {
+  entity: ResidentMove,
+  table: 'resident_move',
+  parentColumn: 'resident_id',
+  timeColumn: 'occurred_at',
+  timeProperty: 'occurredAt',
+  parentOf: (m) => m.residentId,
+};

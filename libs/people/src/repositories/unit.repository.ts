@@ -2,6 +2,7 @@ import { type DataSource, In } from 'typeorm';
 import { House, RealUnit, UnitInspection, type UnitKind } from '../entities';
 import type { ViewScope } from '../services/access';
 import { applyScope, escapeLike } from './resident.repository';
+import { latestPerParent, type LatestSpec } from './latest-per-parent';
 
 export interface UnitQuery {
   streetId?: string;
@@ -24,24 +25,8 @@ export class UnitRepository {
   }
 
   /** The latest visits of many units, at most `perUnit` each, in one statement. */
-  async inspections(unitIds: readonly string[], perUnit: number): Promise<Map<string, UnitInspection[]>> {
-    const map = new Map<string, UnitInspection[]>(unitIds.map((id) => [id, []]));
-    if (unitIds.length === 0) return map;
-    const ranked: { id: string }[] = await this.ds.query(
-      `SELECT id FROM (
-         SELECT id, ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY visited_at DESC, id DESC) AS rn
-         FROM unit_inspection WHERE unit_id IN (${unitIds.map(() => '?').join(',')})
-       ) ranked WHERE rn <= ?`,
-      [...unitIds, perUnit],
-    );
-    const rows = ranked.length
-      ? await this.ds.getRepository(UnitInspection).find({
-          where: { id: In(ranked.map((r) => r.id)) },
-          order: { visitedAt: 'DESC', id: 'DESC' },
-        })
-      : [];
-    for (const r of rows) map.get(r.unitId)?.push(r);
-    return map;
+  inspections(unitIds: readonly string[], perUnit: number): Promise<Map<string, UnitInspection[]>> {
+    return latestPerParent(this.ds, INSPECTIONS, unitIds, perUnit);
   }
 
   private filtered(q: UnitQuery, scope: ViewScope) {
@@ -67,3 +52,12 @@ export class UnitRepository {
     return this.filtered(q, scope).getCount();
   }
 }
+
+const INSPECTIONS: LatestSpec<UnitInspection> = {
+  entity: UnitInspection,
+  table: 'unit_inspection',
+  parentColumn: 'unit_id',
+  timeColumn: 'visited_at',
+  timeProperty: 'visitedAt',
+  parentOf: (i) => i.unitId,
+};

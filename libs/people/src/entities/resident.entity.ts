@@ -111,8 +111,10 @@ export class Resident {
   @Column({ name: 'courtyard_id', type: 'varchar', length: 36, nullable: true })
   courtyardId!: string | null;
 
-  /** Current household (denormalised from the active membership). */
-  @Index('ix_resident_household')
+  /**
+   * Current household (denormalised from the active membership). Not indexed: members are found through
+   * `household_member` (ix_member_household); nothing filters residents by this column.
+   */
   @Column({ name: 'household_id', type: 'varchar', length: 36, nullable: true })
   householdId!: string | null;
 

@@ -14,7 +14,6 @@ import { importResidentsCsv } from './resident-import';
 const DEFERRED = [
   'resident.ix_resident_address',
   'resident.ix_resident_courtyard',
-  'resident.ix_resident_household',
   'resident.ix_resident_name',
   'resident.ix_resident_phone_bidx',
   'resident.ix_resident_status_origin',

@@ -3,6 +3,7 @@ import { Init1795625470783 } from './1795625470783-Init';
 import { NarrowBlindIndexes1795631771097 } from './1795631771097-NarrowBlindIndexes';
 import { StorageKeys1795632600888 } from './1795632600888-StorageKeys';
 import { BirthYearOnly1795640000000 } from './1795640000000-BirthYearOnly';
+import { DropResidentHouseholdIndex1795642471701 } from './1795642471701-DropResidentHouseholdIndex';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const PEOPLE_MIGRATIONS: Function[] = [
@@ -10,4 +11,5 @@ export const PEOPLE_MIGRATIONS: Function[] = [
   NarrowBlindIndexes1795631771097,
   StorageKeys1795632600888,
   BirthYearOnly1795640000000,
+  DropResidentHouseholdIndex1795642471701,
 ];

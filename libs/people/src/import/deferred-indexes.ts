@@ -7,12 +7,13 @@ import { Resident, StandardAddress } from '../entities';
  * Deferred secondary indexes for bulk imports (ADR 0011, docs/people-import.md "Bulk mode").
  *
  * Every secondary index costs each inserted row a B-tree descent on the database's one busy core. A bulk
- * import drops the non-unique ones (name, phone blind index, street, courtyard, origin, address,
- * household; the address place index) first and builds them again at the end with one
+ * import drops the non-unique ones (name, phone blind index, street, courtyard, origin, address; the
+ * address place index) first and builds them again at the end with one
  * `ALTER TABLE … ADD INDEX …` per table, which reads the table once and sorts each index instead of
  * inserting into it a million times; the name and phone indexes, whose keys arrive in random order, would
  * also outgrow the buffer pool. Measured on a million rows: 8 indexes rebuilt in ~14 s against ~9 s more
- * for the load with the 6 cheap ones kept, ~23 s more with all of them (tools/bench/results).
+ * for the load with the 6 cheap ones kept, ~23 s more with all of them (tools/bench/results); on a slower
+ * machine, with 7: all deferred 76–79 s in all, only name and phone deferred 81–84 s (ADR 0011).
  * Primary keys and unique indexes stay: the upsert and the one-person-one-record rule depend on them.
  *
  * What to restore is not written down anywhere: it is whatever the entities declare and the table lacks

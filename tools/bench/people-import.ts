@@ -136,6 +136,8 @@ async function rawInsertReference(
     );
   }
   const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const surnames = [...SURNAMES];
+  const given = [...GIVEN];
   // 109 random bytes a row, drawn once per statement (one call instead of nine per row).
   const ROW_BYTES = 12 + 34 + 12 + 12 + 27 + 12;
   const statement = (from: number, count: number): string => {
@@ -147,7 +149,7 @@ async function rawInsertReference(
     const hex = (n: number) => take(n).toString('hex');
     for (let i = from; i < from + count; i++) {
       tuples.push(
-        `('${randomUUID()}', '${pick(SURNAMES.split(''), i)}${pick(GIVEN.split(''), i * 7)}', '${i % 2 ? 'FEMALE' : 'MALE'}', ${1940 + (i % 80)}, ` +
+        `('${randomUUID()}', '${pick(surnames, i)}${pick(given, i * 7)}', '${i % 2 ? 'FEMALE' : 'MALE'}', ${1940 + (i % 80)}, ` +
           `'v1.bench.${b64(12)}.${b64(34)}', '${hex(12)}', '5101**********${String(i % 10_000).padStart(4, '0')}', ` +
           `'v1.bench.${b64(12)}.${b64(27)}', '${hex(12)}', '138****${String(i % 10_000).padStart(4, '0')}', 'bench', ` +
           `'${pick(REGIONS, i)[1]}', 'MIGRANT_LONG_TERM', 'ACTIVE', '', '${randomUUID()}', '${randomUUID()}', '${randomUUID()}', 1, NULL, 1, '${now}', '${now}')`,

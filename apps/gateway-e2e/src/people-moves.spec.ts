@@ -168,22 +168,26 @@ describe('moves through the gateway [starts: roster and people subgraphs on Mari
       resident: {
         status: string;
         moves: {
-          kind: string;
-          occurredOn: string;
-          place: string | null;
-          fromHousehold: { id: string } | null;
-          toHousehold: { id: string } | null;
-        }[];
+          totalCount: number;
+          nodes: {
+            kind: string;
+            occurredOn: string;
+            place: string | null;
+            fromHousehold: { id: string } | null;
+            toHousehold: { id: string } | null;
+          }[];
+        };
       };
     }>(
       stack.gatewayUrl,
-      'query($id: ID!) { resident(id: $id) { status moves { kind occurredOn place fromHousehold { id } toHousehold { id } } } }',
+      'query($id: ID!) { resident(id: $id) { status moves { totalCount nodes { kind occurredOn place fromHousehold { id } toHousehold { id } } } } }',
       { id },
       stack.tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-moves' }),
     );
     expect(history.errors).toBeUndefined();
     expect(history.data?.resident.status).toBe('MOVED_OUT');
-    expect(history.data?.resident.moves).toEqual([
+    expect(history.data?.resident.moves.totalCount).toBe(2);
+    expect(history.data?.resident.moves.nodes).toEqual([
       {
         kind: 'MOVE_OUT',
         occurredOn: '2026-11-20',

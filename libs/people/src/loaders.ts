@@ -12,6 +12,7 @@ import type {
   UnitInspection,
 } from './entities';
 import type { HouseholdQuery, HouseholdRepository } from './repositories/household.repository';
+import { type ChildPageRequest, childPageKey } from './repositories/latest-per-parent';
 import type { ResidentQuery, ResidentRepository } from './repositories/resident.repository';
 import type { UnitQuery, UnitRepository } from './repositories/unit.repository';
 import type { ViewScope } from './services/access';
@@ -37,11 +38,13 @@ export class PeopleLoaders {
   readonly address: DataLoader<string, StandardAddress | null>;
   readonly members: DataLoader<string, HouseholdMember[]>;
   readonly unit: DataLoader<string, RealUnit | null>;
-  /** The 20 latest inspections per unit. */
-  readonly inspections: DataLoader<string, UnitInspection[]>;
+  /** Pages of inspections per unit (up to `limit` rows; ask one more than the page to know if more follow). */
+  readonly inspections: DataLoader<ChildPageRequest, UnitInspection[], string>;
+  readonly inspectionCount: DataLoader<string, number>;
   readonly houseByAddress: DataLoader<string, House | null>;
-  /** The 20 latest moves per resident. */
-  readonly moves: DataLoader<string, ResidentMove[]>;
+  /** Pages of moves per resident (as inspections). */
+  readonly moves: DataLoader<ChildPageRequest, ResidentMove[], string>;
+  readonly moveCount: DataLoader<string, number>;
 
   constructor(
     private readonly residents: ResidentRepository,
@@ -49,18 +52,32 @@ export class PeopleLoaders {
     private readonly units: UnitRepository,
   ) {
     this.unit = new DataLoader(async (ids) => byId(ids, await units.findByIds(ids)));
-    this.inspections = new DataLoader(async (ids) => {
-      const map = await units.inspections(ids, 20);
-      return ids.map((id) => map.get(id) ?? []);
+    this.inspections = new DataLoader(
+      async (requests) => {
+        const map = await units.inspections(requests);
+        return requests.map((r) => map.get(childPageKey(r)) ?? []);
+      },
+      { cacheKeyFn: childPageKey },
+    );
+    this.inspectionCount = new DataLoader(async (ids) => {
+      const map = await units.inspectionCounts(ids);
+      return ids.map((id) => map.get(id) ?? 0);
     });
     this.houseByAddress = new DataLoader(async (ids) => {
       const houses = new Map((await units.housesByAddress(ids)).map((h) => [h.addressId, h]));
       return ids.map((id) => houses.get(id) ?? null);
     });
     this.resident = new DataLoader(async (ids) => byId(ids, await residents.findByIds(ids)));
-    this.moves = new DataLoader(async (ids) => {
-      const map = await residents.moves(ids, 20);
-      return ids.map((id) => map.get(id) ?? []);
+    this.moves = new DataLoader(
+      async (requests) => {
+        const map = await residents.moves(requests);
+        return requests.map((r) => map.get(childPageKey(r)) ?? []);
+      },
+      { cacheKeyFn: childPageKey },
+    );
+    this.moveCount = new DataLoader(async (ids) => {
+      const map = await residents.moveCounts(ids);
+      return ids.map((id) => map.get(id) ?? 0);
     });
     this.household = new DataLoader(async (ids) => byId(ids, await households.findByIds(ids)));
     this.address = new DataLoader(async (ids) => byId(ids, await households.findAddresses(ids)));
@@ -89,6 +106,30 @@ export class PeopleLoaders {
     return {
       ...toConnection(rows, page.first, (h) => h.id),
       totalCount: () => this.households.count(q, scope),
+    };
+  }
+
+  /** A page of a resident's moves, newest first (first pages of many residents load together). */
+  async movePage(residentId: string, page: Page): Promise<CountedConnection<ResidentMove>> {
+    const rows =
+      page.first === 0
+        ? []
+        : await this.moves.load({ parentId: residentId, limit: page.first + 1, afterId: page.afterKey });
+    return {
+      ...toConnection(rows, page.first, (m) => m.id),
+      totalCount: () => this.moveCount.load(residentId),
+    };
+  }
+
+  /** A page of a unit's safety-check visits, newest first (as movePage). */
+  async inspectionPage(unitId: string, page: Page): Promise<CountedConnection<UnitInspection>> {
+    const rows =
+      page.first === 0
+        ? []
+        : await this.inspections.load({ parentId: unitId, limit: page.first + 1, afterId: page.afterKey });
+    return {
+      ...toConnection(rows, page.first, (i) => i.id),
+      totalCount: () => this.inspectionCount.load(unitId),
     };
   }
 

@@ -120,7 +120,7 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
     try {
       const res = await gqlRequest<{ residents: { nodes: { household: { members: unknown[] } }[] } }>(
         url,
-        `{ residents(first: 50) { nodes { name address { doorMasked house { usage } } moves { kind }
+        `{ residents(first: 50) { nodes { name address { doorMasked house { usage } } moves { nodes { kind } }
             household { head { name } memberCount members { relationship resident { name } } } } } }`,
         {},
         staff(),
@@ -367,20 +367,90 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
     expect(bad.errors?.[0]?.extensions?.['field']).toBe('input.hazards');
 
     const whole = await gqlRequest<{
-      unit: { inspections: { notes: string }[]; sensitive: { contactPhone: string } };
+      unit: { inspections: { nodes: { notes: string }[] }; sensitive: { contactPhone: string } };
     }>(
       url,
-      `query UnitContact { unit(id: "${unit.id}") { inspections { notes } sensitive(purpose: "安全检查回访") { contactPhone } } }`,
+      `query UnitContact { unit(id: "${unit.id}") { inspections { nodes { notes } } sensitive(purpose: "安全检查回访") { contactPhone } } }`,
       {},
       staff(),
     );
     expect(whole.errors).toBeUndefined();
-    expect(whole.data?.unit.inspections).toEqual([{ notes: '灭火器过期' }]);
+    expect(whole.data?.unit.inspections.nodes).toEqual([{ notes: '灭火器过期' }]);
     expect(whole.data?.unit.sensitive.contactPhone).toMatch(/^1\d{10}$/);
     expect(await people.dataSource.getRepository(AccessLogEntry).countBy({ unitId: unit.id })).toBe(1);
     const types = (await people.dataSource.getRepository(OutboxEvent).findBy({ aggregateId: unit.id })).map(
       (e) => e.type,
     );
     expect(types).toEqual(['cn.caichang.people.unit.inspected.v1']);
+  });
+
+  it("pages through a unit's visits newest first, and loads the first pages of many units together", async () => {
+    const list = await gqlRequest<{ units: { nodes: { id: string }[] } }>(
+      url,
+      '{ units(first: 3, after: null, filter: { kind: MERCHANT }) { nodes { id } } }',
+      {},
+      staff(),
+    );
+    const unitId = list.data!.units.nodes[2]!.id;
+    for (const notes of ['第一次', '第二次', '第三次', '第四次', '第五次']) {
+      const res = await gqlRequest(
+        url,
+        'mutation($i: RecordInspectionInput!) { recordUnitInspection(input: $i) { id } }',
+        { i: { unitId, result: 'PASSED', hazards: 0, notes } },
+        staff(),
+      );
+      expect(res.errors).toBeUndefined();
+    }
+    type Page = {
+      unit: {
+        inspections: {
+          totalCount: number;
+          nodes: { notes: string }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      };
+    };
+    const PAGE = `query($id: ID!, $after: String) { unit(id: $id) { inspections(first: 2, after: $after) {
+      totalCount nodes { notes } pageInfo { hasNextPage endCursor } } } }`;
+    const seen: string[][] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 4; i++) {
+      const res: Awaited<ReturnType<typeof gqlRequest<Page>>> = await gqlRequest<Page>(
+        url,
+        PAGE,
+        { id: unitId, after },
+        staff(),
+      );
+      expect(res.errors).toBeUndefined();
+      const page = res.data!.unit.inspections;
+      expect(page.totalCount).toBe(5);
+      seen.push(page.nodes.map((n) => n.notes));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([['第五次', '第四次'], ['第三次', '第二次'], ['第一次']]);
+
+    const bad = await gqlRequest(url, PAGE.replace('first: 2', 'first: 101'), { id: unitId }, staff());
+    expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+    const badCursor = await gqlRequest(url, PAGE, { id: unitId, after: '!!' }, staff());
+    expect(errorCodes(badCursor)).toEqual(['BAD_USER_INPUT']);
+
+    // 50 units with their latest visit and the count: one ranked query and one count, not one per unit.
+    const spy = jest.spyOn(SqljsQueryRunner.prototype, 'query');
+    try {
+      const many = await gqlRequest<{ units: { nodes: { inspections: { totalCount: number } }[] } }>(
+        url,
+        '{ units(first: 50) { nodes { inspections(first: 1) { totalCount nodes { notes } } } } }',
+        {},
+        staff(),
+      );
+      expect(many.errors).toBeUndefined();
+      expect(many.data?.units.nodes).toHaveLength(50);
+      const selects = spy.mock.calls.filter(([sql]) => /^\s*SELECT/i.test(String(sql)));
+      // the page of units, the ranked visit ids, the visit rows, the counts
+      expect(selects.length).toBeLessThanOrEqual(5);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -75,6 +75,42 @@ describe('people on the real database [starts: people subgraph on MariaDB with t
     expect(res.data?.street.households).toBeGreaterThan(0);
   });
 
+  it("pages a unit's visits on MariaDB: ranked first pages, then the rows after a cursor", async () => {
+    const staff = tokenMinter(dir).mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'] });
+    const graphql = `${people.url}/graphql`;
+    const units = await gqlRequest<{ units: { nodes: { id: string }[] } }>(
+      graphql,
+      '{ units(first: 1) { nodes { id } } }',
+      {},
+      staff,
+    );
+    const unitId = units.data!.units.nodes[0]!.id;
+    for (const notes of ['一', '二', '三']) {
+      const res = await gqlRequest(
+        graphql,
+        'mutation($i: RecordInspectionInput!) { recordUnitInspection(input: $i) { id } }',
+        { i: { unitId, result: 'PASSED', hazards: 0, notes } },
+        staff,
+      );
+      expect(res.errors).toBeUndefined();
+    }
+    type Visits = {
+      unit: {
+        inspections: { totalCount: number; nodes: { notes: string }[]; pageInfo: { endCursor: string } };
+      };
+    };
+    const PAGE = `query($id: ID!, $after: String) { unit(id: $id) {
+      inspections(first: 2, after: $after) { totalCount nodes { notes } pageInfo { endCursor } } } }`;
+    const first = await gqlRequest<Visits>(graphql, PAGE, { id: unitId }, staff);
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.unit.inspections.totalCount).toBe(3);
+    expect(first.data?.unit.inspections.nodes).toEqual([{ notes: '三' }, { notes: '二' }]);
+    const after = first.data!.unit.inspections.pageInfo.endCursor;
+    const second = await gqlRequest<Visits>(graphql, PAGE, { id: unitId, after }, staff);
+    expect(second.errors).toBeUndefined();
+    expect(second.data?.unit.inspections.nodes).toEqual([{ notes: '一' }]);
+  });
+
   it.each([
     [
       'counts by category',

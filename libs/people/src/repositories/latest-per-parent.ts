@@ -13,31 +13,97 @@ export interface LatestSpec<T> {
   parentOf: (row: T) => string;
 }
 
+/** One parent's page: `limit` rows, newest first, older than the row `afterId` when given. */
+export interface ChildPageRequest {
+  parentId: string;
+  limit: number;
+  /** Id of the last row of the previous page (the cursor); null for the newest rows. */
+  afterId: string | null;
+}
+
+/** The key of a request in the map {@link pagePerParent} returns. */
+export function childPageKey(r: ChildPageRequest): string {
+  return `${r.parentId}\u0000${r.limit}\u0000${r.afterId ?? ''}`;
+}
+
 /**
- * The latest `perParent` rows of many parents, newest first (ties by id): one ranked query for the ids
- * and one load of the rows, however many parents. Behind the DataLoaders of list fields such as
- * `Unit.inspections` and `Resident.moves`.
+ * Pages of a child table for many parents, newest first (ties by id), behind the DataLoaders of list
+ * fields such as `Unit.inspections` and `Resident.moves`. The first pages of all parents (what a list of
+ * residents with their moves asks for) come from one ranked query per page size, however many parents;
+ * a page after a cursor (someone reading one resident's older moves) is one indexed query of its own.
+ * The cursor is a row id: the row's time is looked up in the query, so no time value travels.
  */
-export async function latestPerParent<T extends ObjectLiteral>(
+export async function pagePerParent<T extends ObjectLiteral>(
+  ds: DataSource,
+  spec: LatestSpec<T>,
+  requests: readonly ChildPageRequest[],
+): Promise<Map<string, T[]>> {
+  const idsByRequest = new Map<string, string[]>(requests.map((r) => [childPageKey(r), []]));
+  const firstPages = new Map<number, Set<string>>();
+  const later: ChildPageRequest[] = [];
+  for (const r of requests) {
+    if (r.afterId !== null) later.push(r);
+    else firstPages.set(r.limit, (firstPages.get(r.limit) ?? new Set()).add(r.parentId));
+  }
+  const { table, parentColumn: parent, timeColumn: time } = spec;
+  for (const [limit, parentSet] of firstPages) {
+    const parentIds = [...parentSet];
+    const ranked: { id: string; parent: string }[] = await ds.query(
+      `SELECT id, parent FROM (
+         SELECT id, ${parent} AS parent, ROW_NUMBER() OVER (PARTITION BY ${parent} ORDER BY ${time} DESC, id DESC) AS rn
+         FROM ${table} WHERE ${parent} IN (${parentIds.map(() => '?').join(',')})
+       ) ranked WHERE rn <= ? ORDER BY rn`,
+      [...parentIds, limit],
+    );
+    for (const row of ranked) {
+      idsByRequest.get(childPageKey({ parentId: row.parent, limit, afterId: null }))?.push(row.id);
+    }
+  }
+  for (const r of later) {
+    const rows: { id: string }[] = await ds.query(
+      `SELECT c.id FROM ${table} c JOIN ${table} cur ON cur.id = ?
+       WHERE c.${parent} = ? AND (c.${time} < cur.${time} OR (c.${time} = cur.${time} AND c.id < cur.id))
+       ORDER BY c.${time} DESC, c.id DESC LIMIT ?`,
+      [r.afterId, r.parentId, r.limit],
+    );
+    idsByRequest.set(
+      childPageKey(r),
+      rows.map((row) => row.id),
+    );
+  }
+  const allIds = [...new Set([...idsByRequest.values()].flat())];
+  const loaded =
+    allIds.length === 0
+      ? []
+      : await ds.getRepository(spec.entity).find({
+          where: { id: In(allIds) } as never,
+          order: { [spec.timeProperty]: 'DESC', id: 'DESC' } as never,
+        });
+  const byId = new Map(loaded.map((row) => [String(row['id']), row]));
+  const out = new Map<string, T[]>();
+  for (const [key, ids] of idsByRequest) {
+    // Newest first, as ranked (the ids came in order for each parent).
+    out.set(
+      key,
+      ids.flatMap((id) => byId.get(id) ?? []),
+    );
+  }
+  return out;
+}
+
+/** Number of child rows of each parent (0 for none): one grouped, indexed count for all of them. */
+export async function countPerParent<T extends ObjectLiteral>(
   ds: DataSource,
   spec: LatestSpec<T>,
   parentIds: readonly string[],
-  perParent: number,
-): Promise<Map<string, T[]>> {
-  const map = new Map<string, T[]>(parentIds.map((id) => [id, []]));
-  if (parentIds.length === 0) return map;
-  const ranked: { id: string }[] = await ds.query(
-    `SELECT id FROM (
-       SELECT id, ROW_NUMBER() OVER (PARTITION BY ${spec.parentColumn} ORDER BY ${spec.timeColumn} DESC, id DESC) AS rn
-       FROM ${spec.table} WHERE ${spec.parentColumn} IN (${parentIds.map(() => '?').join(',')})
-     ) ranked WHERE rn <= ?`,
-    [...parentIds, perParent],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));
+  if (parentIds.length === 0) return counts;
+  const rows: { parent: string; n: number | string }[] = await ds.query(
+    `SELECT ${spec.parentColumn} AS parent, COUNT(*) AS n FROM ${spec.table}
+     WHERE ${spec.parentColumn} IN (${parentIds.map(() => '?').join(',')}) GROUP BY ${spec.parentColumn}`,
+    [...parentIds],
   );
-  if (ranked.length === 0) return map;
-  const rows = await ds.getRepository(spec.entity).find({
-    where: { id: In(ranked.map((r) => r.id)) } as never,
-    order: { [spec.timeProperty]: 'DESC', id: 'DESC' } as never,
-  });
-  for (const r of rows) map.get(spec.parentOf(r))?.push(r);
-  return map;
+  for (const r of rows) counts.set(r.parent, Number(r.n));
+  return counts;
 }

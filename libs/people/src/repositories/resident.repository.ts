@@ -1,7 +1,7 @@
 import { type DataSource, In, type SelectQueryBuilder } from 'typeorm';
 import { Resident, type ResidentCategory, ResidentMove, type ResidentStatus } from '../entities';
 import type { ViewScope } from '../services/access';
-import { latestPerParent, type LatestSpec } from './latest-per-parent';
+import { type ChildPageRequest, countPerParent, type LatestSpec, pagePerParent } from './latest-per-parent';
 
 /** A resident filter after validation; ID number and phone already turned into blind indexes. */
 export interface ResidentQuery {
@@ -62,9 +62,14 @@ export class ResidentRepository {
     return ids.length ? this.ds.getRepository(Resident).findBy({ id: In([...ids]) }) : Promise.resolve([]);
   }
 
-  /** The `perResident` latest moves of each resident, newest first, in one ranked query for all of them. */
-  moves(residentIds: readonly string[], perResident: number): Promise<Map<string, ResidentMove[]>> {
-    return latestPerParent(this.ds, MOVES, residentIds, perResident);
+  /** Pages of moves, newest first, keyed by `childPageKey` (first pages of all residents in one query). */
+  moves(requests: readonly ChildPageRequest[]): Promise<Map<string, ResidentMove[]>> {
+    return pagePerParent(this.ds, MOVES, requests);
+  }
+
+  /** Number of moves of each resident. */
+  moveCounts(residentIds: readonly string[]): Promise<Map<string, number>> {
+    return countPerParent(this.ds, MOVES, residentIds);
   }
 
   findByIdNumberBidx(bidx: string): Promise<Resident | null> {

@@ -2,7 +2,7 @@ import { type DataSource, In } from 'typeorm';
 import { House, RealUnit, UnitInspection, type UnitKind } from '../entities';
 import type { ViewScope } from '../services/access';
 import { applyScope, escapeLike } from './resident.repository';
-import { latestPerParent, type LatestSpec } from './latest-per-parent';
+import { type ChildPageRequest, countPerParent, type LatestSpec, pagePerParent } from './latest-per-parent';
 
 export interface UnitQuery {
   streetId?: string;
@@ -24,9 +24,14 @@ export class UnitRepository {
       : Promise.resolve([]);
   }
 
-  /** The latest visits of many units, at most `perUnit` each, in one statement. */
-  inspections(unitIds: readonly string[], perUnit: number): Promise<Map<string, UnitInspection[]>> {
-    return latestPerParent(this.ds, INSPECTIONS, unitIds, perUnit);
+  /** Pages of visits, newest first, keyed by `childPageKey` (first pages of all units in one query). */
+  inspections(requests: readonly ChildPageRequest[]): Promise<Map<string, UnitInspection[]>> {
+    return pagePerParent(this.ds, INSPECTIONS, requests);
+  }
+
+  /** Number of visits of each unit. */
+  inspectionCounts(unitIds: readonly string[]): Promise<Map<string, number>> {
+    return countPerParent(this.ds, INSPECTIONS, unitIds);
   }
 
   private filtered(q: UnitQuery, scope: ViewScope) {

@@ -106,7 +106,7 @@ export const resolvers = {
     household: (r: Resident, _: Args, ctx: PeopleContext) =>
       r.householdId ? ctx.households.get(ctx, r.householdId) : null,
     // The resident was scope-checked when it was resolved; its moves come with it.
-    moves: (r: Resident, _: Args, ctx: PeopleContext) => ctx.loaders.moves.load(r.id),
+    moves: (r: Resident, args: Args, ctx: PeopleContext) => ctx.loaders.movePage(r.id, parsePage(args)),
     sensitive: (r: Resident, args: Args, ctx: PeopleContext, info: GraphQLResolveInfo) => {
       const purpose = parseInput(inputs.purpose, args['purpose'], 'purpose');
       return ctx.residents.reveal(ctx, r, selectedSensitiveFields(info), purpose, operationOf(info));
@@ -127,7 +127,9 @@ export const resolvers = {
   Unit: {
     address: (u: RealUnit, _: Args, ctx: PeopleContext) => ctx.loaders.address.load(u.addressId),
     street: (u: RealUnit) => ({ id: u.streetId }),
-    inspections: (u: RealUnit, _: Args, ctx: PeopleContext) => ctx.loaders.inspections.load(u.id),
+    // The unit was scope-checked when it was resolved; its visits come with it.
+    inspections: (u: RealUnit, args: Args, ctx: PeopleContext) =>
+      ctx.loaders.inspectionPage(u.id, parsePage(args)),
     sensitive: (u: RealUnit, args: Args, ctx: PeopleContext, info: GraphQLResolveInfo) => {
       const purpose = parseInput(inputs.purpose, args['purpose'], 'purpose');
       return ctx.units.reveal(ctx, u, purpose, operationOf(info));

@@ -186,6 +186,7 @@ async function settle(ds: DataSource): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const after = await serverCpuSeconds(ds);
     if (before === undefined || after === undefined || after - before < 0.05) return;
+    if (i === 2) process.stdout.write('waiting for the database server to be idle (up to a minute)…\n');
   }
 }
 

@@ -12,7 +12,7 @@ import type {
   UnitInspection,
 } from './entities';
 import type { HouseholdQuery, HouseholdRepository } from './repositories/household.repository';
-import { type ChildPageRequest, childPageKey } from './repositories/latest-per-parent';
+import { type ChildPageRequest, childPageKey } from './repositories/child-pages';
 import type { ResidentQuery, ResidentRepository } from './repositories/resident.repository';
 import type { UnitQuery, UnitRepository } from './repositories/unit.repository';
 import type { ViewScope } from './services/access';
@@ -20,6 +20,41 @@ import type { ViewScope } from './services/access';
 /** A page plus a total that is counted only when the query selects `totalCount`. */
 export interface CountedConnection<T> extends Connection<T> {
   totalCount: () => Promise<number>;
+}
+
+/** Pages of a child list for many parents (see `pagePerParent`), one batch per tick. */
+function childPageLoader<T>(
+  load: (requests: readonly ChildPageRequest[]) => Promise<Map<string, T[]>>,
+): DataLoader<ChildPageRequest, T[], string> {
+  return new DataLoader(
+    async (requests) => {
+      const map = await load(requests);
+      return requests.map((r) => map.get(childPageKey(r)) ?? []);
+    },
+    { cacheKeyFn: childPageKey },
+  );
+}
+
+/** Counts per parent id, 0 when a parent has none. */
+function countLoader(
+  load: (ids: readonly string[]) => Promise<Map<string, number>>,
+): DataLoader<string, number> {
+  return new DataLoader(async (ids) => {
+    const map = await load(ids);
+    return ids.map((id) => map.get(id) ?? 0);
+  });
+}
+
+/** One parent's page of a child list, fetched one row long to know whether another page follows. */
+async function childPage<T extends { id: string }>(
+  pages: DataLoader<ChildPageRequest, T[], string>,
+  counts: DataLoader<string, number>,
+  parentId: string,
+  page: Page,
+): Promise<CountedConnection<T>> {
+  const rows =
+    page.first === 0 ? [] : await pages.load({ parentId, limit: page.first + 1, afterId: page.afterKey });
+  return { ...toConnection(rows, page.first, (r) => r.id), totalCount: () => counts.load(parentId) };
 }
 
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] => {
@@ -52,33 +87,15 @@ export class PeopleLoaders {
     private readonly units: UnitRepository,
   ) {
     this.unit = new DataLoader(async (ids) => byId(ids, await units.findByIds(ids)));
-    this.inspections = new DataLoader(
-      async (requests) => {
-        const map = await units.inspections(requests);
-        return requests.map((r) => map.get(childPageKey(r)) ?? []);
-      },
-      { cacheKeyFn: childPageKey },
-    );
-    this.inspectionCount = new DataLoader(async (ids) => {
-      const map = await units.inspectionCounts(ids);
-      return ids.map((id) => map.get(id) ?? 0);
-    });
+    this.inspections = childPageLoader((requests) => units.inspections(requests));
+    this.inspectionCount = countLoader((ids) => units.inspectionCounts(ids));
     this.houseByAddress = new DataLoader(async (ids) => {
       const houses = new Map((await units.housesByAddress(ids)).map((h) => [h.addressId, h]));
       return ids.map((id) => houses.get(id) ?? null);
     });
     this.resident = new DataLoader(async (ids) => byId(ids, await residents.findByIds(ids)));
-    this.moves = new DataLoader(
-      async (requests) => {
-        const map = await residents.moves(requests);
-        return requests.map((r) => map.get(childPageKey(r)) ?? []);
-      },
-      { cacheKeyFn: childPageKey },
-    );
-    this.moveCount = new DataLoader(async (ids) => {
-      const map = await residents.moveCounts(ids);
-      return ids.map((id) => map.get(id) ?? 0);
-    });
+    this.moves = childPageLoader((requests) => residents.moves(requests));
+    this.moveCount = countLoader((ids) => residents.moveCounts(ids));
     this.household = new DataLoader(async (ids) => byId(ids, await households.findByIds(ids)));
     this.address = new DataLoader(async (ids) => byId(ids, await households.findAddresses(ids)));
     this.members = new DataLoader(async (ids) => {
@@ -110,27 +127,13 @@ export class PeopleLoaders {
   }
 
   /** A page of a resident's moves, newest first (first pages of many residents load together). */
-  async movePage(residentId: string, page: Page): Promise<CountedConnection<ResidentMove>> {
-    const rows =
-      page.first === 0
-        ? []
-        : await this.moves.load({ parentId: residentId, limit: page.first + 1, afterId: page.afterKey });
-    return {
-      ...toConnection(rows, page.first, (m) => m.id),
-      totalCount: () => this.moveCount.load(residentId),
-    };
+  movePage(residentId: string, page: Page): Promise<CountedConnection<ResidentMove>> {
+    return childPage(this.moves, this.moveCount, residentId, page);
   }
 
   /** A page of a unit's safety-check visits, newest first (as movePage). */
-  async inspectionPage(unitId: string, page: Page): Promise<CountedConnection<UnitInspection>> {
-    const rows =
-      page.first === 0
-        ? []
-        : await this.inspections.load({ parentId: unitId, limit: page.first + 1, afterId: page.afterKey });
-    return {
-      ...toConnection(rows, page.first, (i) => i.id),
-      totalCount: () => this.inspectionCount.load(unitId),
-    };
+  inspectionPage(unitId: string, page: Page): Promise<CountedConnection<UnitInspection>> {
+    return childPage(this.inspections, this.inspectionCount, unitId, page);
   }
 
   async unitPage(q: UnitQuery, scope: ViewScope, page: Page): Promise<CountedConnection<RealUnit>> {

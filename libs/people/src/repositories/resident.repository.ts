@@ -1,7 +1,7 @@
 import { type DataSource, In, type SelectQueryBuilder } from 'typeorm';
 import { Resident, type ResidentCategory, ResidentMove, type ResidentStatus } from '../entities';
 import type { ViewScope } from '../services/access';
-import { type ChildPageRequest, countPerParent, type LatestSpec, pagePerParent } from './latest-per-parent';
+import { type ChildPageRequest, countPerParent, type ChildTableSpec, pagePerParent } from './child-pages';
 
 /** A resident filter after validation; ID number and phone already turned into blind indexes. */
 export interface ResidentQuery {
@@ -105,11 +105,9 @@ export class ResidentRepository {
   }
 }
 
-const MOVES: LatestSpec<ResidentMove> = {
+const MOVES: ChildTableSpec<ResidentMove> = {
   entity: ResidentMove,
   table: 'resident_move',
   parentColumn: 'resident_id',
   timeColumn: 'occurred_at',
-  timeProperty: 'occurredAt',
-  parentOf: (m) => m.residentId,
 };

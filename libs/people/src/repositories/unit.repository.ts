@@ -2,7 +2,7 @@ import { type DataSource, In } from 'typeorm';
 import { House, RealUnit, UnitInspection, type UnitKind } from '../entities';
 import type { ViewScope } from '../services/access';
 import { applyScope, escapeLike } from './resident.repository';
-import { type ChildPageRequest, countPerParent, type LatestSpec, pagePerParent } from './latest-per-parent';
+import { type ChildPageRequest, countPerParent, type ChildTableSpec, pagePerParent } from './child-pages';
 
 export interface UnitQuery {
   streetId?: string;
@@ -58,11 +58,9 @@ export class UnitRepository {
   }
 }
 
-const INSPECTIONS: LatestSpec<UnitInspection> = {
+const INSPECTIONS: ChildTableSpec<UnitInspection> = {
   entity: UnitInspection,
   table: 'unit_inspection',
   parentColumn: 'unit_id',
   timeColumn: 'visited_at',
-  timeProperty: 'visitedAt',
-  parentOf: (i) => i.unitId,
 };

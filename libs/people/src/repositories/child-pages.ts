@@ -1,16 +1,13 @@
 import { type DataSource, type EntityTarget, In, type ObjectLiteral } from 'typeorm';
 
 /** Where a child table's rows hang and how they are ordered, newest first. */
-export interface LatestSpec<T> {
+export interface ChildTableSpec<T> {
   entity: EntityTarget<T>;
   table: string;
   /** Column of the parent id (e.g. `unit_id`). */
   parentColumn: string;
   /** Column of the time the rows are ordered by (e.g. `visited_at`). */
   timeColumn: string;
-  /** The same two as entity properties, for ordering the loaded rows and grouping them. */
-  timeProperty: keyof T & string;
-  parentOf: (row: T) => string;
 }
 
 /** One parent's page: `limit` rows, newest first, older than the row `afterId` when given. */
@@ -35,7 +32,7 @@ export function childPageKey(r: ChildPageRequest): string {
  */
 export async function pagePerParent<T extends ObjectLiteral>(
   ds: DataSource,
-  spec: LatestSpec<T>,
+  spec: ChildTableSpec<T>,
   requests: readonly ChildPageRequest[],
 ): Promise<Map<string, T[]>> {
   const idsByRequest = new Map<string, string[]>(requests.map((r) => [childPageKey(r), []]));
@@ -72,13 +69,9 @@ export async function pagePerParent<T extends ObjectLiteral>(
     );
   }
   const allIds = [...new Set([...idsByRequest.values()].flat())];
+  // Unordered: each page is put in order from its ranked ids below.
   const loaded =
-    allIds.length === 0
-      ? []
-      : await ds.getRepository(spec.entity).find({
-          where: { id: In(allIds) } as never,
-          order: { [spec.timeProperty]: 'DESC', id: 'DESC' } as never,
-        });
+    allIds.length === 0 ? [] : await ds.getRepository(spec.entity).findBy({ id: In(allIds) } as never);
   const byId = new Map(loaded.map((row) => [String(row['id']), row]));
   const out = new Map<string, T[]>();
   for (const [key, ids] of idsByRequest) {
@@ -94,7 +87,7 @@ export async function pagePerParent<T extends ObjectLiteral>(
 /** Number of child rows of each parent (0 for none): one grouped, indexed count for all of them. */
 export async function countPerParent<T extends ObjectLiteral>(
   ds: DataSource,
-  spec: LatestSpec<T>,
+  spec: ChildTableSpec<T>,
   parentIds: readonly string[],
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));

@@ -3,6 +3,20 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readFileSync } from 'node:fs';
+
+/** The registry as data (libs/services/registry.json, written by `npm run registry`). */
+const registry = JSON.parse(readFileSync(new URL('./libs/services/registry.json', import.meta.url), 'utf8'));
+
+/**
+ * Scope rules from the registry: a service's code stays in its scope and the shared one, and may
+ * import the contract libraries (`type:contract`, same scope as their producer) of the services
+ * whose events it consumes; the type rules keep one domain from importing another's domain code.
+ */
+const scopeConstraints = registry.map((s) => ({
+  sourceTag: `scope:${s.name}`,
+  onlyDependOnLibsWithTags: [`scope:${s.name}`, 'scope:shared', ...s.consumesFrom.map((p) => `scope:${p}`)],
+}));
 
 export default [
   {
@@ -31,19 +45,33 @@ export default [
           enforceBuildableLibDependency: true,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:platform'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:registry', 'type:domain', 'type:contract', 'type:platform'],
+            },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:registry', 'type:domain', 'type:contract', 'type:platform'],
+            },
+            {
+              sourceTag: 'type:registry',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:platform'],
+            },
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contract', 'type:platform'] },
+            { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:platform'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
-            { sourceTag: 'scope:roster', onlyDependOnLibsWithTags: ['scope:roster', 'scope:shared'] },
-            { sourceTag: 'scope:people', onlyDependOnLibsWithTags: ['scope:people', 'scope:shared'] },
+            ...scopeConstraints,
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            // The embedded all-in-one app and the cross-service e2e specs are the only places that
-            // bring several domains together.
+            // The registry, the embedded all-in-one app, the e2e specs and the tools bring the
+            // services together.
             {
               sourceTag: 'scope:all',
-              onlyDependOnLibsWithTags: ['scope:roster', 'scope:people', 'scope:shared'],
+              onlyDependOnLibsWithTags: [
+                'scope:all',
+                'scope:shared',
+                ...registry.map((s) => `scope:${s.name}`),
+              ],
             },
           ],
         },

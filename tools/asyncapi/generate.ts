@@ -6,20 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EventContract } from '@sc/events';
-import { PEOPLE_TOPICS } from '@sc/people';
-import { ROSTER_TOPICS } from '@sc/roster';
+import type { EventContract, Producer } from '@sc/events';
+import { SERVICES } from '@sc/services';
 
-interface TopicDoc {
-  topic: string;
-  description: string;
-  events: EventContract<unknown>[];
-}
-
-const PRODUCERS: { service: string; topics: TopicDoc[] }[] = [
-  { service: 'roster', topics: ROSTER_TOPICS as unknown as TopicDoc[] },
-  { service: 'people', topics: PEOPLE_TOPICS as unknown as TopicDoc[] },
-];
+/** Every producer of the registry, in registry order. */
+const PRODUCERS: Producer[] = SERVICES.flatMap((s) => (s.produces ? [s.produces] : []));
 
 const messageId = (type: string) =>
   type
@@ -51,7 +42,7 @@ function build() {
   const messages: Record<string, unknown> = {};
   for (const producer of PRODUCERS) {
     for (const t of producer.topics) {
-      const channelId = t.topic.replace(/\./g, '-');
+      const channelId = t.name.replace(/\./g, '-');
       const refs: Record<string, unknown> = {};
       for (const contract of t.events) {
         const id = messageId(contract.type);
@@ -70,14 +61,14 @@ function build() {
         refs[id] = { $ref: `#/components/messages/${id}` };
       }
       channels[channelId] = {
-        address: t.topic,
+        address: t.name,
         description: `${t.description} Produced by the ${producer.service} service through its transactional outbox; events of one aggregate keep their order (same key, same partition).`,
         messages: refs,
       };
       operations[`receive-${channelId}`] = {
         action: 'receive',
         channel: { $ref: `#/channels/${channelId}` },
-        summary: `Subscribe to ${t.topic}`,
+        summary: `Subscribe to ${t.name}`,
       };
     }
   }

@@ -17,14 +17,7 @@ import { format, resolveConfig } from 'prettier';
 import { dropMysqlDatabase, ensureMysqlDatabase, openDatabase } from '@sc/db';
 import type { DataSource } from 'typeorm';
 import { CAICHANG } from '@sc/demo';
-import {
-  FieldCipher,
-  importResidentsCsv,
-  makeTestIdNumber,
-  parseFieldKeys,
-  PEOPLE_ALL_MIGRATIONS,
-  PEOPLE_ENTITIES,
-} from '@sc/people';
+import { FieldCipher, importResidentsCsv, makeTestIdNumber, parseFieldKeys, people } from '@sc/people';
 
 const REGIONS: [code: string, origin: string, category: string][] = [
   ['510129', '大邑县', '户籍人口'],
@@ -208,7 +201,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--reference-only')) {
     // Calibrates a machine: how long the issue's yardstick takes here (see rawInsertReference).
     await ensureMysqlDatabase(url);
-    const ds = await openDatabase({ url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+    const ds = await openDatabase({ url, entities: people.entities, migrations: people.migrations });
     try {
       await settle(ds);
       log(JSON.stringify({ rows, reference: await rawInsertReference(ds, rows) }));
@@ -228,7 +221,7 @@ async function main(): Promise<void> {
   );
 
   await ensureMysqlDatabase(url);
-  const ds = await openDatabase({ url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+  const ds = await openDatabase({ url, entities: people.entities, migrations: people.migrations });
   try {
     const cipher = new FieldCipher(
       parseFieldKeys(`bench:${randomBytes(32).toString('base64')}`, randomBytes(32).toString('base64')),

@@ -5,12 +5,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
+// Every app with a main (the e2e specs have none), every subgraph schema and the supergraph: found,
+// not listed, so a new service needs no edit here.
 const apps = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : ['embedded', 'gateway', 'roster', 'people'];
+  : fs
+      .readdirSync(path.join(root, 'apps'))
+      .filter((app) => fs.existsSync(path.join(root, 'apps', app, 'src/main.ts')))
+      .sort();
 const schemas = [
-  'libs/roster/src/schema/roster.graphql',
-  'libs/people/src/schema/people.graphql',
+  ...fs.readdirSync(path.join(root, 'libs')).flatMap((lib) => {
+    const dir = path.join('libs', lib, 'src/schema');
+    return fs.existsSync(path.join(root, dir))
+      ? fs
+          .readdirSync(path.join(root, dir))
+          .filter((f) => f.endsWith('.graphql'))
+          .map((f) => path.join(dir, f))
+      : [];
+  }),
   'apps/gateway/supergraph.graphql',
 ];
 

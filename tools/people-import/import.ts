@@ -12,14 +12,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { SingleBar } from 'cli-progress';
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { openDatabase } from '@sc/db';
 import {
   fieldCipher,
-  PEOPLE_ALL_MIGRATIONS,
   PEOPLE_EMBEDDED_UPGRADE,
-  PEOPLE_ENTITIES,
-  peopleEnvSchema,
+  people,
+  peopleSettings,
   type BadRow,
   ImportFileError,
   type ImportProgress,
@@ -97,14 +96,14 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const env = parseEnv(peopleEnvSchema, process.env);
-  const logger = createLogger({ service: 'people-import', level: env.LOG_LEVEL });
-  const url = args.database ?? env.PEOPLE_DATABASE_URL ?? 'sqljs:.data/people.sqlite';
-  const cipher = fieldCipher(env);
+  const { env, config } = peopleSettings(process.env);
+  const logger = createLogger({ service: 'people-import', level: config.logLevel });
+  const url = args.database ?? config.databaseUrl;
+  const cipher = fieldCipher(env, config);
   const ds = await openDatabase({
     url,
-    entities: PEOPLE_ENTITIES,
-    migrations: PEOPLE_ALL_MIGRATIONS,
+    entities: people.entities,
+    migrations: people.migrations,
     logger,
     embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
   });

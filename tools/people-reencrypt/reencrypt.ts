@@ -8,16 +8,9 @@
  * again. Exit codes: 0 done (no row left with another key), 1 rows left (written with an old key
  * meanwhile: run again), 2 usage error, 3 failed (e.g. a token names a key that is not configured).
  */
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { openDatabase } from '@sc/db';
-import {
-  fieldCipher,
-  PEOPLE_ALL_MIGRATIONS,
-  PEOPLE_EMBEDDED_UPGRADE,
-  PEOPLE_ENTITIES,
-  peopleEnvSchema,
-  reencryptFields,
-} from '@sc/people';
+import { fieldCipher, PEOPLE_EMBEDDED_UPGRADE, people, peopleSettings, reencryptFields } from '@sc/people';
 
 const USAGE = 'usage: npm run people:reencrypt [-- --database mysql://…|sqljs:<file>] [--batch 500]\n';
 
@@ -47,13 +40,13 @@ async function main(): Promise<number> {
     process.stderr.write(`${args}\n${USAGE}`);
     return 2;
   }
-  const env = parseEnv(peopleEnvSchema, process.env);
-  const logger = createLogger({ service: 'people-reencrypt', level: env.LOG_LEVEL });
-  const cipher = fieldCipher(env);
+  const { env, config } = peopleSettings(process.env);
+  const logger = createLogger({ service: 'people-reencrypt', level: config.logLevel });
+  const cipher = fieldCipher(env, config);
   const ds = await openDatabase({
-    url: args.database ?? env.PEOPLE_DATABASE_URL ?? 'sqljs:.data/people.sqlite',
-    entities: PEOPLE_ENTITIES,
-    migrations: PEOPLE_ALL_MIGRATIONS,
+    url: args.database ?? config.databaseUrl,
+    entities: people.entities,
+    migrations: people.migrations,
     logger,
     embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
   });

@@ -9,15 +9,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
+import { SERVICES } from '@sc/services';
 import { renderReference } from './reference';
 
 const root = path.resolve(__dirname, '../..');
 
-/** Every subgraph: name (as the gateway knows it), default URL, and its schema file. */
-export const SUBGRAPHS = [
-  { name: 'roster', url: 'http://localhost:4001/graphql', schema: 'libs/roster/src/schema/roster.graphql' },
-  { name: 'people', url: 'http://localhost:4002/graphql', schema: 'libs/people/src/schema/people.graphql' },
-];
+/** Every registered service's subgraph: its name, default URL and whole SDL (platform SDL included). */
+export const SUBGRAPHS = SERVICES.map((s) => ({
+  name: s.name,
+  url: `http://localhost:${s.port}/graphql`,
+  sdl: s.sdl(),
+}));
 
 const check = process.argv.includes('--check');
 
@@ -25,7 +27,7 @@ const result = composeServices(
   SUBGRAPHS.map((s) => ({
     name: s.name,
     url: s.url,
-    typeDefs: parse(fs.readFileSync(path.join(root, s.schema), 'utf8')),
+    typeDefs: parse(s.sdl),
   })),
 );
 if (result.errors) {

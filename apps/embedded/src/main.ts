@@ -1,58 +1,88 @@
 /**
- * Embedded mode: every service and the gateway in one process, SQLite (sql.js) files under the
+ * Embedded mode: every registered service and the gateway in one process, SQLite files under the
  * data folder and an in-process event bus, seeded with the Caichang demo. For trying the graph on
  * any laptop; production runs each app on its own with MySQL and Kafka (see docker/).
  */
-import { JwksKeyResolver, TokenVerifier, type KeyResolver } from '@sc/auth';
-import { createLogger, envWithDefaults, loadEnvOrExit } from '@sc/config';
+import { JwksKeyResolver, type KeyResolver, TokenVerifier } from '@sc/auth';
+import { ConfigError, createLogger, envWithDefaults, loadEnvOrExit } from '@sc/config';
 import { InProcessBus } from '@sc/events';
 import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
-import { peopleEnvSchema, startPeople } from '@sc/people';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, rosterEnvSchema, startRoster } from '@sc/roster';
+import type { Listening } from '@sc/graphql';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '@sc/roster';
+import { envPrefix, type RunningService } from '@sc/service';
+import { SERVICES, supergraphFiles } from '@sc/services';
 
-const env = envWithDefaults({ ROSTER_SEED_DEMO: 'true', PEOPLE_SEED_DEMO: 'true', LOG_PRETTY: 'true' });
-const rosterEnv = loadEnvOrExit(rosterEnvSchema, 'embedded', env);
-const peopleEnv = loadEnvOrExit(peopleEnvSchema, 'embedded', env);
+// Subgraphs listen on the loopback only: in embedded mode the gateway is the one way in.
+const env = envWithDefaults({
+  LOG_PRETTY: 'true',
+  ...Object.fromEntries(SERVICES.map((s) => [`${envPrefix(s.name)}_HOST`, '127.0.0.1'])),
+});
 const gatewayEnv = loadEnvOrExit(gatewayEnvSchema, 'embedded', env);
+const problems: string[] = [];
+for (const s of SERVICES) {
+  try {
+    s.parseConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+}
+if (problems.length > 0) {
+  process.stderr.write(`embedded: invalid configuration: ${[...new Set(problems)].join('; ')}\n`);
+  process.exit(78); // EX_CONFIG
+}
 const logger = createLogger({
   service: 'embedded',
-  level: rosterEnv.LOG_LEVEL,
-  pretty: rosterEnv.LOG_PRETTY,
+  level: gatewayEnv.LOG_LEVEL,
+  pretty: gatewayEnv.LOG_PRETTY,
 });
 
+const bus = new InProcessBus({ logger });
+const running: RunningService[] = [];
+let gateway: Listening | undefined;
+
+async function closeAll(): Promise<void> {
+  await gateway?.close();
+  for (const s of running.splice(0).reverse()) await s.close();
+  await bus.close();
+}
+
 async function main(): Promise<void> {
-  const bus = new InProcessBus({ logger });
-  // People subscribes to the roster's grid events before the roster publishes its seed: the
-  // in-process bus keeps no history. Its token keys come from the roster, once that listens.
-  const rosterKeys: { resolver?: KeyResolver } = {};
-  const people = await startPeople(peopleEnv, {
-    logger: logger.child({ service: 'people' }),
-    bus,
-    keyResolver: { getKey: (kid) => rosterKeys.resolver?.getKey(kid) ?? Promise.resolve(undefined) },
-  });
-  const roster = await startRoster(rosterEnv, {
-    logger: logger.child({ service: 'roster' }),
-    publisher: bus,
-  });
-  rosterKeys.resolver = new JwksKeyResolver(roster.jwksUrl);
-  const verifier = new TokenVerifier(rosterKeys.resolver, {
-    issuer: gatewayEnv.AUTH_ISSUER,
-    audience: gatewayEnv.AUTH_AUDIENCE,
-  });
-  const gateway = await startGateway({
-    supergraphSdl: readSupergraph(gatewayEnv.SUPERGRAPH_FILE),
-    subgraphUrls: { roster: `${roster.url}/graphql`, people: `${people.url}/graphql` },
-    verifier,
+  // Start in registry order (the token issuer first); every service subscribes to the bus as it
+  // starts, and only then does anyone seed, since the bus keeps no history.
+  let keys: KeyResolver | undefined;
+  for (const service of SERVICES) {
+    const started = await service.start({
+      env,
+      logger: logger.child({ service: service.name }),
+      bus,
+      keyResolver: keys,
+      seed: false,
+    });
+    running.push(started);
+    if (started.jwksUrl) keys ??= new JwksKeyResolver(started.jwksUrl);
+  }
+  if (!keys) throw new Error('no registered service issues tokens');
+  for (const s of running) await s.seed();
+
+  gateway = await startGateway({
+    supergraphSdl: gatewayEnv.SUPERGRAPH_FILE
+      ? readSupergraph(gatewayEnv.SUPERGRAPH_FILE)
+      : readSupergraph(...supergraphFiles()),
+    subgraphUrls: Object.fromEntries(running.map((s) => [s.name, `${s.url}/graphql`])),
+    verifier: new TokenVerifier(keys, { issuer: gatewayEnv.AUTH_ISSUER, audience: gatewayEnv.AUTH_AUDIENCE }),
     logger: logger.child({ service: 'gateway' }),
     development: gatewayEnv.NODE_ENV === 'development',
     port: gatewayEnv.GATEWAY_PORT,
     host: gatewayEnv.GATEWAY_HOST,
   });
 
+  // Printed once the gateway listens, so the URL works the moment it is shown.
   process.stdout.write(
     [
       '',
       `  Street-chief platform (embedded mode) — gateway: ${gateway.url}/graphql`,
+      `  Services: ${running.map((s) => `${s.name} ${s.url}`).join(', ')} (loopback only)`,
       '',
       '  Try, with no token:',
       `    curl -s ${gateway.url}/graphql -H 'content-type: application/json' \\`,
@@ -71,19 +101,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down');
-    void (async () => {
-      await gateway.close();
-      await roster.close();
-      await people.close();
-      await bus.close();
-      process.exit(0);
-    })();
+    closeAll().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   logger.fatal({ err: error }, 'embedded start failed');
+  await closeAll().catch(() => undefined);
   process.exit(1);
 });

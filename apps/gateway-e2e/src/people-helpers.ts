@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { GridPlace, ROSTER_GRIDS_TOPIC } from '@sc/people';
+import { GridPlace, GridsTopic } from '@sc/roster-contracts';
 import { TEST_KAFKA_BROKERS } from '@sc/testing';
 import type { Stack } from './stack';
 
@@ -15,7 +15,7 @@ export async function publishGrid(gridId: string, streetIds: string[]): Promise<
   await producer.connect();
   try {
     await producer.send({
-      topic: ROSTER_GRIDS_TOPIC,
+      topic: GridsTopic.name,
       messages: [
         {
           key: gridId,

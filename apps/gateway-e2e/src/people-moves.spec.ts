@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { IsNull } from 'typeorm';
 import { stableId } from '@sc/demo';
 import { KafkaEventProbe } from '@sc/events';
-import { HOUSEHOLDS_TOPIC, HouseholdMember, makeTestIdNumber, RESIDENTS_TOPIC } from '@sc/people';
+import { HouseholdsTopic, ResidentsTopic } from '@sc/people-contracts';
+import { HouseholdMember, makeTestIdNumber } from '@sc/people';
 import { errorCodes, gqlRequest, TEST_KAFKA_BROKERS } from '@sc/testing';
 import { publishGrid, waitForGrid } from './people-helpers';
 import { startStack, type Stack } from './stack';
@@ -30,7 +31,7 @@ describe('moves through the gateway [starts: roster and people subgraphs on Mari
     stack = await startStack('people_moves');
     probe = await KafkaEventProbe.start({
       brokers: TEST_KAFKA_BROKERS,
-      topics: [RESIDENTS_TOPIC, HOUSEHOLDS_TOPIC],
+      topics: [ResidentsTopic.name, HouseholdsTopic.name],
     });
     await publishGrid(gridId, [STREET]);
     await waitForGrid(stack, gridId);

@@ -29,7 +29,7 @@ describe('personal data through the gateway [starts: roster and people subgraphs
   const gridId = randomUUID();
 
   beforeAll(async () => {
-    stack = await startStack('people_pd', {}, { people: { PEOPLE_SEED_DEMO: 'true' } });
+    stack = await startStack('people_pd', { people: { PEOPLE_SEED_DEMO: 'true' } });
     const repo = stack.people.dataSource.getRepository(Resident);
     inGrid = await repo.findOneByOrFail({ streetId: STREET, status: 'ACTIVE' });
     outside = await repo

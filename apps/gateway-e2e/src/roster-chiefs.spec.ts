@@ -1,13 +1,6 @@
+import { ActivitiesTopic, ChiefsTopic, GridsTopic, SignboardsTopic } from '@sc/roster-contracts';
 import { KafkaEventProbe, type RecordedEvent } from '@sc/events';
-import {
-  ACTIVITIES_TOPIC,
-  CHIEFS_TOPIC,
-  GRIDS_TOPIC,
-  SIGNBOARDS_TOPIC,
-  demoGridId,
-  stableId,
-  DEMO_CHIEFS,
-} from '@sc/roster';
+import { demoGridId, stableId, DEMO_CHIEFS } from '@sc/roster';
 import { errorCodes, gqlRequest, TEST_KAFKA_BROKERS, type GraphQLResponse } from '@sc/testing';
 import { startStack, type Stack } from './stack';
 
@@ -52,7 +45,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
     stack = await startStack('chiefs');
     probe = await KafkaEventProbe.start({
       brokers: TEST_KAFKA_BROKERS,
-      topics: [GRIDS_TOPIC, CHIEFS_TOPIC, SIGNBOARDS_TOPIC, ACTIVITIES_TOPIC],
+      topics: [GridsTopic.name, ChiefsTopic.name, SignboardsTopic.name, ActivitiesTopic.name],
     });
     gql = (query, variables = {}, token) => gqlRequest<Data>(stack.gatewayUrl, query, variables, token);
     tokens = {
@@ -148,7 +141,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
         ofType('cn.caichang.roster.grid.changed.v1', grid)(r) &&
         (r.event?.data as Data)['actor'] === 'staff-1',
     );
-    expect(gridEvent.topic).toBe(GRIDS_TOPIC);
+    expect(gridEvent.topic).toBe(GridsTopic.name);
     expect(gridEvent.event?.data).toEqual({
       id: grid,
       name: '正街网格',
@@ -161,7 +154,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
       expected.length,
     );
     expect(flagged.map((r) => (r.event?.data as { code: string }).code).sort()).toEqual(expected);
-    expect(flagged.every((r) => r.topic === SIGNBOARDS_TOPIC && r.key === r.event?.subject)).toBe(true);
+    expect(flagged.every((r) => r.topic === SignboardsTopic.name && r.key === r.event?.subject)).toBe(true);
 
     // Put 新街 back and reprint: every board is current again.
     ok(
@@ -249,7 +242,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
     });
     expect(ok(await gql(UNCOVERED))['uncoveredStreets'].totalCount).toBe(0);
     const event = await probe.waitFor(ofType('cn.caichang.roster.chief.appointed.v1', id));
-    expect(event.topic).toBe(CHIEFS_TOPIC);
+    expect(event.topic).toBe(ChiefsTopic.name);
     expect(event.event?.data).toMatchObject({
       id,
       gridId: demoGridId(3),
@@ -412,7 +405,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
       grid: { name: '正街网格' },
     });
     const finding = await probe.waitFor(ofType('cn.caichang.roster.patrol.finding-recorded.v1', recorded.id));
-    expect(finding.topic).toBe(ACTIVITIES_TOPIC);
+    expect(finding.topic).toBe(ActivitiesTopic.name);
     expect(finding.event?.data).toMatchObject({
       patrolId: recorded.id,
       chiefId: chiefs[0],

@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { OutboxEvent, KafkaEventProbe } from '@sc/events';
-import { PLACES_TOPIC, Place, stableId } from '@sc/roster';
+import { PlacesTopic } from '@sc/roster-contracts';
+import { Place, stableId } from '@sc/roster';
 import { errorCodes, gqlRequest, TEST_KAFKA_BROKERS } from '@sc/testing';
 import { startStack, type Stack } from './stack';
 
@@ -16,7 +17,7 @@ describe('gateway → roster over HTTP [starts: roster subgraph on MariaDB, gate
 
   beforeAll(async () => {
     stack = await startStack('gateway');
-    probe = await KafkaEventProbe.start({ brokers: TEST_KAFKA_BROKERS, topics: [PLACES_TOPIC] });
+    probe = await KafkaEventProbe.start({ brokers: TEST_KAFKA_BROKERS, topics: [PlacesTopic.name] });
   });
   afterAll(async () => {
     await probe?.stop();

@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { readSupergraph, startGateway } from '@sc/gateway';
 import type { Listening } from '@sc/graphql';
-import { peopleEnvSchema, startPeople, type RunningPeople } from '@sc/people';
-import { rosterEnvSchema, startRoster, type RunningRoster } from '@sc/roster';
+import type { RunningPeople } from '@sc/people';
+import { type RunningRoster, asRunningRoster } from '@sc/roster';
+import type { RunningService } from '@sc/service';
+import { SERVICES, supergraphFiles } from '@sc/services';
 import {
   freshMysqlDatabase,
   TEST_KAFKA_BROKERS,
@@ -18,9 +20,13 @@ import {
 
 export interface Stack {
   gatewayUrl: string;
+  /** Every registered service, by name. */
+  services: Record<string, RunningService>;
   roster: RunningRoster;
   people: RunningPeople;
   gateway: Listening;
+  /** Each service's database, by service name. */
+  dbs: Record<string, TestDatabase>;
   /** The roster's database. */
   db: TestDatabase;
   peopleDb: TestDatabase;
@@ -29,91 +35,84 @@ export interface Stack {
   stop: () => Promise<void>;
 }
 
-export interface StackOptions {
-  /** Environment overrides of the people service, e.g. `{ PEOPLE_SEED_DEMO: 'true' }`. */
-  people?: Record<string, string>;
-}
-
 /**
- * The real thing on ephemeral ports: the roster and people subgraphs, each on a fresh MariaDB
- * database publishing to (and people consuming from) the real Kafka broker, and the gateway in
- * front of them verifying tokens through the roster's JWKS. `overrides` apply to the roster's
- * environment; the people service starts empty unless `options.people` asks for the demo.
+ * The real thing on ephemeral ports: every registered service on a fresh MariaDB database of its
+ * own, publishing to and consuming from the real Kafka broker (consumer groups of this stack only),
+ * and the gateway in front verifying tokens through the issuer's JWKS. The roster loads its demo
+ * roster; `env` adds variables per service, e.g. `{ people: { PEOPLE_SEED_DEMO: 'true' } }`.
  */
 export async function startStack(
   label: string,
-  overrides: Record<string, string> = {},
-  options: StackOptions = {},
+  env: Record<string, Record<string, string>> = {},
 ): Promise<Stack> {
-  const db = await freshMysqlDatabase(label);
-  const peopleDb = await freshMysqlDatabase(`${label}_people`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sc-${label}-`));
   const logger = createLogger({ service: label, level: TEST_LOG_LEVEL });
-  const env = parseEnv(rosterEnvSchema, {
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    ROSTER_HOST: '127.0.0.1',
-    ROSTER_PORT: '0',
-    ROSTER_DATABASE_URL: db.url,
-    KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-    ROSTER_SEED_DEMO: 'true',
-    ...overrides,
-  });
-  const dropAll = async () => {
-    await db.drop();
-    await peopleDb.drop();
+  const dbs: Record<string, TestDatabase> = {};
+  const running: RunningService[] = [];
+  let gateway: Listening | undefined;
+  const stopAll = async () => {
+    await gateway?.close();
+    for (const s of running.splice(0).reverse()) await s.close();
+    for (const db of Object.values(dbs)) await db.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   };
-  const roster = await startRoster(env, { logger }).catch(async (error: unknown) => {
-    await dropAll();
-    throw error;
-  });
-  const keys = new JwksKeyResolver(roster.jwksUrl);
-  const peopleEnv = parseEnv(peopleEnvSchema, {
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    PEOPLE_HOST: '127.0.0.1',
-    PEOPLE_PORT: '0',
-    PEOPLE_DATABASE_URL: peopleDb.url,
-    KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-    // One consumer group per stack: each stack's read model is built from the whole topic.
-    PEOPLE_GRID_CONSUMER_GROUP: `people.roster-grids.${peopleDb.name}`,
-    ...options.people,
-  });
-  const people = await startPeople(peopleEnv, { logger, keyResolver: keys }).catch(async (error: unknown) => {
-    await roster.close();
-    await dropAll();
-    throw error;
-  });
-  const gateway = await startGateway({
-    supergraphSdl: readSupergraph(),
-    subgraphUrls: { roster: `${roster.url}/graphql`, people: `${people.url}/graphql` },
-    verifier: new TokenVerifier(keys, { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE }),
-    logger,
-    development: false,
-    port: 0,
-    host: '127.0.0.1',
-  }).catch(async (error: unknown) => {
+  try {
+    let keys: JwksKeyResolver | undefined;
+    for (const service of SERVICES) {
+      const db = await freshMysqlDatabase(`${label}_${service.name}`);
+      dbs[service.name] = db;
+      const prefix = service.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+      const started = await service.start({
+        env: {
+          NODE_ENV: 'test',
+          DATA_DIR: dataDir,
+          KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+          // One consumer group per stack: each stack's read models are built from the whole topics.
+          KAFKA_GROUP_SUFFIX: `.${db.name}`.slice(0, 40),
+          [`${prefix}_HOST`]: '127.0.0.1',
+          [`${prefix}_PORT`]: '0',
+          [`${prefix}_DATABASE_URL`]: db.url,
+          ...(service.name === 'roster' ? { ROSTER_SEED_DEMO: 'true' } : {}),
+          ...env[service.name],
+        },
+        logger,
+        keyResolver: keys,
+      });
+      running.push(started);
+      if (started.jwksUrl) keys = new JwksKeyResolver(started.jwksUrl);
+    }
+    if (!keys) throw new Error('no registered service issues tokens');
+    const services = Object.fromEntries(running.map((s) => [s.name, s]));
+    gateway = await startGateway({
+      supergraphSdl: readSupergraph(...supergraphFiles()),
+      subgraphUrls: Object.fromEntries(running.map((s) => [s.name, `${s.url}/graphql`])),
+      verifier: new TokenVerifier(keys, { issuer: 'street-chief/roster', audience: 'street-chief' }),
+      logger,
+      development: false,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    const need = (name: string) => {
+      const s = services[name];
+      if (!s) throw new Error(`service ${name} did not start`);
+      return s;
+    };
+    return {
+      gatewayUrl: `${gateway.url}/graphql`,
+      services,
+      roster: asRunningRoster(need('roster')),
+      people: need('people') as RunningPeople,
+      gateway,
+      dbs,
+      db: dbs['roster'] as TestDatabase,
+      peopleDb: dbs['people'] as TestDatabase,
+      dataDir,
+      tokens: tokenMinter(dataDir),
+      stop: stopAll,
+    };
+  } catch (error) {
     // Leave nothing running behind a failed start, or jest never exits.
-    await people.close();
-    await roster.close();
-    await dropAll();
+    await stopAll();
     throw error;
-  });
-  return {
-    gatewayUrl: `${gateway.url}/graphql`,
-    roster,
-    people,
-    gateway,
-    db,
-    peopleDb,
-    dataDir,
-    tokens: tokenMinter(dataDir),
-    stop: async () => {
-      await gateway.close();
-      await people.close();
-      await roster.close();
-      await dropAll();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  }
 }

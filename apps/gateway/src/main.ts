@@ -1,9 +1,25 @@
+import path from 'node:path';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
-import { createLogger, loadEnvOrExit, runUntilSignal } from '@sc/config';
-import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
+import { ConfigError, createLogger, envWithDefaults, loadEnvOrExit, runUntilSignal } from '@sc/config';
+import { gatewayEnvSchema, readSupergraph, startGateway, subgraphUrls } from '@sc/gateway';
 
 const env = loadEnvOrExit(gatewayEnvSchema, 'gateway');
 const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
+const supergraphSdl = env.SUPERGRAPH_FILE
+  ? readSupergraph(env.SUPERGRAPH_FILE)
+  : // Beside the bundle in a build, one folder up from src/ in the sources.
+    readSupergraph(
+      path.join(__dirname, 'supergraph.graphql'),
+      path.join(__dirname, '..', 'supergraph.graphql'),
+    );
+let urls: Record<string, string>;
+try {
+  urls = subgraphUrls(supergraphSdl, envWithDefaults({}));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`gateway: invalid configuration: ${error.message}\n`);
+  process.exit(78);
+}
 
 const verifier = new TokenVerifier(
   new JwksKeyResolver(env.AUTH_JWKS_URL, { onError: (err) => logger.warn({ err }, 'cannot fetch the JWKS') }),
@@ -12,8 +28,8 @@ const verifier = new TokenVerifier(
 
 runUntilSignal('gateway', logger, () =>
   startGateway({
-    supergraphSdl: readSupergraph(env.SUPERGRAPH_FILE),
-    subgraphUrls: { roster: env.ROSTER_URL, people: env.PEOPLE_URL },
+    supergraphSdl,
+    subgraphUrls: urls,
     verifier,
     logger,
     development: env.NODE_ENV === 'development',

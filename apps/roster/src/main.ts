@@ -1,7 +1,4 @@
-import { createLogger, loadEnvOrExit, runUntilSignal } from '@sc/config';
-import { rosterEnvSchema, startRoster } from '@sc/roster';
+import { roster } from '@sc/roster';
+import { runService } from '@sc/service';
 
-const env = loadEnvOrExit(rosterEnvSchema, 'roster');
-const logger = createLogger({ service: 'roster', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
-
-runUntilSignal('roster', logger, () => startRoster(env, { logger }));
+runService(roster);

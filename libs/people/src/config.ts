@@ -1,25 +1,12 @@
 import { z } from 'zod';
-import { envVar } from '@sc/config';
+import type { Env } from '@sc/config';
+import { parseServiceEnv } from '@sc/service';
 
-/** Every setting of the people service, from the environment. See docs/services/people.md. */
-export const peopleEnvSchema = z.object({
-  NODE_ENV: envVar.nodeEnv(),
-  LOG_LEVEL: envVar.logLevel(),
-  LOG_PRETTY: envVar.bool(false),
-  DATA_DIR: z.string().default('.data'),
-  PEOPLE_HOST: z.string().default('0.0.0.0'),
-  PEOPLE_PORT: envVar.port(4002),
-  /** mysql://… in real mode; sqljs:<file> in embedded mode. Unset: sqljs:<DATA_DIR>/people.sqlite. */
-  PEOPLE_DATABASE_URL: envVar.databaseUrl().optional(),
-  /** Kafka bootstrap brokers; empty means the in-process bus (embedded mode only). */
-  KAFKA_BROKERS: envVar.list(),
-  KAFKA_CLIENT_ID: z.string().default('people'),
-  /** Consumer group of the grid read model (one group per service; copies share the work). */
-  PEOPLE_GRID_CONSUMER_GROUP: z.string().default('people.roster-grids'),
-  /** Where the token issuer (roster) publishes its public keys. */
-  AUTH_JWKS_URL: envVar.url().default('http://localhost:4001/.well-known/jwks.json'),
-  AUTH_ISSUER: z.string().default('street-chief/roster'),
-  AUTH_AUDIENCE: z.string().default('street-chief'),
+/**
+ * The people service's own settings (beyond those every service has: see `serviceEnvNames` in
+ * @sc/service and docs/services/people.md).
+ */
+export const PEOPLE_ENV = {
   /**
    * Field encryption keys, `kid:<base64 of 32 bytes>[,kid:…]`, the first encrypts (rotation: put the
    * new key first, re-encrypt, then drop the old). With PEOPLE_BLIND_INDEX_KEY; both unset: dev keys
@@ -33,7 +20,13 @@ export const peopleEnvSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]{1,39}$/, 'expected a community code such as caichang')
     .default('caichang'),
-  /** Load the Caichang demo population when the database has no resident yet. */
-  PEOPLE_SEED_DEMO: envVar.bool(false),
-});
-export type PeopleEnv = z.infer<typeof peopleEnvSchema>;
+};
+export type PeopleEnv = z.infer<z.ZodObject<typeof PEOPLE_ENV>>;
+
+/** Name, default port and own variables of the service (its definition and the tools share them). */
+export const PEOPLE_SERVICE = { name: 'people', port: 4002, env: PEOPLE_ENV } as const;
+
+/** The people service's settings from an environment, for the tools that open its database themselves. */
+export function peopleSettings(raw: Env) {
+  return parseServiceEnv(PEOPLE_SERVICE, raw);
+}

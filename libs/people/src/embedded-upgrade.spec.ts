@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createDataSource, openDatabase } from '@sc/db';
 import { FieldCipher, parseFieldKeys } from './crypto';
 import { PEOPLE_EMBEDDED_UPGRADE } from './embedded-upgrade';
-import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from './people.entities';
+import { people } from './people.service';
 
 /** `resident` and `standard_address` as the embedded mode created them before ADR 0011 (from a real file). */
 const OLD_SCHEMA = [
@@ -56,8 +56,8 @@ describe('embedded people file from before the storage keys [sql.js]', () => {
     const open = () =>
       openDatabase({
         url: `sqljs:${file}`,
-        entities: PEOPLE_ENTITIES,
-        migrations: PEOPLE_ALL_MIGRATIONS,
+        entities: people.entities,
+        migrations: people.migrations,
         embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
       });
     let ds = await open();

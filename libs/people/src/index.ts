@@ -7,8 +7,6 @@ export * from './import';
 export { addressKeyAndCode, canonicalAddress, type AddressParts } from './domain/address';
 export * from './entities';
 export { PEOPLE_EMBEDDED_UPGRADE } from './embedded-upgrade';
-export * from './events/contracts';
-export * from './events/roster-grids';
 export * from './people.entities';
 export * from './people.service';
 export { ResidentRepository } from './repositories/resident.repository';

@@ -2,25 +2,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateDevSigningKey, StaticKeyResolver } from '@sc/auth';
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { gqlRequest, tokenMinter } from '@sc/testing';
-import { peopleEnvSchema } from './config';
-import { startPeople } from './people.service';
+import { people as peopleService } from './people.service';
 
 describe('people with no reachable broker [starts: people subgraph on sql.js, Kafka pointed at a closed port]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-nobroker-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('starts, serves reads while the grid consumer keeps retrying, and stops promptly', async () => {
-    const env = parseEnv(peopleEnvSchema, {
+    const env = {
       NODE_ENV: 'test',
       DATA_DIR: dir,
       PEOPLE_HOST: '127.0.0.1',
       PEOPLE_PORT: '0',
       KAFKA_BROKERS: '127.0.0.1:1',
-    });
+    };
     const started = Date.now();
-    const people = await startPeople(env, {
+    const people = await peopleService.start({
+      env: env,
       logger: createLogger({ service: 'test', level: 'silent' }),
       keyResolver: new StaticKeyResolver([loadOrCreateDevSigningKey(dir)]),
     });

@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateDevSigningKey, StaticKeyResolver } from '@sc/auth';
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { demoGridId, stableId } from '@sc/demo';
 import { SqljsQueryRunner } from 'typeorm/driver/sqljs/SqljsQueryRunner';
 import { InProcessBus, OutboxEvent, storedEnvelope } from '@sc/events';
 import { errorCodes, gqlRequest, tokenMinter } from '@sc/testing';
-import { peopleEnvSchema } from './config';
 import { makeTestIdNumber } from './domain/id-card';
-import { AccessLogEntry, GridPlace, HouseholdMember, Resident } from './entities';
-import { ROSTER_GRIDS_TOPIC } from './events/roster-grids';
-import { startPeople, type RunningPeople } from './people.service';
+import { GridPlace, GridsTopic } from '@sc/roster-contracts';
+import { AccessLogEntry, HouseholdMember, Resident } from './entities';
+import { people as peopleService, type RunningPeople } from './people.service';
 
 const STREET = stableId('street:正街');
 const RESIDENT_1 = stableId('resident:1');
@@ -26,16 +25,17 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
   let seedMs = 0;
 
   beforeAll(async () => {
-    const env = parseEnv(peopleEnvSchema, {
+    const env = {
       NODE_ENV: 'test',
       DATA_DIR: dir,
       PEOPLE_HOST: '127.0.0.1',
       PEOPLE_PORT: '0',
       PEOPLE_DATABASE_URL: `sqljs:${dir}/people.sqlite`,
       PEOPLE_SEED_DEMO: 'true',
-    });
+    };
     const started = Date.now();
-    people = await startPeople(env, {
+    people = await peopleService.start({
+      env: env,
       logger: createLogger({ service: 'test', level: 'silent' }),
       bus,
       keyResolver: new StaticKeyResolver([loadOrCreateDevSigningKey(dir)]),
@@ -52,8 +52,8 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
   const staff = () =>
     tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-1' });
 
-  it('loads 11,000 residents and 2,400 households in seconds, with no outbox event', async () => {
-    expect(seedMs).toBeLessThan(15_000);
+  // How long the seed takes is measured by `npm run bench:embedded`, not asserted here (timings vary 1.5×).
+  it('loads 11,000 residents and 2,400 households, with no outbox event', async () => {
     process.stderr.write(`people embedded start with the demo seed: ${seedMs} ms\n`);
     expect(await people.dataSource.getRepository(Resident).count()).toBe(11_000);
     expect(await people.dataSource.getRepository(OutboxEvent).count()).toBe(0);
@@ -169,7 +169,7 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
     const grid = demoGridId(1);
     await bus.publish([
       {
-        topic: ROSTER_GRIDS_TOPIC,
+        topic: GridsTopic.name,
         key: grid,
         value: JSON.stringify({
           specversion: '1.0',

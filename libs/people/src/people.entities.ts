@@ -1,7 +1,6 @@
-import { OUTBOX_ENTITIES, OUTBOX_MIGRATIONS } from '@sc/events';
+import { GridPlace } from '@sc/roster-contracts';
 import {
   AccessLogEntry,
-  GridPlace,
   House,
   Household,
   HouseholdMember,
@@ -11,8 +10,8 @@ import {
   StandardAddress,
   UnitInspection,
 } from './entities';
-import { PEOPLE_MIGRATIONS } from './migrations';
 
+/** The people service's tables (the kit adds the outbox and inbox); `grid_place` is roster's read model. */
 export const PEOPLE_ENTITIES = [
   Resident,
   StandardAddress,
@@ -24,7 +23,4 @@ export const PEOPLE_ENTITIES = [
   ResidentMove,
   AccessLogEntry,
   GridPlace,
-  ...OUTBOX_ENTITIES,
 ];
-/** The platform's outbox/inbox tables first, then the people service's own generated migrations. */
-export const PEOPLE_ALL_MIGRATIONS = [...OUTBOX_MIGRATIONS, ...PEOPLE_MIGRATIONS];

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateDevSigningKey, StaticKeyResolver } from '@sc/auth';
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { demoPopulation, stableId } from '@sc/demo';
 import {
   freshMysqlDatabase,
@@ -12,8 +12,7 @@ import {
   tokenMinter,
   type TestDatabase,
 } from '@sc/testing';
-import { peopleEnvSchema } from './config';
-import { startPeople, type RunningPeople } from './people.service';
+import { people as peopleService, type RunningPeople } from './people.service';
 
 describe('people on the real database [starts: people subgraph on MariaDB with the demo population; needs: MariaDB, Kafka]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-mysql-'));
@@ -23,7 +22,7 @@ describe('people on the real database [starts: people subgraph on MariaDB with t
 
   beforeAll(async () => {
     db = await freshMysqlDatabase('people_mysql');
-    const env = parseEnv(peopleEnvSchema, {
+    const env = {
       NODE_ENV: 'test',
       DATA_DIR: dir,
       PEOPLE_HOST: '127.0.0.1',
@@ -32,9 +31,10 @@ describe('people on the real database [starts: people subgraph on MariaDB with t
       KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
       PEOPLE_GRID_CONSUMER_GROUP: `people.roster-grids.${db.name}`,
       PEOPLE_SEED_DEMO: 'true',
-    });
+    };
     const started = Date.now();
-    people = await startPeople(env, {
+    people = await peopleService.start({
+      env: env,
       logger: createLogger({ service: 'test', level: TEST_LOG_LEVEL }),
       keyResolver: new StaticKeyResolver([loadOrCreateDevSigningKey(dir)]),
     });

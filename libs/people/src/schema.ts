@@ -1,21 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parse, type DocumentNode } from 'graphql';
+import { readSchemaFile, subgraphSdl } from '@sc/graphql';
 
-/**
- * The schema-first SDL. Read from `schema/people.graphql` beside this file in the sources, or
- * beside the bundle in a build (the build copies it there).
- */
+/** The people service's own SDL file (`schema/people.graphql`; beside the bundle in a build). */
 export function peopleSdl(): string {
-  const candidates = [
-    path.join(__dirname, 'schema', 'people.graphql'),
-    path.join(__dirname, 'people.graphql'),
-  ];
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) throw new Error(`people.graphql not found next to ${__dirname}`);
-  return fs.readFileSync(file, 'utf8');
+  return readSchemaFile(__dirname, 'people.graphql');
 }
 
+/** The whole subgraph schema as served (the people SDL plus the platform's). */
 export function peopleTypeDefs(): DocumentNode {
-  return parse(peopleSdl());
+  return parse(subgraphSdl(peopleSdl()));
 }

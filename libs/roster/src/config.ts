@@ -1,23 +1,10 @@
 import { z } from 'zod';
-import { envVar } from '@sc/config';
 
-/** Every setting of the roster service, from the environment. See docs/services/roster.md. */
-export const rosterEnvSchema = z.object({
-  NODE_ENV: envVar.nodeEnv(),
-  LOG_LEVEL: envVar.logLevel(),
-  LOG_PRETTY: envVar.bool(false),
-  DATA_DIR: z.string().default('.data'),
-  ROSTER_HOST: z.string().default('0.0.0.0'),
-  ROSTER_PORT: envVar.port(4001),
-  /** mysql://… (MySQL) or mariadb://… in real mode; sqljs:<file> in embedded mode (default: under DATA_DIR). */
-  ROSTER_DATABASE_URL: envVar.databaseUrl().optional(),
-  /** Kafka bootstrap brokers; empty means the in-process bus (embedded mode only). */
-  KAFKA_BROKERS: envVar.list(),
-  KAFKA_CLIENT_ID: z.string().default('roster'),
-  /** Published outbox rows are deleted after this many days (unpublished ones never are). */
-  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
-  AUTH_ISSUER: z.string().default('street-chief/roster'),
-  AUTH_AUDIENCE: z.string().default('street-chief'),
+/**
+ * The roster's own settings (beyond those every service has: see `serviceEnvNames` in @sc/service and
+ * docs/services/roster.md).
+ */
+export const ROSTER_ENV = {
   /** PEM (PKCS#8) private key for signing tokens. Unset: a dev key generated into DATA_DIR/keys. */
   AUTH_PRIVATE_KEY_FILE: z.string().optional(),
   AUTH_TOKEN_TTL_SECONDS: z.coerce
@@ -45,12 +32,5 @@ export const rosterEnvSchema = z.object({
     )
     .optional(),
   ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE: z.string().optional(),
-  /** Load the Caichang demo roster and demo accounts when the database is empty. */
-  ROSTER_SEED_DEMO: envVar.bool(false),
-});
-export type RosterEnv = z.infer<typeof rosterEnvSchema>;
-
-/** The database URL in effect: the configured one, or the embedded file under the data folder. */
-export function rosterDatabaseUrl(env: RosterEnv): string {
-  return env.ROSTER_DATABASE_URL ?? `sqljs:${env.DATA_DIR}/roster.sqlite`;
-}
+};
+export type RosterEnv = z.infer<z.ZodObject<typeof ROSTER_ENV>>;

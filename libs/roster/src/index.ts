@@ -1,13 +1,12 @@
 export * from './config';
 export * from './context';
 export * from './entities/account.entity';
+export * from './entities/activity.entity';
+export * from './entities/chief.entity';
+export * from './entities/grid.entity';
 export * from './entities/place.entity';
-export * from './events/contracts';
+export * from './entities/signboard.entity';
 export * from './roster.service';
 export * from './schema';
 export * from './seed/caichang';
 export { ROSTER_MIGRATIONS } from './migrations';
-export * from './entities/activity.entity';
-export * from './entities/chief.entity';
-export * from './entities/grid.entity';
-export * from './entities/signboard.entity';

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { InProcessBus } from '@sc/events';
 import { errorCodes, gqlRequest } from '@sc/testing';
-import { rosterEnvSchema } from './config';
 import { Account } from './entities/account.entity';
-import { startRoster } from './roster.service';
+import { roster as rosterService } from './roster.service';
 
 describe('first start of a real deployment [starts: roster subgraph on sql.js]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bootstrap-'));
@@ -14,7 +13,7 @@ describe('first start of a real deployment [starts: roster subgraph on sql.js]',
 
   const start = (password: string) => {
     fs.writeFileSync(path.join(dir, 'admin-password'), `${password}\n`);
-    const env = parseEnv(rosterEnvSchema, {
+    const env = {
       NODE_ENV: 'test',
       DATA_DIR: dir,
       ROSTER_HOST: '127.0.0.1',
@@ -22,10 +21,11 @@ describe('first start of a real deployment [starts: roster subgraph on sql.js]',
       ROSTER_DATABASE_URL: `sqljs:${dir}/roster.sqlite`,
       ROSTER_BOOTSTRAP_ADMIN: 'root-admin',
       ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE: path.join(dir, 'admin-password'),
-    });
-    return startRoster(env, {
+    };
+    return rosterService.start({
+      env: env,
       logger: createLogger({ service: 'test', level: 'silent' }),
-      publisher: new InProcessBus(),
+      bus: new InProcessBus(),
     });
   };
   const LOGIN = 'mutation($p: String!) { login(username: "root-admin", password: $p) { account { roles } } }';

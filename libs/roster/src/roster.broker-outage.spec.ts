@@ -2,12 +2,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, parseEnv } from '@sc/config';
+import { createLogger } from '@sc/config';
 import { KafkaEventProbe, OutboxEvent } from '@sc/events';
 import { freshMysqlDatabase, gqlRequest, KAFKA_SCRIPT, tokenMinter, type TestDatabase } from '@sc/testing';
-import { rosterEnvSchema } from './config';
-import { PLACES_TOPIC } from './events/contracts';
-import { startRoster, type RunningRoster } from './roster.service';
+import { PlacesTopic } from '@sc/roster-contracts';
+import { asRunningRoster, roster as rosterService, type RunningRoster } from './roster.service';
 import { stableId } from './seed/caichang';
 
 /** A broker of this spec's own, so taking it down does not disturb other specs. */
@@ -27,7 +26,7 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
   beforeAll(async () => {
     kafka('start');
     db = await freshMysqlDatabase('outage');
-    const env = parseEnv(rosterEnvSchema, {
+    const env = {
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
       ROSTER_HOST: '127.0.0.1',
@@ -35,10 +34,13 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
       ROSTER_DATABASE_URL: db.url,
       KAFKA_BROKERS: BROKERS.join(','),
       ROSTER_SEED_DEMO: 'true',
-    });
-    roster = await startRoster(env, {
-      logger: createLogger({ service: 'outage', level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
-    });
+    };
+    roster = asRunningRoster(
+      await rosterService.start({
+        env: env,
+        logger: createLogger({ service: 'outage', level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
+      }),
+    );
     await roster.relay.flush();
   }, 120_000);
 
@@ -85,7 +87,7 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
     kafka('start');
     const probe = await KafkaEventProbe.start({
       brokers: BROKERS,
-      topics: [PLACES_TOPIC],
+      topics: [PlacesTopic.name],
       fromBeginning: true,
     });
     try {

@@ -1,21 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parse, type DocumentNode } from 'graphql';
+import { readSchemaFile, subgraphSdl } from '@sc/graphql';
 
-/**
- * The schema-first SDL. Read from `schema/roster.graphql` beside this file in the sources, or
- * beside the bundle in a build (the build copies it there).
- */
+/** The roster's own SDL file (`schema/roster.graphql`; beside the bundle in a build). */
 export function rosterSdl(): string {
-  const candidates = [
-    path.join(__dirname, 'schema', 'roster.graphql'),
-    path.join(__dirname, 'roster.graphql'),
-  ];
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) throw new Error(`roster.graphql not found next to ${__dirname}`);
-  return fs.readFileSync(file, 'utf8');
+  return readSchemaFile(__dirname, 'roster.graphql');
 }
 
+/** The whole subgraph schema as served (the roster's SDL plus the platform's). */
 export function rosterTypeDefs(): DocumentNode {
-  return parse(rosterSdl());
+  return parse(subgraphSdl(rosterSdl()));
 }

@@ -82,20 +82,3 @@ export class AccessLogEntry {
   @Column({ name: 'at', type: 'datetime', precision: 3 })
   at!: Date;
 }
-
-/**
- * Read model of the roster's grids: which streets and courtyards each grid covers. Fed by
- * `cn.caichang.roster.grid.changed.v1` (full membership each time), used for a chief's scope.
- */
-@Entity({ name: 'grid_place' })
-@Index('ix_grid_place_place', ['placeId'])
-export class GridPlace {
-  @PrimaryColumn({ name: 'grid_id', type: 'varchar', length: 36 })
-  gridId!: string;
-
-  @PrimaryColumn({ name: 'place_id', type: 'varchar', length: 36 })
-  placeId!: string;
-
-  @Column({ name: 'kind', type: 'varchar', length: 20 })
-  kind!: 'STREET' | 'COURTYARD';
-}

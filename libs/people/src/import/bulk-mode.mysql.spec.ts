@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase, pendingSchemaChanges } from '@sc/db';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { FieldCipher, parseFieldKeys } from '../crypto';
-import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
+import { people } from '../people.service';
 import { bulkImportLock, declaredIndexes, missingIndexes, restoreMissingIndexes } from './deferred-indexes';
 import { importResidentsCsv } from './resident-import';
 
@@ -54,7 +54,7 @@ describe('bulk import mode: deferred indexes [real: MariaDB]', () => {
 
   beforeAll(async () => {
     db = await freshMysqlDatabase('people_bulk');
-    ds = await openDatabase({ url: db.url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+    ds = await openDatabase({ url: db.url, entities: people.entities, migrations: people.migrations });
   });
   afterAll(async () => {
     await ds?.destroy();

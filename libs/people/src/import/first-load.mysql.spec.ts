@@ -8,8 +8,8 @@ import { type CloudEvent, storedEnvelope } from '@sc/events';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { FieldCipher, parseFieldKeys } from '../crypto';
 import { addressKeyAndCode } from '../domain/address';
-import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
-import { ResidentsImported } from './contracts';
+import { people } from '../people.service';
+import { ResidentsImported } from '@sc/people-contracts';
 import { caichangPlaceDirectory } from './places';
 import { importResidentsCsv } from './resident-import';
 
@@ -29,7 +29,7 @@ describe('first load into empty tables, with a concurrent writer [real: MariaDB]
 
   beforeAll(async () => {
     db = await freshMysqlDatabase('people_first_load');
-    ds = await openDatabase({ url: db.url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+    ds = await openDatabase({ url: db.url, entities: people.entities, migrations: people.migrations });
   });
   afterAll(async () => {
     await ds?.destroy();

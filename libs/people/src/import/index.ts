@@ -1,4 +1,3 @@
-export * from './contracts';
 export * from './csv';
 export * from './places';
 export * from './resident-import';

@@ -10,8 +10,8 @@ import { type CloudEvent, storedEnvelope } from '@sc/events';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { FieldCipher, parseFieldKeys } from '../crypto';
 import { normalizeIdNumber } from '../domain/id-card';
-import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
-import { ResidentsImported } from './contracts';
+import { people } from '../people.service';
+import { ResidentsImported } from '@sc/people-contracts';
 import { CsvParser } from './csv';
 import { importResidentsCsv } from './resident-import';
 import { normalizePhone } from './resident-row';
@@ -61,7 +61,7 @@ describe('CSV import of residents into MariaDB [real: MariaDB]', () => {
 
   beforeAll(async () => {
     db = await freshMysqlDatabase('people_import');
-    ds = await openDatabase({ url: db.url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+    ds = await openDatabase({ url: db.url, entities: people.entities, migrations: people.migrations });
   });
   afterAll(async () => {
     await ds?.destroy();

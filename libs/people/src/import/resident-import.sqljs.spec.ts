@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '@sc/db';
 import { FieldCipher, parseFieldKeys } from '../crypto';
-import { PEOPLE_ENTITIES } from '../people.entities';
+import { people } from '../people.service';
 import { ImportFileError, importResidentsCsv } from './resident-import';
 
 const SAMPLE = fs.readFileSync(path.join(__dirname, '../../../../tools/people-import/sample.csv'), 'utf8');
@@ -30,7 +30,7 @@ describe('CSV import of residents in embedded mode (sql.js)', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-import-'));
-    ds = await openDatabase({ url: `sqljs:${dir}/people.sqlite`, entities: PEOPLE_ENTITIES, migrations: [] });
+    ds = await openDatabase({ url: `sqljs:${dir}/people.sqlite`, entities: people.entities, migrations: [] });
   });
   afterAll(async () => {
     await ds.destroy();

@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isMysqlFamily, mysqlLiteral, transaction } from '@sc/db';
-import { compressEnvelope, isDuplicateKeyError, MAX_ENVELOPE_BYTES } from '@sc/events';
+import { isMysqlFamily, isUniqueViolation, mysqlLiteral, transaction } from '@sc/db';
+import { compressEnvelope, MAX_ENVELOPE_BYTES } from '@sc/events';
 import { CipherWorker, type CipherJob, type FieldCipher } from '../crypto';
 import { addressCode, canonicalAddress } from '../domain/address';
 import { maskDoor, maskIdNumber, maskPhone } from '../domain/masking';
 import type { Gender, ResidentCategory } from '../entities';
-import { PEOPLE_SOURCE, RESIDENTS_TOPIC } from '../events/contracts';
 import {
   eventHeaderSchema,
   type ImportedResident,
   importedResidentSchema,
+  PEOPLE_SOURCE,
   ResidentsImported,
-} from './contracts';
+  ResidentsTopic,
+} from '@sc/people-contracts';
 import { CsvFormatError, readCsv } from './csv';
 import {
   addIndexes,
@@ -637,7 +638,7 @@ class BatchWriter {
       try {
         return await this.writeOnce(rows, this.optimistic);
       } catch (error) {
-        if (!(error instanceof OptimismFailed) && !isDuplicateKeyError(error)) throw error;
+        if (!(error instanceof OptimismFailed) && !isUniqueViolation(error)) throw error;
         this.optimistic = { residents: false, addresses: false };
       }
     }
@@ -877,7 +878,17 @@ class BatchWriter {
         }
         // Stored compressed: these are most of the bytes an import writes (see compressEnvelope).
         const stored = await compressEnvelope(envelope);
-        return [eventId, RESIDENTS_TOPIC, this.importId, ResidentsImported.type, stored, now, null, 0, null];
+        return [
+          eventId,
+          ResidentsTopic.name,
+          this.importId,
+          ResidentsImported.type,
+          stored,
+          now,
+          null,
+          0,
+          null,
+        ];
       }),
     );
     return values;

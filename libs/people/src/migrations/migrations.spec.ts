@@ -1,12 +1,12 @@
 import { openDatabase, pendingSchemaChanges } from '@sc/db';
 import { describeMigrations, freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { NarrowBlindIndexes1795631771097 } from './1795631771097-NarrowBlindIndexes';
-import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
+import { people } from '../people.service';
 
 describeMigrations({
   service: 'people',
-  entities: PEOPLE_ENTITIES,
-  migrations: PEOPLE_ALL_MIGRATIONS,
+  entities: people.entities,
+  migrations: people.migrations,
   tables: [
     'access_log',
     'grid_place',
@@ -33,10 +33,7 @@ describe('the people migrations after Init keep every stored value [needs: Maria
 
   it('cuts 64-digit blind indexes to the 24-digit prefix the cipher computes, numbers rows by seq, keeps the birth year', async () => {
     // Everything up to NarrowBlindIndexes; the later ones (StorageKeys, BirthYearOnly) then run on the row too.
-    const before = PEOPLE_ALL_MIGRATIONS.slice(
-      0,
-      PEOPLE_ALL_MIGRATIONS.indexOf(NarrowBlindIndexes1795631771097),
-    );
+    const before = people.migrations.slice(0, people.migrations.indexOf(NarrowBlindIndexes1795631771097));
     let ds = await openDatabase({ url: db.url, entities: [], migrations: before });
     const idHex = 'a'.repeat(24) + 'b'.repeat(40);
     const phoneHex = 'c'.repeat(24) + 'd'.repeat(40);
@@ -57,7 +54,7 @@ describe('the people migrations after Init keep every stored value [needs: Maria
     } finally {
       await ds.destroy();
     }
-    ds = await openDatabase({ url: db.url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+    ds = await openDatabase({ url: db.url, entities: people.entities, migrations: people.migrations });
     try {
       const [r] = (await ds.query(
         'SELECT seq, id, id_number_bidx AS i, phone_bidx AS p, birth_year AS y FROM resident',

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { hasRole, requireAuthenticated, type Principal } from '@sc/auth';
 import { ForbiddenError } from '@sc/graphql';
 import type { RequestInfo } from '../context';
-import { GridPlace } from '../entities';
+import { placesOfGrids } from '@sc/roster-contracts';
 
 /**
  * Which residents (and households) a caller may see, and so see whole:
@@ -42,16 +42,7 @@ export class PeopleAccess {
     if (p.roles.includes('STREET_CHIEF')) {
       const gridIds = p.scopes.filter((s) => s.startsWith('grid:')).map((s) => s.slice('grid:'.length));
       if (gridIds.length === 0) return { kind: 'places', streetIds: [], courtyardIds: [] };
-      const rows = await this.ds
-        .getRepository(GridPlace)
-        .createQueryBuilder('g')
-        .where('g.grid_id IN (:...gridIds)', { gridIds })
-        .getMany();
-      return {
-        kind: 'places',
-        streetIds: rows.filter((r) => r.kind === 'STREET').map((r) => r.placeId),
-        courtyardIds: rows.filter((r) => r.kind === 'COURTYARD').map((r) => r.placeId),
-      };
+      return { kind: 'places', ...(await placesOfGrids(this.ds.manager, gridIds)) };
     }
     const self = p.roles.includes('RESIDENT') ? p.scopes.find((s) => s.startsWith('resident:')) : undefined;
     if (self) return { kind: 'self', residentId: self.slice('resident:'.length) };

@@ -5,10 +5,9 @@ import type { DataSource } from 'typeorm';
 import type { Principal } from '@sc/auth';
 import { openDatabase, transaction } from '@sc/db';
 import { EventPayloadError, type CloudEvent } from '@sc/events';
-import { GridPlace } from '../entities';
-import { PEOPLE_ENTITIES } from '../people.entities';
+import { applyGridEvent, GridPlace } from '@sc/roster-contracts';
+import { people } from '../people.service';
 import { inScope, PeopleAccess } from './access';
-import { applyGridEvent } from './grid-read-model';
 
 const event = (data: unknown, type = 'cn.caichang.roster.grid.changed.v1'): CloudEvent<unknown> => ({
   specversion: '1.0',
@@ -35,7 +34,7 @@ describe('grid read model and view scopes on the embedded database (sql.js)', ()
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-grid-'));
-    ds = await openDatabase({ url: `sqljs:${dir}/people.sqlite`, entities: PEOPLE_ENTITIES, migrations: [] });
+    ds = await openDatabase({ url: `sqljs:${dir}/people.sqlite`, entities: people.entities, migrations: [] });
     access = new PeopleAccess(ds, 'caichang');
   });
   afterAll(async () => {

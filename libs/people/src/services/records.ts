@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type DataSource, type EntityManager, IsNull } from 'typeorm';
-import { isMysqlFamily } from '@sc/db';
-import { isDuplicateKeyError } from '@sc/events';
+import { type EntityManager, IsNull } from 'typeorm';
+import { forUpdate, isUniqueViolation } from '@sc/db';
 import { ConflictError, NotFoundError } from '@sc/graphql';
 import type { FieldCipher } from '../crypto';
 import { addressKeyAndCode, normalizeAddressPart, type AddressParts } from '../domain/address';
@@ -13,10 +12,7 @@ import { Household, HouseholdMember, Resident, StandardAddress, type Relationshi
  * create an address, lock a resident, leave and join households.
  */
 export class Records {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly cipher: FieldCipher,
-  ) {}
+  constructor(private readonly cipher: FieldCipher) {}
 
   /** The address with these parts, created if new (its door encrypted); same parts, same row. */
   async ensureAddress(m: EntityManager, parts: AddressParts, now: Date): Promise<StandardAddress> {
@@ -44,7 +40,7 @@ export class Records {
       return address;
     } catch (error) {
       // A concurrent request created the same address first: use that one.
-      if (!isDuplicateKeyError(error)) throw error;
+      if (!isUniqueViolation(error)) throw error;
       const winner = await repo.findOneBy({ addressKey });
       if (!winner) throw error;
       return winner;
@@ -54,16 +50,14 @@ export class Records {
   /** Loads a resident for a change, locking the row (MySQL) so changes to one resident serialize. */
   async lockResident(m: EntityManager, id: string): Promise<Resident> {
     const qb = m.getRepository(Resident).createQueryBuilder('r').where('r.id = :id', { id });
-    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
-    const resident = await qb.getOne();
+    const resident = await forUpdate(qb).getOne();
     if (!resident) throw new NotFoundError('Resident', id);
     return resident;
   }
 
   async household(m: EntityManager, id: string): Promise<Household> {
     const qb = m.getRepository(Household).createQueryBuilder('h').where('h.id = :id', { id });
-    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
-    const household = await qb.getOne();
+    const household = await forUpdate(qb).getOne();
     if (!household || household.status !== 'ACTIVE') throw new NotFoundError('Household', id);
     return household;
   }
@@ -118,7 +112,7 @@ export class Records {
         isTestData: resident.isTestData,
       });
     } catch (error) {
-      if (isDuplicateKeyError(error)) throw alreadyMember();
+      if (isUniqueViolation(error)) throw alreadyMember();
       throw error;
     }
     await m.getRepository(Resident).update(

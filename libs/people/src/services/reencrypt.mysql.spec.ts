@@ -7,7 +7,7 @@ import { openDatabase } from '@sc/db';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { FieldCipher, parseFieldKeys } from '../crypto';
 import { importResidentsCsv } from '../import';
-import { PEOPLE_ALL_MIGRATIONS, PEOPLE_ENTITIES } from '../people.entities';
+import { people } from '../people.service';
 import { reencryptFields } from './reencrypt';
 
 const SAMPLE = fs.readFileSync(path.join(__dirname, '../../../../tools/people-import/sample.csv'));
@@ -52,7 +52,7 @@ describe('re-encryption after a field-key rotation [real: MariaDB]', () => {
 
   beforeAll(async () => {
     db = await freshMysqlDatabase('people_reencrypt');
-    ds = await openDatabase({ url: db.url, entities: PEOPLE_ENTITIES, migrations: PEOPLE_ALL_MIGRATIONS });
+    ds = await openDatabase({ url: db.url, entities: people.entities, migrations: people.migrations });
     await importResidentsCsv(Readable.from([SAMPLE]), {
       dataSource: ds,
       cipher: before,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { transaction } from '@sc/db';
-import { isDuplicateKeyError, type Outbox } from '@sc/events';
+import { isUniqueViolation, transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, type Page } from '@sc/graphql';
 import type { RequestInfo } from '../context';
 import type { FieldCipher } from '../crypto';
@@ -19,7 +19,7 @@ import {
   type ResidentNeed,
   type ResidentStatus,
 } from '../entities';
-import { HOUSEHOLDS_TOPIC, PeopleEvents, RESIDENTS_TOPIC } from '../events/contracts';
+import { PeopleEvents } from '@sc/people-contracts';
 import type { CountedConnection } from '../loaders';
 import type { ResidentQuery } from '../repositories/resident.repository';
 import { inScope, requireWriteScope, type PeopleAccess } from './access';
@@ -266,10 +266,11 @@ export class ResidentService {
           actor,
           occurredAt: now,
         });
-        await this.outbox.add(m, {
-          topic: RESIDENTS_TOPIC,
-          time: now,
-          ...PeopleEvents.residentMovedIn.build(resident.id, {
+        await this.outbox.add(
+          m,
+          PeopleEvents.residentMovedIn,
+          resident.id,
+          {
             id: resident.id,
             category: resident.category,
             origin: resident.origin,
@@ -281,15 +282,16 @@ export class ResidentService {
             date: input.date,
             firstRegistration: !known,
             actor,
-          }),
-        });
+          },
+          { time: now },
+        );
         return { ...resident, householdId };
       });
       this.committed();
       return resident;
     } catch (error) {
       // Two move-ins of one ID number at once: the unique blind index lets only one through.
-      if (isDuplicateKeyError(error)) {
+      if (isUniqueViolation(error)) {
         throw new ConflictError('A resident with this ID number already lives here', {
           field: 'input.idNumber',
         });
@@ -329,10 +331,11 @@ export class ResidentService {
       updatedAt: h.now,
     };
     await m.insert(Household, household);
-    await this.outbox.add(m, {
-      topic: HOUSEHOLDS_TOPIC,
-      time: h.now,
-      ...PeopleEvents.householdCreated.build(household.id, {
+    await this.outbox.add(
+      m,
+      PeopleEvents.householdCreated,
+      household.id,
+      {
         id: household.id,
         addressId: h.addressId,
         streetId: h.streetId,
@@ -341,8 +344,9 @@ export class ResidentService {
         housing: h.housing,
         entryDate: h.entryDate,
         actor,
-      }),
-    });
+      },
+      { time: h.now },
+    );
     return household;
   }
 
@@ -377,10 +381,11 @@ export class ResidentService {
         actor,
         occurredAt: now,
       });
-      await this.outbox.add(m, {
-        topic: RESIDENTS_TOPIC,
-        time: now,
-        ...PeopleEvents.residentMovedOut.build(r.id, {
+      await this.outbox.add(
+        m,
+        PeopleEvents.residentMovedOut,
+        r.id,
+        {
           id: r.id,
           category: r.category,
           streetId: r.streetId,
@@ -389,8 +394,9 @@ export class ResidentService {
           destination: input.destination,
           date: input.date,
           actor,
-        }),
-      });
+        },
+        { time: now },
+      );
       return { ...r, ...changes };
     });
     this.committed();
@@ -428,17 +434,19 @@ export class ResidentService {
         actor,
         occurredAt: now,
       });
-      await this.outbox.add(m, {
-        topic: RESIDENTS_TOPIC,
-        time: now,
-        ...PeopleEvents.residentHouseholdChanged.build(r.id, {
+      await this.outbox.add(
+        m,
+        PeopleEvents.residentHouseholdChanged,
+        r.id,
+        {
           id: r.id,
           fromHouseholdId: left,
           toHouseholdId: target?.id ?? null,
           relationship: target ? input.relationship : null,
           actor,
-        }),
-      });
+        },
+        { time: now },
+      );
       return m.getRepository(Resident).findOneByOrFail({ id: r.id });
     });
     this.committed();

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { transaction } from '@sc/db';
-import { isDuplicateKeyError, type Outbox } from '@sc/events';
+import { isUniqueViolation, transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
 import { ConflictError, ForbiddenError, NotFoundError, type Page } from '@sc/graphql';
 import type { RequestInfo } from '../context';
 import type { FieldCipher } from '../crypto';
 import type { AddressParts } from '../domain/address';
 import { maskPhone } from '../domain/masking';
 import { RealUnit, UnitInspection, type House, type InspectionResult, type UnitKind } from '../entities';
-import { PeopleEvents, UNITS_TOPIC } from '../events/contracts';
+import { PeopleEvents } from '@sc/people-contracts';
 import type { CountedConnection } from '../loaders';
 import type { UnitQuery } from '../repositories/unit.repository';
 import { inScope, requireWriteScope, type PeopleAccess } from './access';
@@ -97,24 +97,26 @@ export class UnitService {
           updatedAt: now,
         };
         await m.insert(RealUnit, unit);
-        await this.outbox.add(m, {
-          topic: UNITS_TOPIC,
-          time: now,
-          ...PeopleEvents.unitRegistered.build(unit.id, {
+        await this.outbox.add(
+          m,
+          PeopleEvents.unitRegistered,
+          unit.id,
+          {
             id: unit.id,
             name: unit.name,
             kind: unit.kind,
             streetId: unit.streetId,
             courtyardId: unit.courtyardId,
             actor,
-          }),
-        });
+          },
+          { time: now },
+        );
         return unit;
       });
       this.committed();
       return unit;
     } catch (error) {
-      if (isDuplicateKeyError(error)) {
+      if (isUniqueViolation(error)) {
         throw new ConflictError('A unit with this licence number is already registered', {
           field: 'input.licenceNumber',
         });
@@ -140,16 +142,13 @@ export class UnitService {
         notes: input.notes,
       };
       await m.insert(UnitInspection, row);
-      await this.outbox.add(m, {
-        topic: UNITS_TOPIC,
-        ...PeopleEvents.unitInspected.build(unit.id, {
-          id: unit.id,
-          inspectionId: row.id,
-          result: row.result,
-          hazards: row.hazards,
-          streetId: unit.streetId,
-          actor,
-        }),
+      await this.outbox.add(m, PeopleEvents.unitInspected, unit.id, {
+        id: unit.id,
+        inspectionId: row.id,
+        result: row.result,
+        hazards: row.hazards,
+        streetId: unit.streetId,
+        actor,
       });
       return row;
     });

@@ -10,15 +10,32 @@ export interface PageArgs {
   after?: string | null;
 }
 
+/** Validated page arguments (see `parsePage` in @sc/graphql). */
+export interface Page {
+  first: number;
+  /** Decoded sort key of the last row already seen, or null for the first page. */
+  afterKey: string | null;
+}
+
 export interface Edge<T> {
   cursor: string;
   node: T;
 }
 
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
 export interface Connection<T> {
   edges: Edge<T>[];
   nodes: T[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: PageInfo;
+}
+
+/** A page plus a total that is counted only when the query selects `totalCount`. */
+export interface CountedConnection<T> extends Connection<T> {
+  totalCount: () => Promise<number>;
 }
 
 export function encodeCursor(key: string): string {
@@ -41,4 +58,28 @@ export function toConnection<T>(rows: T[], first: number, keyOf: (row: T) => str
     nodes: page,
     pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
   };
+}
+
+/** {@link toConnection} with a lazily counted total (the count runs only when `totalCount` is selected). */
+export function toCountedConnection<T>(
+  rows: T[],
+  first: number,
+  keyOf: (row: T) => string,
+  count: () => Promise<number>,
+): CountedConnection<T> {
+  return { ...toConnection(rows, first, keyOf), totalCount: count };
+}
+
+/**
+ * One page of a list: fetches `first + 1` rows past the cursor (none when `first` is 0) and counts
+ * lazily. `fetch` gets the row limit and the decoded cursor key.
+ */
+export async function fetchPage<T>(
+  page: Page,
+  fetch: (limit: number, afterKey: string | null) => Promise<T[]>,
+  keyOf: (row: T) => string,
+  count: () => Promise<number>,
+): Promise<CountedConnection<T>> {
+  const rows = page.first === 0 ? [] : await fetch(page.first + 1, page.afterKey);
+  return toCountedConnection(rows, page.first, keyOf, count);
 }

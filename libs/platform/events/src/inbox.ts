@@ -1,7 +1,7 @@
 import type { Logger } from '@sc/config';
-import { transaction } from '@sc/db';
+import { isUniqueViolation, transaction } from '@sc/db';
 import { type Consumer, type Kafka } from 'kafkajs';
-import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { type BackoffOptions, Sleeper, backoffDelay, errorText } from './backoff';
 import { type CloudEvent, InvalidEnvelopeError, parseEnvelope } from './cloud-event';
 import { EventPayloadError } from './contract';
@@ -37,17 +37,6 @@ export class ConsumerStoppedError extends Error {
 }
 
 class AlreadyProcessed extends Error {}
-
-/** True for a primary/unique key violation on MySQL/MariaDB or SQLite. */
-export function isDuplicateKeyError(err: unknown): boolean {
-  if (!(err instanceof QueryFailedError)) return false;
-  const driverError: unknown = err.driverError;
-  if (typeof driverError === 'object' && driverError !== null) {
-    const { code, errno } = driverError as { code?: unknown; errno?: unknown };
-    if (code === 'ER_DUP_ENTRY' || errno === 1062) return true;
-  }
-  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(err.message);
-}
 
 interface MessageRef {
   topic: string;
@@ -132,7 +121,7 @@ export class InboxProcessor {
             processedAt: new Date(),
           });
         } catch (err) {
-          if (isDuplicateKeyError(err)) throw new AlreadyProcessed();
+          if (isUniqueViolation(err)) throw new AlreadyProcessed();
           throw err;
         }
         await this.opts.handler(event, manager);

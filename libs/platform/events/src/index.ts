@@ -15,8 +15,8 @@ export {
   type InboxSubscriptionOptions,
   KafkaEventConsumer,
   type KafkaEventConsumerOptions,
-  isDuplicateKeyError,
   subscribeWithInbox,
 } from './inbox';
 export type { BackoffOptions } from './backoff';
 export * from './probe';
+export * from './subscriber';

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import type { EntityManager } from 'typeorm';
 import { type CloudEvent, MAX_EVENT_ID_LENGTH, MAX_SUBJECT_LENGTH } from './cloud-event';
+import type { EventContract, Producer } from './contract';
 import { OutboxEvent } from './entities';
 
 /** MySQL TEXT holds 65,535 bytes; larger envelopes would be cut off or rejected by the database. */
@@ -50,7 +51,7 @@ export class Outbox {
   private readonly source: string;
 
   /** @param opts.source CloudEvents source of every event this outbox writes, e.g. `/caichang/roster`. */
-  constructor(opts: { source: string }) {
+  constructor(opts: { source: string } | Producer) {
     if (opts.source.length === 0) throw new Error('outbox source must not be empty');
     this.source = opts.source;
   }
@@ -61,7 +62,31 @@ export class Outbox {
    * that row's lock then orders two transactions on one aggregate, and with it their `seq`.
    * Returns the envelope that will be published.
    */
-  async add(manager: EntityManager, e: OutboxEntry): Promise<CloudEvent<unknown>> {
+  add<T>(
+    manager: EntityManager,
+    contract: EventContract<T>,
+    subject: string,
+    data: T,
+    options?: { id?: string; time?: Date },
+  ): Promise<CloudEvent<unknown>>;
+  add(manager: EntityManager, entry: OutboxEntry): Promise<CloudEvent<unknown>>;
+  async add<T>(
+    manager: EntityManager,
+    entryOrContract: OutboxEntry | EventContract<T>,
+    subject?: string,
+    data?: T,
+    options: { id?: string; time?: Date } = {},
+  ): Promise<CloudEvent<unknown>> {
+    if (!('build' in entryOrContract)) return this.write(manager, entryOrContract);
+    if (!entryOrContract.topic) {
+      throw new Error(`event contract ${entryOrContract.type} is not declared on a topic (use topic.event)`);
+    }
+    // build() validates the payload against the contract: a producer bug fails the transaction.
+    const built = entryOrContract.build(subject ?? '', data as T);
+    return this.write(manager, { topic: entryOrContract.topic, ...built, ...options });
+  }
+
+  private async write(manager: EntityManager, e: OutboxEntry): Promise<CloudEvent<unknown>> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('Outbox.add must run inside the transaction of the change it describes');
     }

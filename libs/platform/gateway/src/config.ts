@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { envVar } from '@sc/config';
+import { type Env, envVar, parseEnv } from '@sc/config';
+import { supergraphSubgraphs } from './supergraph';
 
 /** Settings of the gateway, from the environment. See docs/services/gateway.md. */
 export const gatewayEnvSchema = z.object({
@@ -8,14 +9,31 @@ export const gatewayEnvSchema = z.object({
   LOG_PRETTY: envVar.bool(false),
   GATEWAY_HOST: z.string().default('0.0.0.0'),
   GATEWAY_PORT: envVar.port(4000),
-  /** The composed supergraph; by default the one committed at apps/gateway/supergraph.graphql. */
+  /** The composed supergraph; by default the one shipped with the gateway app. */
   SUPERGRAPH_FILE: z.string().optional(),
   /** Where the token issuer (roster) publishes its public keys. */
   AUTH_JWKS_URL: envVar.url().default('http://localhost:4001/.well-known/jwks.json'),
   AUTH_ISSUER: z.string().default('street-chief/roster'),
   AUTH_AUDIENCE: z.string().default('street-chief'),
-  /** Subgraph URL overrides; unset means the URL written in the supergraph. */
-  ROSTER_URL: envVar.url().optional(),
-  PEOPLE_URL: envVar.url().optional(),
 });
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+/**
+ * Subgraph URLs: `<NAME>_URL` (e.g. `ROSTER_URL`) for every subgraph the supergraph names, the URL
+ * written in the supergraph when unset. The gateway knows no service by name: the supergraph, composed
+ * from the registry, says which there are.
+ */
+export function subgraphUrls(supergraphSdl: string, env: Env): Record<string, string> {
+  const subgraphs = supergraphSubgraphs(supergraphSdl);
+  const variable = (name: string) => `${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_URL`;
+  const schema = z.object(
+    Object.fromEntries(subgraphs.map((s) => [variable(s.name), envVar.url().optional()])),
+  );
+  const overrides: Record<string, unknown> = parseEnv(schema, env);
+  return Object.fromEntries(
+    subgraphs.map((s) => {
+      const override = overrides[variable(s.name)];
+      return [s.name, typeof override === 'string' ? override : s.url];
+    }),
+  );
+}

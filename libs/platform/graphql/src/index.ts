@@ -5,3 +5,5 @@ export * from './limits';
 export * from './scalars';
 export * from './subgraph';
 export * from './validation';
+export * from './inputs';
+export * from './sdl';

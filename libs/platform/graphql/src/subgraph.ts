@@ -5,10 +5,10 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { Logger } from '@sc/config';
 import { createErrorFormatter } from './format-error';
+import type { SubgraphResolvers } from './sdl';
 import {
   createGraphQLHttpServer,
   listen,
@@ -21,7 +21,7 @@ import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   context: (req: IncomingMessage) => Promise<TContext>;
   logger: Logger;
   /** Development shows stack traces and full fault messages; never set it in production. */
@@ -59,10 +59,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.logger.child({ component: 'graphql' });
   return new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: options.typeDefs,
-      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
     formatError: createErrorFormatter(log, options.development),
     includeStacktraceInErrorResponses: options.development,
     validationRules: [depthLimitRule(limits.maxDepth)],

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { BadUserInputError } from './errors';
-import { decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageArgs } from '@sc/db';
+import { decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageArgs } from '@sc/db';
+
+export type { Page } from '@sc/db';
 
 /**
  * Validates a GraphQL input with a zod schema at the edge. Every problem is reported with the path
@@ -17,12 +19,6 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root 
     `Invalid ${root}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
     issues,
   );
-}
-
-export interface Page {
-  first: number;
-  /** Decoded sort key of the last row already seen, or null for the first page. */
-  afterKey: string | null;
 }
 
 /** Checks `first`/`after`: `first` between 0 and the maximum, `after` a cursor we issued. */

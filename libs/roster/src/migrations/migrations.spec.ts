@@ -1,10 +1,10 @@
 import { describeMigrations } from '@sc/testing';
-import { ROSTER_ALL_MIGRATIONS, ROSTER_ENTITIES } from '../roster.service';
+import { roster } from '../roster.service';
 
 describeMigrations({
   service: 'roster',
-  entities: ROSTER_ENTITIES,
-  migrations: ROSTER_ALL_MIGRATIONS,
+  entities: roster.entities,
+  migrations: roster.migrations,
   tables: [
     'account',
     'chief_nomination',

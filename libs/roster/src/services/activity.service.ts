@@ -8,7 +8,7 @@ import { Patrol, Training, TrainingAttendance, type TrainingTopic } from '../ent
 import { StreetChief } from '../entities/chief.entity';
 import { GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
-import { ACTIVITIES_TOPIC, ActivityEvents } from '../events/contracts';
+import { ActivityEvents } from '@sc/roster-contracts';
 
 export interface NewTraining {
   topic: TrainingTopic;
@@ -69,18 +69,20 @@ export class ActivityService {
       await m.getRepository(Training).insert(row);
       for (const chiefId of chiefIds)
         await m.getRepository(TrainingAttendance).insert({ trainingId: id, chiefId, sortKey: row.sortKey });
-      await this.outbox.add(m, {
-        topic: ACTIVITIES_TOPIC,
-        time: now,
-        ...ActivityEvents.trainingHeld.build(id, {
+      await this.outbox.add(
+        m,
+        ActivityEvents.trainingHeld,
+        id,
+        {
           id,
           topic: row.topic,
           title: row.title,
           heldAt: row.heldAt.toISOString(),
           attendeeChiefIds: chiefIds,
           actor,
-        }),
-      });
+        },
+        { time: now },
+      );
       return row;
     });
     this.committed();
@@ -134,21 +136,25 @@ export class ActivityService {
         requestCount: row.requestCount,
         actor: p.subject,
       };
-      await this.outbox.add(m, {
-        topic: ACTIVITIES_TOPIC,
-        time: now,
-        ...ActivityEvents.patrolRecorded.build(id, { id, ...common, needsAction: row.needsAction }),
-      });
+      await this.outbox.add(
+        m,
+        ActivityEvents.patrolRecorded,
+        id,
+        { id, ...common, needsAction: row.needsAction },
+        { time: now },
+      );
       if (row.needsAction) {
-        await this.outbox.add(m, {
-          topic: ACTIVITIES_TOPIC,
-          time: now,
-          ...ActivityEvents.patrolFindingRecorded.build(id, {
+        await this.outbox.add(
+          m,
+          ActivityEvents.patrolFindingRecorded,
+          id,
+          {
             patrolId: id,
             ...common,
             findings: row.findings,
-          }),
-        });
+          },
+          { time: now },
+        );
       }
       return row;
     });

@@ -6,7 +6,7 @@ import { createLogger } from '@sc/config';
 import { openDatabase } from '@sc/db';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { ChiefTransition, StreetChief } from '../entities/chief.entity';
-import { ROSTER_ALL_MIGRATIONS, ROSTER_ENTITIES } from '../roster.service';
+import { roster } from '../roster.service';
 import { seedCaichang, stableId } from '../seed/caichang';
 import { principal, rosterServices, type RosterServices } from './spec-helpers';
 
@@ -23,7 +23,7 @@ describe('concurrent appointments [needs: MariaDB]', () => {
   beforeAll(async () => {
     db = await freshMysqlDatabase('roster_race');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-race-'));
-    ds = await openDatabase({ url: db.url, entities: ROSTER_ENTITIES, migrations: ROSTER_ALL_MIGRATIONS });
+    ds = await openDatabase({ url: db.url, entities: roster.entities, migrations: roster.migrations });
     s = rosterServices(ds, dir);
     await seedCaichang(ds, s, createLogger({ service: 'test', level: 'silent' }));
   });

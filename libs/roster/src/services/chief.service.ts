@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { hasRole, requireRole, type Principal } from '@sc/auth';
-import { isMysqlFamily, transaction } from '@sc/db';
-import type { Outbox } from '@sc/events';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
+import { hasRole, type Principal } from '@sc/auth';
+import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
+import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
+import { BadUserInputError, ConflictError, ForbiddenError } from '@sc/graphql';
 import { ChiefNomination, ChiefTransition, StreetChief, type ChiefStatus } from '../entities/chief.entity';
-import { CHIEFS_TOPIC, ChiefEvents } from '../events/contracts';
-import { CHIEF_ACTION_ROLES, nextChiefStatus, type ChiefAction } from './chief-lifecycle';
+import { ChiefEvents } from '@sc/roster-contracts';
+import { CHIEF_LIFECYCLE, type ChiefAction } from './chief-lifecycle';
 import type { GridService } from './grid.service';
 import type { SignboardService } from './signboard.service';
-import { isUniqueViolation } from './unique';
 
 export interface Nomination {
   residentId: string;
@@ -41,7 +40,7 @@ export interface Appointment {
 /** What an action changes on the chief, and the event it writes. */
 type ChangeAndEvent = {
   changes: Partial<StreetChief>;
-  event: { type: string; subject: string; data: unknown };
+  event: PendingEvent;
 };
 /** Builds the change of one action from the locked chief and the common event fields. */
 export type Apply = (
@@ -81,7 +80,7 @@ export class ChiefService {
   ) {}
 
   async nominate(principal: Principal | null, input: Nomination): Promise<StreetChief> {
-    const p = requireRole(principal, ...CHIEF_ACTION_ROLES.NOMINATE);
+    const p = CHIEF_LIFECYCLE.requireActor(principal, 'NOMINATE');
     let nominator = input.nominatorResidentId ?? null;
     if (!hasRole(p, 'COMMUNITY_STAFF')) {
       // A resident nominates as themself (their token's subject is their resident id).
@@ -104,9 +103,15 @@ export class ChiefService {
           ),
         );
       } catch (error) {
-        if (attempt < 3 && isUniqueViolation(error, 'uq_street_chief_active_resident', 'active_resident_id'))
+        if (
+          attempt < 3 &&
+          isUniqueViolation(error, {
+            index: 'uq_street_chief_active_resident',
+            columns: 'active_resident_id',
+          })
+        )
           continue;
-        if (isUniqueViolation(error, 'uq_chief_nomination', 'chief_nomination.'))
+        if (isUniqueViolation(error, { index: 'uq_chief_nomination', columns: 'chief_nomination.' }))
           throw this.alreadyNominated();
         throw error;
       }
@@ -126,12 +131,11 @@ export class ChiefService {
     if (!nominator) throw new Error('nominateIn needs the nominator resident id');
     const repo = m.getRepository(StreetChief);
     const qb = repo.createQueryBuilder('c').where('c.active_resident_id = :r', { r: input.residentId });
-    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
-    const open = await qb.getOne();
+    const open = await forUpdate(qb).getOne();
     const now = input.at ?? new Date();
     let chief: StreetChief;
     if (open) {
-      nextChiefStatus(open.status, 'NOMINATE');
+      CHIEF_LIFECYCLE.next(open.status, 'NOMINATE');
       if (
         await m.getRepository(ChiefNomination).existsBy({ chiefId: open.id, nominatorResidentId: nominator })
       )
@@ -173,7 +177,9 @@ export class ChiefService {
         updatedAt: now,
       };
       await repo.insert(chief);
-      await this.recordTransition(m, chief, 'NOMINATE', null, actor, input.reason, now);
+      await m
+        .getRepository(ChiefTransition)
+        .insert(this.transitionRow(chief, 'NOMINATE', null, chief.status, actor, input.reason, now));
     }
     await m.getRepository(ChiefNomination).insert({
       id: randomUUID(),
@@ -183,15 +189,17 @@ export class ChiefService {
       reason: input.reason,
       at: now,
     });
-    await this.outbox.add(m, {
-      topic: CHIEFS_TOPIC,
-      time: now,
-      ...ChiefEvents.chiefNominated.build(chief.id, {
+    await this.outbox.add(
+      m,
+      ChiefEvents.chiefNominated,
+      chief.id,
+      {
         ...this.base(chief, open ? 'NOMINATED' : null, input.reason, actor),
         nominatorResidentId: nominator,
         nominationCount: chief.nominationCount,
-      }),
-    });
+      },
+      { time: now },
+    );
     return chief;
   }
 
@@ -207,7 +215,7 @@ export class ChiefService {
 
   /** The change and event of a vetting (pass: VETTED, fail: REJECTED). */
   vetting(input: Vetting): Apply {
-    return (_m, chief, base) => ({
+    return (_m, _chief, base) => ({
       changes: {
         vettingPassed: input.passed,
         vettingNotes: input.visitNotes,
@@ -215,8 +223,8 @@ export class ChiefService {
         ...(input.passed ? {} : { activeResidentId: null }),
       },
       event: input.passed
-        ? ChiefEvents.chiefVetted.build(chief.id, { ...base, passed: true })
-        : ChiefEvents.chiefRejected.build(chief.id, { ...base, gridId: null }),
+        ? pendingEvent(ChiefEvents.chiefVetted, { ...base, passed: true })
+        : pendingEvent(ChiefEvents.chiefRejected, { ...base, gridId: null }),
     });
   }
 
@@ -226,9 +234,9 @@ export class ChiefService {
 
   /** The change and event of a party-committee filing. */
   filing(input: Filing): Apply {
-    return (_m, chief, base) => ({
+    return (_m, _chief, base) => ({
       changes: { filedOn: input.filedOn, filingDocument: input.documentNumber },
-      event: ChiefEvents.chiefFiled.build(chief.id, {
+      event: pendingEvent(ChiefEvents.chiefFiled, {
         ...base,
         filedOn: input.filedOn.toISOString(),
         documentNumber: input.documentNumber,
@@ -242,7 +250,7 @@ export class ChiefService {
 
   /** The change and event of an appointment: the grid is locked and must have no chief. */
   appointment(input: Appointment): Apply {
-    return async (m, chief, base) => {
+    return async (m, _chief, base) => {
       if (input.termEnd.getTime() <= input.termStart.getTime()) {
         throw new BadUserInputError('termEnd must be after termStart', [
           { field: 'input.termEnd', message: 'must be after termStart' },
@@ -266,7 +274,7 @@ export class ChiefService {
           termStart: input.termStart,
           termEnd: input.termEnd,
         },
-        event: ChiefEvents.chiefAppointed.build(chief.id, {
+        event: pendingEvent(ChiefEvents.chiefAppointed, {
           ...base,
           gridId: grid.id,
           badge: input.badge,
@@ -281,28 +289,28 @@ export class ChiefService {
   suspend(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
     return this.transition(principal, id, 'SUSPEND', reason, (_m, chief, base) => ({
       changes: {},
-      event: ChiefEvents.chiefSuspended.build(chief.id, { ...base, gridId: chief.gridId }),
+      event: pendingEvent(ChiefEvents.chiefSuspended, { ...base, gridId: chief.gridId }),
     }));
   }
 
   resume(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
     return this.transition(principal, id, 'RESUME', reason, (_m, chief, base) => ({
       changes: {},
-      event: ChiefEvents.chiefResumed.build(chief.id, { ...base, gridId: chief.gridId }),
+      event: pendingEvent(ChiefEvents.chiefResumed, { ...base, gridId: chief.gridId }),
     }));
   }
 
   retire(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
     return this.transition(principal, id, 'RETIRE', reason, (_m, chief, base) => ({
       changes: { heldGridId: null, activeBadge: null, activeResidentId: null },
-      event: ChiefEvents.chiefRetired.build(chief.id, { ...base, gridId: chief.gridId }),
+      event: pendingEvent(ChiefEvents.chiefRetired, { ...base, gridId: chief.gridId }),
     }));
   }
 
   reject(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
-    return this.transition(principal, id, 'REJECT', reason, (_m, chief, base) => ({
+    return this.transition(principal, id, 'REJECT', reason, (_m, _chief, base) => ({
       changes: { activeResidentId: null },
-      event: ChiefEvents.chiefRejected.build(chief.id, { ...base, gridId: null }),
+      event: pendingEvent(ChiefEvents.chiefRejected, { ...base, gridId: null }),
     }));
   }
 
@@ -314,15 +322,22 @@ export class ChiefService {
     reason: string,
     apply: Apply,
   ): Promise<StreetChief> {
-    const actor = requireRole(principal, ...CHIEF_ACTION_ROLES[action]).subject;
+    const actor = CHIEF_LIFECYCLE.requireActor(principal, action).subject;
     try {
       return await this.commit(() =>
         transaction(this.ds, (m) => this.transitionIn(m, actor, id, action, reason, apply)),
       );
     } catch (error) {
-      if (isUniqueViolation(error, 'uq_street_chief_held_grid', 'street_chief.held_grid_id'))
+      if (
+        isUniqueViolation(error, { index: 'uq_street_chief_held_grid', columns: 'street_chief.held_grid_id' })
+      )
         throw this.gridTaken(null, 'APPOINTED');
-      if (isUniqueViolation(error, 'uq_street_chief_active_badge', 'street_chief.active_badge'))
+      if (
+        isUniqueViolation(error, {
+          index: 'uq_street_chief_active_badge',
+          columns: 'street_chief.active_badge',
+        })
+      )
         throw this.badgeTaken(null);
       throw error;
     }
@@ -337,45 +352,52 @@ export class ChiefService {
     reason: string,
     apply: Apply,
   ): Promise<StreetChief> {
+    // Boards are locked before the chief (the order every board-changing write takes them in).
     if (SHOWN_ON_BOARDS.includes(action)) await this.signboards.lockAll(m);
-    const qb = m.getRepository(StreetChief).createQueryBuilder('c').where('c.id = :id', { id });
-    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
-    const chief = await qb.getOne();
-    if (!chief) throw new NotFoundError('Chief', id);
-    const status = nextChiefStatus(chief.status, action);
     const now = new Date();
-    const base = this.base({ ...chief, status }, chief.status, reason, actor);
-    const { changes, event } = await apply(m, chief, base);
-    const updated: StreetChief = { ...chief, ...changes, status, version: chief.version + 1, updatedAt: now };
-    await m
-      .getRepository(StreetChief)
-      .update({ id }, { ...changes, status, version: updated.version, updatedAt: now });
-    await this.recordTransition(m, updated, action, chief.status, actor, reason, now);
-    await this.outbox.add(m, { topic: CHIEFS_TOPIC, time: now, ...event });
+    const updated = await CHIEF_LIFECYCLE.transition(m, {
+      entity: StreetChief,
+      id,
+      action,
+      actor,
+      reason,
+      at: now,
+      outbox: this.outbox,
+      apply: async (tx, chief, status) => {
+        const base = this.base({ ...chief, status }, chief.status, reason, actor);
+        const { changes, event } = await apply(tx, chief, base);
+        return { changes: { ...changes, updatedAt: now }, event };
+      },
+      history: (chief, from, to, at) => ({
+        entity: ChiefTransition,
+        row: this.transitionRow(chief, action, from, to, actor, reason, at),
+      }),
+    });
     if (SHOWN_ON_BOARDS.includes(action)) await this.signboards.refresh(m, actor, now);
     return updated;
   }
 
-  private async recordTransition(
-    m: EntityManager,
+  /** The history row of one transition: who, when, why (nothing is ever deleted). */
+  private transitionRow(
     chief: StreetChief,
     action: ChiefAction,
     from: ChiefStatus | null,
+    to: ChiefStatus,
     actor: string,
     reason: string,
     at: Date,
-  ): Promise<void> {
-    await m.getRepository(ChiefTransition).insert({
+  ): ChiefTransition {
+    return {
       id: randomUUID(),
       chiefId: chief.id,
       seq: chief.version,
       action,
       fromStatus: from,
-      toStatus: chief.status,
+      toStatus: to,
       actor,
       reason,
       at,
-    });
+    };
   }
 
   private base(

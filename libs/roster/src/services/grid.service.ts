@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { requireRole, type Principal } from '@sc/auth';
-import { isMysqlFamily, transaction } from '@sc/db';
+import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { BadUserInputError, ConflictError, NotFoundError } from '@sc/graphql';
 import { Grid, GridChange, GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
-import { GRIDS_TOPIC, GridEvents } from '../events/contracts';
+import { GridEvents } from '@sc/roster-contracts';
 import type { SignboardService } from './signboard.service';
-import { isUniqueViolation } from './unique';
 
 export interface GridMembership {
   streetIds: string[];
@@ -96,8 +95,7 @@ export class GridService {
   /** Loads a grid for a change, locking its row (MySQL): changes and appointments of one grid serialize. */
   async lock(m: EntityManager, id: string): Promise<Grid> {
     const qb = m.getRepository(Grid).createQueryBuilder('g').where('g.id = :id', { id });
-    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
-    const grid = await qb.getOne();
+    const grid = await forUpdate(qb).getOne();
     if (!grid) throw new NotFoundError('Grid', id);
     return grid;
   }
@@ -151,17 +149,19 @@ export class GridService {
       reason,
       at: now,
     });
-    await this.outbox.add(m, {
-      topic: GRIDS_TOPIC,
-      time: now,
-      ...GridEvents.gridChanged.build(grid.id, {
+    await this.outbox.add(
+      m,
+      GridEvents.gridChanged,
+      grid.id,
+      {
         id: grid.id,
         name: grid.name,
         streetIds,
         courtyardIds,
         actor,
-      }),
-    });
+      },
+      { time: now },
+    );
     await this.signboards.refresh(m, actor, now);
     return { ...grid, version, updatedAt: now };
   }
@@ -202,8 +202,9 @@ export class GridService {
       this.committed();
       return grid;
     } catch (error) {
-      if (isUniqueViolation(error, 'uq_grid_name', 'grid.name')) throw this.nameTaken(name);
-      if (isUniqueViolation(error, 'PRIMARY', 'grid_member.place_id')) {
+      if (isUniqueViolation(error, { index: 'uq_grid_name', columns: 'grid.name' }))
+        throw this.nameTaken(name);
+      if (isUniqueViolation(error, { index: 'PRIMARY', columns: 'grid_member.place_id' })) {
         throw new ConflictError('A place is already in another grid', { field: 'input.streetIds' });
       }
       throw error;

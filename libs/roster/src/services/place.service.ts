@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { requireRole, type Principal } from '@sc/auth';
-import { isMysqlFamily, transaction } from '@sc/db';
+import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { ConflictError, NotFoundError } from '@sc/graphql';
 import { Place, type PlaceKind } from '../entities/place.entity';
-import { PLACES_TOPIC, RosterEvents } from '../events/contracts';
+import { RosterEvents } from '@sc/roster-contracts';
 
 const PARENT_KIND: Record<PlaceKind, PlaceKind | null> = {
   COMMUNITY: null,
@@ -58,19 +58,6 @@ export interface CreatePlace {
   id?: string;
 }
 
-function isUniqueViolation(error: unknown, index: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const message = String(error.message);
-  if (/Duplicate entry/i.test(message)) return message.includes(index);
-  // SQLite names the columns instead of the index.
-  const columns: Record<string, string> = {
-    uq_place_active_name: 'place.active_name',
-    uq_place_code: 'place.code',
-    uq_place_sort_key: 'place.sort_key',
-  };
-  return /UNIQUE constraint failed/i.test(message) && message.includes(columns[index] ?? index);
-}
-
 /**
  * Rules for the places: only ADMIN changes them; names are unique among active siblings; a place
  * is created under an active parent and retired only after its children; nothing is deleted.
@@ -99,7 +86,11 @@ export class PlaceService {
         this.committed();
         return place;
       } catch (error) {
-        if (attempt < 5 && isUniqueViolation(error, 'uq_place_sort_key')) continue;
+        if (
+          attempt < 5 &&
+          isUniqueViolation(error, { index: 'uq_place_sort_key', columns: 'place.sort_key' })
+        )
+          continue;
         throw this.translate(error, input.kind, input.name);
       }
     }
@@ -151,10 +142,11 @@ export class PlaceService {
       retiredReason: null,
     });
     await repo.insert(place);
-    await this.outbox.add(m, {
-      topic: PLACES_TOPIC,
-      time: now,
-      ...EVENTS[input.kind][0].build(place.id, {
+    await this.outbox.add(
+      m,
+      EVENTS[input.kind][0],
+      place.id,
+      {
         id: place.id,
         kind: place.kind,
         name: place.name,
@@ -163,8 +155,9 @@ export class PlaceService {
         communityId: place.communityId,
         sortKey: place.sortKey,
         actor,
-      }),
-    });
+      },
+      { time: now },
+    );
     return place;
   }
 
@@ -181,11 +174,7 @@ export class PlaceService {
         const previousName = place.name;
         const now = new Date();
         await repo.update({ id }, { name, activeName: name, version: place.version + 1, updatedAt: now });
-        await this.outbox.add(m, {
-          topic: PLACES_TOPIC,
-          time: now,
-          ...EVENTS[kind][1].build(id, { id, kind, name, previousName, actor }),
-        });
+        await this.outbox.add(m, EVENTS[kind][1], id, { id, kind, name, previousName, actor }, { time: now });
         await this.dependents.refresh(m, actor, now);
         return { ...place, name, activeName: name, version: place.version + 1, updatedAt: now };
       });
@@ -219,11 +208,7 @@ export class PlaceService {
         version: place.version + 1,
       };
       await repo.update({ id }, changes);
-      await this.outbox.add(m, {
-        topic: PLACES_TOPIC,
-        time: now,
-        ...EVENTS[kind][2].build(id, { id, kind, reason, actor }),
-      });
+      await this.outbox.add(m, EVENTS[kind][2], id, { id, kind, reason, actor }, { time: now });
       await this.dependents.refresh(m, actor, now);
       return { ...place, ...changes };
     });
@@ -237,8 +222,7 @@ export class PlaceService {
       .getRepository(Place)
       .createQueryBuilder('p')
       .where('p.id = :id AND p.kind = :kind', { id, kind });
-    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
-    const place = await qb.getOne();
+    const place = await forUpdate(qb).getOne();
     if (!place) throw new NotFoundError(KIND_LABEL[kind], id);
     if (place.status !== 'ACTIVE') {
       throw new ConflictError(`${KIND_LABEL[kind]} ${place.name} is retired`, { currentState: place.status });
@@ -256,8 +240,9 @@ export class PlaceService {
   }
 
   private translate(error: unknown, kind: PlaceKind, name: string): unknown {
-    if (isUniqueViolation(error, 'uq_place_active_name')) return this.nameTaken(kind, name);
-    if (isUniqueViolation(error, 'uq_place_code')) {
+    if (isUniqueViolation(error, { index: 'uq_place_active_name', columns: 'place.active_name' }))
+      return this.nameTaken(kind, name);
+    if (isUniqueViolation(error, { index: 'uq_place_code', columns: 'place.code' })) {
       return new ConflictError('Community code is already taken', { field: 'input.code' });
     }
     return error;

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { requireRole, type Principal } from '@sc/auth';
-import { isMysqlFamily, transaction } from '@sc/db';
+import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { ConflictError, NotFoundError } from '@sc/graphql';
 import { Place } from '../entities/place.entity';
 import { Signboard } from '../entities/signboard.entity';
-import { SIGNBOARDS_TOPIC, SignboardEvents } from '../events/contracts';
+import { SignboardEvents } from '@sc/roster-contracts';
 import { contentOf, loadSnapshot } from './signboard-content';
-import { isUniqueViolation } from './unique';
 
 export interface NewSignboard {
   id?: string;
@@ -38,7 +37,7 @@ export class SignboardService {
    */
   async lockAll(m: EntityManager): Promise<Signboard[]> {
     const qb = m.getRepository(Signboard).createQueryBuilder('s').orderBy('s.code', 'ASC');
-    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
+    forUpdate(qb);
     return qb.getMany();
   }
 
@@ -61,17 +60,19 @@ export class SignboardService {
       await m.getRepository(Signboard).update({ id: board.id }, changes);
       if (outOfDate && !board.outOfDate) {
         flagged.push({ ...board, ...changes });
-        await this.outbox.add(m, {
-          topic: SIGNBOARDS_TOPIC,
-          time: now,
-          ...SignboardEvents.signboardOutOfDate.build(board.id, {
+        await this.outbox.add(
+          m,
+          SignboardEvents.signboardOutOfDate,
+          board.id,
+          {
             id: board.id,
             code: board.code,
             printedVersion: board.printedVersion,
             contentHash: hash,
             actor,
-          }),
-        });
+          },
+          { time: now },
+        );
       }
     }
     return flagged;
@@ -96,17 +97,19 @@ export class SignboardService {
         updatedAt: now,
       };
       await m.getRepository(Signboard).update({ id }, changes);
-      await this.outbox.add(m, {
-        topic: SIGNBOARDS_TOPIC,
-        time: now,
-        ...SignboardEvents.signboardReprinted.build(id, {
+      await this.outbox.add(
+        m,
+        SignboardEvents.signboardReprinted,
+        id,
+        {
           id,
           code: current.code,
           printedVersion: changes.printedVersion,
           contentHash: hash,
           actor,
-        }),
-      });
+        },
+        { time: now },
+      );
       return { ...current, ...changes };
     });
     this.committed();
@@ -119,7 +122,7 @@ export class SignboardService {
     try {
       return await transaction(this.ds, (m) => this.createIn(m, input));
     } catch (error) {
-      if (isUniqueViolation(error, 'uq_signboard_code', 'signboard.code')) {
+      if (isUniqueViolation(error, { index: 'uq_signboard_code', columns: 'signboard.code' })) {
         throw new ConflictError(`Signboard code ${input.code} is already taken`, { field: 'input.code' });
       }
       throw error;

@@ -6,7 +6,7 @@ import { loadOrCreateDevSigningKey, TokenIssuer, type Principal, type Role } fro
 import { createLogger } from '@sc/config';
 import { openDatabase } from '@sc/db';
 import { Outbox } from '@sc/events';
-import { ROSTER_ENTITIES } from '../roster.service';
+import { roster } from '../roster.service';
 import { seedCaichang, type DemoServices } from '../seed/caichang';
 import { AccountService } from './account.service';
 import { ActivityService } from './activity.service';
@@ -49,7 +49,7 @@ export async function seededEmbeddedRoster(): Promise<{
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-roster-'));
   const ds = await openDatabase({
     url: `sqljs:${dir}/roster.sqlite`,
-    entities: [...ROSTER_ENTITIES],
+    entities: roster.entities,
     migrations: [],
   });
   const services = rosterServices(ds, dir);

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { defineEvent } from '@sc/events';
 
 /** The non-personal state of one resident after an import changed it. */
 export const importedResidentSchema = z.object({
@@ -36,18 +35,12 @@ export const eventHeaderSchema = z.object({
 });
 
 /**
- * Emitted by a bulk import (CSV) for the residents it created or updated (none for unchanged rows), in
- * the same transaction as the rows. One event lists up to a few hundred residents (each envelope stays
- * under the outbox's 64 KB): a million per-resident outbox rows cost the database ~20 s more (measured,
- * see docs/people-import.md). Subject and Kafka key: the import id, so one import's events stay in order.
- * No name, ID number, phone or door.
+ * Payload of `residents.imported` (declared in ./events), emitted by a bulk import (CSV) for the
+ * residents it created or updated (none for unchanged rows), in the same transaction as the rows. One
+ * event lists up to a few hundred residents (each envelope stays under the outbox's 64 KB): a million
+ * per-resident outbox rows cost the database ~20 s more (measured, see docs/people-import.md). Subject
+ * and Kafka key: the import id, so one import's events stay in order. No name, ID number, phone or door.
  */
-export const ResidentsImported = defineEvent({
-  type: 'cn.caichang.people.residents.imported.v1',
-  description:
-    'A bulk import (CSV) created or updated these residents. Each item is the resident’s current non-personal ' +
-    'state (category, 户籍地 at county level, places by id, version); consumers upsert per resident id, ' +
-    'ignoring an item whose version is not newer than what they hold.',
-  schema: eventHeaderSchema.extend({ residents: z.array(importedResidentSchema).min(1) }),
+export const importedResidentsSchema = eventHeaderSchema.extend({
+  residents: z.array(importedResidentSchema).min(1),
 });
-export type ResidentsImportedData = z.infer<typeof ResidentsImported.schema>;

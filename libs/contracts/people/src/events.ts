@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineEvent } from '@sc/events';
-import { ResidentsImported } from '../import/contracts';
+import { defineProducer, defineTopic } from '@sc/events';
+import { importedResidentsSchema } from './import';
 
 /**
  * Events of the people service. Payloads carry ids and non-personal fields only (category, 户籍地 at
@@ -8,9 +8,21 @@ import { ResidentsImported } from '../import/contracts';
  * their population statistics from these alone. Key = aggregate id (resident, household, unit).
  */
 export const PEOPLE_SOURCE = '/caichang/people';
-export const RESIDENTS_TOPIC = 'caichang.people.residents.v1';
-export const HOUSEHOLDS_TOPIC = 'caichang.people.households.v1';
-export const UNITS_TOPIC = 'caichang.people.units.v1';
+export const ResidentsTopic = defineTopic({
+  name: 'caichang.people.residents.v1',
+  description: 'Residents (实有人口): moves in and out, household changes. Key: resident id.',
+  key: 'resident id (import id for residents.imported)',
+});
+export const HouseholdsTopic = defineTopic({
+  name: 'caichang.people.households.v1',
+  description: 'Households (户). Key: household id.',
+  key: 'household id',
+});
+export const UnitsTopic = defineTopic({
+  name: 'caichang.people.units.v1',
+  description: 'Real units (实有单位) and their safety checks. Key: unit id.',
+  key: 'unit id',
+});
 
 const actor = z.string().describe('Account id of who made the change');
 const category = z.enum(['REGISTERED', 'MIGRANT_LONG_TERM', 'FLOATING']);
@@ -77,32 +89,32 @@ const unitInspected = z.object({
 });
 
 export const PeopleEvents = {
-  residentMovedIn: defineEvent({
+  residentMovedIn: ResidentsTopic.event({
     type: 'cn.caichang.people.resident.moved-in.v1',
     schema: movedIn,
     description: 'A resident moved in (first registration or return), at an address and maybe a household.',
   }),
-  residentMovedOut: defineEvent({
+  residentMovedOut: ResidentsTopic.event({
     type: 'cn.caichang.people.resident.moved-out.v1',
     schema: movedOut,
     description: 'A resident moved out of the community, leaving any household.',
   }),
-  residentHouseholdChanged: defineEvent({
+  residentHouseholdChanged: ResidentsTopic.event({
     type: 'cn.caichang.people.resident.household-changed.v1',
     schema: householdChanged,
     description: 'A resident joined, left or changed household without moving in or out.',
   }),
-  householdCreated: defineEvent({
+  householdCreated: HouseholdsTopic.event({
     type: 'cn.caichang.people.household.created.v1',
     schema: householdCreated,
     description: 'A household was created at a standard address.',
   }),
-  unitRegistered: defineEvent({
+  unitRegistered: UnitsTopic.event({
     type: 'cn.caichang.people.unit.registered.v1',
     schema: unitRegistered,
     description: 'A real unit (business or organisation) was registered.',
   }),
-  unitInspected: defineEvent({
+  unitInspected: UnitsTopic.event({
     type: 'cn.caichang.people.unit.inspected.v1',
     schema: unitInspected,
     description: 'A safety-check visit to a unit was recorded.',
@@ -111,26 +123,20 @@ export const PeopleEvents = {
 export type ResidentMovedInData = z.infer<typeof movedIn>;
 export type ResidentMovedOutData = z.infer<typeof movedOut>;
 
-/** For the AsyncAPI document: every topic with the contracts published on it. */
-export const PEOPLE_TOPICS = [
-  {
-    topic: RESIDENTS_TOPIC,
-    description: 'Residents (实有人口): moves in and out, household changes. Key: resident id.',
-    events: [
-      PeopleEvents.residentMovedIn,
-      PeopleEvents.residentMovedOut,
-      PeopleEvents.residentHouseholdChanged,
-      ResidentsImported,
-    ],
-  },
-  {
-    topic: HOUSEHOLDS_TOPIC,
-    description: 'Households (户). Key: household id.',
-    events: [PeopleEvents.householdCreated],
-  },
-  {
-    topic: UNITS_TOPIC,
-    description: 'Real units (实有单位) and their safety checks. Key: unit id.',
-    events: [PeopleEvents.unitRegistered, PeopleEvents.unitInspected],
-  },
-];
+/** The bulk-import event (see `./import`), on the residents topic after the per-resident events. */
+export const ResidentsImported = ResidentsTopic.event({
+  type: 'cn.caichang.people.residents.imported.v1',
+  description:
+    'A bulk import (CSV) created or updated these residents. Each item is the resident’s current non-personal ' +
+    'state (category, 户籍地 at county level, places by id, version); consumers upsert per resident id, ' +
+    'ignoring an item whose version is not newer than what they hold.',
+  schema: importedResidentsSchema,
+});
+export type ResidentsImportedData = z.infer<typeof ResidentsImported.schema>;
+
+/** Everything the people service publishes (read by the AsyncAPI generator and the registry). */
+export const PEOPLE_EVENTS = defineProducer({
+  service: 'people',
+  source: PEOPLE_SOURCE,
+  topics: [ResidentsTopic, HouseholdsTopic, UnitsTopic],
+});

@@ -1,16 +1,37 @@
 import { z } from 'zod';
-import { defineEvent } from '@sc/events';
+import { defineProducer, defineTopic, eventsOn } from '@sc/events';
 
 /**
  * Events of the roster service. One topic per aggregate family; the Kafka key is the place id, so
  * the events of one place stay in order. Payloads carry ids and public names only.
  */
 export const ROSTER_SOURCE = '/caichang/roster';
-export const PLACES_TOPIC = 'caichang.roster.places.v1';
-export const GRIDS_TOPIC = 'caichang.roster.grids.v1';
-export const CHIEFS_TOPIC = 'caichang.roster.chiefs.v1';
-export const SIGNBOARDS_TOPIC = 'caichang.roster.signboards.v1';
-export const ACTIVITIES_TOPIC = 'caichang.roster.activities.v1';
+
+export const PlacesTopic = defineTopic({
+  name: 'caichang.roster.places.v1',
+  description: 'Places of the roster: communities, resident groups, streets, courtyards.',
+  key: 'place id',
+});
+export const GridsTopic = defineTopic({
+  name: 'caichang.roster.grids.v1',
+  description: "Grids (网格): the streets and courtyards in each chief's charge. Key: grid id.",
+  key: 'grid id',
+});
+export const ChiefsTopic = defineTopic({
+  name: 'caichang.roster.chiefs.v1',
+  description: 'Street chiefs from nomination to retirement. Key: chief id.',
+  key: 'chief id',
+});
+export const SignboardsTopic = defineTopic({
+  name: 'caichang.roster.signboards.v1',
+  description: 'Signboards (公示牌): out of date after a roster change, reprinted. Key: signboard id.',
+  key: 'signboard id',
+});
+export const ActivitiesTopic = defineTopic({
+  name: 'caichang.roster.activities.v1',
+  description: 'Trainings of chiefs and their patrols. Key: training or patrol id.',
+  key: 'training or patrol id',
+});
 
 const kind = z.enum(['COMMUNITY', 'RESIDENT_GROUP', 'STREET', 'COURTYARD']);
 const actor = z.string().describe('Account id of who made the change');
@@ -55,11 +76,12 @@ const events = {
   courtyardRetired: ['cn.caichang.roster.courtyard.retired.v1', retired, 'A courtyard was retired.'],
 } as const;
 
+const placeId = z.string().min(1).max(36);
 const gridChanged = z.object({
-  id: z.string(),
+  id: z.string().min(1).max(36),
   name: z.string(),
-  streetIds: z.array(z.string()).describe('Every street of the grid after the change'),
-  courtyardIds: z.array(z.string()).describe('Every courtyard of the grid after the change'),
+  streetIds: z.array(placeId).describe('Every street of the grid after the change'),
+  courtyardIds: z.array(placeId).describe('Every courtyard of the grid after the change'),
   actor,
 });
 
@@ -215,51 +237,20 @@ const activityEvents = {
   ],
 } as const;
 
-function contracts<T extends Record<string, readonly [string, z.ZodType, string]>>(defs: T) {
-  return Object.fromEntries(
-    Object.entries(defs).map(([key, [type, schema, description]]) => [
-      key,
-      defineEvent({ type, schema, description }),
-    ]),
-  ) as { [K in keyof T]: ReturnType<typeof defineEvent<z.infer<T[K][1]>>> };
-}
-
-export const RosterEvents = contracts(events);
-export const GridEvents = contracts(gridEvents);
-export const ChiefEvents = contracts(chiefEvents);
-export const SignboardEvents = contracts(signboardEvents);
-export const ActivityEvents = contracts(activityEvents);
+export const RosterEvents = eventsOn(PlacesTopic, events);
+export const GridEvents = eventsOn(GridsTopic, gridEvents);
+export const ChiefEvents = eventsOn(ChiefsTopic, chiefEvents);
+export const SignboardEvents = eventsOn(SignboardsTopic, signboardEvents);
+export const ActivityEvents = eventsOn(ActivitiesTopic, activityEvents);
 export type GridChangedData = z.infer<typeof gridChanged>;
 export type ChiefAppointedData = z.infer<typeof chiefAppointed>;
 export type PlaceCreatedData = z.infer<typeof created>;
 export type PlaceRenamedData = z.infer<typeof renamed>;
 export type PlaceRetiredData = z.infer<typeof retired>;
 
-/** For the AsyncAPI document: every topic with the contracts published on it. */
-export const ROSTER_TOPICS = [
-  {
-    topic: PLACES_TOPIC,
-    description: 'Places of the roster: communities, resident groups, streets, courtyards.',
-    events: Object.values(RosterEvents),
-  },
-  {
-    topic: GRIDS_TOPIC,
-    description: "Grids (网格): the streets and courtyards in each chief's charge. Key: grid id.",
-    events: Object.values(GridEvents),
-  },
-  {
-    topic: CHIEFS_TOPIC,
-    description: 'Street chiefs from nomination to retirement. Key: chief id.',
-    events: Object.values(ChiefEvents),
-  },
-  {
-    topic: SIGNBOARDS_TOPIC,
-    description: 'Signboards (公示牌): out of date after a roster change, reprinted. Key: signboard id.',
-    events: Object.values(SignboardEvents),
-  },
-  {
-    topic: ACTIVITIES_TOPIC,
-    description: 'Trainings of chiefs and their patrols. Key: training or patrol id.',
-    events: Object.values(ActivityEvents),
-  },
-];
+/** Everything the roster publishes (read by the AsyncAPI generator and the registry). */
+export const ROSTER_EVENTS = defineProducer({
+  service: 'roster',
+  source: ROSTER_SOURCE,
+  topics: [PlacesTopic, GridsTopic, ChiefsTopic, SignboardsTopic, ActivitiesTopic],
+});

@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'people-contracts',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+  passWithNoTests: true,
+};

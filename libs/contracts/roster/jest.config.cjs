@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'roster-contracts',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+  passWithNoTests: true,
+};

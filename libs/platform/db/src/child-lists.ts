@@ -1,0 +1,200 @@
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import { type CountedConnection, type Page, toConnection } from './pagination';
+
+/**
+ * A child table listed per parent (a grid's streets, a chief's transitions, a resident's moves).
+ * Table and column names are identifiers from code, never input; values are parameters.
+ */
+export interface ChildListSpec {
+  table: string;
+  /** Column holding the parent id. */
+  parentColumn: string;
+  /** Column each row contributes: its own id, or the id of what it refers to. */
+  refColumn: string;
+  sortColumn: string;
+  direction: 'ASC' | 'DESC';
+  /**
+   * How a cursor points into the list. `value`: the sort column is unique within a parent and the
+   * cursor holds its value. `row`: the cursor holds the row's ref (which must be the row's unique id);
+   * the sort value is read from that row and ties are broken by the id, so no time value travels.
+   */
+  cursor: 'value' | 'row';
+  /** Fixed equality filters, e.g. `{ kind: 'STREET' }`. */
+  where?: Record<string, string | number>;
+}
+
+/** One row of a child list: what it refers to and its cursor key. */
+export interface ChildRef {
+  ref: string;
+  key: string;
+}
+
+/** One parent's page: `limit` rows past the cursor key `after` (null: from the start). */
+export interface ChildPageRequest {
+  parentId: string;
+  limit: number;
+  after: string | null;
+}
+
+const requestKey = (r: ChildPageRequest): string => `${r.parentId}\u0000${r.limit}\u0000${r.after ?? ''}`;
+
+function filters(spec: ChildListSpec): { sql: string; params: (string | number)[] } {
+  const entries = Object.entries(spec.where ?? {});
+  return {
+    sql: entries.map(([column]) => ` AND ${column} = ?`).join(''),
+    params: entries.map(([, value]) => value),
+  };
+}
+
+/**
+ * Pages of a child list for many parents at once. Requests that share a page size and cursor (the
+ * first pages of every resident in a list, say) come from one ranked window-function statement,
+ * however many parents; a `row` cursor (someone reading one resident's older moves) is one indexed
+ * statement of its own. Every statement is served by an index on (parent, sort).
+ */
+export async function childPages(
+  ds: DataSource,
+  spec: ChildListSpec,
+  requests: readonly ChildPageRequest[],
+): Promise<Map<string, ChildRef[]>> {
+  const out = new Map<string, ChildRef[]>(requests.map((r) => [requestKey(r), []]));
+  const { table, parentColumn: parent, refColumn: ref, sortColumn: sort, direction: dir } = spec;
+  const where = filters(spec);
+  const order = spec.cursor === 'row' ? `${sort} ${dir}, ${ref} ${dir}` : `${sort} ${dir}`;
+  const past = dir === 'ASC' ? '>' : '<';
+
+  const ranked = new Map<string, { limit: number; after: string | null; parents: Set<string> }>();
+  for (const r of requests) {
+    if (spec.cursor === 'row' && r.after !== null) {
+      // c: candidate rows, cur: the cursor row (of the same parent, or the page is empty).
+      const rows: { ref: string }[] = await ds.query(
+        `SELECT c.${ref} AS ref FROM ${table} c JOIN ${table} cur ON cur.${ref} = ? AND cur.${parent} = c.${parent}
+         WHERE c.${parent} = ?${where.sql.replaceAll(' AND ', ' AND c.')}
+           AND (c.${sort} ${past} cur.${sort} OR (c.${sort} = cur.${sort} AND c.${ref} ${past} cur.${ref}))
+         ORDER BY c.${sort} ${dir}, c.${ref} ${dir} LIMIT ?`,
+        [r.after, r.parentId, ...where.params, r.limit],
+      );
+      out.set(
+        requestKey(r),
+        rows.map((row) => ({ ref: String(row.ref), key: String(row.ref) })),
+      );
+      continue;
+    }
+    const batchKey = `${r.limit}\u0000${r.after ?? ''}`;
+    const batch = ranked.get(batchKey) ?? { limit: r.limit, after: r.after, parents: new Set<string>() };
+    batch.parents.add(r.parentId);
+    ranked.set(batchKey, batch);
+  }
+
+  for (const { limit, after, parents } of ranked.values()) {
+    const parentIds = [...parents];
+    const afterSql = after === null ? '' : ` AND ${sort} ${past} ?`;
+    const rows: { owner: string; ref: string; sort: string | number }[] = await ds.query(
+      `SELECT owner, ref, sort FROM (
+         SELECT ${parent} AS owner, ${ref} AS ref, ${sort} AS sort,
+                ROW_NUMBER() OVER (PARTITION BY ${parent} ORDER BY ${order}) AS rn
+         FROM ${table}
+         WHERE ${parent} IN (${parentIds.map(() => '?').join(',')})${where.sql}${afterSql}
+       ) ranked WHERE rn <= ? ORDER BY owner, rn`,
+      [...parentIds, ...where.params, ...(after === null ? [] : [after]), limit],
+    );
+    for (const row of rows) {
+      const key = spec.cursor === 'row' ? String(row.ref) : String(row.sort);
+      out.get(requestKey({ parentId: String(row.owner), limit, after }))?.push({ ref: String(row.ref), key });
+    }
+  }
+  return out;
+}
+
+/** Rows per parent (0 for none): one grouped, indexed count for all of them. */
+export async function childCounts(
+  ds: DataSource,
+  spec: ChildListSpec,
+  parentIds: readonly string[],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));
+  if (parentIds.length === 0) return counts;
+  const where = filters(spec);
+  const rows: { owner: string; n: number | string }[] = await ds.query(
+    `SELECT ${spec.parentColumn} AS owner, COUNT(*) AS n FROM ${spec.table}
+     WHERE ${spec.parentColumn} IN (${parentIds.map(() => '?').join(',')})${where.sql}
+     GROUP BY ${spec.parentColumn}`,
+    [...parentIds, ...where.params],
+  );
+  for (const r of rows) counts.set(String(r.owner), Number(r.n));
+  return counts;
+}
+
+const specKey = (spec: ChildListSpec): string =>
+  JSON.stringify([
+    spec.table,
+    spec.parentColumn,
+    spec.refColumn,
+    spec.sortColumn,
+    spec.direction,
+    spec.where,
+  ]);
+
+/**
+ * Per-request loaders of child lists: pages and counts of one list for sibling parents in one tick
+ * share their statements (see {@link childPages}, {@link childCounts}).
+ */
+export class ChildLists {
+  private readonly pages = new Map<string, DataLoader<ChildPageRequest, ChildRef[], string>>();
+  private readonly counts = new Map<string, DataLoader<string, number>>();
+
+  constructor(private readonly ds: DataSource) {}
+
+  /** A page of one parent's list; `load` turns a ref into the node (null drops the row). */
+  async page<T>(
+    spec: ChildListSpec,
+    parentId: string,
+    page: Page,
+    load: (ref: string) => Promise<T | null>,
+  ): Promise<CountedConnection<T>> {
+    const refs =
+      page.first === 0
+        ? []
+        : await this.pageLoader(spec).load({ parentId, limit: page.first + 1, after: page.afterKey });
+    const rows = await Promise.all(refs.map(async (r) => ({ key: r.key, node: await load(r.ref) })));
+    const present = rows.filter((r): r is { key: string; node: Awaited<T> } => r.node !== null);
+    const connection = toConnection(present, page.first, (r) => r.key);
+    return {
+      edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.node })),
+      nodes: connection.nodes.map((n) => n.node),
+      pageInfo: connection.pageInfo,
+      totalCount: () => this.count(spec, parentId),
+    };
+  }
+
+  /** Number of rows in one parent's list, batched with its siblings. */
+  count(spec: ChildListSpec, parentId: string): Promise<number> {
+    const key = specKey(spec);
+    let loader = this.counts.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const map = await childCounts(this.ds, spec, ids);
+        return ids.map((id) => map.get(id) ?? 0);
+      });
+      this.counts.set(key, loader);
+    }
+    return loader.load(parentId);
+  }
+
+  private pageLoader(spec: ChildListSpec): DataLoader<ChildPageRequest, ChildRef[], string> {
+    const key = specKey(spec);
+    let loader = this.pages.get(key);
+    if (!loader) {
+      loader = new DataLoader(
+        async (requests) => {
+          const map = await childPages(this.ds, spec, requests);
+          return requests.map((r) => map.get(requestKey(r)) ?? []);
+        },
+        { cacheKeyFn: requestKey },
+      );
+      this.pages.set(key, loader);
+    }
+    return loader;
+  }
+}

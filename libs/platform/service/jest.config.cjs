@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'platform-service',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,4 @@
+export * from './define';
+export * from './env';
+export * from './lifecycle';
+export * from './service';

@@ -1,0 +1,292 @@
+import { parse } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { z } from 'zod';
+import {
+  authenticate,
+  JwksKeyResolver,
+  type KeyResolver,
+  type SigningKey,
+  StaticKeyResolver,
+  toJwks,
+  TokenVerifier,
+} from '@sc/auth';
+import {
+  ConfigError,
+  createLogger,
+  type Env,
+  envWithDefaults,
+  type Logger,
+  runUntilSignal,
+} from '@sc/config';
+import { openDatabase } from '@sc/db';
+import {
+  BusSubscriber,
+  createKafka,
+  type EventPublisher,
+  type EventSubscriber,
+  type InProcessBus,
+  KafkaPublisher,
+  KafkaSubscriber,
+  Outbox,
+  OUTBOX_ENTITIES,
+  OUTBOX_MIGRATIONS,
+  OutboxRelay,
+  type Producer,
+  type Subscription,
+} from '@sc/events';
+import { type Listening, type RouteHandler, sendJson, startSubgraph, subgraphSdl } from '@sc/graphql';
+import type { Consumption, RequestInfo, ServiceDefinition, ServiceKit } from './define';
+import { parseServiceEnv, serviceEnvNames, type ServiceConfig } from './env';
+
+/** How to start a service: embedded mode passes the shared bus and key resolver. */
+export interface StartOptions {
+  /** The environment (strings); default: the process environment. */
+  env?: Env;
+  logger: Logger;
+  /** Embedded mode: publish to and consume from this in-process bus instead of Kafka. */
+  bus?: InProcessBus;
+  /** Where token keys come from; default the issuer's JWKS at AUTH_JWKS_URL (the issuer uses its own key). */
+  keyResolver?: KeyResolver;
+  /** Load the demo data now; default `<NAME>_SEED_DEMO`. Embedded mode seeds once everything subscribed. */
+  seed?: boolean;
+}
+
+/** A started service: its subgraph listening, relay publishing, subscriptions consuming. */
+export interface RunningService<TExposed = unknown> extends Listening {
+  name: string;
+  config: ServiceConfig;
+  dataSource: DataSource;
+  relay: OutboxRelay;
+  subscriptions: readonly Subscription[];
+  /** Loads the demo data if the database is empty (see `ServiceParts.seed`). */
+  seed(): Promise<void>;
+  /** Set when the service issues tokens. */
+  jwksUrl?: string;
+  signingKey?: SigningKey;
+  exposed: TExposed;
+}
+
+/** A service as the registry, the apps and the tools see it. */
+export interface Service<TExposed = unknown> {
+  readonly name: string;
+  readonly title: string;
+  readonly port: number;
+  /** The subgraph's whole SDL, as composed and served. */
+  sdl(): string;
+  readonly produces?: Producer;
+  readonly consumes: readonly Consumption[];
+  /** Every entity of the service's database, the outbox and inbox included. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly entities: Function[];
+  /** Every migration of the service's database, in order (the outbox/inbox migration first). */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly migrations: Function[];
+  readonly migrationsDir: string;
+  /** Every environment variable the service reads. */
+  envNames(): string[];
+  /** Parses the service's settings (throws ConfigError naming every wrong variable). */
+  parseConfig(env: Env): ServiceConfig;
+  start(options: StartOptions): Promise<RunningService<TExposed>>;
+}
+
+const JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * Declares a service from its definition. Starting it (see {@link Service.start}) owns the
+ * database and its migrations, the outbox relay (with retention), the publisher and subscriber
+ * (Kafka, or the in-process bus in embedded mode), token verification, the subgraph server with
+ * health and readiness, and an orderly close — also after a failed start.
+ */
+export function defineService<
+  TShape extends z.ZodRawShape,
+  TContext extends RequestInfo,
+  TExposed = undefined,
+>(definition: ServiceDefinition<TShape, TContext, TExposed>): Service<TExposed> {
+  const entities = [...definition.entities, ...OUTBOX_ENTITIES];
+  const migrations = [...OUTBOX_MIGRATIONS, ...definition.migrations];
+  const consumes = definition.consumes ?? [];
+  return Object.freeze({
+    name: definition.name,
+    title: definition.title,
+    port: definition.port,
+    sdl: () => subgraphSdl(definition.sdl()),
+    produces: definition.produces,
+    consumes,
+    entities,
+    migrations,
+    migrationsDir: definition.migrationsDir,
+    envNames: () => serviceEnvNames(definition),
+    parseConfig: (env: Env) => parseServiceEnv(definition, env).config,
+    start: (options: StartOptions) => start(definition, entities, migrations, consumes, options),
+  });
+}
+
+async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo, TExposed>(
+  definition: ServiceDefinition<TShape, TContext, TExposed>,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: Function[],
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[],
+  consumes: readonly Consumption[],
+  options: StartOptions,
+): Promise<RunningService<TExposed>> {
+  const { config, env } = parseServiceEnv(definition, options.env ?? envWithDefaults({}));
+  const { name } = definition;
+  const logger = options.logger;
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.splice(0).reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        logger.warn({ err: error, service: name }, 'a part of the service failed to close');
+      }
+    }
+  };
+
+  try {
+    const dataSource = await openDatabase({
+      url: config.databaseUrl,
+      entities,
+      migrations,
+      logger,
+      embeddedUpgrade: definition.embeddedUpgrade,
+    });
+    closers.push(() => dataSource.destroy());
+
+    let publisher: EventPublisher;
+    let subscriber: EventSubscriber;
+    if (options.bus) {
+      publisher = options.bus;
+      subscriber = new BusSubscriber(options.bus, logger);
+    } else {
+      if (config.kafkaBrokers.length === 0)
+        throw new Error('KAFKA_BROKERS is empty and no in-process bus was given');
+      const kafkaPublisher = new KafkaPublisher({
+        kafka: createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger }),
+        logger,
+      });
+      closers.push(() => kafkaPublisher.close());
+      publisher = kafkaPublisher;
+      subscriber = new KafkaSubscriber({
+        brokers: config.kafkaBrokers,
+        clientId: config.kafkaClientId,
+        logger,
+      });
+    }
+    const relay = new OutboxRelay({
+      dataSource,
+      publisher,
+      logger,
+      retention: { keepMs: config.outboxRetentionDays * 86_400_000 },
+    });
+    const outbox = new Outbox(definition.produces ?? { source: `/caichang/${name}` });
+    const committed = () => relay.nudge();
+
+    const kit: ServiceKit<z.infer<z.ZodObject<TShape>>> = {
+      name,
+      env,
+      config,
+      logger,
+      dataSource,
+      outbox,
+      committed,
+      onClose: (closer) => void closers.push(closer),
+    };
+    const parts = await definition.build(kit);
+
+    // Subscribe before anything is seeded or served: the in-process bus keeps no history.
+    const subscriptions = consumes.map((c) =>
+      subscriber.subscribe({
+        consumer: `${name}.${c.name}${config.kafkaGroupSuffix}`,
+        topics: c.topics.map((t) => t.name),
+        handler: c.handler,
+        dataSource,
+      }),
+    );
+    for (const s of subscriptions) closers.push(() => s.stop());
+
+    const seed = async (): Promise<void> => {
+      await parts.seed?.();
+      committed();
+    };
+    if (options.seed ?? config.seedDemo) await seed();
+    relay.start();
+    closers.push(() => relay.stop());
+
+    const keyResolver: KeyResolver = parts.issuer
+      ? new StaticKeyResolver([parts.issuer.signingKey])
+      : (options.keyResolver ??
+        new JwksKeyResolver(config.auth.jwksUrl, {
+          onError: (err) => logger.warn({ err }, 'cannot fetch the JWKS'),
+        }));
+    const verifier = new TokenVerifier(keyResolver, {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+    });
+    const routes: Record<string, RouteHandler> = { ...parts.routes };
+    if (parts.issuer) {
+      const jwks = toJwks([parts.issuer.signingKey]);
+      routes[JWKS_PATH] = (_req, res) => sendJson(res, 200, jwks);
+    }
+
+    const listening = await startSubgraph<TContext>({
+      name,
+      typeDefs: parseSdl(subgraphSdl(definition.sdl())),
+      resolvers: definition.resolvers,
+      logger,
+      development: config.nodeEnv === 'development',
+      port: config.port,
+      host: config.host,
+      context: async (req) =>
+        parts.context({ principal: await authenticate(req.headers.authorization, verifier), req }),
+      readiness: [
+        { name: 'database', check: async () => void (await dataSource.query('SELECT 1')) },
+        ...(parts.readiness ?? []),
+      ],
+      routes,
+    });
+    closers.push(() => listening.close());
+    logger.info({ url: `${listening.url}/graphql` }, `${name} subgraph listening`);
+
+    return {
+      ...listening,
+      name,
+      config,
+      dataSource,
+      relay,
+      subscriptions,
+      seed,
+      jwksUrl: parts.issuer ? `${listening.url}${JWKS_PATH}` : undefined,
+      signingKey: parts.issuer?.signingKey,
+      exposed: parts.exposed as TExposed,
+      close,
+    };
+  } catch (error) {
+    // Leave nothing running behind a failed start (open handles keep a process, or jest, alive).
+    await close();
+    throw error;
+  }
+}
+
+function parseSdl(sdl: string) {
+  return parse(sdl);
+}
+
+/**
+ * A service app's whole main: settings from the environment (one line per wrong variable and exit
+ * 78 when they are wrong), a logger, start, and an orderly stop on SIGTERM/SIGINT.
+ */
+export function runService(service: Service): void {
+  const env = envWithDefaults({});
+  let config: ServiceConfig;
+  try {
+    config = service.parseConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${service.name}: invalid configuration: ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const logger = createLogger({ service: service.name, level: config.logLevel, pretty: config.logPretty });
+  runUntilSignal(service.name, logger, () => service.start({ env, logger }));
+}

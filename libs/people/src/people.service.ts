@@ -27,7 +27,7 @@ import { HouseholdRepository } from './repositories/household.repository';
 import { ResidentRepository } from './repositories/resident.repository';
 import { StatsRepository } from './repositories/stats.repository';
 import { UnitRepository } from './repositories/unit.repository';
-import { resolvers, type PeopleResolvers } from './resolvers';
+import { resolvers } from './resolvers';
 import { peopleTypeDefs } from './schema';
 import { seedDemoPopulation } from './seed/demo';
 import { PeopleAccess } from './services/access';
@@ -147,7 +147,7 @@ export async function startPeople(env: PeopleEnv, deps: PeopleDeps): Promise<Run
     const listening = await startSubgraph<PeopleContext>({
       name: 'people',
       typeDefs: peopleTypeDefs(),
-      resolvers: resolvers as unknown as PeopleResolvers,
+      resolvers,
       logger,
       development: env.NODE_ENV === 'development',
       port: env.PEOPLE_PORT,

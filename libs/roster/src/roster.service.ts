@@ -36,7 +36,7 @@ import { ChiefLoaders, RosterLoaders } from './loaders';
 import { ROSTER_MIGRATIONS } from './migrations';
 import { PlaceRepository } from './repositories/place.repository';
 import { RosterRepository } from './repositories/roster.repository';
-import { resolvers, type RosterResolvers } from './resolvers';
+import { resolvers } from './resolvers';
 import { rosterTypeDefs } from './schema';
 import { seedCaichang } from './seed/caichang';
 import { AccountService } from './services/account.service';
@@ -170,7 +170,7 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
   const listening = await startSubgraph<RosterContext>({
     name: 'roster',
     typeDefs: rosterTypeDefs(),
-    resolvers: resolvers as unknown as RosterResolvers,
+    resolvers,
     logger,
     development: env.NODE_ENV === 'development',
     port: env.ROSTER_PORT,

@@ -5,7 +5,6 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { Logger } from '@sc/config';
 import { createErrorFormatter } from './format-error';
@@ -18,10 +17,24 @@ import {
 } from './http';
 import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
 
+/** One module of `buildSubgraphSchema([{ typeDefs, resolvers }])`, from its public signature. */
+type SubgraphModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number],
+  DocumentNode
+>;
+
+/**
+ * A resolver map as `buildSubgraphSchema` takes it. @apollo/subgraph exports its type only from an
+ * internal path (`dist/schema-helper`), so it is derived from the public function instead. The
+ * generated `Resolvers` of a subgraph (npm run codegen) is assignable to it as it is, with the
+ * context type codegen bound it to.
+ */
+export type SubgraphResolvers = NonNullable<SubgraphModule['resolvers']>;
+
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   context: (req: IncomingMessage) => Promise<TContext>;
   logger: Logger;
   /** Development shows stack traces and full fault messages; never set it in production. */
@@ -59,10 +72,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.logger.child({ component: 'graphql' });
   return new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: options.typeDefs,
-      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
     formatError: createErrorFormatter(log, options.development),
     includeStacktraceInErrorResponses: options.development,
     validationRules: [depthLimitRule(limits.maxDepth)],

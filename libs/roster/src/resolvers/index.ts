@@ -1,4 +1,3 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { toConnection } from '@sc/db';
 import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
 import type { RosterContext } from '../context';
@@ -143,5 +142,3 @@ export const resolvers = {
     scopes: (a: Account) => accountScopes(a),
   },
 };
-
-export type RosterResolvers = GraphQLResolverMap<RosterContext>;

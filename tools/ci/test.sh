@@ -2,7 +2,8 @@
 # The test command (`npm test`): starts what the tests need, checks everything, stops what it started.
 #   1. MariaDB on 127.0.0.1:3306 (started if down)      tools/infra/mariadb.sh
 #   2. a Kafka 3.9 KRaft broker from the official jars   tools/infra/kafka/kafka.sh
-#   3. supergraph composition and SDL description checks, typecheck, format check, lint (Nx module boundaries)
+#   3. supergraph composition, SDL descriptions and generated-file checks, typecheck, format check, lint
+#      (Nx module boundaries)
 #   4. every jest project through Nx, integration specs against the real MariaDB and Kafka
 # Exits non-zero on the first failure. Run through npm so Node 24 (the node devDependency) is used.
 set -euo pipefail
@@ -31,10 +32,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "supergraph composes; every SDL definition is described; schema reference and AsyncAPI document are current"
+step "supergraph composes; every SDL definition is described; generated files are current"
 npx tsx tools/supergraph/compose.ts --check
 npx tsx tools/lint/sdl-descriptions.ts
 npx tsx tools/asyncapi/generate.ts --check
+npx tsx tools/codegen/codegen.ts --check
 
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit
@@ -44,7 +46,7 @@ npx prettier --check . --log-level warn
 
 step "lint"
 npx nx run-many -t lint --parallel=2 --outputStyle=static
-npx eslint tools
+npx eslint tools codegen.ts
 
 step "tests"
 # A hung test (an open handle) must fail the run, not eat the CI budget.

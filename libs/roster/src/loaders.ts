@@ -46,6 +46,17 @@ export class RosterLoaders {
     return place?.kind === kind ? place : null;
   }
 
+  /**
+   * The place a row refers to (its parent, its community), for fields the schema declares non-null.
+   * The foreign keys make it exist; if it does not, the data is broken and that is a fault to log,
+   * not a null to hand the client.
+   */
+  async placeOf(id: string | null, kind: PlaceKind): Promise<Place> {
+    const place = id === null ? null : await this.place(id, kind);
+    if (!place) throw new Error(`referenced ${kind} ${id ?? '(no id)'} does not exist`);
+    return place;
+  }
+
   /** A page of `kind` under one owner, batched with the same field on sibling owners. */
   async children(kind: PlaceKind, via: Via, ownerId: string, args: ListArgs): Promise<PlaceConnection> {
     const page = parsePage(args);

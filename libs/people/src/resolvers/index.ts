@@ -1,4 +1,3 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
 import type { PeopleContext } from '../context';
@@ -169,5 +168,3 @@ export const resolvers = {
     fields: (a: AccessLogEntry) => (a.fields ? a.fields.split(',') : []),
   },
 };
-
-export type PeopleResolvers = GraphQLResolverMap<PeopleContext>;

@@ -18,6 +18,20 @@ import {
 } from './http';
 import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
 
+/** One module of `buildSubgraphSchema([{ typeDefs, resolvers }])`, from its public signature. */
+type SubgraphModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number],
+  DocumentNode
+>;
+
+/**
+ * A resolver map as `buildSubgraphSchema` takes it. @apollo/subgraph exports its type only from an
+ * internal path (`dist/schema-helper`), so it is derived from the public function instead. The
+ * generated `Resolvers` of a subgraph (npm run codegen) is assignable to it as it is, with the
+ * context type codegen bound it to.
+ */
+export type SubgraphResolvers = NonNullable<SubgraphModule['resolvers']>;
+
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
   typeDefs: DocumentNode;

@@ -1,5 +1,4 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { graphql } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { SqljsQueryRunner } from 'typeorm/driver/sqljs/SqljsQueryRunner';
@@ -31,10 +30,7 @@ describe('roster resolvers batch their reads (sql.js)', () => {
   afterAll(async () => close?.());
 
   it('answers 10 chiefs × grids × streets × courtyards and 30 boards in a bounded number of statements', async () => {
-    const schema = buildSubgraphSchema({
-      typeDefs: rosterTypeDefs(),
-      resolvers: resolvers as unknown as GraphQLResolverMap<unknown>,
-    });
+    const schema = buildSubgraphSchema([{ typeDefs: rosterTypeDefs(), resolvers }]);
     const context: Partial<RosterContext> = {
       principal: null,
       loaders: new RosterLoaders(new PlaceRepository(ds)),

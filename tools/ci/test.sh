@@ -33,6 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "supergraph composes; every SDL definition is described; generated files are current"
+npx tsx tools/registry/manifest.ts --check
 npx tsx tools/supergraph/compose.ts --check
 npx tsx tools/lint/sdl-descriptions.ts
 npx tsx tools/asyncapi/generate.ts --check
@@ -46,7 +47,7 @@ npx prettier --check . --log-level warn
 
 step "lint"
 npx nx run-many -t lint --parallel=2 --outputStyle=static
-npx eslint tools codegen.ts
+npx eslint tools
 
 step "tests"
 # A hung test (an open handle) must fail the run, not eat the CI budget.

@@ -1,7 +1,7 @@
 /**
  * Writes the typed resolver maps of every subgraph with GraphQL Code Generator (./config.ts), formatted
  * with the repository's Prettier settings so the committed files pass `prettier --check`.
- *   npm run codegen            write libs/<service>/src/resolvers/__generated__/resolvers-types.ts
+ *   npm run codegen            write libs/<service>/src/__generated__/resolvers-types.ts
  *   npm run codegen -- --check fail if a generated file is missing, out of date or left over (CI)
  */
 import fs from 'node:fs';

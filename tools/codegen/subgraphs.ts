@@ -1,24 +1,29 @@
 /**
  * The subgraphs GraphQL Code Generator writes resolver types for, found by convention so that a new
- * service (cases, deliberation) needs no edit here. This is the ONE place that knows the layout;
- * when the service registry exists, `codegenSubgraphs()` should read it instead of the file system.
+ * service (cases, deliberation) needs no edit here. This is the ONE place that knows the layout. It
+ * reads the SDL files, not the registry (@sc/services): the registry loads the services' code, which
+ * must not have to work before its own types are generated. Each SDL gets the platform SDL added
+ * (`subgraphSdl`), as everywhere the subgraph schema is built.
  *
  * Convention, for a service `<name>`:
  *   libs/<name>/src/schema/<name>.graphql                         the subgraph SDL (Federation 2)
  *   libs/<name>/src/context.ts                                    exports `<Name>Context`
  *   libs/<name>/src/resolvers/mappers.ts                          `export type <GraphQLType>Mapper = …`
- *   libs/<name>/src/resolvers/__generated__/resolvers-types.ts   written by `npm run codegen`
+ *   libs/<name>/src/__generated__/resolvers-types.ts             written by `npm run codegen`
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kind, parse } from 'graphql';
+import { subgraphSdl } from '@sc/graphql';
 
 export const root = path.resolve(__dirname, '../..');
 
 export interface CodegenSubgraph {
   name: string;
-  /** Paths relative to the repository root. */
+  /** Path of the subgraph's SDL file, relative to the repository root. */
   schema: string;
+  /** The whole subgraph SDL (the file plus the platform SDL), as served and composed. */
+  sdl: string;
   context: { file: string; type: string };
   mappers: string;
   output: string;
@@ -26,7 +31,7 @@ export interface CodegenSubgraph {
   mapperTypes: Record<string, string>;
 }
 
-export const GENERATED_DIR = 'resolvers/__generated__';
+export const GENERATED_DIR = '__generated__';
 export const GENERATED_FILE = 'resolvers-types.ts';
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __: string, c: string) => c.toUpperCase());
@@ -100,7 +105,7 @@ export function codegenSubgraphs(): CodegenSubgraph[] {
   return schemaFiles().map((schema) => {
     const name = schema.split('/')[1] ?? '';
     const src = `libs/${name}/src`;
-    const sdl = read(schema);
+    const sdl = subgraphSdl(read(schema));
     checkFederationLink(schema, sdl);
     const context = { file: `${src}/context.ts`, type: `${pascal(name)}Context` };
     if (
@@ -118,6 +123,7 @@ export function codegenSubgraphs(): CodegenSubgraph[] {
     return {
       name,
       schema,
+      sdl,
       context,
       mappers,
       output: `${src}/${GENERATED_DIR}/${GENERATED_FILE}`,

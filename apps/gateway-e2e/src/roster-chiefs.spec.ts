@@ -295,7 +295,16 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
   it('refuses bad input with BAD_USER_INPUT naming the field', async () => {
     const res = await gql(
       M.appoint,
-      { i: { id: 'x', gridId: demoGridId(1), badge: 'bad badge', phone: '12345', reason: '任命', ...TERM } },
+      {
+        i: {
+          id: '5b2f0c1e-1d0a-4c55-9f43-3c1f7a9e2b10',
+          gridId: demoGridId(1),
+          badge: 'bad badge',
+          phone: '12345',
+          reason: '任命',
+          ...TERM,
+        },
+      },
       tokens.officer,
     );
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);

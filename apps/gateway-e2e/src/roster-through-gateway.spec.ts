@@ -139,10 +139,19 @@ describe('gateway → roster over HTTP [starts: roster subgraph on MariaDB, gate
     const orphan = await gqlRequest(
       stack.gatewayUrl,
       CREATE_STREET,
-      { input: { residentGroupId: 'no-such-group', name: '新路' } },
+      { input: { residentGroupId: '5b2f0c1e-1d0a-4c55-9f43-3c1f7a9e2b10', name: '新路' } },
       admin,
     );
     expect(errorCodes(orphan)).toEqual(['NOT_FOUND']);
+    // Not an id at all: refused for its shape, naming the field, before anything is looked up.
+    const malformed = await gqlRequest(
+      stack.gatewayUrl,
+      CREATE_STREET,
+      { input: { residentGroupId: "' OR 1=1 --", name: '新路' } },
+      admin,
+    );
+    expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+    expect(malformed.errors?.[0]?.extensions?.['field']).toBe('input.residentGroupId');
   });
 
   it('renames and retires a courtyard, refusing to retire a street that still has courtyards', async () => {

@@ -1,15 +1,14 @@
-import type { Principal } from '@sc/auth';
+import type { RequestInfo as KitRequestInfo } from '@sc/service';
 import type { PeopleLoaders } from './loaders';
-import type { ViewScope } from './services/access';
+import type { ViewScope } from './domain/scope';
 import type { AccessLogBatch, AccessLogQueries } from './services/access-log';
 import type { HouseholdService } from './services/household.service';
 import type { ResidentService } from './services/resident.service';
 import type { StatsService } from './services/stats.service';
 import type { UnitService } from './services/unit.service';
 
-/** What a service needs to know about the request it serves. */
-export interface RequestInfo {
-  principal: Principal | null;
+/** What a people service method knows about the request it serves (the kit's request info, plus …). */
+export interface RequestInfo extends KitRequestInfo {
   /** The caller's view scope, resolved once per request (UNAUTHENTICATED when anonymous). */
   scope: () => Promise<ViewScope>;
   loaders: PeopleLoaders;

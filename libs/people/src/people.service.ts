@@ -78,7 +78,7 @@ export const people = defineService({
         return {
           principal,
           scope: () => (scope ??= access.scopeOf(principal)),
-          loaders: new PeopleLoaders(residentRepository, householdRepository, unitRepository),
+          loaders: new PeopleLoaders(dataSource, residentRepository, householdRepository, unitRepository),
           accessLog: principal ? new AccessLogBatch(dataSource, principal) : null,
           residents,
           households,

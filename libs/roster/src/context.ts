@@ -1,5 +1,5 @@
-import type { Principal } from '@sc/auth';
-import type { ChiefLoaders, RosterLoaders } from './loaders';
+import type { RequestInfo } from '@sc/service';
+import type { RosterLoaders } from './loaders';
 import type { AccountService } from './services/account.service';
 import type { ActivityService } from './services/activity.service';
 import type { ChiefService } from './services/chief.service';
@@ -7,11 +7,13 @@ import type { GridService } from './services/grid.service';
 import type { PlaceService } from './services/place.service';
 import type { SignboardService } from './services/signboard.service';
 
-/** What every roster resolver receives: who asks, per-request loaders, and the services. */
-export interface RosterContext {
-  principal: Principal | null;
+/** What a roster service method knows about the request: who asks, and its per-request loaders. */
+export interface RosterRequest extends RequestInfo {
   loaders: RosterLoaders;
-  chiefLoaders: ChiefLoaders;
+}
+
+/** What every roster resolver receives: the request and the services. */
+export interface RosterContext extends RosterRequest {
   places: PlaceService;
   accounts: AccountService;
   grids: GridService;

@@ -13,9 +13,8 @@ import { ChiefNomination, ChiefTransition, StreetChief } from './entities/chief.
 import { Grid, GridChange, GridMember } from './entities/grid.entity';
 import { Place } from './entities/place.entity';
 import { Signboard } from './entities/signboard.entity';
-import { ChiefLoaders, RosterLoaders } from './loaders';
+import { RosterLoaders } from './loaders';
 import { ROSTER_MIGRATIONS } from './migrations';
-import { PlaceRepository } from './repositories/place.repository';
 import { RosterRepository } from './repositories/roster.repository';
 import { resolvers } from './resolvers';
 import { rosterSdl } from './schema';
@@ -105,7 +104,6 @@ export const roster = defineService({
     const grids = new GridService(dataSource, outbox, signboards, committed);
     const chiefs = new ChiefService(dataSource, outbox, grids, signboards, committed);
     const activities = new ActivityService(dataSource, outbox, committed);
-    const placeRepository = new PlaceRepository(dataSource);
     const rosterRepository = new RosterRepository(dataSource);
     if (env.ROSTER_BOOTSTRAP_ADMIN) await bootstrapAdmin(env, dataSource, accounts, logger);
 
@@ -114,8 +112,7 @@ export const roster = defineService({
       seed: () => seedCaichang(dataSource, { places, accounts, grids, chiefs, signboards }, logger),
       context: ({ principal }): RosterContext => ({
         principal,
-        loaders: new RosterLoaders(placeRepository),
-        chiefLoaders: new ChiefLoaders(dataSource, rosterRepository),
+        loaders: new RosterLoaders(dataSource, rosterRepository),
         places,
         accounts,
         grids,

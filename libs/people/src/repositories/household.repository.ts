@@ -1,6 +1,6 @@
 import { type DataSource, In, IsNull, type SelectQueryBuilder } from 'typeorm';
 import { Household, HouseholdMember, StandardAddress } from '../entities';
-import type { ViewScope } from '../services/access';
+import type { ViewScope } from '../domain/scope';
 import { applyScope } from './resident.repository';
 
 export interface HouseholdQuery {

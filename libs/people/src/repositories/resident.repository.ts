@@ -1,7 +1,6 @@
 import { type DataSource, In, type SelectQueryBuilder } from 'typeorm';
-import { Resident, type ResidentCategory, ResidentMove, type ResidentStatus } from '../entities';
-import type { ViewScope } from '../services/access';
-import { type ChildPageRequest, countPerParent, type ChildTableSpec, pagePerParent } from './child-pages';
+import { Resident, type ResidentCategory, type ResidentStatus } from '../entities';
+import type { ViewScope } from '../domain/scope';
 
 /** A resident filter after validation; ID number and phone already turned into blind indexes. */
 export interface ResidentQuery {
@@ -62,16 +61,6 @@ export class ResidentRepository {
     return ids.length ? this.ds.getRepository(Resident).findBy({ id: In([...ids]) }) : Promise.resolve([]);
   }
 
-  /** Pages of moves, newest first, keyed by `childPageKey` (first pages of all residents in one query). */
-  moves(requests: readonly ChildPageRequest[]): Promise<Map<string, ResidentMove[]>> {
-    return pagePerParent(this.ds, MOVES, requests);
-  }
-
-  /** Number of moves of each resident. */
-  moveCounts(residentIds: readonly string[]): Promise<Map<string, number>> {
-    return countPerParent(this.ds, MOVES, residentIds);
-  }
-
   findByIdNumberBidx(bidx: string): Promise<Resident | null> {
     return this.ds.getRepository(Resident).findOneBy({ idNumberBidx: bidx });
   }
@@ -104,10 +93,3 @@ export class ResidentRepository {
     return this.filtered(q, scope).getCount();
   }
 }
-
-const MOVES: ChildTableSpec<ResidentMove> = {
-  entity: ResidentMove,
-  table: 'resident_move',
-  parentColumn: 'resident_id',
-  timeColumn: 'occurred_at',
-};

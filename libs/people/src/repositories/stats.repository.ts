@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { RESIDENT_CATEGORIES, type ResidentCategory } from '../entities';
 
 export interface StatsPlace {
   streetId?: string;
@@ -13,7 +14,7 @@ export interface PlaceCounts {
 }
 
 export interface PopulationCounts {
-  byCategory: { category: string; count: number }[];
+  byCategory: { category: ResidentCategory; count: number }[];
   migrantsByOrigin: { origin: string; count: number }[];
   byStreet: PlaceCounts[];
   byCourtyard: PlaceCounts[];
@@ -21,6 +22,13 @@ export interface PopulationCounts {
 }
 
 const num = (v: unknown) => Number(v ?? 0);
+
+/** A stored category; anything else is a fault (the column only ever receives these). */
+function asCategory(value: string): ResidentCategory {
+  const found = RESIDENT_CATEGORIES.find((c) => c === value);
+  if (!found) throw new Error(`unexpected resident category ${value}`);
+  return found;
+}
 
 /**
  * Dashboard aggregates as GROUP BY queries over the indexed, denormalised place columns: the
@@ -55,7 +63,7 @@ export class StatsRepository {
       this.perPlace('courtyard_id', and, params),
     ]);
     return {
-      byCategory: categories.map((c) => ({ category: c.category, count: num(c.n) })),
+      byCategory: categories.map((c) => ({ category: asCategory(c.category), count: num(c.n) })),
       migrantsByOrigin: origins.map((o) => ({ origin: o.origin, count: num(o.n) })),
       byStreet,
       byCourtyard,

@@ -1,8 +1,7 @@
 import { type DataSource, In } from 'typeorm';
-import { House, RealUnit, UnitInspection, type UnitKind } from '../entities';
-import type { ViewScope } from '../services/access';
+import { House, RealUnit, type UnitKind } from '../entities';
+import type { ViewScope } from '../domain/scope';
 import { applyScope, escapeLike } from './resident.repository';
-import { type ChildPageRequest, countPerParent, type ChildTableSpec, pagePerParent } from './child-pages';
 
 export interface UnitQuery {
   streetId?: string;
@@ -22,16 +21,6 @@ export class UnitRepository {
     return addressIds.length
       ? this.ds.getRepository(House).findBy({ addressId: In([...addressIds]) })
       : Promise.resolve([]);
-  }
-
-  /** Pages of visits, newest first, keyed by `childPageKey` (first pages of all units in one query). */
-  inspections(requests: readonly ChildPageRequest[]): Promise<Map<string, UnitInspection[]>> {
-    return pagePerParent(this.ds, INSPECTIONS, requests);
-  }
-
-  /** Number of visits of each unit. */
-  inspectionCounts(unitIds: readonly string[]): Promise<Map<string, number>> {
-    return countPerParent(this.ds, INSPECTIONS, unitIds);
   }
 
   private filtered(q: UnitQuery, scope: ViewScope) {
@@ -57,10 +46,3 @@ export class UnitRepository {
     return this.filtered(q, scope).getCount();
   }
 }
-
-const INSPECTIONS: ChildTableSpec<UnitInspection> = {
-  entity: UnitInspection,
-  table: 'unit_inspection',
-  parentColumn: 'unit_id',
-  timeColumn: 'visited_at',
-};

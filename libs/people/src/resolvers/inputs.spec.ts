@@ -1,11 +1,18 @@
-import { parse, type FieldNode, type GraphQLResolveInfo, type OperationDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { parseInput } from '@sc/graphql';
 import { makeTestIdNumber } from '../domain/id-card';
-import { selectedSensitiveFields } from './index';
+import { selectedSensitiveFields } from './info';
 import { moveInInput, residentFilter } from './inputs';
 
 const VALID = makeTestIdNumber('510129', '1988-08-08', 7, 'FEMALE');
-const address = { streetId: 's1', building: '3', door: '501' };
+// Ids are UUIDs (the platform's id rule).
+const address = { streetId: '5b2f0c1e-1d0a-4c55-9f43-3c1f7a9e2b10', building: '3', door: '501' };
 
 describe('people inputs', () => {
   it('normalises a full-width or lower-case ID number and takes birth date and gender from it', () => {
@@ -62,9 +69,11 @@ describe('selectedSensitiveFields', () => {
     const info = {
       fieldNodes: [sensitive],
       fragments: Object.fromEntries(
-        doc.definitions.filter((d) => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]),
+        doc.definitions
+          .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+          .map((d) => [d.name.value, d]),
       ),
-    } as unknown as GraphQLResolveInfo;
+    };
     expect(selectedSensitiveFields(info)).toEqual(['DOOR', 'ID_NUMBER', 'PHONE']);
   });
 });

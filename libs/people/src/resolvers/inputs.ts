@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate, dateTime, id as platformId, line, paragraph } from '@sc/graphql';
 import { normalizeIdNumber, validateIdNumber } from '../domain/id-card';
 import {
   HOUSINGS,
@@ -10,20 +11,12 @@ import {
   UNIT_KINDS,
 } from '../entities';
 
-// eslint-disable-next-line no-control-regex
-const noControl = /^[^\u0000-\u001f\u007f]*$/;
-const text = (max: number, min = 1) =>
-  z
-    .string()
-    .trim()
-    .min(min, min === 1 ? 'must not be empty' : `must have at least ${min} characters`)
-    .max(max, `must be at most ${max} characters`)
-    .regex(noControl, 'must not contain control characters');
-const id = z.string().trim().min(1, 'must not be empty').max(36, 'is not a valid id');
-const date = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'must be a real date')
+// Text, ids and dates follow the platform's input rules (@sc/graphql inputs): trimmed, no control
+// characters or unpaired surrogates, bounded by their columns.
+const text = (max: number, min = 1) => line(max, min);
+const id = platformId();
+/** A calendar date, today when absent. */
+const date = calendarDate()
   .nullish()
   .transform((d) => d ?? new Date().toISOString().slice(0, 10));
 
@@ -80,7 +73,7 @@ export const moveInInput = z
       .nullish()
       .transform((v) => [...new Set(v ?? [])]),
     languages: z
-      .array(text(20).regex(/^[^,]+$/, 'must not contain commas'))
+      .array(text(20).pipe(z.string().regex(/^[^,]+$/, 'must not contain commas')))
       .max(4, 'at most 4 languages')
       .nullish()
       .transform((v) => v ?? []),
@@ -145,7 +138,7 @@ export const registerUnitInput = z.object({
   name: text(100),
   kind: z.enum(UNIT_KINDS),
   licenceNumber: text(40)
-    .regex(/^[0-9A-Z-]+$/, 'must be digits, capital letters or dashes')
+    .pipe(z.string().regex(/^[0-9A-Z-]+$/, 'must be digits, capital letters or dashes'))
     .nullish()
     .transform((v) => v ?? null),
   contactName: text(50)
@@ -160,11 +153,10 @@ export const recordInspectionInput = z
     unitId: id,
     result: z.enum(INSPECTION_RESULTS),
     hazards: z.number().int().min(0, 'must not be negative').max(100, 'must be at most 100'),
-    notes: text(500, 0)
+    notes: paragraph(500, 0)
       .nullish()
       .transform((v) => v ?? ''),
-    visitedAt: z
-      .date()
+    visitedAt: dateTime()
       .nullish()
       .transform((v) => v ?? new Date()),
   })
@@ -181,7 +173,7 @@ export const reportNeedsInput = z.object({
   residentId: id,
   needs: z.array(z.enum(RESIDENT_NEEDS)).transform((v) => [...new Set(v)]),
   languages: z
-    .array(text(20).regex(/^[^,]+$/, 'must not contain commas'))
+    .array(text(20).pipe(z.string().regex(/^[^,]+$/, 'must not contain commas')))
     .max(4, 'at most 4 languages')
     .nullish()
     .transform((v) => v ?? undefined),

@@ -15,7 +15,7 @@ import type {
   StandardAddress,
   UnitInspection,
 } from '../entities';
-import type { CountedConnection } from '../loaders';
+import type { CountedConnection } from '@sc/db';
 import type { PlaceCounts } from '../repositories/stats.repository';
 import type { Revealed } from '../services/resident.service';
 

@@ -4,7 +4,8 @@ import type { Principal } from '@sc/auth';
 import { toConnection, transaction } from '@sc/db';
 import { BadUserInputError, type Page } from '@sc/graphql';
 import { AccessLogEntry } from '../entities';
-import type { CountedConnection } from '../loaders';
+import type { CountedConnection } from '@sc/db';
+import type { RequestInfo as KitRequestInfo } from '@sc/service';
 import type { PeopleAccess } from './access';
 
 /** Names of the personal fields as the access log and the API call them. */
@@ -62,7 +63,7 @@ export class AccessLogQueries {
   ) {}
 
   async list(
-    principal: Principal | null,
+    { principal }: KitRequestInfo,
     residentId: string | null,
     page: Page,
   ): Promise<CountedConnection<AccessLogEntry>> {

@@ -2,28 +2,10 @@ import type { DataSource } from 'typeorm';
 import { hasRole, requireAuthenticated, type Principal } from '@sc/auth';
 import { ForbiddenError } from '@sc/graphql';
 import type { RequestInfo } from '../context';
+import { inScope, type Placed, type ViewScope } from '../domain/scope';
+
+export { inScope, type Placed, type ViewScope } from '../domain/scope';
 import { placesOfGrids } from '@sc/roster-contracts';
-
-/**
- * Which residents (and households) a caller may see, and so see whole:
- * - `all`: ADMIN, or COMMUNITY_STAFF holding `community:<code>` of this deployment;
- * - `places`: a STREET_CHIEF, limited to the streets and courtyards of the grids in the token
- *   (`grid:<id>` scopes, resolved through the grid read model);
- * - `self`: a RESIDENT with `resident:<id>`: own record only;
- * - `none`: everyone else (TOWN_OFFICER, COUNTY_VIEWER, staff of another community…).
- */
-export type ViewScope =
-  | { kind: 'all' }
-  | { kind: 'places'; streetIds: string[]; courtyardIds: string[] }
-  | { kind: 'self'; residentId: string }
-  | { kind: 'none' };
-
-/** Where a record sits, for the scope check. */
-export interface Placed {
-  id?: string;
-  streetId: string | null;
-  courtyardId: string | null;
-}
 
 /** Access rules of the people service; one instance per service, scopes resolved per request. */
 export class PeopleAccess {
@@ -75,23 +57,6 @@ export class PeopleAccess {
       (p.roles.includes('COMMUNITY_STAFF') && p.scopes.includes(`community:${this.communityCode}`));
     if (!staff) throw new ForbiddenError('requires role COMMUNITY_STAFF of this community');
     return p;
-  }
-}
-
-/** True when the record is inside the scope (for a household, `id` is not a resident id). */
-export function inScope(scope: ViewScope, record: Placed, residentId?: string): boolean {
-  switch (scope.kind) {
-    case 'all':
-      return true;
-    case 'none':
-      return false;
-    case 'self':
-      return residentId !== undefined && residentId === scope.residentId;
-    case 'places':
-      return (
-        (record.streetId !== null && scope.streetIds.includes(record.streetId)) ||
-        (record.courtyardId !== null && scope.courtyardIds.includes(record.courtyardId))
-      );
   }
 }
 

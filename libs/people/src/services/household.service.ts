@@ -5,7 +5,7 @@ import { ForbiddenError, NotFoundError, type Page } from '@sc/graphql';
 import type { RequestInfo } from '../context';
 import type { AddressParts } from '../domain/address';
 import type { Household, HouseholdMember, Housing, Resident, StandardAddress } from '../entities';
-import type { CountedConnection } from '../loaders';
+import type { CountedConnection } from '@sc/db';
 import type { HouseholdQuery } from '../repositories/household.repository';
 import { inScope, type PeopleAccess } from './access';
 import type { Records } from './records';
@@ -59,6 +59,14 @@ export class HouseholdService {
   }
 
   /** A household at an address with the given resident as its head (leaving any household). */
+  /** A member's resident (members are listed only with a household the caller may see). */
+  async memberResident(req: RequestInfo, member: HouseholdMember): Promise<Resident> {
+    const resident = await req.loaders.resident.load(member.residentId);
+    if (!resident)
+      throw new Error(`resident ${member.residentId} of a household is referenced but does not exist`);
+    return resident;
+  }
+
   async create(req: RequestInfo, input: CreateHouseholdInput): Promise<Household> {
     const principal = requireAuthenticated(req.principal);
     const scope = await req.scope();

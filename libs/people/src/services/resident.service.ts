@@ -20,7 +20,7 @@ import {
   type ResidentStatus,
 } from '../entities';
 import { PeopleEvents } from '@sc/people-contracts';
-import type { CountedConnection } from '../loaders';
+import type { CountedConnection } from '@sc/db';
 import type { ResidentQuery } from '../repositories/resident.repository';
 import { inScope, requireWriteScope, type PeopleAccess } from './access';
 import type { SensitiveField } from './access-log';

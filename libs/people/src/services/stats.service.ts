@@ -1,4 +1,4 @@
-import type { Principal } from '@sc/auth';
+import type { RequestInfo as KitRequestInfo } from '@sc/service';
 import type { PopulationCounts, StatsPlace, StatsRepository } from '../repositories/stats.repository';
 import type { PeopleAccess } from './access';
 
@@ -14,7 +14,7 @@ export class StatsService {
     private readonly stats: StatsRepository,
   ) {}
 
-  async population(principal: Principal | null, place: StatsPlace): Promise<PopulationStats> {
+  async population({ principal }: KitRequestInfo, place: StatsPlace): Promise<PopulationStats> {
     this.access.requireStats(principal);
     const counts = await this.stats.population(place);
     const residents = counts.byCategory.reduce((sum, c) => sum + c.count, 0);

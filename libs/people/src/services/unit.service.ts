@@ -9,7 +9,7 @@ import type { AddressParts } from '../domain/address';
 import { maskPhone } from '../domain/masking';
 import { RealUnit, UnitInspection, type House, type InspectionResult, type UnitKind } from '../entities';
 import { PeopleEvents } from '@sc/people-contracts';
-import type { CountedConnection } from '../loaders';
+import type { CountedConnection } from '@sc/db';
 import type { UnitQuery } from '../repositories/unit.repository';
 import { inScope, requireWriteScope, type PeopleAccess } from './access';
 import type { Records } from './records';

@@ -198,3 +198,47 @@ export class ChildLists {
     return loader;
   }
 }
+
+/** A top-level list: the rows of a table in the order of a column that is unique across it. */
+export interface TableListSpec {
+  table: string;
+  /** Unique sort column; the cursor holds its value. */
+  sortColumn: string;
+  /** Column returned (the row id). */
+  refColumn?: string;
+  where?: Record<string, string | number>;
+}
+
+/** Up to `limit` row ids past the cursor in sort order (one statement served by an index on the sort column). */
+export async function tablePage(
+  ds: DataSource,
+  spec: TableListSpec,
+  limit: number,
+  afterKey: string | null,
+): Promise<string[]> {
+  const filters = Object.entries(spec.where ?? {});
+  const conditions = filters.map(([column]) => `${column} = ?`);
+  const params: (string | number)[] = filters.map(([, value]) => value);
+  if (afterKey !== null) {
+    conditions.push(`${spec.sortColumn} > ?`);
+    params.push(afterKey);
+  }
+  const rows: { ref: string }[] = await ds.query(
+    `SELECT ${spec.refColumn ?? 'id'} AS ref FROM ${spec.table}
+     ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+     ORDER BY ${spec.sortColumn} LIMIT ?`,
+    [...params, limit],
+  );
+  return rows.map((r) => String(r.ref));
+}
+
+/** Rows of a top-level list (with its filters). */
+export async function tableCount(ds: DataSource, spec: TableListSpec): Promise<number> {
+  const filters = Object.entries(spec.where ?? {});
+  const rows: { n: number | string }[] = await ds.query(
+    `SELECT COUNT(*) AS n FROM ${spec.table}
+     ${filters.length ? `WHERE ${filters.map(([column]) => `${column} = ?`).join(' AND ')}` : ''}`,
+    filters.map(([, value]) => value),
+  );
+  return Number(rows[0]?.n ?? 0);
+}

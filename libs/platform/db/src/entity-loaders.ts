@@ -24,6 +24,16 @@ export class EntityLoaders {
     return this.loader(entity).load(id);
   }
 
+  /**
+   * A row another row points at (a patrol's chief, a board's place). Its absence is a broken
+   * reference, not a user error: the fault names what is missing.
+   */
+  async required<T extends ObjectLiteral & { id: string }>(entity: EntityTarget<T>, id: string): Promise<T> {
+    const row = await this.byId(entity, id);
+    if (!row) throw new Error(`${entityName(entity)} ${id} is referenced but does not exist`);
+    return row;
+  }
+
   /** Puts rows a list query already read into the cache, so resolving them costs nothing more. */
   prime<T extends ObjectLiteral & { id: string }>(entity: EntityTarget<T>, rows: readonly T[]): void {
     const loader = this.loader(entity);
@@ -43,4 +53,10 @@ export class EntityLoaders {
     }
     return loader;
   }
+}
+
+function entityName(entity: EntityTarget<ObjectLiteral>): string {
+  if (typeof entity === 'string') return entity;
+  if (typeof entity === 'function') return entity.name;
+  return 'name' in entity && typeof entity.name === 'string' ? entity.name : 'row';
 }

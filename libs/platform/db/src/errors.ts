@@ -11,7 +11,7 @@ export interface UniqueConstraint {
   columns?: string;
 }
 
-function driverCode(error: QueryFailedError): { code?: unknown; errno?: unknown } {
+function driverCode(error: { readonly driverError: unknown }): { code?: unknown; errno?: unknown } {
   const driverError: unknown = error.driverError;
   return typeof driverError === 'object' && driverError !== null
     ? (driverError as { code?: unknown; errno?: unknown })

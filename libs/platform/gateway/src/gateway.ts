@@ -31,8 +31,9 @@ export interface GatewayContext {
  */
 class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const authorization = 'authorization' in context ? context.authorization : undefined;
-    if (authorization) request.http?.headers.set('authorization', authorization);
+    // Apollo types the context loosely (health checks run without one): read it as unknown.
+    const authorization: unknown = (context as Partial<GatewayContext> | undefined)?.authorization;
+    if (typeof authorization === 'string') request.http?.headers.set('authorization', authorization);
   }
 }
 

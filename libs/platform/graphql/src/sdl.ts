@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { buildSubgraphSchema } from '@apollo/subgraph';
 
 /**
  * The SDL every subgraph shares: the scalars and Relay page info of the platform. A subgraph's own
@@ -36,10 +35,3 @@ export function readSchemaFile(dirname: string, file: string): string {
   if (!found) throw new Error(`${file} not found next to ${dirname}`);
   return fs.readFileSync(found, 'utf8');
 }
-
-/** The resolver map a subgraph schema module takes (Apollo's type, without a deep import). */
-export type SubgraphResolvers = NonNullable<SchemaModule['resolvers']>;
-type SchemaModule = Extract<
-  Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number],
-  { typeDefs: unknown }
->;

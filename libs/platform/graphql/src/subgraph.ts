@@ -8,7 +8,6 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Logger } from '@sc/config';
 import { createErrorFormatter } from './format-error';
-import type { SubgraphResolvers } from './sdl';
 import {
   createGraphQLHttpServer,
   listen,

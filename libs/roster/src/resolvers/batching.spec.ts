@@ -3,8 +3,7 @@ import { graphql } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { SqljsQueryRunner } from 'typeorm/driver/sqljs/SqljsQueryRunner';
 import type { RosterContext } from '../context';
-import { ChiefLoaders, RosterLoaders } from '../loaders';
-import { PlaceRepository } from '../repositories/place.repository';
+import { RosterLoaders } from '../loaders';
 import { RosterRepository } from '../repositories/roster.repository';
 import { rosterTypeDefs } from '../schema';
 import { seededEmbeddedRoster, type RosterServices } from '../services/spec-helpers';
@@ -33,8 +32,7 @@ describe('roster resolvers batch their reads (sql.js)', () => {
     const schema = buildSubgraphSchema([{ typeDefs: rosterTypeDefs(), resolvers }]);
     const context: Partial<RosterContext> = {
       principal: null,
-      loaders: new RosterLoaders(new PlaceRepository(ds)),
-      chiefLoaders: new ChiefLoaders(ds, new RosterRepository(ds)),
+      loaders: new RosterLoaders(ds, new RosterRepository(ds)),
       ...services,
     };
     const spy = jest.spyOn(SqljsQueryRunner.prototype, 'query');

@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import { ROLES } from '@sc/auth';
+import { dateTime, id, line, list, nullable, paragraph } from '@sc/graphql';
 import { TRAINING_TOPICS } from '../entities/activity.entity';
 
-/** Place names as people write them on signboards: trimmed, 1–50 characters, no control characters. */
-export const placeName = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(50, 'must be at most 50 characters')
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+// Every text, id and date goes through the platform's rules (@sc/graphql inputs): no control
+// characters or unpaired surrogates, trimmed, bounded by the column it is stored in.
 
-const id = z.string().trim().min(1, 'must not be empty').max(36, 'is not a valid id');
+/** Place names as people write them on signboards: 1–50 characters. */
+export const placeName = line(50);
+const reason = line(500);
 
 export const createCommunityInput = z.object({
   code: z
@@ -23,27 +20,25 @@ export const createCommunityInput = z.object({
     ),
   name: placeName,
 });
-export const createResidentGroupInput = z.object({ communityId: id, name: placeName });
-export const createStreetInput = z.object({ residentGroupId: id, name: placeName });
-export const createCourtyardInput = z.object({ streetId: id, name: placeName });
-export const renamePlaceInput = z.object({ id, name: placeName });
-export const retirePlaceInput = z.object({
-  id,
-  reason: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-});
+export const createResidentGroupInput = z.object({ communityId: id(), name: placeName });
+export const createStreetInput = z.object({ residentGroupId: id(), name: placeName });
+export const createCourtyardInput = z.object({ streetId: id(), name: placeName });
+export const renamePlaceInput = z.object({ id: id(), name: placeName });
+export const retirePlaceInput = z.object({ id: id(), reason: line(200) });
 
 export const createAccountInput = z.object({
   username: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9._-]{3,40}$/, 'must be 3–40 letters, digits, dots, dashes or underscores'),
-  displayName: z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters'),
+  displayName: line(50),
   password: z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters'),
   roles: z.array(z.enum(ROLES)).min(1, 'needs at least one role'),
-  scopes: z
-    .array(z.string().regex(/^[a-z-]+:[A-Za-z0-9._-]{1,64}$/, 'must look like kind:id, e.g. grid:1234'))
-    .nullish()
-    .transform((v) => v ?? []),
+  scopes: list(
+    z.string().regex(/^[a-z-]+:[A-Za-z0-9._-]{1,64}$/, 'must look like kind:id, e.g. grid:1234'),
+    50,
+    'scopes',
+  ),
 });
 
 export const loginInput = z.object({
@@ -51,63 +46,37 @@ export const loginInput = z.object({
   password: z.string().min(1, 'must not be empty').max(200, 'is too long'),
 });
 
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const reason = text(500);
-const date = z.date({ message: 'must be a date-time' });
-
+const membership = {
+  streetIds: z.array(id()).max(200, 'at most 200 streets'),
+  courtyardIds: list(id(), 500, 'courtyards'),
+  reason: line(200),
+};
 export const createGridInput = z
-  .object({
-    name: placeName,
-    streetIds: z.array(id).max(200, 'at most 200 streets'),
-    courtyardIds: z
-      .array(id)
-      .max(500, 'at most 500 courtyards')
-      .nullish()
-      .transform((v) => v ?? []),
-    reason: text(200),
-  })
+  .object({ name: placeName, ...membership })
   .refine((v) => v.streetIds.length + v.courtyardIds.length > 0, {
     message: 'needs at least one street or courtyard',
     path: ['streetIds'],
   });
-export const setGridPlacesInput = z.object({
-  id,
-  streetIds: z.array(id).max(200, 'at most 200 streets'),
-  courtyardIds: z
-    .array(id)
-    .max(500, 'at most 500 courtyards')
-    .nullish()
-    .transform((v) => v ?? []),
-  reason: text(200),
-});
+export const setGridPlacesInput = z.object({ id: id(), ...membership });
 
 export const nominateChiefInput = z.object({
-  residentId: id,
+  residentId: id(),
   name: placeName,
-  nominatorResidentId: id.nullish(),
-  reason,
+  nominatorResidentId: nullable(id()),
+  // chief_nomination.reason holds 200 characters.
+  reason: line(200),
 });
 export const vetChiefInput = z.object({
-  id,
+  id: id(),
   passed: z.boolean(),
   reason,
-  visitNotes: text(2000),
-  opinions: z
-    .array(text(500))
-    .max(50, 'at most 50 opinions')
-    .nullish()
-    .transform((v) => v ?? []),
+  visitNotes: paragraph(2000),
+  opinions: list(line(500), 50, 'opinions'),
 });
-export const fileChiefInput = z.object({
-  id,
-  filedOn: date,
-  documentNumber: text(50),
-  reason,
-});
+export const fileChiefInput = z.object({ id: id(), filedOn: dateTime(), documentNumber: line(50), reason });
 export const appointChiefInput = z.object({
-  id,
-  gridId: id,
+  id: id(),
+  gridId: id(),
   badge: z
     .string()
     .trim()
@@ -116,34 +85,35 @@ export const appointChiefInput = z.object({
     .string()
     .trim()
     .regex(/^1[3-9]\d{9}$/, 'must be an 11-digit mainland mobile number'),
-  termStart: date,
-  termEnd: date,
+  termStart: dateTime(),
+  termEnd: dateTime(),
   reason,
 });
-export const chiefTransitionInput = z.object({ id, reason });
+export const chiefTransitionInput = z.object({ id: id(), reason });
+export const idArgs = z.object({ id: id() });
 
 export const createSignboardInput = z.object({
   code: z
     .string()
     .trim()
     .regex(/^[A-Z0-9-]{2,20}$/, 'must be 2–20 capital letters, digits or dashes'),
-  placeId: id,
-  location: text(100),
-  scopePlaceId: id,
+  placeId: id(),
+  location: line(100),
+  scopePlaceId: id(),
 });
 
 export const recordTrainingInput = z.object({
   topic: z.enum(TRAINING_TOPICS),
-  title: text(100),
-  heldAt: date,
-  trainer: text(50),
-  chiefIds: z.array(id).max(200, 'at most 200 chiefs'),
+  title: line(100),
+  heldAt: dateTime(),
+  trainer: line(50),
+  chiefIds: z.array(id()).max(200, 'at most 200 chiefs'),
 });
 export const recordPatrolInput = z.object({
-  streetId: id,
-  patrolledAt: date,
-  route: text(500),
-  findings: text(2000),
+  streetId: id(),
+  patrolledAt: dateTime(),
+  route: line(500),
+  findings: paragraph(2000),
   hazardCount: z.number().int().min(0, 'must not be negative').max(10_000, 'is too large'),
   requestCount: z.number().int().min(0, 'must not be negative').max(10_000, 'is too large'),
   needsAction: z.boolean(),

@@ -10,7 +10,7 @@ import type { ChiefNomination, ChiefTransition, StreetChief } from '../entities/
 import type { Grid, GridChange } from '../entities/grid.entity';
 import type { Place } from '../entities/place.entity';
 import type { Signboard } from '../entities/signboard.entity';
-import type { CountedConnection } from '../loaders';
+import type { CountedConnection } from '@sc/db';
 
 // One table holds every place kind (ADR 0004); the loaders check the kind, so a Street parent is a
 // Place whose kind is STREET.

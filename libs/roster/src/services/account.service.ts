@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { requireAuthenticated, requireRole, type Principal, type Role, type TokenIssuer } from '@sc/auth';
-import { isMysqlFamily, transaction } from '@sc/db';
+import { requireAuthenticated, requireRole, type Role, type TokenIssuer } from '@sc/auth';
+import { type CountedConnection, fetchPage, isMysqlFamily, type Page, transaction } from '@sc/db';
 import { ConflictError, RateLimitedError, UnauthenticatedError } from '@sc/graphql';
+import type { RequestInfo } from '@sc/service';
 import { Account, LoginThrottle } from '../entities/account.entity';
 import { decoyHash, hashPassword, verifyPassword } from './password';
 
@@ -91,27 +92,31 @@ export class AccountService {
     }
   }
 
-  async me(principal: Principal | null): Promise<Account | null> {
+  async me({ principal }: RequestInfo): Promise<Account | null> {
     const p = requireAuthenticated(principal);
     return this.ds.getRepository(Account).findOneBy({ id: p.subject });
   }
 
-  async list(
-    principal: Principal | null,
-    limit: number,
-    afterKey: string | null,
-  ): Promise<{ rows: Account[]; total: () => Promise<number> }> {
+  /** Every account, by username (ADMIN only). */
+  list({ principal }: RequestInfo, page: Page): Promise<CountedConnection<Account>> {
     requireRole(principal, 'ADMIN');
-    const qb = this.ds
-      .getRepository(Account)
-      .createQueryBuilder('a')
-      .orderBy('a.username', 'ASC')
-      .limit(limit);
-    if (afterKey !== null) qb.where('a.username > :afterKey', { afterKey });
-    return { rows: await qb.getMany(), total: () => this.ds.getRepository(Account).count() };
+    return fetchPage(
+      page,
+      (limit, afterKey) => {
+        const qb = this.ds
+          .getRepository(Account)
+          .createQueryBuilder('a')
+          .orderBy('a.username', 'ASC')
+          .limit(limit);
+        if (afterKey !== null) qb.where('a.username > :afterKey', { afterKey });
+        return qb.getMany();
+      },
+      (a) => a.username,
+      () => this.ds.getRepository(Account).count(),
+    );
   }
 
-  async create(principal: Principal | null, input: NewAccount): Promise<Account> {
+  async create({ principal }: RequestInfo, input: NewAccount): Promise<Account> {
     requireRole(principal, 'ADMIN');
     return this.createUnchecked(input);
   }

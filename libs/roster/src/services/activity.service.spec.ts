@@ -2,11 +2,11 @@ import type { DataSource } from 'typeorm';
 import { OutboxEvent } from '@sc/events';
 import { TrainingAttendance } from '../entities/activity.entity';
 import { demoGridId, stableId } from '../seed/caichang';
-import { principal, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
 
-const staff = principal(['COMMUNITY_STAFF'], 'staff-1');
-const officer = principal(['TOWN_OFFICER'], 'officer-1');
-const chief = (n: number) => principal(['STREET_CHIEF'], `account-chief-${n}`, [`grid:${demoGridId(n)}`]);
+const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
+const officer = caller(['TOWN_OFFICER'], 'officer-1');
+const chief = (n: number) => caller(['STREET_CHIEF'], `account-chief-${n}`, [`grid:${demoGridId(n)}`]);
 const patrol = (streetName: string, needsAction: boolean) => ({
   streetId: stableId(`street:${streetName}`),
   patrolledAt: new Date('2026-04-02T01:00:00Z'),

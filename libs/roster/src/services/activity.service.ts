@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, In } from 'typeorm';
-import { hasRole, hasScope, requireRole, type Principal } from '@sc/auth';
-import { transaction } from '@sc/db';
+import { hasScope, requireAuthenticated, requireRole } from '@sc/auth';
+import { type CountedConnection, type Page, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import { Patrol, Training, TrainingAttendance, type TrainingTopic } from '../entities/activity.entity';
 import { StreetChief } from '../entities/chief.entity';
-import { GridMember } from '../entities/grid.entity';
+import { Grid, GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
 import { ActivityEvents } from '@sc/roster-contracts';
+import type { RosterRequest } from '../context';
+import { LISTS } from '../repositories/lists';
+import { canSeeGridActivities, ORGANISERS } from './access';
+import type { RequestInfo } from '@sc/service';
 
 export interface NewTraining {
   topic: TrainingTopic;
@@ -27,17 +31,6 @@ export interface NewPatrol {
   needsAction: boolean;
 }
 
-/** Staff who organise trainings and read every chief's activities. */
-const ORGANISERS = ['COMMUNITY_STAFF', 'TOWN_OFFICER'] as const;
-
-/** May this principal read the activities (patrols) of a chief of this grid? */
-export function canSeeGridActivities(p: Principal | null, gridId: string | null): boolean {
-  return (
-    hasRole(p, ...ORGANISERS) ||
-    (gridId !== null && hasRole(p, 'STREET_CHIEF') && hasScope(p, `grid:${gridId}`))
-  );
-}
-
 /** Trainings of the chiefs and their patrol log. */
 export class ActivityService {
   constructor(
@@ -46,8 +39,54 @@ export class ActivityService {
     private readonly committed: () => void = () => undefined,
   ) {}
 
+  // ---- reads: trainings for any signed-in caller; patrols for organisers and the grid's chief ----
+
+  trainings(req: RosterRequest, page: Page): Promise<CountedConnection<Training>> {
+    requireAuthenticated(req.principal);
+    return req.loaders.top(Training, { table: 'training', sortColumn: 'sort_key' }, page, (t) => t.sortKey);
+  }
+
+  /** The trainings a chief attended, newest last. */
+  chiefTrainings(req: RosterRequest, chief: StreetChief, page: Page): Promise<CountedConnection<Training>> {
+    requireAuthenticated(req.principal);
+    return req.loaders.lists.page(LISTS.chiefTrainings, chief.id, page, (id) =>
+      req.loaders.entities.byId(Training, id),
+    );
+  }
+
+  /** A chief's patrols: FORBIDDEN unless the caller organises or is the chief of that grid. */
+  patrols(req: RosterRequest, chief: StreetChief, page: Page): Promise<CountedConnection<Patrol>> {
+    requireAuthenticated(req.principal);
+    if (!canSeeGridActivities(req.principal, chief.gridId))
+      throw new ForbiddenError('no access to these patrols');
+    return req.loaders.lists.page(LISTS.chiefPatrols, chief.id, page, (id) =>
+      req.loaders.entities.byId(Patrol, id),
+    );
+  }
+
+  /** The chief a patrol was recorded for (patrols never lose their chief: nothing is deleted). */
+  chiefOf(req: RosterRequest, patrol: Patrol): Promise<StreetChief> {
+    return req.loaders.entities.required(StreetChief, patrol.chiefId);
+  }
+
+  gridOf(req: RosterRequest, patrol: Patrol): Promise<Grid> {
+    return req.loaders.entities.required(Grid, patrol.gridId);
+  }
+
+  /** The chiefs who attended a training, as far as the caller may see them. */
+  attendees(
+    req: RosterRequest,
+    training: Training,
+    page: Page,
+    visible: (c: StreetChief | null) => StreetChief | null,
+  ): Promise<CountedConnection<StreetChief>> {
+    return req.loaders.lists.page(LISTS.attendees, training.id, page, async (id) =>
+      visible(await req.loaders.entities.byId(StreetChief, id)),
+    );
+  }
+
   /** COMMUNITY_STAFF or TOWN_OFFICER: a session was held, with the chiefs who attended. */
-  async recordTraining(principal: Principal | null, input: NewTraining): Promise<Training> {
+  async recordTraining({ principal }: RequestInfo, input: NewTraining): Promise<Training> {
     const actor = requireRole(principal, ...ORGANISERS).subject;
     const training = await transaction(this.ds, async (m) => {
       const chiefIds = [...new Set(input.chiefIds)];
@@ -94,7 +133,7 @@ export class ActivityService {
    * record for any grid. The patrol is the grid's appointed chief's; findings that need action
    * also produce `patrol.finding-recorded` for the cases service.
    */
-  async recordPatrol(principal: Principal | null, input: NewPatrol): Promise<Patrol> {
+  async recordPatrol({ principal }: RequestInfo, input: NewPatrol): Promise<Patrol> {
     const p = requireRole(principal, 'STREET_CHIEF');
     const patrol = await transaction(this.ds, async (m) => {
       const street = await m.getRepository(Place).findOneBy({ id: input.streetId, kind: 'STREET' });

@@ -8,10 +8,10 @@ import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { ChiefTransition, StreetChief } from '../entities/chief.entity';
 import { roster } from '../roster.service';
 import { seedCaichang, stableId } from '../seed/caichang';
-import { principal, rosterServices, type RosterServices } from './spec-helpers';
+import { caller, rosterServices, type RosterServices } from './spec-helpers';
 
-const staff = principal(['COMMUNITY_STAFF'], 'staff-1');
-const officer = principal(['TOWN_OFFICER'], 'officer-1');
+const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
+const officer = caller(['TOWN_OFFICER'], 'officer-1');
 const CONTENDERS = 8;
 
 describe('concurrent appointments [needs: MariaDB]', () => {
@@ -65,7 +65,7 @@ describe('concurrent appointments [needs: MariaDB]', () => {
     );
 
   it(`${CONTENDERS} appointments racing for one free grid: exactly one wins, the others get CONFLICT`, async () => {
-    const street = await s.places.create(principal(['ADMIN']), {
+    const street = await s.places.create(caller(['ADMIN']), {
       kind: 'STREET',
       parentId: stableId('group:1'),
       name: '竞争街',
@@ -96,7 +96,7 @@ describe('concurrent appointments [needs: MariaDB]', () => {
   it('racing for the same badge on different grids: exactly one wins', async () => {
     const grids: { id: string }[] = [];
     for (let i = 0; i < CONTENDERS; i++) {
-      const street = await s.places.create(principal(['ADMIN']), {
+      const street = await s.places.create(caller(['ADMIN']), {
         kind: 'STREET',
         parentId: stableId('group:2'),
         name: `徽章街${i}`,

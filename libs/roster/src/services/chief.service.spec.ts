@@ -10,11 +10,11 @@ import {
 } from '../entities/chief.entity';
 import { stableId } from '../seed/caichang';
 import { CHIEF_ACTION_ROLES, CHIEF_ACTIONS, CHIEF_TRANSITIONS, type ChiefAction } from './chief-lifecycle';
-import { principal, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
 
-const admin = principal(['ADMIN'], 'admin-1');
-const staff = principal(['COMMUNITY_STAFF'], 'staff-1');
-const officer = principal(['TOWN_OFFICER'], 'officer-1');
+const admin = caller(['ADMIN'], 'admin-1');
+const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
+const officer = caller(['TOWN_OFFICER'], 'officer-1');
 const GROUP_3 = stableId('group:3');
 
 /** The legal way from NOMINATED to each state. */
@@ -144,7 +144,7 @@ describe('ChiefService on the embedded database (sql.js)', () => {
   it.each(roleCases)(
     'refuses %s to %s with FORBIDDEN before looking at the chief',
     async (action, role: Role) => {
-      const p = principal([role]);
+      const p = caller([role]);
       const id = 'no-such-chief';
       const reason = 'x';
       const calls: Record<ChiefAction, () => Promise<unknown>> = {
@@ -172,9 +172,9 @@ describe('ChiefService on the embedded database (sql.js)', () => {
   );
 
   it('counts nominations, one per resident per candidate; a resident nominates only in their own name', async () => {
-    const resident = principal(['RESIDENT'], 'resident-a');
+    const resident = caller(['RESIDENT'], 'resident-a');
     const first = await s.chiefs.nominate(resident, { residentId: 'cand-1', name: '候选人', reason: '热心' });
-    const second = await s.chiefs.nominate(principal(['RESIDENT'], 'resident-b'), {
+    const second = await s.chiefs.nominate(caller(['RESIDENT'], 'resident-b'), {
       residentId: 'cand-1',
       name: '候选人',
       reason: '能干',

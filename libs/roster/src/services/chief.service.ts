@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { hasRole, type Principal } from '@sc/auth';
-import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
+import { hasRole, requireRole, type Principal } from '@sc/auth';
+import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
 import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError } from '@sc/graphql';
 import { ChiefNomination, ChiefTransition, StreetChief, type ChiefStatus } from '../entities/chief.entity';
 import { ChiefEvents } from '@sc/roster-contracts';
+import type { RequestInfo } from '@sc/service';
+import type { RosterRequest } from '../context';
+import { LISTS } from '../repositories/lists';
+import { parseStringList } from '../repositories/json-columns';
+import { canSeeCandidates, CHIEF_READERS } from './access';
 import { CHIEF_LIFECYCLE, type ChiefAction } from './chief-lifecycle';
 import type { GridService } from './grid.service';
 import type { SignboardService } from './signboard.service';
@@ -57,10 +62,6 @@ export interface ChiefEventBase {
   actor: string;
 }
 
-/** Who may see candidates, history and nominations (the public sees appointed chiefs only). */
-export const CHIEF_READERS = ['COMMUNITY_STAFF', 'TOWN_OFFICER'] as const;
-export const canSeeCandidates = (p: Principal | null): boolean => hasRole(p, ...CHIEF_READERS);
-
 /** Transitions that change what the signboards show. */
 const SHOWN_ON_BOARDS: ChiefAction[] = ['APPOINT', 'SUSPEND', 'RESUME', 'RETIRE'];
 
@@ -79,7 +80,74 @@ export class ChiefService {
     private readonly committed: () => void = () => undefined,
   ) {}
 
-  async nominate(principal: Principal | null, input: Nomination): Promise<StreetChief> {
+  // ---- reads: the public sees appointed chiefs only; candidates and history need CHIEF_READERS ----
+
+  /** Chiefs in a state, in badge order. Anyone may list APPOINTED chiefs; other states need a reader. */
+  list(req: RosterRequest, status: ChiefStatus, page: Page): Promise<CountedConnection<StreetChief>> {
+    if (status !== 'APPOINTED') requireRole(req.principal, ...CHIEF_READERS);
+    return req.loaders.top(
+      StreetChief,
+      { table: 'street_chief', sortColumn: 'sort_key', where: { status } },
+      page,
+      (c) => c.sortKey,
+    );
+  }
+
+  /** A chief the caller may see, else null ("not found or no access"). */
+  async get(req: RosterRequest, id: string): Promise<StreetChief | null> {
+    return this.visible(req, await req.loaders.entities.byId(StreetChief, id));
+  }
+
+  /** The chief if the caller may see it: appointed chiefs are public, others only for readers. */
+  visible(req: RequestInfo, chief: StreetChief | null): StreetChief | null {
+    return chief && (chief.status === 'APPOINTED' || canSeeCandidates(req.principal)) ? chief : null;
+  }
+
+  /** The chief's public phone: printed on signboards while appointed; readers see it in every state. */
+  phone(req: RequestInfo, chief: StreetChief): string | null {
+    return chief.status === 'APPOINTED' || canSeeCandidates(req.principal) ? chief.phone : null;
+  }
+
+  /** What the vetting visit found, for readers only (null for everyone else). */
+  vettingOf(req: RequestInfo, chief: StreetChief): { notes: string | null; opinions: string[] | null } {
+    if (!canSeeCandidates(req.principal)) return { notes: null, opinions: null };
+    return {
+      notes: chief.vettingNotes,
+      opinions: chief.vettingOpinions ? parseStringList(chief.vettingOpinions) : null,
+    };
+  }
+
+  nominations(
+    req: RosterRequest,
+    chief: StreetChief,
+    page: Page,
+  ): Promise<CountedConnection<ChiefNomination>> {
+    requireRole(req.principal, ...CHIEF_READERS);
+    return req.loaders.lists.page(LISTS.nominations, chief.id, page, (id) =>
+      req.loaders.entities.byId(ChiefNomination, id),
+    );
+  }
+
+  transitions(
+    req: RosterRequest,
+    chief: StreetChief,
+    page: Page,
+  ): Promise<CountedConnection<ChiefTransition>> {
+    requireRole(req.principal, ...CHIEF_READERS);
+    return req.loaders.lists.page(LISTS.transitions, chief.id, page, (id) =>
+      req.loaders.entities.byId(ChiefTransition, id),
+    );
+  }
+
+  /** The appointed chief of a grid, null while it has none. */
+  async ofGrid(req: RosterRequest, gridId: string): Promise<StreetChief | null> {
+    const holder = await req.loaders.chiefByGrid.load(gridId);
+    return holder?.status === 'APPOINTED' ? holder : null;
+  }
+
+  // ---- writes ----
+
+  async nominate({ principal }: RequestInfo, input: Nomination): Promise<StreetChief> {
     const p = CHIEF_LIFECYCLE.requireActor(principal, 'NOMINATE');
     let nominator = input.nominatorResidentId ?? null;
     if (!hasRole(p, 'COMMUNITY_STAFF')) {
@@ -203,7 +271,7 @@ export class ChiefService {
     return chief;
   }
 
-  vet(principal: Principal | null, id: string, input: Vetting): Promise<StreetChief> {
+  vet({ principal }: RequestInfo, id: string, input: Vetting): Promise<StreetChief> {
     return this.transition(
       principal,
       id,
@@ -228,7 +296,7 @@ export class ChiefService {
     });
   }
 
-  file(principal: Principal | null, id: string, input: Filing): Promise<StreetChief> {
+  file({ principal }: RequestInfo, id: string, input: Filing): Promise<StreetChief> {
     return this.transition(principal, id, 'FILE', input.reason, this.filing(input));
   }
 
@@ -244,7 +312,7 @@ export class ChiefService {
     });
   }
 
-  appoint(principal: Principal | null, id: string, input: Appointment): Promise<StreetChief> {
+  appoint({ principal }: RequestInfo, id: string, input: Appointment): Promise<StreetChief> {
     return this.transition(principal, id, 'APPOINT', input.reason, this.appointment(input));
   }
 
@@ -286,28 +354,28 @@ export class ChiefService {
     };
   }
 
-  suspend(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+  suspend({ principal }: RequestInfo, id: string, reason: string): Promise<StreetChief> {
     return this.transition(principal, id, 'SUSPEND', reason, (_m, chief, base) => ({
       changes: {},
       event: pendingEvent(ChiefEvents.chiefSuspended, { ...base, gridId: chief.gridId }),
     }));
   }
 
-  resume(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+  resume({ principal }: RequestInfo, id: string, reason: string): Promise<StreetChief> {
     return this.transition(principal, id, 'RESUME', reason, (_m, chief, base) => ({
       changes: {},
       event: pendingEvent(ChiefEvents.chiefResumed, { ...base, gridId: chief.gridId }),
     }));
   }
 
-  retire(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+  retire({ principal }: RequestInfo, id: string, reason: string): Promise<StreetChief> {
     return this.transition(principal, id, 'RETIRE', reason, (_m, chief, base) => ({
       changes: { heldGridId: null, activeBadge: null, activeResidentId: null },
       event: pendingEvent(ChiefEvents.chiefRetired, { ...base, gridId: chief.gridId }),
     }));
   }
 
-  reject(principal: Principal | null, id: string, reason: string): Promise<StreetChief> {
+  reject({ principal }: RequestInfo, id: string, reason: string): Promise<StreetChief> {
     return this.transition(principal, id, 'REJECT', reason, (_m, _chief, base) => ({
       changes: { activeResidentId: null },
       event: pendingEvent(ChiefEvents.chiefRejected, { ...base, gridId: null }),

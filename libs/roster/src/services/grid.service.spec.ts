@@ -7,10 +7,10 @@ import { Signboard } from '../entities/signboard.entity';
 import { RosterRepository } from '../repositories/roster.repository';
 import { demoGridId, stableId } from '../seed/caichang';
 import { contentOf, loadSnapshot } from './signboard-content';
-import { principal, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
 
-const staff = principal(['COMMUNITY_STAFF'], 'staff-1');
-const officer = principal(['TOWN_OFFICER'], 'officer-1');
+const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
+const officer = caller(['TOWN_OFFICER'], 'officer-1');
 const street = (name: string) => stableId(`street:${name}`);
 
 describe('grids and signboards on the embedded database (sql.js)', () => {
@@ -67,7 +67,7 @@ describe('grids and signboards on the embedded database (sql.js)', () => {
       s.grids.setMembers(staff, demoGridId(2), { streetIds: ['nope'], courtyardIds: [], reason: 'x' }),
     ).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.streetIds' } });
     await expect(
-      s.grids.create(principal(['STREET_CHIEF']), {
+      s.grids.create(caller(['STREET_CHIEF']), {
         name: 'x',
         streetIds: [],
         courtyardIds: [],
@@ -124,7 +124,7 @@ describe('grids and signboards on the embedded database (sql.js)', () => {
       code: 'CC-SB-06',
       printedVersion: 2,
     });
-    await expect(s.signboards.markReprinted(principal(['RESIDENT']), board.id)).rejects.toMatchObject({
+    await expect(s.signboards.markReprinted(caller(['RESIDENT']), board.id)).rejects.toMatchObject({
       extensions: { code: 'FORBIDDEN' },
     });
   });
@@ -162,7 +162,7 @@ describe('grids and signboards on the embedded database (sql.js)', () => {
   it('renaming a street outdates the boards that print its name', async () => {
     for (const b of await ds.getRepository(Signboard).findBy({ outOfDate: true }))
       await s.signboards.markReprinted(staff, b.id);
-    await s.places.rename(principal(['ADMIN']), 'STREET', street('桂花巷'), '桂花街');
+    await s.places.rename(caller(['ADMIN']), 'STREET', street('桂花巷'), '桂花街');
     // 花园网格 (花园街, 桂花巷): community, group 3, both street boards, market, school, bus station.
     expect(await outOfDate()).toEqual([
       'CC-SB-01',

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { requireRole, type Principal } from '@sc/auth';
-import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
+import { requireRole } from '@sc/auth';
+import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { BadUserInputError, ConflictError, NotFoundError } from '@sc/graphql';
 import { Grid, GridChange, GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
 import { GridEvents } from '@sc/roster-contracts';
+import type { RequestInfo } from '@sc/service';
+import type { RosterRequest } from '../context';
+import { LISTS } from '../repositories/lists';
+import { CHIEF_READERS } from './access';
 import type { SignboardService } from './signboard.service';
 
 export interface GridMembership {
@@ -37,7 +41,39 @@ export class GridService {
     private readonly committed: () => void = () => undefined,
   ) {}
 
-  async create(principal: Principal | null, input: NewGrid): Promise<Grid> {
+  // ---- reads: grids and their places are public; their change history needs a reader ----
+
+  list(req: RosterRequest, page: Page): Promise<CountedConnection<Grid>> {
+    return req.loaders.top(Grid, { table: 'grid', sortColumn: 'sort_key' }, page, (g) => g.sortKey);
+  }
+
+  get(req: RosterRequest, id: string): Promise<Grid | null> {
+    return req.loaders.entities.byId(Grid, id);
+  }
+
+  streets(req: RosterRequest, grid: Grid, page: Page): Promise<CountedConnection<Place>> {
+    return req.loaders.lists.page(LISTS.gridStreets, grid.id, page, (id) => req.loaders.place(id, 'STREET'));
+  }
+
+  courtyards(req: RosterRequest, grid: Grid, page: Page): Promise<CountedConnection<Place>> {
+    return req.loaders.lists.page(LISTS.gridCourtyards, grid.id, page, (id) =>
+      req.loaders.place(id, 'COURTYARD'),
+    );
+  }
+
+  /** Active streets whose grid has no appointed chief, in official order ("uncovered"). */
+  uncoveredStreets(req: RosterRequest, page: Page): Promise<CountedConnection<Place>> {
+    return req.loaders.uncoveredStreets(page);
+  }
+
+  history(req: RosterRequest, grid: Grid, page: Page): Promise<CountedConnection<GridChange>> {
+    requireRole(req.principal, ...CHIEF_READERS);
+    return req.loaders.lists.page(LISTS.gridHistory, grid.id, page, (id) =>
+      req.loaders.entities.byId(GridChange, id),
+    );
+  }
+
+  async create({ principal }: RequestInfo, input: NewGrid): Promise<Grid> {
     const actor = requireRole(principal, ...GRID_ROLES).subject;
     return this.run(input.name, () => transaction(this.ds, (m) => this.createIn(m, actor, input)));
   }
@@ -72,7 +108,7 @@ export class GridService {
 
   /** Replaces the membership of a grid (the full new set of streets and courtyards). */
   async setMembers(
-    principal: Principal | null,
+    { principal }: RequestInfo,
     id: string,
     input: GridMembership & { reason: string },
   ): Promise<Grid> {

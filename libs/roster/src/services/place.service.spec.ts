@@ -1,20 +1,13 @@
 import type { DataSource } from 'typeorm';
-import type { Principal } from '@sc/auth';
 import { createLogger } from '@sc/config';
 import { OutboxEvent } from '@sc/events';
 import { Place } from '../entities/place.entity';
 import { seedCaichang, stableId } from '../seed/caichang';
 import type { PlaceService } from './place.service';
-import { seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
 
-const admin: Principal = {
-  subject: 'admin-1',
-  roles: ['ADMIN'],
-  scopes: [],
-  tokenId: 't',
-  expiresAt: new Date(Date.now() + 60_000),
-};
-const chief: Principal = { ...admin, subject: 'chief-1', roles: ['STREET_CHIEF'] };
+const admin = caller(['ADMIN'], 'admin-1');
+const chief = caller(['STREET_CHIEF'], 'chief-1');
 
 describe('PlaceService on the embedded database (sql.js)', () => {
   let ds: DataSource;
@@ -64,7 +57,7 @@ describe('PlaceService on the embedded database (sql.js)', () => {
       extensions: { code: 'FORBIDDEN' },
     });
     await expect(
-      places.create(null, { kind: 'STREET', parentId: stableId('group:2'), name: '越权路' }),
+      places.create({ principal: null }, { kind: 'STREET', parentId: stableId('group:2'), name: '越权路' }),
     ).rejects.toMatchObject({
       extensions: { code: 'UNAUTHENTICATED' },
     });

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { requireRole, type Principal } from '@sc/auth';
-import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
+import { requireRole } from '@sc/auth';
+import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { ConflictError, NotFoundError } from '@sc/graphql';
-import { Place, type PlaceKind } from '../entities/place.entity';
+import { Place, type PlaceKind, type PlaceStatus } from '../entities/place.entity';
+import type { RosterRequest } from '../context';
+import type { Via } from '../repositories/lists';
 import { RosterEvents } from '@sc/roster-contracts';
+import type { RequestInfo } from '@sc/service';
 
 const PARENT_KIND: Record<PlaceKind, PlaceKind | null> = {
   COMMUNITY: null,
@@ -76,7 +79,54 @@ export class PlaceService {
     private readonly dependents: PlaceDependents = NO_DEPENDENTS,
   ) {}
 
-  async create(principal: Principal | null, input: CreatePlace): Promise<Place> {
+  // ---- reads: places are public ----
+
+  /** The community with this code (`caichang`), or null. */
+  community(req: RosterRequest, code: string): Promise<Place | null> {
+    return req.loaders.communityByCode(code.trim().toLowerCase());
+  }
+
+  /** The place with this id and kind, or null (a street id never resolves as a courtyard). */
+  get(req: RosterRequest, kind: PlaceKind, id: string): Promise<Place | null> {
+    return req.loaders.place(id, kind);
+  }
+
+  /**
+   * A place another one points at (a street's resident group, a courtyard's street). Its absence is
+   * a broken roster, not a user error: the fault is reported with what is missing.
+   */
+  async required(req: RosterRequest, kind: PlaceKind | null, id: string | null): Promise<Place> {
+    const place = id === null ? null : await req.loaders.place(id, kind ?? undefined);
+    if (!place)
+      throw new Error(`the roster refers to a ${kind ?? 'place'} ${id ?? '(none)'} that does not exist`);
+    return place;
+  }
+
+  /** Every place of a kind, in official order. */
+  list(
+    req: RosterRequest,
+    kind: PlaceKind,
+    status: PlaceStatus,
+    page: Page,
+  ): Promise<CountedConnection<Place>> {
+    return req.loaders.places(kind, status, page);
+  }
+
+  /** The places of a kind under an owner (its parent, or its community at any depth). */
+  children(
+    req: RosterRequest,
+    kind: PlaceKind,
+    via: Via,
+    ownerId: string,
+    status: PlaceStatus,
+    page: Page,
+  ): Promise<CountedConnection<Place>> {
+    return req.loaders.placeChildren(kind, via, ownerId, status, page);
+  }
+
+  // ---- writes: ADMIN only ----
+
+  async create({ principal }: RequestInfo, input: CreatePlace): Promise<Place> {
     const actor = requireRole(principal, 'ADMIN');
     // Two concurrent creations under one parent may pick the same ordinal; the unique sort key
     // catches it and the loser retries with the next one.
@@ -161,7 +211,7 @@ export class PlaceService {
     return place;
   }
 
-  async rename(principal: Principal | null, kind: PlaceKind, id: string, name: string): Promise<Place> {
+  async rename({ principal }: RequestInfo, kind: PlaceKind, id: string, name: string): Promise<Place> {
     const actor = requireRole(principal, 'ADMIN').subject;
     try {
       const renamed = await transaction(this.ds, async (m) => {
@@ -185,7 +235,7 @@ export class PlaceService {
     }
   }
 
-  async retire(principal: Principal | null, kind: PlaceKind, id: string, reason: string): Promise<Place> {
+  async retire({ principal }: RequestInfo, kind: PlaceKind, id: string, reason: string): Promise<Place> {
     const actor = requireRole(principal, 'ADMIN').subject;
     const retired = await transaction(this.ds, async (m) => {
       const repo = m.getRepository(Place);

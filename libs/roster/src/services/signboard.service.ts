@@ -1,13 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { requireRole, type Principal } from '@sc/auth';
-import { forUpdate, isUniqueViolation, transaction } from '@sc/db';
+import { requireRole } from '@sc/auth';
+import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { ConflictError, NotFoundError } from '@sc/graphql';
 import { Place } from '../entities/place.entity';
 import { Signboard } from '../entities/signboard.entity';
 import { SignboardEvents } from '@sc/roster-contracts';
+import type { RequestInfo } from '@sc/service';
 import { contentOf, loadSnapshot } from './signboard-content';
+import type { RosterRequest } from '../context';
+
+/** A board's content as the schema shows it (`SignboardContent`). */
+export interface SignboardView {
+  title: string;
+  location: string;
+  scopeName: string;
+  hash: string;
+  entries: {
+    gridId: string;
+    gridName: string;
+    streets: string[];
+    courtyards: string[];
+    chiefName: string | null;
+    chiefPhone: string | null;
+    chiefBadge: string | null;
+  }[];
+}
 
 export interface NewSignboard {
   id?: string;
@@ -28,6 +47,49 @@ export class SignboardService {
     private readonly outbox: Outbox,
     private readonly committed: () => void = () => undefined,
   ) {}
+
+  // ---- reads: signboards are public ----
+
+  /** Boards in code order, optionally only those out of date. */
+  list(req: RosterRequest, outOfDate: boolean | null, page: Page): Promise<CountedConnection<Signboard>> {
+    const where: Record<string, number> = outOfDate === null ? {} : { out_of_date: outOfDate ? 1 : 0 };
+    return req.loaders.top(Signboard, { table: 'signboard', sortColumn: 'code', where }, page, (b) => b.code);
+  }
+
+  get(req: RosterRequest, id: string): Promise<Signboard | null> {
+    return req.loaders.entities.byId(Signboard, id);
+  }
+
+  /** The board with this code (e.g. from its QR code), or null. */
+  async byCode(req: RosterRequest, code: string): Promise<Signboard | null> {
+    const page = await req.loaders.top(
+      Signboard,
+      { table: 'signboard', sortColumn: 'code', where: { code: code.trim().toUpperCase() } },
+      { first: 1, afterKey: null },
+      (b) => b.code,
+    );
+    return page.nodes[0] ?? null;
+  }
+
+  /** What the board must show now, as the schema's `SignboardContent`. */
+  async content(req: RosterRequest, board: Signboard): Promise<SignboardView> {
+    const content = await req.loaders.signboardContent.load(board);
+    return {
+      title: `${content.scopeName}街长公示牌`,
+      location: `${content.placeName} ${content.location}`.trim(),
+      scopeName: content.scopeName,
+      hash: content.hash,
+      entries: content.entries.map((e) => ({
+        gridId: e.gridId,
+        gridName: e.gridName,
+        streets: e.streets,
+        courtyards: e.courtyards,
+        chiefName: e.chief?.name ?? null,
+        chiefPhone: e.chief?.phone ?? null,
+        chiefBadge: e.chief?.badge ?? null,
+      })),
+    };
+  }
 
   /**
    * Locks every board row (MySQL). Changes that end in {@link refresh} call it first, before any
@@ -79,7 +141,7 @@ export class SignboardService {
   }
 
   /** COMMUNITY_STAFF or TOWN_OFFICER: the board was reprinted with its current content. */
-  async markReprinted(principal: Principal | null, id: string): Promise<Signboard> {
+  async markReprinted({ principal }: RequestInfo, id: string): Promise<Signboard> {
     const actor = requireRole(principal, 'COMMUNITY_STAFF', 'TOWN_OFFICER').subject;
     const board = await transaction(this.ds, async (m) => {
       const current = (await this.lockAll(m)).find((b) => b.id === id);
@@ -117,7 +179,7 @@ export class SignboardService {
   }
 
   /** COMMUNITY_STAFF: put up a new board, printed with the current content (version 1). */
-  async create(principal: Principal | null, input: NewSignboard): Promise<Signboard> {
+  async create({ principal }: RequestInfo, input: NewSignboard): Promise<Signboard> {
     requireRole(principal, 'COMMUNITY_STAFF');
     try {
       return await transaction(this.ds, (m) => this.createIn(m, input));

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { loadOrCreateDevSigningKey, TokenIssuer, type Principal, type Role } from '@sc/auth';
 import { createLogger } from '@sc/config';
 import { openDatabase } from '@sc/db';
+import type { RequestInfo } from '@sc/service';
 import { Outbox } from '@sc/events';
 import { roster } from '../roster.service';
 import { seedCaichang, type DemoServices } from '../seed/caichang';
@@ -63,6 +64,15 @@ export async function seededEmbeddedRoster(): Promise<{
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A caller (the request info services take) as a verified token would give it. */
+export function caller(
+  roles: Role[],
+  subject = `test-${roles.join('-').toLowerCase()}`,
+  scopes: string[] = [],
+): RequestInfo {
+  return { principal: principal(roles, subject, scopes) };
 }
 
 /** A principal as a verified token would give it. */

@@ -1,0 +1,25 @@
+import { parseInput, parsePage } from '@sc/graphql';
+import { SENSITIVE_FIELDS } from '../services/access-log';
+import type { Resolvers } from '../__generated__/resolvers-types';
+import { enumList } from './info';
+import * as inputs from './inputs';
+
+/** Population statistics (aggregates, no personal data) and the access log of whole views. */
+export const statsResolvers = {
+  Query: {
+    populationStats: (_, args, ctx) =>
+      ctx.stats.population(ctx, parseInput(inputs.statsScope, args.scope, 'scope')),
+    accessLog: (_, args, ctx) => ctx.accessLogQueries.list(ctx, args.residentId ?? null, parsePage(args)),
+  },
+  StreetCount: {
+    street: (s) => ({ id: s.placeId }),
+  },
+  CourtyardCount: {
+    courtyard: (c) => ({ id: c.placeId }),
+  },
+  AccessLogEntry: {
+    id: (a) => String(a.seq),
+    roles: (a) => (a.roles ? a.roles.split(',') : []),
+    fields: (a) => enumList(a.fields, SENSITIVE_FIELDS),
+  },
+} satisfies Resolvers;

@@ -6,7 +6,7 @@ export const peopleEnvSchema = z.object({
   NODE_ENV: envVar.nodeEnv(),
   LOG_LEVEL: envVar.logLevel(),
   LOG_PRETTY: envVar.bool(false),
-  DATA_DIR: z.string().default('.data'),
+  DATA_DIR: envVar.dataDir(),
   PEOPLE_HOST: z.string().default('0.0.0.0'),
   PEOPLE_PORT: envVar.port(4002),
   /** mysql://… in real mode; sqljs:<file> in embedded mode. Unset: sqljs:<DATA_DIR>/people.sqlite. */

@@ -6,7 +6,7 @@ export const rosterEnvSchema = z.object({
   NODE_ENV: envVar.nodeEnv(),
   LOG_LEVEL: envVar.logLevel(),
   LOG_PRETTY: envVar.bool(false),
-  DATA_DIR: z.string().default('.data'),
+  DATA_DIR: envVar.dataDir(),
   ROSTER_HOST: z.string().default('0.0.0.0'),
   ROSTER_PORT: envVar.port(4001),
   /** mysql://… (MySQL) or mariadb://… in real mode; sqljs:<file> in embedded mode (default: under DATA_DIR). */

@@ -62,8 +62,8 @@ export async function reencryptFields(
         )) as Record<string, string | number | null>[];
         if (batch.length === 0) return true;
         // One UPDATE per row, each sent after the previous one answered. Issued together they would queue
-        // on the connection, and when InnoDB rolls the transaction back (a deadlock, a lock wait timeout)
-        // the UPDATEs queued behind the failed one would run on their own, outside it, and stay.
+        // on the connection, and when InnoDB rolls the transaction back (a deadlock) the UPDATEs queued
+        // behind the failed one would run on their own, outside it, and stay.
         for (const row of batch) {
           const tokens = columns.map((c) => {
             const token = row[c];

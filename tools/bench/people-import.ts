@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { format, resolveConfig } from 'prettier';
-import { dropMysqlDatabase, ensureMysqlDatabase, openDatabase } from '@sc/db';
+import { dropMysqlDatabase, ensureMysqlDatabase, mysqlLiteral, openDatabase } from '@sc/db';
 import type { DataSource } from 'typeorm';
 import { CAICHANG } from '@sc/demo';
 import { FieldCipher, importResidentsCsv, makeTestIdNumber, parseFieldKeys, people } from '@sc/people';
@@ -141,12 +141,15 @@ async function rawInsertReference(
     const b64 = (n: number) => take(n).toString('base64url');
     const hex = (n: number) => take(n).toString('hex');
     for (let i = from; i < from + count; i++) {
-      tuples.push(
-        `('${randomUUID()}', '${pick(surnames, i)}${pick(given, i * 7)}', '${i % 2 ? 'FEMALE' : 'MALE'}', ${1940 + (i % 80)}, ` +
-          `'v1.bench.${b64(12)}.${b64(34)}', '${hex(12)}', '5101**********${String(i % 10_000).padStart(4, '0')}', ` +
-          `'v1.bench.${b64(12)}.${b64(27)}', '${hex(12)}', '138****${String(i % 10_000).padStart(4, '0')}', 'bench', ` +
-          `'${pick(REGIONS, i)[1]}', 'MIGRANT_LONG_TERM', 'ACTIVE', '', '${randomUUID()}', '${randomUUID()}', '${randomUUID()}', 1, NULL, 1, '${now}', '${now}')`,
-      );
+      // Every value through mysqlLiteral, as the import renders its rows: constant today, escaped anyway.
+      const values: (string | number | null)[] = [
+        randomUUID(), `${pick(surnames, i)}${pick(given, i * 7)}`, i % 2 ? 'FEMALE' : 'MALE', 1940 + (i % 80),
+        `v1.bench.${b64(12)}.${b64(34)}`, hex(12), `5101**********${String(i % 10_000).padStart(4, '0')}`,
+        `v1.bench.${b64(12)}.${b64(27)}`, hex(12), `138****${String(i % 10_000).padStart(4, '0')}`, 'bench',
+        pick(REGIONS, i)[1], 'MIGRANT_LONG_TERM', 'ACTIVE', '', randomUUID(), randomUUID(), randomUUID(), 1, null,
+        1, now, now,
+      ]; // prettier-ignore
+      tuples.push(`(${values.map(mysqlLiteral).join(', ')})`);
     }
     return `INSERT INTO bench_raw_reference (id, name, gender, birth_year, id_number_enc, id_number_bidx, id_number_masked, phone_enc, phone_bidx, phone_masked, key_id, origin, category, status, needs, address_id, street_id, courtyard_id, is_test_data, moved_in_at, version, created_at, updated_at) VALUES ${tuples.join(', ')}`;
   };

@@ -5,8 +5,19 @@
  * Prints only the token on stdout.
  */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { loadOrCreateDevSigningKey, ROLES, TokenIssuer, type Role } from '@sc/auth';
-import { dataDir } from '@sc/config';
+import { dataDir, envVar, loadEnvOrExit } from '@sc/config';
+
+// The variables it shares with the services, checked the way they check them (`DATA_DIR=` is refused).
+const env = loadEnvOrExit(
+  z.object({
+    DATA_DIR: envVar.dataDir(),
+    AUTH_ISSUER: z.string().default('street-chief/roster'),
+    AUTH_AUDIENCE: z.string().default('street-chief'),
+  }),
+  'token',
+);
 
 const { values } = parseArgs({
   options: {
@@ -15,8 +26,8 @@ const { values } = parseArgs({
     sub: { type: 'string' },
     name: { type: 'string' },
     ttl: { type: 'string', default: '28800' },
-    issuer: { type: 'string', default: process.env['AUTH_ISSUER'] ?? 'street-chief/roster' },
-    audience: { type: 'string', default: process.env['AUTH_AUDIENCE'] ?? 'street-chief' },
+    issuer: { type: 'string', default: env.AUTH_ISSUER },
+    audience: { type: 'string', default: env.AUTH_AUDIENCE },
   },
 });
 
@@ -33,7 +44,7 @@ if (!Number.isInteger(ttl) || ttl < 1) {
   process.stderr.write('--ttl must be a whole number of seconds\n');
   process.exit(2);
 }
-const key = loadOrCreateDevSigningKey(dataDir());
+const key = loadOrCreateDevSigningKey(dataDir(env.DATA_DIR));
 const issuer = new TokenIssuer(key, { issuer: values.issuer, audience: values.audience, ttlSeconds: ttl });
 const { token } = issuer.issue({
   subject: values.sub ?? `dev-${roles.join('-').toLowerCase()}`,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { DataSource } from 'typeorm';
+import { type DataSource, EntityManager } from 'typeorm';
 import { openDatabase } from '@sc/db';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { FieldCipher, parseFieldKeys } from '../crypto';
@@ -107,6 +107,38 @@ describe('re-encryption after a field-key rotation [real: MariaDB]', () => {
     // Run again: nothing left to do.
     const again = await reencryptFields(ds, rotated);
     expect(again.rows).toEqual({ resident: 0, standard_address: 0, real_unit: 0 });
+  });
+
+  it("sends a batch's UPDATEs one after the other, never queued behind each other in the transaction", async () => {
+    const next = new FieldCipher(parseFieldKeys(`k2:${key()},k1:${newKey},k0:${oldKey}`, blind));
+    const original = await snapshot(next);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let updates = 0;
+    const query = EntityManager.prototype.query;
+    const spy = jest.spyOn(EntityManager.prototype, 'query').mockImplementation(async function (
+      this: EntityManager,
+      sql: string,
+      params?: unknown[],
+    ) {
+      if (!sql.startsWith('UPDATE ')) return query.call(this, sql, params);
+      updates++;
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      try {
+        return await query.call(this, sql, params);
+      } finally {
+        inFlight--;
+      }
+    });
+    try {
+      const report = await reencryptFields(ds, next, { batchSize: 7 });
+      expect(report.rows).toEqual({ resident: 23, standard_address: 19, real_unit: 1 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(updates).toBe(23 + 19 + 1);
+    expect(mostInFlight).toBe(1);
+    expect(await snapshot(next)).toEqual(original);
   });
 
   it('says which key is missing instead of writing anything it cannot read', async () => {

@@ -61,19 +61,19 @@ export async function reencryptFields(
           after === null ? [kid] : [kid, after],
         )) as Record<string, string | number | null>[];
         if (batch.length === 0) return true;
-        // One UPDATE per row, issued together: the connection runs them back to back.
-        await Promise.all(
-          batch.map((row) => {
-            const tokens = columns.map((c) => {
-              const token = row[c];
-              return typeof token === 'string' ? cipher.encrypt(cipher.decrypt(token)) : null;
-            });
-            return m.query(
-              `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, key_id = ? WHERE ${pk} = ?`,
-              [...tokens, kid, row['pk'] ?? null],
-            );
-          }),
-        );
+        // One UPDATE per row, each sent after the previous one answered. Issued together they would queue
+        // on the connection, and when InnoDB rolls the transaction back (a deadlock) the UPDATEs queued
+        // behind the failed one would run on their own, outside it, and stay.
+        for (const row of batch) {
+          const tokens = columns.map((c) => {
+            const token = row[c];
+            return typeof token === 'string' ? cipher.encrypt(cipher.decrypt(token)) : null;
+          });
+          await m.query(
+            `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, key_id = ? WHERE ${pk} = ?`,
+            [...tokens, kid, row['pk'] ?? null],
+          );
+        }
         after = batch.at(-1)?.['pk'] ?? null;
         rows[table] = (rows[table] ?? 0) + batch.length;
         return batch.length < batchSize;

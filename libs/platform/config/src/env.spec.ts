@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, envVar, parseEnv } from './env';
+import { dataDir } from './paths';
 
 const schema = z.object({
   SERVICE_PORT: envVar.port(4001),
@@ -47,5 +51,31 @@ describe('parseEnv', () => {
     expect(() => parseEnv(schema, { DATABASE_URL: 'postgres://x/y' })).toThrow(
       /DATABASE_URL: expected mysql/,
     );
+  });
+});
+
+describe('DATA_DIR', () => {
+  const withDataDir = z.object({ DATA_DIR: envVar.dataDir(), LOG: envVar.logLevel() });
+
+  it('defaults to .data when unset, and keeps an empty neighbour unset', () => {
+    expect(parseEnv(withDataDir, { LOG: '' })).toEqual({ DATA_DIR: '.data', LOG: 'info' });
+  });
+
+  it.each([[''], ['   ']])('refuses DATA_DIR=%j instead of taking it for unset', (value) => {
+    expect(() => parseEnv(withDataDir, { DATA_DIR: value })).toThrow(
+      new ConfigError(['DATA_DIR: must not be empty (unset it for the default, .data)']),
+    );
+  });
+
+  it('dataDir() refuses an empty folder instead of resolving it to the working directory', () => {
+    expect(() => dataDir('')).toThrow(/^DATA_DIR: must not be empty/);
+    expect(() => dataDir(' ')).toThrow(ConfigError);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-data-dir-'));
+    try {
+      expect(dataDir(path.join(dir, 'nested'))).toBe(path.join(dir, 'nested'));
+      expect(fs.statSync(path.join(dir, 'nested')).isDirectory()).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,15 +10,19 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
+/** Schemas for which an empty value is an error rather than "not set" ({@link envVar.dataDir}). */
+const emptyRefused = new WeakSet<z.ZodType>();
+
 /**
  * Parses the environment with a zod object schema whose keys are the variable names.
- * Empty strings count as "not set", so `FOO=` falls back to the default like an unset variable.
+ * Empty strings count as "not set", so `FOO=` falls back to the default like an unset variable — except
+ * for the few variables whose empty value is refused (`DATA_DIR`).
  */
 export function parseEnv<S extends z.ZodObject>(schema: S, env: Env = process.env): z.infer<S> {
   const cleaned: Env = {};
-  for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
-    cleaned[key] = value === undefined || value.trim() === '' ? undefined : value.trim();
+  for (const [key, variable] of Object.entries(schema.shape)) {
+    const value = env[key]?.trim();
+    cleaned[key] = value === '' && !emptyRefused.has(variable as z.ZodType) ? undefined : value;
   }
   const result = schema.safeParse(cleaned);
   if (!result.success) {
@@ -49,8 +53,21 @@ export function loadEnvOrExit<S extends z.ZodObject>(
   }
 }
 
+/** Why an empty DATA_DIR is refused; also said by {@link dataDir}. */
+export const EMPTY_DATA_DIR = 'must not be empty (unset it for the default, .data)';
+
 /** Reusable variable parsers. */
 export const envVar = {
+  /**
+   * The data folder (keys, embedded databases). `DATA_DIR=` is refused instead of taken for unset: it is
+   * what an unset shell variable expands to, and read as a path it is the working directory — dev keys
+   * written into a checkout.
+   */
+  dataDir: () => {
+    const schema = z.string().min(1, { message: EMPTY_DATA_DIR }).default('.data');
+    emptyRefused.add(schema);
+    return schema;
+  },
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   bool: (fallback: boolean) =>
     z

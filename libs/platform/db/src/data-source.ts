@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DataSource, type EntityManager, type EntitySchema, type MixedList } from 'typeorm';
 import { format as mysqlFormat, type SqlValue } from 'mysql2';
 import type { Logger } from '@sc/config';
+import { pinnedMysql2Driver } from './mysql-session';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = MixedList<Function | string | EntitySchema>;
@@ -82,6 +83,10 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   return new DataSource({
     type: options.url.startsWith('mariadb:') ? 'mariadb' : 'mysql',
     connectorPackage: 'mysql2',
+    // Every connection pins its sql_mode, charset and time zone before its first statement (ADR 0013).
+    driver: pinnedMysql2Driver((err) =>
+      options.logger?.error({ err }, 'could not set up a database session'),
+    ),
     ...conn,
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',

@@ -4,4 +4,5 @@ export * from './entity-loaders';
 export * from './errors';
 export * from './locking';
 export * from './mysql-admin';
+export * from './mysql-session';
 export * from './pagination';

@@ -33,7 +33,7 @@ export const SHARED_ENV_SHAPE = {
   NODE_ENV: envVar.nodeEnv(),
   LOG_LEVEL: envVar.logLevel(),
   LOG_PRETTY: envVar.bool(false),
-  DATA_DIR: z.string().default('.data'),
+  DATA_DIR: envVar.dataDir(),
   /** Kafka bootstrap brokers; empty means the in-process bus (embedded mode only). */
   KAFKA_BROKERS: envVar.list(),
   /** Kafka client id; default: the service name. */

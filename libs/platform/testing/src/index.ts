@@ -3,3 +3,4 @@ export * from './graphql-client';
 export * from './tokens';
 export * from './infra';
 export * from './migrations';
+export * from './server-sql-mode';

@@ -4,6 +4,7 @@ import {
   type GraphQLDataSourceProcessOptions,
 } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
@@ -14,6 +15,7 @@ import {
   DEFAULT_LIMITS,
   depthLimitRule,
   listen,
+  operationGuardsPlugin,
   requestLogPlugin,
   type Listening,
   type QueryLimits,
@@ -25,14 +27,80 @@ export interface GatewayContext {
   principal: Principal | null;
 }
 
+type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** A subgraph's non-2xx answer, kept whole so that its GraphQL errors can be passed on. */
+class SubgraphHttpError extends GraphQLError {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`subgraph answered HTTP ${status}`);
+    this.name = 'SubgraphHttpError';
+  }
+}
+
+/** The `errors` of a GraphQL response body, when the body is one. */
+function graphqlErrorsOf(body: unknown): GraphQLFormattedError[] | undefined {
+  if (typeof body !== 'object' || body === null || !('errors' in body)) return undefined;
+  const { errors } = body;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const valid = errors.every(
+    (e: unknown) =>
+      typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string',
+  );
+  return valid ? (errors as GraphQLFormattedError[]) : undefined;
+}
+
 /**
  * Forwards the caller's token to the subgraphs, which verify it themselves (they never trust a
  * bare header); the gateway's own check only refuses a bad token early.
+ *
+ * A subgraph answers a request it refuses before execution — a variable that does not fit its
+ * scalar, a failed validation, a refused token — with a 4xx status and a GraphQL body, as GraphQL
+ * over HTTP asks. `RemoteGraphQLDataSource` turns any non-2xx into one opaque "400: Bad Request"
+ * fault; here the subgraph's own errors are passed on as its answer instead, so the gateway keeps
+ * their code, message and `field` and adds `serviceName`, as it does for errors of a 200 answer.
+ * A non-2xx without a GraphQL body stays a fault (logged, masked).
  */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const authorization = 'authorization' in context ? context.authorization : undefined;
     if (authorization) request.http?.headers.set('authorization', authorization);
+  }
+
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    let body: unknown;
+    try {
+      body = await this.parseBody(response);
+    } catch {
+      body = undefined;
+    }
+    return new SubgraphHttpError(response.status, body);
+  }
+
+  override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<SubgraphResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!(error instanceof SubgraphHttpError)) throw error;
+      const errors = graphqlErrorsOf(error.body);
+      if (errors) return { errors };
+      // Not a GraphQL answer (a proxy's error page, say): a fault, without the body or the URL.
+      throw new GraphQLError(
+        `subgraph ${this.serviceName} answered HTTP ${error.status} without a GraphQL body`,
+      );
+    }
+  }
+
+  constructor(
+    private readonly serviceName: string,
+    url: string,
+  ) {
+    super({ url });
   }
 }
 
@@ -43,7 +111,7 @@ export interface GatewayOptions {
   subgraphUrls: Record<string, string | undefined>;
   verifier: TokenVerifier;
   logger: Logger;
-  /** Development: Apollo Sandbox on the landing page, introspection and stack traces. */
+  /** Development: Apollo Sandbox on the landing page, introspection and fault messages (stack traces only in the log). */
   development: boolean;
   port: number;
   host?: string;
@@ -62,13 +130,13 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       const resolved = options.subgraphUrls[name] ?? url;
       if (!resolved) throw new Error(`no URL for subgraph ${name}`);
       urls[name] = resolved;
-      return new AuthForwardingDataSource({ url: resolved });
+      return new SubgraphDataSource(name, resolved);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: createErrorFormatter(log, options.development),
-    includeStacktraceInErrorResponses: options.development,
+    includeStacktraceInErrorResponses: false,
     validationRules: [depthLimitRule(limits.maxDepth)],
     parseOptions: { maxTokens: limits.maxTokens },
     introspection: options.development,
@@ -77,6 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       options.development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageDisabled(),
+      operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
     ],
   });

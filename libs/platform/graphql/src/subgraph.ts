@@ -17,6 +17,7 @@ import {
   type RouteHandler,
 } from './http';
 import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
+import { operationGuardsPlugin } from './operation-guards';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
@@ -24,7 +25,7 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   resolvers: GraphQLResolverMap<TContext>;
   context: (req: IncomingMessage) => Promise<TContext>;
   logger: Logger;
-  /** Development shows stack traces and full fault messages; never set it in production. */
+  /** Development shows fault messages (never stack traces: those stay in the log); never set it in production. */
   development: boolean;
   readiness?: ReadinessCheck[];
   routes?: Record<string, RouteHandler>;
@@ -64,13 +65,14 @@ export function createSubgraphApollo<TContext extends BaseContext>(
       resolvers: options.resolvers as GraphQLResolverMap<unknown>,
     }),
     formatError: createErrorFormatter(log, options.development),
-    includeStacktraceInErrorResponses: options.development,
+    includeStacktraceInErrorResponses: false,
     validationRules: [depthLimitRule(limits.maxDepth)],
     parseOptions: { maxTokens: limits.maxTokens },
     // No Apollo Studio: inline traces would only cost time.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
     ],
     logger: log,

@@ -10,7 +10,13 @@ import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
 import { peopleEnvSchema, startPeople } from '@sc/people';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, rosterEnvSchema, startRoster } from '@sc/roster';
 
-const env = envWithDefaults({ ROSTER_SEED_DEMO: 'true', PEOPLE_SEED_DEMO: 'true', LOG_PRETTY: 'true' });
+// The gateway reaches roster over loopback and tells it the caller's address (login throttling).
+const env = envWithDefaults({
+  ROSTER_SEED_DEMO: 'true',
+  PEOPLE_SEED_DEMO: 'true',
+  LOG_PRETTY: 'true',
+  ROSTER_TRUSTED_PROXIES: 'loopback',
+});
 const rosterEnv = loadEnvOrExit(rosterEnvSchema, 'embedded', env);
 const peopleEnv = loadEnvOrExit(peopleEnvSchema, 'embedded', env);
 const gatewayEnv = loadEnvOrExit(gatewayEnvSchema, 'embedded', env);
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
     development: gatewayEnv.NODE_ENV === 'development',
     port: gatewayEnv.GATEWAY_PORT,
     host: gatewayEnv.GATEWAY_HOST,
+    trustedProxies: gatewayEnv.GATEWAY_TRUSTED_PROXIES,
   });
 
   process.stdout.write(

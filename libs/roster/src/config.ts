@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envVar } from '@sc/config';
+import { trustedProxiesEnv } from '@sc/graphql';
 
 /** Every setting of the roster service, from the environment. See docs/services/roster.md. */
 export const rosterEnvSchema = z.object({
@@ -33,6 +34,19 @@ export const rosterEnvSchema = z.object({
     .min(10)
     .max(86_400)
     .default(15 * 60),
+  /** Failed logins per username from all addresses together, per account window (ASVS: ≤ 100 an hour). */
+  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(100),
+  LOGIN_ACCOUNT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(86_400)
+    .default(3600),
+  /**
+   * Peers whose X-Forwarded-For names the client (the gateway, in a deployment): `loopback`,
+   * `private`, addresses, networks. Empty: the client is the connection's peer.
+   */
+  ROSTER_TRUSTED_PROXIES: trustedProxiesEnv(),
   /**
    * First start of a real deployment: create this ADMIN account if there are no accounts yet,
    * with the password read from ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE (a secret file).

@@ -10,6 +10,8 @@ import type { SignboardService } from './services/signboard.service';
 /** What every roster resolver receives: who asks, per-request loaders, and the services. */
 export interface RosterContext {
   principal: Principal | null;
+  /** The caller's address (the connection's peer, or X-Forwarded-For from a trusted proxy). */
+  clientAddress: string;
   loaders: RosterLoaders;
   chiefLoaders: ChiefLoaders;
   places: PlaceService;

@@ -22,7 +22,7 @@ import {
   OUTBOX_MIGRATIONS,
   type EventPublisher,
 } from '@sc/events';
-import { sendJson, startSubgraph, type Listening } from '@sc/graphql';
+import { clientAddress, sendJson, startSubgraph, type Listening } from '@sc/graphql';
 import { rosterDatabaseUrl, type RosterEnv } from './config';
 import type { RosterContext } from './context';
 import { Account, LoginThrottle } from './entities/account.entity';
@@ -150,6 +150,8 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
   const accounts = new AccountService(dataSource, issuer, {
     maxFailures: env.LOGIN_MAX_FAILURES,
     windowSeconds: env.LOGIN_WINDOW_SECONDS,
+    accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+    accountWindowSeconds: env.LOGIN_ACCOUNT_WINDOW_SECONDS,
   });
   const nudge = () => relay.nudge();
   const signboards = new SignboardService(dataSource, outbox, nudge);
@@ -177,6 +179,7 @@ export async function startRoster(env: RosterEnv, deps: RosterDeps): Promise<Run
     host: env.ROSTER_HOST,
     context: async (req) => ({
       principal: await authenticate(req.headers.authorization, verifier),
+      clientAddress: clientAddress(req, env.ROSTER_TRUSTED_PROXIES),
       loaders: new RosterLoaders(placeRepository),
       chiefLoaders: new ChiefLoaders(dataSource, rosterRepository),
       places,

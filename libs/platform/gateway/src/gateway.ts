@@ -10,6 +10,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import {
+  clientAddress,
   createErrorFormatter,
   createGraphQLHttpServer,
   DEFAULT_LIMITS,
@@ -17,6 +18,7 @@ import {
   listen,
   operationGuardsPlugin,
   requestLogPlugin,
+  TrustedProxies,
   type Listening,
   type QueryLimits,
 } from '@sc/graphql';
@@ -25,6 +27,8 @@ export interface GatewayContext {
   /** The caller's Authorization header, forwarded to every subgraph as is. */
   authorization?: string;
   principal: Principal | null;
+  /** The caller's address (see clientAddress), sent to the subgraphs as `X-Forwarded-For`. */
+  clientAddress: string;
 }
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
@@ -68,6 +72,10 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const authorization = 'authorization' in context ? context.authorization : undefined;
     if (authorization) request.http?.headers.set('authorization', authorization);
+    // Only the address the gateway worked out itself: whatever forwarded-for header the client sent
+    // stays here. A subgraph believes it only if it trusts the gateway as a proxy (ADR 0012).
+    const address = 'clientAddress' in context ? context.clientAddress : undefined;
+    if (address) request.http?.headers.set('x-forwarded-for', address);
   }
 
   override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
@@ -116,11 +124,14 @@ export interface GatewayOptions {
   port: number;
   host?: string;
   limits?: Partial<QueryLimits>;
+  /** Proxies in front of the gateway whose `X-Forwarded-For` it believes; none by default. */
+  trustedProxies?: TrustedProxies;
 }
 
 /** Starts the gateway: one graph composed from the subgraphs, with health endpoints. */
 export async function startGateway(options: GatewayOptions): Promise<Listening> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const trustedProxies = options.trustedProxies ?? new TrustedProxies([]);
   const log = options.logger.child({ component: 'gateway' });
   const urls: Record<string, string> = {};
   const gateway = new ApolloGateway({
@@ -156,7 +167,11 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     maxBodyBytes: limits.maxBodyBytes,
     context: async (req) => {
       const authorization = req.headers.authorization;
-      return { authorization, principal: await authenticate(authorization, options.verifier) };
+      return {
+        authorization,
+        principal: await authenticate(authorization, options.verifier),
+        clientAddress: clientAddress(req, trustedProxies),
+      };
     },
     readiness: [
       {

@@ -1,3 +1,4 @@
+export * from './client-address';
 export * from './errors';
 export * from './format-error';
 export * from './http';

@@ -86,7 +86,7 @@ export const resolvers = {
     ...chiefResolvers.Mutation,
     login: async (_: unknown, args: Args, ctx: RosterContext) => {
       const input = parseInput(inputs.loginInput, args, 'login');
-      return ctx.accounts.login(input.username, input.password);
+      return ctx.accounts.login(input.username, input.password, ctx.clientAddress);
     },
     createCommunity: (_: unknown, args: Args, ctx: RosterContext) => {
       const input = parseInput(inputs.createCommunityInput, args['input']);

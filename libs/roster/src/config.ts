@@ -36,12 +36,7 @@ export const rosterEnvSchema = z.object({
     .default(15 * 60),
   /** Failed logins per username from all addresses together, per account window (ASVS: ≤ 100 an hour). */
   LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(100),
-  LOGIN_ACCOUNT_WINDOW_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(10)
-    .max(86_400)
-    .default(3600),
+  LOGIN_ACCOUNT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   /**
    * Peers whose X-Forwarded-For names the client (the gateway, in a deployment): `loopback`,
    * `private`, addresses, networks. Empty: the client is the connection's peer.

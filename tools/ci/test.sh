@@ -47,7 +47,6 @@ npx prettier --check . --log-level warn
 
 step "lint"
 npx nx run-many -t lint --parallel=2 --outputStyle=static
-npx eslint tools
 
 step "tests"
 # A hung test (an open handle) must fail the run, not eat the CI budget.

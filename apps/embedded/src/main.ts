@@ -12,9 +12,11 @@ import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '@sc/roster';
 import { envPrefix, type RunningService } from '@sc/service';
 import { SERVICES, supergraphFiles } from '@sc/services';
 
-// Subgraphs listen on the loopback only: in embedded mode the gateway is the one way in.
+// Subgraphs listen on the loopback only: in embedded mode the gateway is the one way in. The gateway
+// reaches roster over loopback and tells it the caller's address (login throttling).
 const env = envWithDefaults({
   LOG_PRETTY: 'true',
+  ROSTER_TRUSTED_PROXIES: 'loopback',
   ...Object.fromEntries(SERVICES.map((s) => [`${envPrefix(s.name)}_HOST`, '127.0.0.1'])),
 });
 const gatewayEnv = loadEnvOrExit(gatewayEnvSchema, 'embedded', env);
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     development: gatewayEnv.NODE_ENV === 'development',
     port: gatewayEnv.GATEWAY_PORT,
     host: gatewayEnv.GATEWAY_HOST,
+    trustedProxies: gatewayEnv.GATEWAY_TRUSTED_PROXIES,
   });
 
   // Printed once the gateway listens, so the URL works the moment it is shown.

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadOrCreateDevSigningKey, StaticKeyResolver, TokenVerifier } from '@sc/auth';
 
 const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -43,11 +44,17 @@ describe('the token tool [starts: tools/token as a child process]', () => {
     },
   );
 
-  it('signs with the key under the data folder it is given', () => {
+  it('signs with the key under the data folder it is given (relative to the working directory)', async () => {
+    // The key a system started with DATA_DIR=<cwd>/data created.
+    const key = loadOrCreateDevSigningKey(path.join(cwd, 'data'));
     const run = token(cwd, 'data');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    expect(fs.readdirSync(path.join(cwd, 'data', 'keys'))).toContain('jwt-signing-key.pem');
+    const verifier = new TokenVerifier(new StaticKeyResolver([key]), {
+      issuer: 'street-chief/roster',
+      audience: 'street-chief',
+    });
+    await expect(verifier.verify(run.stdout.trim())).resolves.toMatchObject({ roles: ['ADMIN'] });
   });
 });

@@ -35,5 +35,6 @@ runUntilSignal('gateway', logger, () =>
     development: env.NODE_ENV === 'development',
     port: env.GATEWAY_PORT,
     host: env.GATEWAY_HOST,
+    trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
   }),
 );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustedProxiesEnv } from '@sc/graphql';
 
 /**
  * The roster's own settings (beyond those every service has: see `serviceEnvNames` in @sc/service and
@@ -20,6 +21,14 @@ export const ROSTER_ENV = {
     .min(10)
     .max(86_400)
     .default(15 * 60),
+  /** Failed logins per username from all addresses together, per account window (ASVS: ≤ 100 an hour). */
+  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(100),
+  LOGIN_ACCOUNT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
+  /**
+   * Peers whose X-Forwarded-For names the client (the gateway, in a deployment): `loopback`,
+   * `private`, addresses, networks. Empty: the client is the connection's peer.
+   */
+  ROSTER_TRUSTED_PROXIES: trustedProxiesEnv(),
   /**
    * First start of a real deployment: create this ADMIN account if there are no accounts yet,
    * with the password read from ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE (a secret file).

@@ -14,6 +14,8 @@ export interface RosterRequest extends RequestInfo {
 
 /** What every roster resolver receives: the request and the services. */
 export interface RosterContext extends RosterRequest {
+  /** The caller's address (the connection's peer, or X-Forwarded-For from a trusted proxy): for `login`. */
+  clientAddress: string;
   places: PlaceService;
   accounts: AccountService;
   grids: GridService;

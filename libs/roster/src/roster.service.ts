@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadOrCreateDevSigningKey, signingKeyFromPem, type SigningKey, TokenIssuer } from '@sc/auth';
 import type { Logger } from '@sc/config';
+import { clientAddress } from '@sc/graphql';
 import { ROSTER_EVENTS } from '@sc/roster-contracts';
 import { defineService, type RunningService, type ServiceConfig } from '@sc/service';
 import { ROSTER_ENV, type RosterEnv } from './config';
@@ -98,6 +99,8 @@ export const roster = defineService({
     const accounts = new AccountService(dataSource, issuer, {
       maxFailures: env.LOGIN_MAX_FAILURES,
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
+      accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+      accountWindowSeconds: env.LOGIN_ACCOUNT_WINDOW_SECONDS,
     });
     const signboards = new SignboardService(dataSource, outbox, committed);
     const places = new PlaceService(dataSource, outbox, committed, signboards);
@@ -110,8 +113,9 @@ export const roster = defineService({
     return {
       issuer: { signingKey: key },
       seed: () => seedCaichang(dataSource, { places, accounts, grids, chiefs, signboards }, logger),
-      context: ({ principal }): RosterContext => ({
+      context: ({ principal, req }): RosterContext => ({
         principal,
+        clientAddress: clientAddress(req, env.ROSTER_TRUSTED_PROXIES),
         loaders: new RosterLoaders(dataSource, rosterRepository),
         places,
         accounts,

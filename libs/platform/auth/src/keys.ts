@@ -6,8 +6,9 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import { readOrCreateSecretFile } from '@sc/config';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readOrCreateSecretFile } from '@sc/config';
 
 /** The only algorithm we sign and accept. jsonwebtoken 9 has no EdDSA support, so RSA it is. */
 export const JWT_ALGORITHM = 'RS256';
@@ -46,13 +47,33 @@ export function signingKeyFromPem(pem: string): SigningKey {
   return { kid: jwkThumbprint(publicKey), privateKey, publicKey };
 }
 
+/** Where the development signing key of a data folder lives. */
+export function devSigningKeyFile(dir: string): string {
+  return join(dir, 'keys', 'jwt-signing-key.pem');
+}
+
+/**
+ * The development key of a data folder, or undefined when the folder has none: for tools that sign
+ * for a running system, where a fresh key would only make tokens that system refuses.
+ */
+export function loadDevSigningKey(dir: string): SigningKey | undefined {
+  let pem: string;
+  try {
+    pem = readFileSync(devSigningKeyFile(dir), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return signingKeyFromPem(pem);
+}
+
 /**
  * Development key: reads `<dir>/keys/jwt-signing-key.pem`, or creates a 2048-bit RSA key there on first use.
  * Several processes may start at once (the embedded app and the gateway); all of them end up with the key
  * that landed on disk first.
  */
 export function loadOrCreateDevSigningKey(dir: string): SigningKey {
-  const pem = readOrCreateSecretFile(join(dir, 'keys', 'jwt-signing-key.pem'), () =>
+  const pem = readOrCreateSecretFile(devSigningKeyFile(dir), () =>
     generateKeyPairSync('rsa', { modulusLength: MIN_MODULUS_BITS })
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
       .toString(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Env, envVar, parseEnv } from '@sc/config';
+import { trustedProxiesEnv } from '@sc/graphql';
 import { supergraphSubgraphs } from './supergraph';
 
 /** Settings of the gateway, from the environment. See docs/services/gateway.md. */
@@ -9,6 +10,11 @@ export const gatewayEnvSchema = z.object({
   LOG_PRETTY: envVar.bool(false),
   GATEWAY_HOST: z.string().default('0.0.0.0'),
   GATEWAY_PORT: envVar.port(4000),
+  /**
+   * Proxies (load balancers) in front of the gateway whose X-Forwarded-For is believed: `loopback`,
+   * `private`, addresses, networks. Empty: the client is the connection's peer.
+   */
+  GATEWAY_TRUSTED_PROXIES: trustedProxiesEnv(),
   /** The composed supergraph; by default the one shipped with the gateway app. */
   SUPERGRAPH_FILE: z.string().optional(),
   /** Where the token issuer (roster) publishes its public keys. */

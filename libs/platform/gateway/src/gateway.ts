@@ -4,17 +4,21 @@ import {
   type GraphQLDataSourceProcessOptions,
 } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import {
+  clientAddress,
   createErrorFormatter,
   createGraphQLHttpServer,
   DEFAULT_LIMITS,
   depthLimitRule,
   listen,
+  operationGuardsPlugin,
   requestLogPlugin,
+  TrustedProxies,
   type Listening,
   type QueryLimits,
 } from '@sc/graphql';
@@ -23,17 +27,90 @@ export interface GatewayContext {
   /** The caller's Authorization header, forwarded to every subgraph as is. */
   authorization?: string;
   principal: Principal | null;
+  /** The caller's address (see clientAddress), sent to the subgraphs as `X-Forwarded-For`. */
+  clientAddress: string;
+}
+
+type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** A subgraph's non-2xx answer, kept whole so that its GraphQL errors can be passed on. */
+class SubgraphHttpError extends GraphQLError {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`subgraph answered HTTP ${status}`);
+    this.name = 'SubgraphHttpError';
+  }
+}
+
+/** The `errors` of a GraphQL response body, when the body is one. */
+function graphqlErrorsOf(body: unknown): GraphQLFormattedError[] | undefined {
+  if (typeof body !== 'object' || body === null || !('errors' in body)) return undefined;
+  const { errors } = body;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const valid = errors.every(
+    (e: unknown) =>
+      typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string',
+  );
+  return valid ? (errors as GraphQLFormattedError[]) : undefined;
 }
 
 /**
  * Forwards the caller's token to the subgraphs, which verify it themselves (they never trust a
  * bare header); the gateway's own check only refuses a bad token early.
+ *
+ * A subgraph answers a request it refuses before execution — a variable that does not fit its
+ * scalar, a failed validation, a refused token — with a 4xx status and a GraphQL body, as GraphQL
+ * over HTTP asks. `RemoteGraphQLDataSource` turns any non-2xx into one opaque "400: Bad Request"
+ * fault; here the subgraph's own errors are passed on as its answer instead, so the gateway keeps
+ * their code, message and `field` and adds `serviceName`, as it does for errors of a 200 answer.
+ * A non-2xx without a GraphQL body stays a fault (logged, masked).
  */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Apollo types the context loosely (health checks run without one): read it as unknown.
-    const authorization: unknown = (context as Partial<GatewayContext> | undefined)?.authorization;
+    const ctx = context as Partial<GatewayContext> | undefined;
+    const authorization: unknown = ctx?.authorization;
     if (typeof authorization === 'string') request.http?.headers.set('authorization', authorization);
+    // Only the address the gateway worked out itself: whatever forwarded-for header the client sent
+    // stays here. A subgraph believes it only if it trusts the gateway as a proxy (ADR 0014).
+    const address: unknown = ctx?.clientAddress;
+    if (typeof address === 'string') request.http?.headers.set('x-forwarded-for', address);
+  }
+
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    let body: unknown;
+    try {
+      body = await this.parseBody(response);
+    } catch {
+      body = undefined;
+    }
+    return new SubgraphHttpError(response.status, body);
+  }
+
+  override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<SubgraphResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!(error instanceof SubgraphHttpError)) throw error;
+      const errors = graphqlErrorsOf(error.body);
+      if (errors) return { errors };
+      // Not a GraphQL answer (a proxy's error page, say): a fault, without the body or the URL.
+      throw new GraphQLError(
+        `subgraph ${this.serviceName} answered HTTP ${error.status} without a GraphQL body`,
+      );
+    }
+  }
+
+  constructor(
+    private readonly serviceName: string,
+    url: string,
+  ) {
+    super({ url });
   }
 }
 
@@ -44,16 +121,19 @@ export interface GatewayOptions {
   subgraphUrls: Record<string, string | undefined>;
   verifier: TokenVerifier;
   logger: Logger;
-  /** Development: Apollo Sandbox on the landing page, introspection and stack traces. */
+  /** Development: Apollo Sandbox on the landing page, introspection and fault messages (stack traces only in the log). */
   development: boolean;
   port: number;
   host?: string;
   limits?: Partial<QueryLimits>;
+  /** Proxies in front of the gateway whose `X-Forwarded-For` it believes; none by default. */
+  trustedProxies?: TrustedProxies;
 }
 
 /** Starts the gateway: one graph composed from the subgraphs, with health endpoints. */
 export async function startGateway(options: GatewayOptions): Promise<Listening> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const trustedProxies = options.trustedProxies ?? new TrustedProxies([]);
   const log = options.logger.child({ component: 'gateway' });
   const urls: Record<string, string> = {};
   const gateway = new ApolloGateway({
@@ -63,13 +143,13 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       const resolved = options.subgraphUrls[name] ?? url;
       if (!resolved) throw new Error(`no URL for subgraph ${name}`);
       urls[name] = resolved;
-      return new AuthForwardingDataSource({ url: resolved });
+      return new SubgraphDataSource(name, resolved);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: createErrorFormatter(log, options.development),
-    includeStacktraceInErrorResponses: options.development,
+    includeStacktraceInErrorResponses: false,
     validationRules: [depthLimitRule(limits.maxDepth)],
     parseOptions: { maxTokens: limits.maxTokens },
     introspection: options.development,
@@ -78,6 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       options.development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageDisabled(),
+      operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
     ],
   });
@@ -88,7 +169,11 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     maxBodyBytes: limits.maxBodyBytes,
     context: async (req) => {
       const authorization = req.headers.authorization;
-      return { authorization, principal: await authenticate(authorization, options.verifier) };
+      return {
+        authorization,
+        principal: await authenticate(authorization, options.verifier),
+        clientAddress: clientAddress(req, trustedProxies),
+      };
     },
     readiness: [
       {

@@ -14,26 +14,31 @@ const CLIENT_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** Whether a client can act on this code (everything else is a fault). */
+export function isClientErrorCode(code: unknown): boolean {
+  return typeof code === 'string' && CLIENT_CODES.has(code);
+}
+
 /**
- * Keeps errors a client caused (typed code, message, field) and turns every other error into a bare
- * INTERNAL_SERVER_ERROR after logging it with its stack. Stack traces leave the process only in
- * development.
+ * Keeps errors a client caused (typed code, message, field, the subgraph's `serviceName`) and turns
+ * every other error into a bare INTERNAL_SERVER_ERROR after logging it with its stack. Development
+ * keeps a fault's message, to help whoever runs it locally; a stack trace never leaves the process in
+ * any mode (it names files and lines; the log has it), nor does what a subgraph's own stack trace or
+ * an HTTP response of a subgraph carried.
  */
 export function createErrorFormatter(logger: Logger, development: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code =
-      typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
-    if (code && CLIENT_CODES.has(code)) {
-      // Expected outcomes: a stack trace would only be noise, in development too.
-      // eslint-disable-next-line @typescript-eslint/no-unused-vars
-      const { stacktrace, http, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { stacktrace, http, exception, response, ...extensions } = formatted.extensions ?? {};
+    const code = extensions['code'];
+    if (isClientErrorCode(code)) return { ...formatted, extensions };
     const original = unwrapResolverError(error);
-    logger.error({ err: original, path: formatted.path, code }, 'unexpected error while executing a request');
-    if (development) return formatted;
+    logger.error(
+      { err: original, path: formatted.path, code, serviceName: extensions['serviceName'] },
+      'unexpected error while executing a request',
+    );
     return {
-      message: 'Internal server error',
+      message: development ? formatted.message : 'Internal server error',
       locations: formatted.locations,
       path: formatted.path,
       extensions: { code: 'INTERNAL_SERVER_ERROR' },

@@ -16,6 +16,7 @@ import {
   type RouteHandler,
 } from './http';
 import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
+import { operationGuardsPlugin } from './operation-guards';
 
 /** One module of `buildSubgraphSchema([{ typeDefs, resolvers }])`, from its public signature. */
 type SubgraphModule = Exclude<
@@ -37,7 +38,7 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   resolvers: SubgraphResolvers;
   context: (req: IncomingMessage) => Promise<TContext>;
   logger: Logger;
-  /** Development shows stack traces and full fault messages; never set it in production. */
+  /** Development shows fault messages (never stack traces: those stay in the log); never set it in production. */
   development: boolean;
   readiness?: ReadinessCheck[];
   routes?: Record<string, RouteHandler>;
@@ -74,13 +75,14 @@ export function createSubgraphApollo<TContext extends BaseContext>(
   return new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
     formatError: createErrorFormatter(log, options.development),
-    includeStacktraceInErrorResponses: options.development,
+    includeStacktraceInErrorResponses: false,
     validationRules: [depthLimitRule(limits.maxDepth)],
     parseOptions: { maxTokens: limits.maxTokens },
     // No Apollo Studio: inline traces would only cost time.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
     ],
     logger: log,

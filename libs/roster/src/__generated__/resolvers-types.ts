@@ -533,8 +533,9 @@ export type Mutation = {
   fileChief: StreetChief;
   /**
    * Sign in with a staff account. UNAUTHENTICATED for a wrong username or password (the same answer for
-   * both). Repeated failures for one username are rate limited: RATE_LIMITED with `retryAfterSeconds` after
-   * 5 attempts without success within 15 minutes (the deployment's defaults).
+   * both). Repeated failures are rate limited (RATE_LIMITED with `retryAfterSeconds`): per username and
+   * client address after 5 failures within 15 minutes, and more slowly per username from all addresses
+   * (100 within an hour) — the deployment's defaults.
    */
   login: LoginPayload;
   /** COMMUNITY_STAFF or TOWN_OFFICER: the board was reprinted with its current content (`printedVersion` + 1, current again). Emits signboard.reprinted. */

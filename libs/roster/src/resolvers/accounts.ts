@@ -12,7 +12,7 @@ export const accountResolvers = {
   Mutation: {
     login: (_, args, ctx) => {
       const { username, password } = parseInput(inputs.loginInput, args, 'login');
-      return ctx.accounts.login(username, password);
+      return ctx.accounts.login(username, password, ctx.clientAddress);
     },
     createAccount: (_, { input }, ctx) =>
       ctx.accounts.create(ctx, parseInput(inputs.createAccountInput, input)),

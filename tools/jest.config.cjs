@@ -1,0 +1,8 @@
+// Specs of the workspace tools (CLI behaviour: exit codes and output). Only the tool folders are
+// crawled: tools/infra/kafka/.cache holds a whole Kafka distribution.
+module.exports = {
+  displayName: 'tools',
+  preset: '../jest.preset.js',
+  rootDir: '.',
+  roots: ['<rootDir>/token', '<rootDir>/fuzz'],
+};

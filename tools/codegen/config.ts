@@ -49,7 +49,7 @@ function outputConfig(s: CodegenSubgraph): CodegenConfig['generates'][string] {
       strictScalars: true,
       // No index signature: with one (`& Record<string, any>`) a misspelled field or type name in a
       // resolver map type-checks, and the maps are accepted by buildSubgraphSchema without it (see
-      // tools/codegen/guarantees.ts).
+      // libs/roster/src/resolvers/codegen-guarantees.ts).
       useIndexSignature: false,
       useTypeImports: true,
       // A mapper left unused means a wrong name or a type removed from the schema.

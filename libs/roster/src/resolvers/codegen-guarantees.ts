@@ -4,7 +4,7 @@
  * a config change brings back an index signature or loosens a mapper. Never executed.
  */
 import type { SubgraphResolvers } from '@sc/graphql';
-import type { Resolvers } from '../../libs/roster/src/__generated__/resolvers-types';
+import type { Resolvers } from '../__generated__/resolvers-types';
 
 export const guarantees: Resolvers[] = [
   // A misspelled field is an error (no `useIndexSignature`).

@@ -1,6 +1,6 @@
 /**
  * Imports residents from a community's spreadsheet (CSV UTF-8, format: docs/people-import.md).
- *   npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 2000]
+ *   npm run people:import -- <file.csv> [--database mysql://…|sqlite:<file>] [--batch 2000]
  *                                       [--report bad-rows.csv] [--actor <account id>] [--bulk|--no-bulk]
  * --bulk / --no-bulk force bulk mode on or off (MySQL: non-unique indexes dropped during the import and
  * rebuilt after it); by default a large file into a smaller table is a bulk import (docs/people-import.md).
@@ -19,6 +19,7 @@ import {
   PEOPLE_ALL_MIGRATIONS,
   PEOPLE_EMBEDDED_UPGRADE,
   PEOPLE_ENTITIES,
+  peopleDatabaseUrl,
   peopleEnvSchema,
   type BadRow,
   ImportFileError,
@@ -27,7 +28,7 @@ import {
 } from '@sc/people';
 
 const USAGE =
-  'usage: npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 2000] ' +
+  'usage: npm run people:import -- <file.csv> [--database mysql://…|sqlite:<file>] [--batch 2000] ' +
   '[--report bad-rows.csv] [--actor <account id>] [--bulk|--no-bulk]\n';
 /** Bad rows shown on the terminal; all of them go to --report. */
 const SHOWN_BAD_ROWS = 50;
@@ -69,8 +70,8 @@ function parseArgs(argv: string[]): Args | string {
     }
   }
   if (args.file === undefined) return 'no CSV file given';
-  if (args.database !== undefined && !/^(mysql|mariadb):\/\/|^sqljs:/.test(args.database)) {
-    return '--database must be mysql://…, mariadb://… or sqljs:<file>';
+  if (args.database !== undefined && !/^(mysql|mariadb):\/\/|^(sqlite|sqljs):/.test(args.database)) {
+    return '--database must be mysql://…, mariadb://… or sqlite:<file>';
   }
   return args as Args;
 }
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
 
   const env = parseEnv(peopleEnvSchema, process.env);
   const logger = createLogger({ service: 'people-import', level: env.LOG_LEVEL });
-  const url = args.database ?? env.PEOPLE_DATABASE_URL ?? 'sqljs:.data/people.sqlite';
+  const url = args.database ?? peopleDatabaseUrl(env);
   const cipher = fieldCipher(env);
   const ds = await openDatabase({
     url,

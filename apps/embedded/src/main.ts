@@ -1,10 +1,10 @@
 /**
- * Embedded mode: every service and the gateway in one process, SQLite (sql.js) files under the
+ * Embedded mode: every service and the gateway in one process, SQLite files (node:sqlite) under the
  * data folder and an in-process event bus, seeded with the Caichang demo. For trying the graph on
  * any laptop; production runs each app on its own with MySQL and Kafka (see docker/).
  */
 import { JwksKeyResolver, TokenVerifier, type KeyResolver } from '@sc/auth';
-import { createLogger, envWithDefaults, loadEnvOrExit } from '@sc/config';
+import { createLogger, envWithDefaults, exitOnStartFailure, loadEnvOrExit } from '@sc/config';
 import { InProcessBus } from '@sc/events';
 import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
 import { peopleEnvSchema, startPeople } from '@sc/people';
@@ -83,7 +83,5 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-main().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'embedded start failed');
-  process.exit(1);
-});
+// A data file that cannot be read stops the start with one line naming it (a StartupError).
+main().catch((error: unknown) => exitOnStartFailure('embedded', logger, error));

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { envVar } from '@sc/config';
 
@@ -9,7 +10,7 @@ export const peopleEnvSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   PEOPLE_HOST: z.string().default('0.0.0.0'),
   PEOPLE_PORT: envVar.port(4002),
-  /** mysql://… in real mode; sqljs:<file> in embedded mode. Unset: sqljs:<DATA_DIR>/people.sqlite. */
+  /** mysql://… in real mode; sqlite:<file> in embedded mode. Unset: sqlite:<DATA_DIR>/people.sqlite. */
   PEOPLE_DATABASE_URL: envVar.databaseUrl().optional(),
   /** Kafka bootstrap brokers; empty means the in-process bus (embedded mode only). */
   KAFKA_BROKERS: envVar.list(),
@@ -37,3 +38,8 @@ export const peopleEnvSchema = z.object({
   PEOPLE_SEED_DEMO: envVar.bool(false),
 });
 export type PeopleEnv = z.infer<typeof peopleEnvSchema>;
+
+/** The database URL in effect: the configured one, or the embedded file under the data folder. */
+export function peopleDatabaseUrl(env: PeopleEnv): string {
+  return env.PEOPLE_DATABASE_URL ?? `sqlite:${path.join(env.DATA_DIR, 'people.sqlite')}`;
+}

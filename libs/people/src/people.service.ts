@@ -13,7 +13,7 @@ import {
   type EventPublisher,
 } from '@sc/events';
 import { startSubgraph, type Listening } from '@sc/graphql';
-import type { PeopleEnv } from './config';
+import { peopleDatabaseUrl, type PeopleEnv } from './config';
 import type { PeopleContext } from './context';
 import { FieldCipher, loadOrCreateDevFieldKeys, parseFieldKeys } from './crypto';
 import { PEOPLE_EMBEDDED_UPGRADE } from './embedded-upgrade';
@@ -79,7 +79,7 @@ export async function startPeople(env: PeopleEnv, deps: PeopleDeps): Promise<Run
   const logger = deps.logger;
   const cipher = fieldCipher(env);
   const dataSource = await openDatabase({
-    url: env.PEOPLE_DATABASE_URL ?? `sqljs:${path.join(env.DATA_DIR, 'people.sqlite')}`,
+    url: peopleDatabaseUrl(env),
     entities: PEOPLE_ENTITIES,
     migrations: PEOPLE_ALL_MIGRATIONS,
     logger,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { envVar } from '@sc/config';
 
@@ -9,7 +10,7 @@ export const rosterEnvSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   ROSTER_HOST: z.string().default('0.0.0.0'),
   ROSTER_PORT: envVar.port(4001),
-  /** mysql://… (MySQL) or mariadb://… in real mode; sqljs:<file> in embedded mode (default: under DATA_DIR). */
+  /** mysql://… (MySQL) or mariadb://… in real mode; sqlite:<file> in embedded mode (default: under DATA_DIR). */
   ROSTER_DATABASE_URL: envVar.databaseUrl().optional(),
   /** Kafka bootstrap brokers; empty means the in-process bus (embedded mode only). */
   KAFKA_BROKERS: envVar.list(),
@@ -52,5 +53,5 @@ export type RosterEnv = z.infer<typeof rosterEnvSchema>;
 
 /** The database URL in effect: the configured one, or the embedded file under the data folder. */
 export function rosterDatabaseUrl(env: RosterEnv): string {
-  return env.ROSTER_DATABASE_URL ?? `sqljs:${env.DATA_DIR}/roster.sqlite`;
+  return env.ROSTER_DATABASE_URL ?? `sqlite:${path.join(env.DATA_DIR, 'roster.sqlite')}`;
 }

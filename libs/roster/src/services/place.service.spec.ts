@@ -16,7 +16,7 @@ const admin: Principal = {
 };
 const chief: Principal = { ...admin, subject: 'chief-1', roles: ['STREET_CHIEF'] };
 
-describe('PlaceService on the embedded database (sql.js)', () => {
+describe('PlaceService on the embedded database (SQLite)', () => {
   let ds: DataSource;
   let places: PlaceService;
   let services: RosterServices;

@@ -6,14 +6,17 @@ import { StartupError } from '@sc/config';
 import { type BetterSqlite3OpenOptions, NodeSqliteDatabase } from './node-sqlite';
 
 /**
- * How the embedded database writes (docs/adr/0012-embedded-sqlite.md): a write-ahead log, so a commit
- * appends its pages instead of rewriting the file and a crash at any moment leaves the last commit
- * whole; `synchronous = FULL`, so the log is on disk (fsync) before a commit returns, and an
- * acknowledged write also survives a power cut, not only a killed process.
+ * How the embedded database writes (docs/adr/0012-embedded-sqlite.md). A write-ahead log: a commit
+ * appends its pages to the log instead of rewriting the file, and whatever moment the process dies at,
+ * the next open finds every commit whole and nothing half-written. `synchronous = NORMAL`: a commit has
+ * written its pages to the operating system before it returns, so an acknowledged write survives the
+ * process being killed; only a power cut or OS crash can lose the last commits (never corrupting the
+ * file). FULL would add an fsync to every commit, on the one thread that serves every request (two per
+ * people mutation: the change and the outbox relay's mark); the ADR has the measurements.
  */
 export const EMBEDDED_SQLITE = {
   journalMode: 'wal',
-  synchronous: 'FULL',
+  synchronous: 'NORMAL',
   /** How long a statement waits for another process's write lock (people:import on the same file). */
   busyTimeoutMs: 5_000,
   /**

@@ -85,6 +85,11 @@ export const envVar = {
       }),
 };
 
+/** This process's environment with `overrides` on top, for a child process (tests, tools). */
+export function envForChild(overrides: Env): Env {
+  return { ...process.env, ...overrides };
+}
+
 /** The process environment over a service's built-in defaults (for the embedded all-in-one app). */
 export function envWithDefaults(defaults: Env): Env {
   return { ...defaults, ...process.env };

@@ -5,6 +5,7 @@
  * while idle) and SIGTERM during writes; after every restart the acknowledged writes are checked.
  *   npm run crash:embedded                                  # 100 kill -9 + 20 SIGTERM rounds
  *   npm run crash:embedded -- --rounds 20 --sigterm 5 [--seed 42] [--max-burst-ms 1500] [--keep] [--no-write]
+ *   npm run crash:embedded -- --main <other build>/main.js --no-write   # e.g. an older version, to compare
  * Prints progress and a summary, writes tools/crash/results/embedded.md (unless --no-write) and exits 1
  * when a start failed, an acknowledged write was lost or a SIGTERM did not close cleanly.
  */
@@ -12,10 +13,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 import { reportMarkdown, runCrashRounds } from '../../apps/embedded/src/crash/harness';
 
 const USAGE =
-  'usage: npm run crash:embedded -- [--rounds 100] [--sigterm 20] [--seed <n>] [--max-burst-ms 1500] [--keep] [--no-write]\n';
+  'usage: npm run crash:embedded -- [--rounds 100] [--sigterm 20] [--seed <n>] [--max-burst-ms 1500] [--main <bundle>] [--keep] [--no-write]\n';
 
 async function main(): Promise<number> {
   let values;
@@ -26,6 +28,7 @@ async function main(): Promise<number> {
         sigterm: { type: 'string', default: '20' },
         seed: { type: 'string' },
         'max-burst-ms': { type: 'string', default: '1500' },
+        main: { type: 'string' },
         keep: { type: 'boolean', default: false },
         'no-write': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -65,22 +68,21 @@ async function main(): Promise<number> {
     sigtermRounds,
     seed,
     maxBurstMs,
+    ...(values.main ? { main: path.resolve(values.main) } : {}),
     killFirstStart: true,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
   const markdown = reportMarkdown(
     report,
-    `Embedded mode crash test: ${killRounds} kill -9 and ${sigtermRounds} SIGTERM rounds`,
+    `Embedded mode crash test: ${killRounds} kill -9 and ${sigtermRounds} SIGTERM rounds${values.main ? ` of ${values.main}` : ''}`,
   );
   process.stdout.write(`\n${markdown}\n`);
   if (!values['no-write']) {
     const out = path.join(__dirname, 'results/embedded.md');
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
-    fs.writeFileSync(
-      out,
-      `${markdown}\nRun with \`npm run crash:embedded -- --rounds ${killRounds} --sigterm ${sigtermRounds} --seed ${seed}\` on ${machine}.\n`,
-    );
+    const text = `${markdown}\nRun with \`npm run crash:embedded -- --rounds ${killRounds} --sigterm ${sigtermRounds} --seed ${seed}\` on ${machine}.\n`;
+    fs.writeFileSync(out, await format(text, { ...(await resolveConfig(out)), filepath: out }));
     process.stderr.write(`report written to ${path.relative(process.cwd(), out)}\n`);
   }
   if (values.keep) process.stderr.write(`data folder kept: ${dataDir}\n`);

@@ -37,6 +37,8 @@ export interface CrashOptions {
   killFirstStart?: boolean;
   /** Longest burst before the process is ended. */
   maxBurstMs?: number;
+  /** The bundle to run; default: `npm start`'s, built from this checkout ({@link buildEmbedded}). */
+  main?: string;
   /** How long a start may take before it counts as failed. */
   startTimeoutMs?: number;
   progress?: (line: string) => void;
@@ -474,7 +476,7 @@ export async function runCrashRounds(options: CrashOptions): Promise<CrashReport
   const random = mulberry32(options.seed);
   const maxBurstMs = options.maxBurstMs ?? 1_500;
   const startTimeoutMs = options.startTimeoutMs ?? 120_000;
-  const main = buildEmbedded();
+  const main = options.main ?? buildEmbedded();
   const ledger = new Ledger();
   const report: CrashReport = {
     seed: options.seed,

@@ -8,11 +8,11 @@ const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 
 /**
- * The run command's promise, checked for real: the embedded app (every service + gateway, sql.js,
+ * The run command's promise, checked for real: the embedded app (every service + gateway, SQLite,
  * in-process bus) seeds Caichang, serves the public query with no token, and accepts a token from
  * `npm run -s token` minted against the same data folder.
  */
-describe('embedded mode [starts: the embedded app as a child process, on sql.js]', () => {
+describe('embedded mode [starts: the embedded app as a child process, on SQLite]', () => {
   let child: ChildProcess;
   let gatewayUrl: string;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-embedded-'));
@@ -24,6 +24,7 @@ describe('embedded mode [starts: the embedded app as a child process, on sql.js]
       env: {
         ...process.env,
         DATA_DIR: dataDir,
+        // The URL form of the sql.js versions, still accepted (the people file takes the default).
         ROSTER_DATABASE_URL: `sqljs:${dataDir}/roster.sqlite`,
         GATEWAY_PORT: '0',
         ROSTER_PORT: '0',

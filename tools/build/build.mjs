@@ -9,7 +9,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const { values, positionals } = parseArgs({ options: { outdir: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { outdir: { type: 'string' } },
+  allowPositionals: true,
+});
 const apps = positionals.length ? positionals : ['embedded', 'gateway', 'roster', 'people'];
 if (values.outdir && apps.length !== 1) throw new Error('--outdir takes exactly one app');
 const schemas = [

@@ -1,18 +1,27 @@
 // Bundles each app into dist/apps/<app>/main.js with esbuild (dependencies stay in node_modules)
 // and copies the files they read at run time (GraphQL schemas, the supergraph) next to them.
+//   node tools/build/build.mjs [app …] [--outdir <dir>]
+// --outdir (one app only) puts the bundle elsewhere, e.g. for a test that must not replace the one
+// `npm start` runs; it must be inside the repository so node_modules resolve.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '../..');
 // Every app with a main (the e2e specs have none), every subgraph schema and the supergraph: found,
 // not listed, so a new service needs no edit here.
-const apps = process.argv.slice(2).length
-  ? process.argv.slice(2)
+const { values, positionals } = parseArgs({
+  options: { outdir: { type: 'string' } },
+  allowPositionals: true,
+});
+const apps = positionals.length
+  ? positionals
   : fs
       .readdirSync(path.join(root, 'apps'))
       .filter((app) => fs.existsSync(path.join(root, 'apps', app, 'src/main.ts')))
       .sort();
+if (values.outdir && apps.length !== 1) throw new Error('--outdir takes exactly one app');
 const schemas = [
   ...fs.readdirSync(path.join(root, 'libs')).flatMap((lib) => {
     const dir = path.join('libs', lib, 'src/schema');
@@ -28,7 +37,7 @@ const schemas = [
 
 const started = Date.now();
 for (const app of apps) {
-  const outdir = path.join(root, 'dist/apps', app);
+  const outdir = values.outdir ? path.resolve(values.outdir) : path.join(root, 'dist/apps', app);
   await build({
     entryPoints: [path.join(root, 'apps', app, 'src/main.ts')],
     outfile: path.join(outdir, 'main.js'),

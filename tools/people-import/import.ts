@@ -1,6 +1,6 @@
 /**
  * Imports residents from a community's spreadsheet (CSV UTF-8, format: docs/people-import.md).
- *   npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 2000]
+ *   npm run people:import -- <file.csv> [--database mysql://…|sqlite:<file>] [--batch 2000]
  *                                       [--report bad-rows.csv] [--actor <account id>] [--bulk|--no-bulk]
  * --bulk / --no-bulk force bulk mode on or off (MySQL: non-unique indexes dropped during the import and
  * rebuilt after it); by default a large file into a smaller table is a bulk import (docs/people-import.md).
@@ -26,7 +26,7 @@ import {
 } from '@sc/people';
 
 const USAGE =
-  'usage: npm run people:import -- <file.csv> [--database mysql://…|sqljs:<file>] [--batch 2000] ' +
+  'usage: npm run people:import -- <file.csv> [--database mysql://…|sqlite:<file>] [--batch 2000] ' +
   '[--report bad-rows.csv] [--actor <account id>] [--bulk|--no-bulk]\n';
 /** Bad rows shown on the terminal; all of them go to --report. */
 const SHOWN_BAD_ROWS = 50;
@@ -68,8 +68,8 @@ function parseArgs(argv: string[]): Args | string {
     }
   }
   if (args.file === undefined) return 'no CSV file given';
-  if (args.database !== undefined && !/^(mysql|mariadb):\/\/|^sqljs:/.test(args.database)) {
-    return '--database must be mysql://…, mariadb://… or sqljs:<file>';
+  if (args.database !== undefined && !/^(mysql|mariadb):\/\/|^(sqlite|sqljs):/.test(args.database)) {
+    return '--database must be mysql://…, mariadb://… or sqlite:<file>';
   }
   return args as Args;
 }

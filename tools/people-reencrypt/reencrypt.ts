@@ -2,7 +2,7 @@
  * Re-encrypts the people service's field tokens with the current field key, after a key rotation
  * (docs/deployment.md, "Rotating a field key"): put the new key first in PEOPLE_FIELD_KEYS, keep the old
  * ones, restart people, run this, then remove the old keys.
- *   npm run people:reencrypt [-- --database mysql://…|sqljs:<file>] [--batch 500]
+ *   npm run people:reencrypt [-- --database mysql://…|sqlite:<file>] [--batch 500]
  * Database and keys come from the people service's configuration (PEOPLE_DATABASE_URL, PEOPLE_FIELD_KEYS,
  * PEOPLE_BLIND_INDEX_KEY, DATA_DIR); --database overrides the URL. Safe while the service runs, and to run
  * again. Exit codes: 0 done (no row left with another key), 1 rows left (written with an old key
@@ -12,7 +12,7 @@ import { createLogger } from '@sc/config';
 import { openDatabase } from '@sc/db';
 import { fieldCipher, PEOPLE_EMBEDDED_UPGRADE, people, peopleSettings, reencryptFields } from '@sc/people';
 
-const USAGE = 'usage: npm run people:reencrypt [-- --database mysql://…|sqljs:<file>] [--batch 500]\n';
+const USAGE = 'usage: npm run people:reencrypt [-- --database mysql://…|sqlite:<file>] [--batch 500]\n';
 
 function parseArgs(argv: string[]): { database?: string; batch: number } | string {
   const args: { database?: string; batch: number } = { batch: 500 };

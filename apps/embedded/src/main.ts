@@ -1,10 +1,10 @@
 /**
- * Embedded mode: every registered service and the gateway in one process, SQLite files under the
+ * Embedded mode: every registered service and the gateway in one process, SQLite files (node:sqlite) under the
  * data folder and an in-process event bus, seeded with the Caichang demo. For trying the graph on
  * any laptop; production runs each app on its own with MySQL and Kafka (see docker/).
  */
 import { JwksKeyResolver, type KeyResolver, TokenVerifier } from '@sc/auth';
-import { ConfigError, createLogger, envWithDefaults, loadEnvOrExit } from '@sc/config';
+import { ConfigError, createLogger, envWithDefaults, exitOnStartFailure, loadEnvOrExit } from '@sc/config';
 import { InProcessBus } from '@sc/events';
 import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
 import type { Listening } from '@sc/graphql';
@@ -116,8 +116,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
+// A data file that cannot be read stops the start with one line naming it (a StartupError); whatever
+// had started is closed first.
 main().catch(async (error: unknown) => {
-  logger.fatal({ err: error }, 'embedded start failed');
   await closeAll().catch(() => undefined);
-  process.exit(1);
+  exitOnStartFailure('embedded', logger, error);
 });

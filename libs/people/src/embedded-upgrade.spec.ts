@@ -17,9 +17,11 @@ const OLD_SCHEMA = [
   'CREATE INDEX "ix_resident_name" ON "resident" ("name")',
   'CREATE UNIQUE INDEX "uq_resident_id_number_bidx" ON "resident" ("id_number_bidx")',
   'CREATE INDEX "ix_resident_key_id" ON "resident" ("key_id")',
+  // An index someone added by hand, with a quote in its name: the upgrade must quote it properly.
+  'CREATE INDEX "ix_resident ""origin"" by hand" ON "resident" ("origin")',
 ];
 
-describe('embedded people file from before the storage keys [sql.js]', () => {
+describe('embedded people file from before the storage keys [SQLite]', () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-upgrade-'));
@@ -32,7 +34,7 @@ describe('embedded people file from before the storage keys [sql.js]', () => {
       parseFieldKeys(`k1:${randomBytes(32).toString('base64')}`, randomBytes(32).toString('base64')),
     );
     const full = (kind: 'id' | 'door', v: string) => cipher.blindIndex(kind, v) + 'f'.repeat(40);
-    const old = createDataSource({ url: `sqljs:${file}`, entities: [], migrations: [] });
+    const old = createDataSource({ url: `sqlite:${file}`, entities: [], migrations: [] });
     await old.initialize();
     for (const ddl of OLD_SCHEMA) await old.query(ddl);
     await old.query(
@@ -55,7 +57,7 @@ describe('embedded people file from before the storage keys [sql.js]', () => {
 
     const open = () =>
       openDatabase({
-        url: `sqljs:${file}`,
+        url: `sqlite:${file}`,
         entities: people.entities,
         migrations: people.migrations,
         embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
@@ -81,6 +83,10 @@ describe('embedded people file from before the storage keys [sql.js]', () => {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%before_seq'",
       )) as unknown[];
       expect(tables).toEqual([]);
+      const handMade = (await ds.query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%by hand'",
+      )) as unknown[];
+      expect(handMade).toEqual([]); // dropped with the old table's indexes, as the others
     } finally {
       await ds.destroy();
     }

@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { type EmbeddedUpgrade, transaction } from '@sc/db';
+import { type EmbeddedUpgrade, quoteSqliteIdentifier as q, transaction } from '@sc/db';
 import { BLIND_INDEX_HEX } from './crypto';
 
 /**
- * Brings an embedded (sql.js) people file written by an earlier version to the current entities, where
+ * Brings an embedded (SQLite) people file written by an earlier version to the current entities, where
  * TypeORM's synchronization cannot (ADR 0011):
  *
  * - `resident` and `standard_address` got a `seq` primary key (MySQL: migration `StorageKeys`). SQLite
@@ -37,8 +37,8 @@ export const PEOPLE_EMBEDDED_UPGRADE: EmbeddedUpgrade = {
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name NOT LIKE 'sqlite_autoindex%'",
         [table],
       )) as { name: string }[];
-      for (const { name } of indexes) await ds.query(`DROP INDEX "${name}"`);
-      await ds.query(`ALTER TABLE "${table}" RENAME TO "${previous(table)}"`);
+      for (const { name } of indexes) await ds.query(`DROP INDEX ${q(name)}`);
+      await ds.query(`ALTER TABLE ${q(table)} RENAME TO ${q(previous(table))}`);
     }
   },
 
@@ -49,14 +49,14 @@ export const PEOPLE_EMBEDDED_UPGRADE: EmbeddedUpgrade = {
       const current = new Set(await columnNames(ds, table));
       const copied = old.filter((c) => current.has(c) && c !== 'seq');
       const values = copied.map((c) =>
-        BLIND_INDEX_COLUMNS.has(c) ? `substr("${c}", 1, ${BLIND_INDEX_HEX})` : `"${c}"`,
+        BLIND_INDEX_COLUMNS.has(c) ? `substr(${q(c)}, 1, ${BLIND_INDEX_HEX})` : q(c),
       );
       // Copy and drop in one transaction: a start interrupted here finds the old table again, whole.
       await transaction(ds, async (m) => {
         await m.query(
-          `INSERT INTO "${table}" (${copied.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM "${previous(table)}" ORDER BY "id"`,
+          `INSERT INTO ${q(table)} (${copied.map(q).join(', ')}) SELECT ${values.join(', ')} FROM ${q(previous(table))} ORDER BY "id"`,
         );
-        await m.query(`DROP TABLE "${previous(table)}"`);
+        await m.query(`DROP TABLE ${q(previous(table))}`);
       });
     }
     const n = BLIND_INDEX_HEX;
@@ -77,6 +77,7 @@ function previous(table: string): string {
 }
 
 async function columnNames(ds: DataSource, table: string): Promise<string[]> {
-  const rows = (await ds.query(`PRAGMA table_info("${table}")`)) as { name: string }[];
+  // The table-valued form takes the name as a bound parameter: no quoting to get right.
+  const rows = (await ds.query('SELECT name FROM pragma_table_info(?)', [table])) as { name: string }[];
   return rows.map((r) => r.name);
 }

@@ -6,7 +6,7 @@ import { createLogger } from '@sc/config';
 import { gqlRequest, tokenMinter } from '@sc/testing';
 import { people as peopleService } from './people.service';
 
-describe('people with no reachable broker [starts: people subgraph on sql.js, Kafka pointed at a closed port]', () => {
+describe('people with no reachable broker [starts: people subgraph on SQLite, Kafka pointed at a closed port]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-nobroker-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadOrCreateDevSigningKey, StaticKeyResolver } from '@sc/auth';
 import { createLogger } from '@sc/config';
 import { demoGridId, stableId } from '@sc/demo';
-import { SqljsQueryRunner } from 'typeorm/driver/sqljs/SqljsQueryRunner';
+import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
 import { InProcessBus, OutboxEvent, storedEnvelope } from '@sc/events';
 import { errorCodes, gqlRequest, tokenMinter } from '@sc/testing';
 import { makeTestIdNumber } from './domain/id-card';
@@ -16,7 +16,7 @@ const STREET = stableId('street:正街');
 const RESIDENT_1 = stableId('resident:1');
 const NEWCOMER_ID = makeTestIdNumber('511823', '1992-03-15', 10, 'FEMALE');
 
-describe('people subgraph in embedded mode [starts: people subgraph on sql.js with the demo population, in-process bus]', () => {
+describe('people subgraph in embedded mode [starts: people subgraph on SQLite with the demo population, in-process bus]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-'));
   const bus = new InProcessBus();
   const tokens = tokenMinter(dir);
@@ -30,7 +30,7 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
       DATA_DIR: dir,
       PEOPLE_HOST: '127.0.0.1',
       PEOPLE_PORT: '0',
-      PEOPLE_DATABASE_URL: `sqljs:${dir}/people.sqlite`,
+      PEOPLE_DATABASE_URL: `sqlite:${dir}/people.sqlite`,
       PEOPLE_SEED_DEMO: 'true',
     };
     const started = Date.now();
@@ -116,7 +116,7 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
   });
 
   it('resolves a page of 50 residents with households, heads, members, addresses and moves in a few batched statements', async () => {
-    const spy = jest.spyOn(SqljsQueryRunner.prototype, 'query');
+    const spy = jest.spyOn(BetterSqlite3QueryRunner.prototype, 'query');
     try {
       const res = await gqlRequest<{ residents: { nodes: { household: { members: unknown[] } }[] } }>(
         url,
@@ -436,7 +436,7 @@ describe('people subgraph in embedded mode [starts: people subgraph on sql.js wi
     expect(errorCodes(badCursor)).toEqual(['BAD_USER_INPUT']);
 
     // 50 units with their latest visit and the count: one ranked query and one count, not one per unit.
-    const spy = jest.spyOn(SqljsQueryRunner.prototype, 'query');
+    const spy = jest.spyOn(BetterSqlite3QueryRunner.prototype, 'query');
     try {
       const many = await gqlRequest<{ units: { nodes: { inspections: { totalCount: number } }[] } }>(
         url,

@@ -7,7 +7,7 @@ import { errorCodes, gqlRequest } from '@sc/testing';
 import { Account } from './entities/account.entity';
 import { roster as rosterService } from './roster.service';
 
-describe('first start of a real deployment [starts: roster subgraph on sql.js]', () => {
+describe('first start of a real deployment [starts: roster subgraph on SQLite]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bootstrap-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -18,7 +18,7 @@ describe('first start of a real deployment [starts: roster subgraph on sql.js]',
       DATA_DIR: dir,
       ROSTER_HOST: '127.0.0.1',
       ROSTER_PORT: '0',
-      ROSTER_DATABASE_URL: `sqljs:${dir}/roster.sqlite`,
+      ROSTER_DATABASE_URL: `sqlite:${dir}/roster.sqlite`,
       ROSTER_BOOTSTRAP_ADMIN: 'root-admin',
       ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE: path.join(dir, 'admin-password'),
     };

@@ -21,7 +21,7 @@ import { Resident, StandardAddress } from '../entities';
  * start of the people service ({@link restoreMissingIndexes}) builds the missing indexes again. Meanwhile
  * queries that would use them still answer, by scanning.
  *
- * MySQL/MariaDB only; embedded (sql.js) imports are small and never defer.
+ * MySQL/MariaDB only; embedded (SQLite) imports are small and never defer.
  */
 
 /** The tables a bulk import writes in volume. */

@@ -75,7 +75,7 @@ export interface ImportReport extends ImportProgress {
 
 /** Options of {@link importResidentsCsv}. */
 export interface ImportOptions {
-  /** The people database (MySQL/MariaDB with migrations applied, or embedded sql.js). */
+  /** The people database (MySQL/MariaDB with migrations applied, or the embedded SQLite). */
   dataSource: DataSource;
   cipher: FieldCipher;
   /** Account id of who runs the import; recorded in the events. */

@@ -27,14 +27,18 @@ const principal = (roles: Principal['roles'], scopes: string[]): Principal => ({
   expiresAt: new Date(Date.now() + 60_000),
 });
 
-describe('grid read model and view scopes on the embedded database (sql.js)', () => {
+describe('grid read model and view scopes on the embedded database (SQLite)', () => {
   let dir: string;
   let ds: DataSource;
   let access: PeopleAccess;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-grid-'));
-    ds = await openDatabase({ url: `sqljs:${dir}/people.sqlite`, entities: people.entities, migrations: [] });
+    ds = await openDatabase({
+      url: `sqlite:${dir}/people.sqlite`,
+      entities: people.entities,
+      migrations: [],
+    });
     access = new PeopleAccess(ds, 'caichang');
   });
   afterAll(async () => {

@@ -15,13 +15,13 @@ const schema = z.object({
 describe('parseEnv', () => {
   it('applies defaults and parses lists and booleans', () => {
     const env = parseEnv(schema, {
-      DATABASE_URL: 'sqljs:.data/x.sqlite',
+      DATABASE_URL: 'sqlite:.data/x.sqlite',
       KAFKA_BROKERS: 'a:1, b:2',
       PRETTY: 'yes',
     });
     expect(env).toEqual({
       SERVICE_PORT: 4001,
-      DATABASE_URL: 'sqljs:.data/x.sqlite',
+      DATABASE_URL: 'sqlite:.data/x.sqlite',
       KAFKA_BROKERS: ['a:1', 'b:2'],
       PRETTY: true,
     });
@@ -50,6 +50,15 @@ describe('parseEnv', () => {
   it('rejects a database URL of an unknown kind', () => {
     expect(() => parseEnv(schema, { DATABASE_URL: 'postgres://x/y' })).toThrow(
       /DATABASE_URL: expected mysql/,
+    );
+  });
+
+  it('takes sqlite:<file> for the embedded database, and sqljs:<file> from earlier versions', () => {
+    for (const url of ['sqlite:.data/roster.sqlite', 'sqljs:/var/lib/sc/people.sqlite']) {
+      expect(parseEnv(schema, { DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+    expect(() => parseEnv(schema, { DATABASE_URL: 'sqlite:' })).toThrow(
+      /DATABASE_URL: expected .*sqlite:<file>/,
     );
   });
 });

@@ -90,12 +90,22 @@ export const envVar = {
           : [],
       ),
   url: () => z.url({ message: 'expected a URL' }),
-  /** `mysql://user:pass@host:3306/db` for the real database, `sqljs:<file>` for the embedded one. */
+  /**
+   * `mysql://user:pass@host:3306/db` for the real database, `sqlite:<file>` for the embedded one
+   * (`sqljs:<file>`, from before node:sqlite, still means the same).
+   */
   databaseUrl: () =>
-    z.string().refine((v) => /^(mysql|mariadb):\/\/.+\/[A-Za-z0-9_]+/.test(v) || /^sqljs:/.test(v), {
-      message: 'expected mysql://user:password@host:port/database, mariadb://… or sqljs:<file>',
-    }),
+    z
+      .string()
+      .refine((v) => /^(mysql|mariadb):\/\/.+\/[A-Za-z0-9_]+/.test(v) || /^(sqlite|sqljs):.+/.test(v), {
+        message: 'expected mysql://user:password@host:port/database, mariadb://… or sqlite:<file>',
+      }),
 };
+
+/** This process's environment with `overrides` on top, for a child process (tests, tools). */
+export function envForChild(overrides: Env): Env {
+  return { ...process.env, ...overrides };
+}
 
 /** The process environment over a service's built-in defaults (for the embedded all-in-one app). */
 export function envWithDefaults(defaults: Env): Env {

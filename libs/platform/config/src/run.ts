@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
+import { exitOnStartFailure } from './startup-error';
 
 /**
  * The bootstrap every app's main shares: start, then on SIGTERM/SIGINT close once and exit 0
- * (1 if closing failed); a failed start is logged as fatal and exits 1.
+ * (1 if closing failed); a failed start exits through {@link exitOnStartFailure}.
  */
 export function runUntilSignal(
   name: string,
@@ -27,9 +28,6 @@ export function runUntilSignal(
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     },
-    (error: unknown) => {
-      logger.fatal({ err: error }, `${name} failed to start`);
-      process.exit(1);
-    },
+    (error: unknown) => exitOnStartFailure(name, logger, error),
   );
 }

@@ -5,16 +5,18 @@ import { DataSource, type EntityManager, type EntitySchema, type MixedList } fro
 import { format as mysqlFormat, type SqlValue } from 'mysql2';
 import type { Logger } from '@sc/config';
 import { pinnedMysql2Driver } from './mysql-session';
+import { EMBEDDED_SQLITE, EmbeddedSqliteDatabase, embeddedDatabaseError } from './embedded-sqlite';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = MixedList<Function | string | EntitySchema>;
 
-export type DatabaseKind = 'mysql' | 'sqljs';
+export type DatabaseKind = 'mysql' | 'sqlite';
 
 export interface DatabaseOptions {
   /**
    * `mysql://user:password@host:port/database` (MySQL 8), `mariadb://…` (MariaDB: TypeORM reads
-   * its catalog differently, e.g. column defaults, and needs to know) or `sqljs:<file>` (embedded).
+   * its catalog differently, e.g. column defaults, and needs to know) or `sqlite:<file>` (embedded;
+   * `sqljs:<file>`, the scheme of earlier versions, means the same).
    */
   url: string;
   entities: EntityList;
@@ -37,8 +39,26 @@ export interface EmbeddedUpgrade {
   afterSynchronize(ds: DataSource): Promise<void>;
 }
 
+/** URL schemes of the embedded database: `sqlite:` and, from before node:sqlite, `sqljs:`. */
+const EMBEDDED_SCHEME = /^(sqlite|sqljs):/;
+
 export function databaseKind(url: string): DatabaseKind {
-  return url.startsWith('sqljs:') ? 'sqljs' : 'mysql';
+  return EMBEDDED_SCHEME.test(url) ? 'sqlite' : 'mysql';
+}
+
+/** The absolute path of an embedded database URL (`sqlite:<file>` or `sqljs:<file>`). */
+export function embeddedDatabaseFile(url: string): string {
+  if (!EMBEDDED_SCHEME.test(url)) throw new Error('not an embedded database URL');
+  return path.resolve(url.replace(EMBEDDED_SCHEME, ''));
+}
+
+/**
+ * A SQLite identifier in double quotes, a quote inside doubled (`a"b` → `"a""b"`), for the few
+ * statements that name tables, columns or indexes read from the catalog.
+ */
+export function quoteSqliteIdentifier(name: string): string {
+  if (name.includes('\0')) throw new Error('a SQLite identifier cannot contain NUL');
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** True for MySQL and MariaDB, false for the embedded SQLite. */
@@ -62,17 +82,20 @@ export function parseMysqlUrl(url: string) {
  * Builds (does not initialize) the TypeORM DataSource for a service.
  *
  * Real mode talks MySQL protocol through mysql2 and never synchronizes: the schema is what the
- * committed migrations make. Embedded mode uses SQLite compiled to WASM (sql.js), saved to a file
- * after each write; its schema is derived from the entities (see docs/adr/0003-embedded-mode.md).
+ * committed migrations make. Embedded mode is a SQLite file through Node's built-in node:sqlite, in
+ * WAL mode (TypeORM's better-sqlite3 driver over an adapter, see node-sqlite.ts and
+ * embedded-sqlite.ts); its schema is derived from the entities (docs/adr/0003-embedded-mode.md,
+ * docs/adr/0016-embedded-sqlite.md).
  */
 export function createDataSource(options: DatabaseOptions): DataSource {
-  if (databaseKind(options.url) === 'sqljs') {
-    const file = path.resolve(options.url.slice('sqljs:'.length));
+  if (databaseKind(options.url) === 'sqlite') {
+    const file = embeddedDatabaseFile(options.url);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     return new DataSource({
-      type: 'sqljs',
-      location: file,
-      autoSave: true,
+      type: 'better-sqlite3',
+      driver: EmbeddedSqliteDatabase,
+      database: file,
+      timeout: EMBEDDED_SQLITE.busyTimeoutMs,
       entities: options.entities,
       // With upgrade steps, openDatabase synchronizes between them.
       synchronize: options.embeddedUpgrade === undefined,
@@ -120,48 +143,56 @@ function queryFormat(
   return mysqlFormat(sql, values as SqlValue[], this.config.stringifyObjects ?? false, timezone as 'Z');
 }
 
-/** Initializes the DataSource and, in real mode, applies pending migrations. */
+/**
+ * Initializes the DataSource and, in real mode, applies pending migrations. An embedded file that
+ * cannot be read stops the start with an `EmbeddedDatabaseError` (a `StartupError`: one line naming
+ * the file and what to do) before anything is written to it.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
   const ds = createDataSource(options);
-  await ds.initialize();
-  if (!isMysqlFamily(ds) && options.embeddedUpgrade) {
-    await options.embeddedUpgrade.beforeSynchronize(ds);
-    await ds.synchronize();
-    await options.embeddedUpgrade.afterSynchronize(ds);
-  }
-  if (isMysqlFamily(ds)) {
-    // Copies of a service starting together must not race through the same migrations: the
-    // first takes a named lock, the others wait for it and then find nothing left to apply.
-    const runner = ds.createQueryRunner();
+  if (!isMysqlFamily(ds)) {
     try {
-      const [row] = (await runner.query('SELECT GET_LOCK(?, 120) AS ok', [
-        `migrations:${ds.driver.database}`,
-      ])) as { ok: number }[];
-      if (Number(row?.ok) !== 1)
-        throw new Error('timed out waiting for another copy to finish the migrations');
-      const applied = await ds.runMigrations({ transaction: 'each' });
-      if (applied.length > 0) {
-        options.logger?.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+      await ds.initialize();
+      if (options.embeddedUpgrade) {
+        await options.embeddedUpgrade.beforeSynchronize(ds);
+        await ds.synchronize();
+        await options.embeddedUpgrade.afterSynchronize(ds);
       }
-    } finally {
-      await runner
-        .query('SELECT RELEASE_LOCK(?)', [`migrations:${ds.driver.database}`])
-        .catch(() => undefined);
-      await runner.release();
+    } catch (error) {
+      if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+      throw embeddedDatabaseError(embeddedDatabaseFile(options.url), error) ?? error;
     }
+    return ds;
+  }
+  await ds.initialize();
+  // Copies of a service starting together must not race through the same migrations: the
+  // first takes a named lock, the others wait for it and then find nothing left to apply.
+  const runner = ds.createQueryRunner();
+  try {
+    const [row] = (await runner.query('SELECT GET_LOCK(?, 120) AS ok', [
+      `migrations:${ds.driver.database}`,
+    ])) as { ok: number }[];
+    if (Number(row?.ok) !== 1) throw new Error('timed out waiting for another copy to finish the migrations');
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) {
+      options.logger?.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+    }
+  } finally {
+    await runner.query('SELECT RELEASE_LOCK(?)', [`migrations:${ds.driver.database}`]).catch(() => undefined);
+    await runner.release();
   }
   return ds;
 }
 
 /**
- * Runs `work` in one database transaction. SQLite (sql.js) has a single connection, so transactions
- * there are queued one after the other instead of nesting.
+ * Runs `work` in one database transaction. The embedded SQLite has a single connection, so
+ * transactions there are queued one after the other instead of nesting.
  */
 export async function transaction<T>(
   ds: DataSource,
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
-  if (ds.options.type !== 'sqljs') return ds.transaction(work);
+  if (isMysqlFamily(ds)) return ds.transaction(work);
   const queue = sqliteQueues.get(ds) ?? Promise.resolve();
   const run = queue.then(
     () => ds.transaction(work),

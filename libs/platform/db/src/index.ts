@@ -6,3 +6,5 @@ export * from './locking';
 export * from './mysql-admin';
 export * from './mysql-session';
 export * from './pagination';
+export * from './embedded-sqlite';
+export * from './node-sqlite';

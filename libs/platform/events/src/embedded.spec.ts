@@ -19,7 +19,7 @@ const TYPE = 'cn.caichang.roster.street.created.v1';
 // Personal data that must never reach a log line.
 const PII = { chiefName: '王秀英', phone: '13912345678' };
 
-describe('@sc/events in embedded mode [sql.js file database, in-process bus]', () => {
+describe('@sc/events in embedded mode [SQLite file database, in-process bus]', () => {
   let dir: string;
   let ds: DataSource;
   const outbox = new Outbox({ source: '/caichang/roster' });
@@ -27,7 +27,7 @@ describe('@sc/events in embedded mode [sql.js file database, in-process bus]', (
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-events-'));
     ds = createDataSource({
-      url: `sqljs:${path.join(dir, 'db.sqlite')}`,
+      url: `sqlite:${path.join(dir, 'db.sqlite')}`,
       entities: [...OUTBOX_ENTITIES, TestStreet],
       migrations: [],
     });

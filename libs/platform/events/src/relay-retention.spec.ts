@@ -9,13 +9,13 @@ import { Outbox } from './outbox';
 import { OutboxRelay } from './relay';
 import { eventually, memoryLogger, TestStreet } from './spec-helpers';
 
-describe('OutboxRelay retention [sql.js, in-process bus]', () => {
+describe('OutboxRelay retention [SQLite, in-process bus]', () => {
   let dir: string;
   let ds: DataSource;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-retention-'));
     ds = await openDatabase({
-      url: `sqljs:${dir}/db.sqlite`,
+      url: `sqlite:${dir}/db.sqlite`,
       entities: [...OUTBOX_ENTITIES, TestStreet],
       migrations: [],
     });

@@ -9,7 +9,7 @@ import type { EventPublisher } from './publisher';
 
 /** Options of {@link OutboxRelay}. */
 export interface OutboxRelayOptions {
-  /** The service's DataSource (MySQL/MariaDB or sql.js) holding `outbox_event`. */
+  /** The service's DataSource (MySQL/MariaDB or the embedded SQLite) holding `outbox_event`. */
   dataSource: DataSource;
   publisher: EventPublisher;
   logger: Logger;
@@ -44,7 +44,7 @@ type Outcome = { kind: 'more' } | { kind: 'idle' } | { kind: 'standby' } | { kin
  * events the broker had already taken; consumers deduplicate with their inbox).
  *
  * When several copies of a service run, only the holder of a MySQL named lock publishes; the others
- * stand by and try to take the lock from time to time. On sql.js (embedded mode, one process) there
+ * stand by and try to take the lock from time to time. On the embedded SQLite (one process) there
  * is no lock. Logs carry event ids, types, sequence numbers and counts, never payloads.
  */
 export class OutboxRelay {
@@ -276,7 +276,7 @@ export class OutboxRelay {
   }
 
   private async withManager<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    // sql.js has one connection: without a transaction from @sc/db's queue the relay could read
+    // The embedded SQLite has one connection: without a transaction from @sc/db's queue the relay could read
     // rows of (or write into) a business transaction that is still open.
     if (!this.usesLock) return transaction(this.ds, work);
     if (!this.lock) throw new Error('the outbox relay lock is not held');

@@ -154,6 +154,9 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     parseOptions: { maxTokens: limits.maxTokens },
     introspection: options.development,
     logger: log,
+    // The app's main owns SIGTERM/SIGINT and closes everything in order. Apollo's own handler would
+    // stop this server and then re-raise the signal, killing the process before the databases close.
+    stopOnTerminationSignals: false,
     plugins: [
       options.development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })

@@ -86,6 +86,9 @@ export function createSubgraphApollo<TContext extends BaseContext>(
       requestLogPlugin(log),
     ],
     logger: log,
+    // The app's main owns SIGTERM/SIGINT and closes everything in order. Apollo's own handler would
+    // stop this server and then re-raise the signal, killing the process before the databases close.
+    stopOnTerminationSignals: false,
   });
 }
 

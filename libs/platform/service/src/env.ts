@@ -55,7 +55,7 @@ export function prefixedEnvShape(service: string, defaultPort: number) {
   return {
     host: [`${p}_HOST`, z.string().default('0.0.0.0')],
     port: [`${p}_PORT`, envVar.port(defaultPort)],
-    /** mysql://… or mariadb://… in real mode; sqljs:<file> in embedded mode (default: under DATA_DIR). */
+    /** mysql://… or mariadb://… in real mode; sqlite:<file> in embedded mode (default: under DATA_DIR). */
     databaseUrl: [`${p}_DATABASE_URL`, envVar.databaseUrl().optional()],
     seedDemo: [`${p}_SEED_DEMO`, envVar.bool(false)],
   } as const;
@@ -106,7 +106,7 @@ export function parseServiceEnv<TShape extends z.ZodRawShape>(
       dataDir,
       host: String(mine[prefixed.host[0]]),
       port: Number(mine[prefixed.port[0]]),
-      databaseUrl: typeof databaseUrl === 'string' ? databaseUrl : `sqljs:${dataDir}/${service.name}.sqlite`,
+      databaseUrl: typeof databaseUrl === 'string' ? databaseUrl : `sqlite:${dataDir}/${service.name}.sqlite`,
       seedDemo: mine[prefixed.seedDemo[0]] === true,
       kafkaBrokers: shared.KAFKA_BROKERS,
       kafkaClientId: shared.KAFKA_CLIENT_ID ?? service.name,

@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { graphql } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { SqljsQueryRunner } from 'typeorm/driver/sqljs/SqljsQueryRunner';
+import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
 import type { RosterContext } from '../context';
 import { RosterLoaders } from '../loaders';
 import { RosterRepository } from '../repositories/roster.repository';
@@ -18,7 +18,7 @@ const WIDE = `{
   uncoveredStreets { totalCount }
 }`;
 
-describe('roster resolvers batch their reads (sql.js)', () => {
+describe('roster resolvers batch their reads (SQLite)', () => {
   let ds: DataSource;
   let services: RosterServices;
   let close: () => Promise<void>;
@@ -35,7 +35,7 @@ describe('roster resolvers batch their reads (sql.js)', () => {
       loaders: new RosterLoaders(ds, new RosterRepository(ds)),
       ...services,
     };
-    const spy = jest.spyOn(SqljsQueryRunner.prototype, 'query');
+    const spy = jest.spyOn(BetterSqlite3QueryRunner.prototype, 'query');
     try {
       const result = await graphql({ schema, source: WIDE, contextValue: context });
       expect(result.errors).toBeUndefined();

@@ -5,6 +5,7 @@ import { transaction } from '@sc/db';
 import { CAICHANG, DEMO_CHIEFS, demoGridId, stableId } from '@sc/demo';
 import { Place } from '../entities/place.entity';
 import type { AccountService } from '../services/account.service';
+import { hashPassword } from '../services/password';
 import type { ChiefService } from '../services/chief.service';
 import type { GridService } from '../services/grid.service';
 import type { PlaceService } from '../services/place.service';
@@ -83,8 +84,12 @@ export function demoSignboards(): { code: string; place: string; location: strin
 }
 
 /**
- * Loads the demo roster if the database has no community yet: idempotent, one transaction for the
- * places (their events go through the outbox like any change).
+ * Loads the demo roster if the database has no community yet: idempotent, and all of it (places,
+ * grids, chiefs, signboards, accounts; the events through the outbox like any change) in one
+ * transaction, so a start stopped halfway leaves nothing and the next start seeds it whole.
+ *
+ * It decides on what a readable database holds: a file that cannot be read never gets this far
+ * (@sc/db refuses it at open).
  */
 export async function seedCaichang(ds: DataSource, services: DemoServices, logger: Logger): Promise<boolean> {
   const { places, accounts, grids, chiefs, signboards } = services;
@@ -92,6 +97,11 @@ export async function seedCaichang(ds: DataSource, services: DemoServices, logge
   const actor = 'seed';
   let streets = 0;
   let courtyards = 0;
+  // Hashed before the transaction: argon2id takes a while and the transaction queue would wait.
+  const demoAccounts: { account: DemoAccount; passwordHash: string }[] = [];
+  for (const account of DEMO_ACCOUNTS) {
+    demoAccounts.push({ account, passwordHash: await hashPassword(DEMO_PASSWORD) });
+  }
   await transaction(ds, async (m) => {
     const community = await places.createIn(m, actor, {
       kind: 'COMMUNITY',
@@ -135,10 +145,10 @@ export async function seedCaichang(ds: DataSource, services: DemoServices, logge
         scopePlaceId: b.scope,
       });
     }
+    for (const { account: a, passwordHash } of demoAccounts) {
+      await accounts.insertIn(m, { ...a, id: stableId(`account:${a.username}`) }, passwordHash);
+    }
   });
-  for (const a of DEMO_ACCOUNTS) {
-    await accounts.createUnchecked({ ...a, id: stableId(`account:${a.username}`), password: DEMO_PASSWORD });
-  }
   logger.info(
     { streets, courtyards, chiefs: DEMO_CHIEFS.length, accounts: DEMO_ACCOUNTS.length },
     'seeded the Caichang demo roster',

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import { LessThan, MoreThan, type DataSource } from 'typeorm';
+import { LessThan, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { requireAuthenticated, requireRole, type Role, type TokenIssuer } from '@sc/auth';
 import { type CountedConnection, fetchPage, isMysqlFamily, type Page, transaction } from '@sc/db';
 import { ConflictError, RateLimitedError, UnauthenticatedError } from '@sc/graphql';
@@ -187,27 +187,37 @@ export class AccountService {
 
   /** For the demo seed and the bootstrap command: no principal involved. */
   async createUnchecked(input: NewAccount): Promise<Account> {
-    const username = input.username.toLowerCase();
     const passwordHash = await hashPassword(input.password);
-    return transaction(this.ds, async (m) => {
-      const repo = m.getRepository(Account);
-      if (await repo.existsBy({ username })) {
-        throw new ConflictError(`Username ${username} is already taken`, { field: 'input.username' });
-      }
-      const now = new Date();
-      const account = repo.create({
-        id: input.id ?? randomUUID(),
-        username,
-        displayName: input.displayName,
-        passwordHash,
-        roles: [...new Set(input.roles)].join(','),
-        scopes: [...new Set(input.scopes)].join(','),
-        status: 'ACTIVE',
-        createdAt: now,
-        updatedAt: now,
-      });
-      await repo.insert(account);
-      return account;
+    return transaction(this.ds, (m) => this.insertIn(m, input, passwordHash));
+  }
+
+  /**
+   * Inserts an account inside the caller's transaction (the demo seed's, so that an interrupted seed
+   * leaves no roster without its accounts), the password already hashed with `hashPassword`.
+   */
+  async insertIn(
+    m: EntityManager,
+    input: Omit<NewAccount, 'password'>,
+    passwordHash: string,
+  ): Promise<Account> {
+    const username = input.username.toLowerCase();
+    const repo = m.getRepository(Account);
+    if (await repo.existsBy({ username })) {
+      throw new ConflictError(`Username ${username} is already taken`, { field: 'input.username' });
+    }
+    const now = new Date();
+    const account = repo.create({
+      id: input.id ?? randomUUID(),
+      username,
+      displayName: input.displayName,
+      passwordHash,
+      roles: [...new Set(input.roles)].join(','),
+      scopes: [...new Set(input.scopes)].join(','),
+      status: 'ACTIVE',
+      createdAt: now,
+      updatedAt: now,
     });
+    await repo.insert(account);
+    return account;
   }
 }

@@ -17,7 +17,7 @@ const patrol = (streetName: string, needsAction: boolean) => ({
   needsAction,
 });
 
-describe('trainings and patrols on the embedded database (sql.js)', () => {
+describe('trainings and patrols on the embedded database (SQLite)', () => {
   let ds: DataSource;
   let s: RosterServices;
   let close: () => Promise<void>;

@@ -28,7 +28,7 @@ const PATH: Record<ChiefStatus, ChiefAction[]> = {
   REJECTED: ['REJECT'],
 };
 
-describe('ChiefService on the embedded database (sql.js)', () => {
+describe('ChiefService on the embedded database (SQLite)', () => {
   let ds: DataSource;
   let s: RosterServices;
   let close: () => Promise<void>;

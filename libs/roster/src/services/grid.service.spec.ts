@@ -13,7 +13,7 @@ const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
 const officer = caller(['TOWN_OFFICER'], 'officer-1');
 const street = (name: string) => stableId(`street:${name}`);
 
-describe('grids and signboards on the embedded database (sql.js)', () => {
+describe('grids and signboards on the embedded database (SQLite)', () => {
   let ds: DataSource;
   let s: RosterServices;
   let close: () => Promise<void>;

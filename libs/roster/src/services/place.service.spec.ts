@@ -9,7 +9,7 @@ import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helper
 const admin = caller(['ADMIN'], 'admin-1');
 const chief = caller(['STREET_CHIEF'], 'chief-1');
 
-describe('PlaceService on the embedded database (sql.js)', () => {
+describe('PlaceService on the embedded database (SQLite)', () => {
   let ds: DataSource;
   let places: PlaceService;
   let services: RosterServices;

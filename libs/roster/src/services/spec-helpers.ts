@@ -40,7 +40,7 @@ export function rosterServices(ds: DataSource, dataDir: string): RosterServices 
   };
 }
 
-/** A seeded embedded (sql.js) roster in a temporary folder; `close` removes it. */
+/** A seeded embedded (SQLite) roster in a temporary folder; `close` removes it. */
 export async function seededEmbeddedRoster(): Promise<{
   ds: DataSource;
   services: RosterServices;
@@ -49,7 +49,7 @@ export async function seededEmbeddedRoster(): Promise<{
 }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-roster-'));
   const ds = await openDatabase({
-    url: `sqljs:${dir}/roster.sqlite`,
+    url: `sqlite:${dir}/roster.sqlite`,
     entities: roster.entities,
     migrations: [],
   });

@@ -12,7 +12,7 @@ import { ImportFileError, importResidentsCsv } from './resident-import';
 const SAMPLE = fs.readFileSync(path.join(__dirname, '../../../../tools/people-import/sample.csv'), 'utf8');
 const key = () => randomBytes(32).toString('base64');
 
-describe('CSV import of residents in embedded mode (sql.js)', () => {
+describe('CSV import of residents in embedded mode (SQLite)', () => {
   let dir: string;
   let ds: DataSource;
   const oldKey = key();
@@ -30,7 +30,11 @@ describe('CSV import of residents in embedded mode (sql.js)', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-import-'));
-    ds = await openDatabase({ url: `sqljs:${dir}/people.sqlite`, entities: people.entities, migrations: [] });
+    ds = await openDatabase({
+      url: `sqlite:${dir}/people.sqlite`,
+      entities: people.entities,
+      migrations: [],
+    });
   });
   afterAll(async () => {
     await ds.destroy();

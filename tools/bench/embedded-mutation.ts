@@ -21,7 +21,7 @@ import { EMBEDDED_SQLITE } from '@sc/db';
 import { stableId } from '@sc/demo';
 import { makeTestIdNumber } from '@sc/people';
 import { tokenMinter } from '@sc/testing';
-import { buildEmbedded, EmbeddedProcess } from '../../apps/embedded/src/crash/harness';
+import { buildEmbedded, EmbeddedProcess } from '@sc/services/testing';
 
 const { values } = parseArgs({
   options: {

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
-import { reportMarkdown, runCrashRounds } from '../../apps/embedded/src/crash/harness';
+import { reportMarkdown, runCrashRounds } from '@sc/services/testing';
 
 const USAGE =
   'usage: npm run crash:embedded -- [--rounds 100] [--sigterm 20] [--seed <n>] [--max-burst-ms 1500] [--main <bundle>] [--keep] [--no-write]\n';

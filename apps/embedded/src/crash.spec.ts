@@ -4,7 +4,7 @@ import path from 'node:path';
 import { stableId } from '@sc/demo';
 import { makeTestIdNumber } from '@sc/people';
 import { tokenMinter } from '@sc/testing';
-import { buildEmbedded, EmbeddedProcess, reportMarkdown, runCrashRounds } from './crash/harness';
+import { buildEmbedded, EmbeddedProcess, reportMarkdown, runCrashRounds } from '@sc/services/testing';
 
 /**
  * Embedded mode (`npm start`) must never lose an acknowledged write and never fail to start again,

@@ -1,2 +1,3 @@
 export * from './events';
 export * from './import';
+export * from './read-models';

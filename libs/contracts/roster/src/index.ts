@@ -1,2 +1,3 @@
 export * from './events';
 export * from './grid-read-model';
+export * from './read-models';

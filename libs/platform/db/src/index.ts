@@ -8,3 +8,4 @@ export * from './mysql-session';
 export * from './pagination';
 export * from './embedded-sqlite';
 export * from './node-sqlite';
+export * from './exclusive-job';

@@ -22,6 +22,15 @@ export interface Consumption {
   handler: EventHandler;
 }
 
+/** A periodic job of a service (see `ServiceParts.jobs`). */
+export interface ServiceJob {
+  /** Unique within the service (part of the lock name), e.g. `case-sweeper`. */
+  name: string;
+  intervalMs: number;
+  /** Idempotent work, given the time it runs for. */
+  run: (now: Date) => Promise<void>;
+}
+
 /** What the kit hands a service's `build`: its settings and the infrastructure already running. */
 export interface ServiceKit<TEnv> {
   name: string;
@@ -37,6 +46,8 @@ export interface ServiceKit<TEnv> {
   committed: () => void;
   /** Cleanup the kit runs on close, in reverse order of registration (also after a failed start). */
   onClose(close: () => Promise<void> | void): void;
+  /** The clock of this start (tests move it); jobs run by it. */
+  clock: () => Date;
 }
 
 /** A service that issues tokens: its signing key is served as a JWKS and verifies its own tokens. */
@@ -54,6 +65,11 @@ export interface ServiceParts<TContext extends RequestInfo, TExposed> {
   readiness?: ReadinessCheck[];
   /** Loads the demo data when the database is empty (idempotent). */
   seed?: () => Promise<unknown>;
+  /**
+   * Periodic background work (sweepers, closing votes): run in every copy of the service but in one at a
+   * time (`ExclusiveJob`), on the kit's clock; started after the seed, stopped first on close.
+   */
+  jobs?: readonly ServiceJob[];
   /** What tests and tools may reach on the running service (e.g. the field cipher). */
   exposed?: TExposed;
 }

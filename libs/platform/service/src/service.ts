@@ -18,7 +18,7 @@ import {
   type Logger,
   runUntilSignal,
 } from '@sc/config';
-import { openDatabase } from '@sc/db';
+import { ExclusiveJob, openDatabase } from '@sc/db';
 import {
   BusSubscriber,
   createKafka,
@@ -49,6 +49,8 @@ export interface StartOptions {
   keyResolver?: KeyResolver;
   /** Load the demo data now; default `<NAME>_SEED_DEMO`. Embedded mode seeds once everything subscribed. */
   seed?: boolean;
+  /** The clock the service's jobs (and `build`) use; default the system clock. Tests move it. */
+  clock?: () => Date;
 }
 
 /** A started service: its subgraph listening, relay publishing, subscriptions consuming. */
@@ -58,6 +60,8 @@ export interface RunningService<TExposed = unknown> extends Listening {
   dataSource: DataSource;
   relay: OutboxRelay;
   subscriptions: readonly Subscription[];
+  /** The service's periodic jobs by name (`runOnce()` runs one now, e.g. in a test after moving the clock). */
+  jobs: ReadonlyMap<string, ExclusiveJob>;
   /** Loads the demo data if the database is empty (see `ServiceParts.seed`). */
   seed(): Promise<void>;
   /** Set when the service issues tokens. */
@@ -183,6 +187,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
     const outbox = new Outbox(definition.produces ?? { source: `/caichang/${name}` });
     const committed = () => relay.nudge();
 
+    const clock = options.clock ?? (() => new Date());
     const kit: ServiceKit<z.infer<z.ZodObject<TShape>>> = {
       name,
       env,
@@ -192,6 +197,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       outbox,
       committed,
       onClose: (closer) => void closers.push(closer),
+      clock,
     };
     const parts = await definition.build(kit);
 
@@ -213,6 +219,14 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
     if (options.seed ?? config.seedDemo) await seed();
     relay.start();
     closers.push(() => relay.stop());
+    const jobs = new Map<string, ExclusiveJob>();
+    for (const job of parts.jobs ?? []) {
+      if (jobs.has(job.name)) throw new Error(`${name} declares the job ${job.name} twice`);
+      const exclusive = new ExclusiveJob({ dataSource, logger, clock, ...job });
+      jobs.set(job.name, exclusive);
+      exclusive.start();
+      closers.push(() => exclusive.stop());
+    }
 
     const keyResolver: KeyResolver = parts.issuer
       ? new StaticKeyResolver([parts.issuer.signingKey])
@@ -256,6 +270,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       dataSource,
       relay,
       subscriptions,
+      jobs,
       seed,
       jwksUrl: parts.issuer ? `${listening.url}${JWKS_PATH}` : undefined,
       signingKey: parts.issuer?.signingKey,

@@ -18,7 +18,7 @@ import { stableId } from '@sc/demo';
 import { makeTestIdNumber } from '@sc/people';
 import { tokenMinter } from '@sc/testing';
 
-const ROOT = path.resolve(__dirname, '../../../..');
+const ROOT = path.resolve(__dirname, '../../../..'); // libs/services/src/testing → the workspace
 /** The bundle the rounds run: `npm start`'s build, in a folder of its own so `dist/apps` is left alone. */
 const BUNDLE_DIR = path.join(ROOT, 'dist/crash/embedded');
 

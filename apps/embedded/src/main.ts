@@ -5,6 +5,7 @@
  */
 import { JwksKeyResolver, type KeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, exitOnStartFailure, loadEnvOrExit } from '@sc/config';
+import { checkEmbeddedDatabase } from '@sc/db';
 import { InProcessBus } from '@sc/events';
 import { gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
 import type { Listening } from '@sc/graphql';
@@ -50,6 +51,9 @@ async function closeAll(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Every data file is checked before any service starts: one unreadable file stops the start
+  // before another file is created or changed.
+  for (const service of SERVICES) checkEmbeddedDatabase(service.parseConfig(env).databaseUrl);
   // Start in registry order (the token issuer first); every service subscribes to the bus as it
   // starts, and only then does anyone seed, since the bus keeps no history.
   let keys: KeyResolver | undefined;

@@ -5,7 +5,12 @@ import { DataSource, type EntityManager, type EntitySchema, type MixedList } fro
 import { format as mysqlFormat, type SqlValue } from 'mysql2';
 import type { Logger } from '@sc/config';
 import { pinnedMysql2Driver } from './mysql-session';
-import { EMBEDDED_SQLITE, EmbeddedSqliteDatabase, embeddedDatabaseError } from './embedded-sqlite';
+import {
+  checkEmbeddedDatabaseFile,
+  EMBEDDED_SQLITE,
+  EmbeddedSqliteDatabase,
+  embeddedDatabaseError,
+} from './embedded-sqlite';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = MixedList<Function | string | EntitySchema>;
@@ -141,6 +146,14 @@ function queryFormat(
 ): string {
   if (values === undefined || values === null || (Array.isArray(values) && values.length === 0)) return sql;
   return mysqlFormat(sql, values as SqlValue[], this.config.stringifyObjects ?? false, timezone as 'Z');
+}
+
+/**
+ * For an embedded (SQLite) URL, checks its file as opening it would, creating nothing (see
+ * `checkEmbeddedDatabaseFile`); a MySQL URL is checked when it is opened.
+ */
+export function checkEmbeddedDatabase(url: string): void {
+  if (databaseKind(url) === 'sqlite') checkEmbeddedDatabaseFile(embeddedDatabaseFile(url));
 }
 
 /**

@@ -79,6 +79,20 @@ export class EmbeddedSqliteDatabase extends NodeSqliteDatabase {
 }
 
 /**
+ * Checks an embedded database file the way opening it would, without creating one: a start that runs
+ * several services checks all their files first, so one unreadable file stops it before any other file
+ * is created or changed.
+ */
+export function checkEmbeddedDatabaseFile(file: string): void {
+  if (!statIfExists(file)) {
+    const wal = statIfExists(`${file}-wal`);
+    if (wal && wal.size > 0) prepareFile(file); // throws: a -wal without its database
+    return;
+  }
+  new EmbeddedSqliteDatabase(file).close();
+}
+
+/**
  * The one line to stop with when `error` (from opening, checking or synchronizing `file`) says the
  * file cannot be read or opened; undefined for any other failure.
  */

@@ -7,7 +7,7 @@ import { openDatabase } from '@sc/db';
 import { OutboxEvent } from '@sc/events';
 import { Account } from '../entities/account.entity';
 import { Place } from '../entities/place.entity';
-import { ROSTER_ENTITIES } from '../roster.service';
+import { roster } from '../roster.service';
 import { rosterServices } from '../services/spec-helpers';
 import { DEMO_ACCOUNTS, seedCaichang } from './caichang';
 
@@ -20,7 +20,7 @@ describe('the demo roster seed [embedded SQLite]', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-roster-seed-'));
     ds = await openDatabase({
       url: `sqlite:${dir}/roster.sqlite`,
-      entities: [...ROSTER_ENTITIES],
+      entities: roster.entities,
       migrations: [],
     });
   });

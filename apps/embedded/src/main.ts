@@ -69,7 +69,13 @@ async function main(): Promise<void> {
     if (started.jwksUrl) keys ??= new JwksKeyResolver(started.jwksUrl);
   }
   if (!keys) throw new Error('no registered service issues tokens');
-  for (const s of running) await s.seed();
+  // Each seed's events reach every read model before the next seed and before the gateway listens:
+  // people's places come from the roster's seed, the roster's residents from people's.
+  for (const s of running) {
+    await s.seed();
+    await s.relay.flush();
+    await bus.idle();
+  }
 
   gateway = await startGateway({
     supergraphSdl: gatewayEnv.SUPERGRAPH_FILE

@@ -1,5 +1,5 @@
 import { OutboxEvent } from '@sc/events';
-import { UnitInspection } from '@sc/people';
+import { Household, makeTestIdNumber, UnitInspection } from '@sc/people';
 import { ChiefTransition, Patrol, Training, demoGridId, stableId } from '@sc/roster';
 import { gqlRequest, type GraphQLResponse } from '@sc/testing';
 import { startStack, type Stack } from './stack';
@@ -31,7 +31,7 @@ describe('bad input through the real gateway [starts: roster + people on MariaDB
   let writes: () => Promise<number[]>;
 
   beforeAll(async () => {
-    stack = await startStack('badinput');
+    stack = await startStack('badinput', { people: { PEOPLE_SEED_DEMO: 'true' } });
     gql = (query, variables = {}, token) => gqlRequest<Data>(stack.gatewayUrl, query, variables, token);
     raw = async (body, token) => {
       const res = await fetch(stack.gatewayUrl, {
@@ -64,7 +64,7 @@ describe('bad input through the real gateway [starts: roster + people on MariaDB
         p.getRepository(UnitInspection).count(),
         p.getRepository(OutboxEvent).count(),
       ]);
-  });
+  }, 180_000);
   afterAll(async () => stack?.stop());
 
   const ok = (res: GraphQLResponse<Data>): Data => {
@@ -220,6 +220,106 @@ describe('bad input through the real gateway [starts: roster + people on MariaDB
     const after = await writes();
     expect(after.slice(0, 3)).toEqual([before[0]! + 1, before[1]! + 1, before[2]! + 3]);
     expect(after[4]).toBe(before[4]! + 1);
+  });
+
+  it('answers ids of things that do not exist as the user’s error through the gateway (issue 10 §3): BAD_USER_INPUT when malformed, NOT_FOUND when unknown, writing nothing', async () => {
+    const ZERO = '00000000-0000-0000-0000-000000000000';
+    const UNKNOWN = '7a0f3b22-0000-4000-8000-00000000dead';
+    const street = stableId('street:正街');
+    const before = await writes();
+    const households = () => stack.people.dataSource.getRepository(Household).count();
+    const householdsBefore = await households();
+    let seq = 0;
+    const moveIn = (address: Record<string, unknown>, newHousehold: Record<string, unknown> | null = null) =>
+      gql(
+        'mutation($i: MoveInInput!) { moveIn(input: $i) { id household { id } } }',
+        {
+          i: {
+            idNumber: makeTestIdNumber('110101', '1953-06-07', 100 + ++seq, 'MALE'),
+            name: '测试住户',
+            origin: '汉源县',
+            category: 'FLOATING',
+            address: { streetId: street, building: '8', door: '801', ...address },
+            newHousehold,
+          },
+        },
+        tokens.staff,
+      );
+    const createHousehold = (input: Record<string, unknown>) =>
+      gql(
+        'mutation($i: CreateHouseholdInput!) { createHousehold(input: $i) { id } }',
+        {
+          i: {
+            address: { streetId: street, building: '8', door: '802' },
+            headResidentId: stableId('resident:5'),
+            housing: 'RENTED',
+            ...input,
+          },
+        },
+        tokens.staff,
+      );
+    const nominate = (residentId: unknown, nominatorResidentId: unknown) =>
+      gql(
+        M.nominate,
+        { i: { residentId, name: '无此人', nominatorResidentId, reason: '推荐' } },
+        tokens.staff,
+      );
+    const answer = (res: GraphQLResponse<Data>) => ({
+      code: res.errors?.[0]?.extensions?.['code'],
+      field: res.errors?.[0]?.extensions?.['field'],
+      data: res.data ?? null,
+      stack: JSON.stringify(res).includes('stacktrace'),
+    });
+    const refused = (code: string, field: string) => ({ code, field, data: null, stack: false });
+
+    for (const bad of ['not-a-uuid', "' OR 1=1 --", 42]) {
+      expect(answer(await moveIn({ streetId: bad }))).toEqual(
+        refused('BAD_USER_INPUT', 'input.address.streetId'),
+      );
+      expect(
+        answer(await createHousehold({ address: { streetId: bad, building: '8', door: '802' } })),
+      ).toEqual(refused('BAD_USER_INPUT', 'input.address.streetId'));
+      expect(answer(await nominate(bad, stableId('resident:399')))).toEqual(
+        refused('BAD_USER_INPUT', 'input.residentId'),
+      );
+      expect(answer(await nominate(stableId('resident:120'), bad))).toEqual(
+        refused('BAD_USER_INPUT', 'input.nominatorResidentId'),
+      );
+    }
+    for (const unknown of [ZERO, UNKNOWN]) {
+      expect(answer(await moveIn({ streetId: unknown }))).toEqual(
+        refused('NOT_FOUND', 'input.address.streetId'),
+      );
+      expect(answer(await moveIn({ courtyardId: unknown }))).toEqual(
+        refused('NOT_FOUND', 'input.address.courtyardId'),
+      );
+      expect(answer(await moveIn({}, { housing: 'RENTED', landlordResidentId: unknown }))).toEqual(
+        refused('NOT_FOUND', 'input.newHousehold.landlordResidentId'),
+      );
+      expect(
+        answer(await createHousehold({ address: { streetId: unknown, building: '8', door: '802' } })),
+      ).toEqual(refused('NOT_FOUND', 'input.address.streetId'));
+      expect(answer(await createHousehold({ landlordResidentId: unknown }))).toEqual(
+        refused('NOT_FOUND', 'input.landlordResidentId'),
+      );
+      expect(answer(await nominate(unknown, stableId('resident:399')))).toEqual(
+        refused('NOT_FOUND', 'input.residentId'),
+      );
+      expect(answer(await nominate(stableId('resident:120'), unknown))).toEqual(
+        refused('NOT_FOUND', 'input.nominatorResidentId'),
+      );
+    }
+    expect(await writes()).toEqual(before);
+    expect(await households()).toBe(householdsBefore);
+    // The positive markers: the same inputs with known ids go through (places and residents came by Kafka).
+    const moved = ok(
+      await moveIn(
+        { courtyardId: stableId('courtyard:正街:正街一号院') },
+        { housing: 'RENTED', landlordResidentId: stableId('resident:7') },
+      ),
+    );
+    expect(moved['moveIn'].household.id).toEqual(expect.any(String));
+    ok(await nominate(stableId('resident:131'), stableId('resident:398')));
   });
 
   it('answers two operations without operationName with HTTP 400 and a code', async () => {

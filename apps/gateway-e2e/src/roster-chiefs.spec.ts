@@ -42,7 +42,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
     });
 
   beforeAll(async () => {
-    stack = await startStack('chiefs');
+    stack = await startStack('chiefs', { people: { PEOPLE_SEED_DEMO: 'true' } });
     probe = await KafkaEventProbe.start({
       brokers: TEST_KAFKA_BROKERS,
       topics: [GridsTopic.name, ChiefsTopic.name, SignboardsTopic.name, ActivitiesTopic.name],
@@ -54,7 +54,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
       admin: stack.tokens.mint(['ADMIN'], { subject: 'admin-1' }),
       county: stack.tokens.mint(['COUNTY_VIEWER']),
     };
-  });
+  }, 180_000);
   afterAll(async () => {
     await probe?.stop();
     await stack?.stop();

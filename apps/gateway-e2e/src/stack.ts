@@ -8,6 +8,7 @@ import type { Listening } from '@sc/graphql';
 import type { RunningPeople } from '@sc/people';
 import { type RunningRoster, asRunningRoster } from '@sc/roster';
 import type { RunningService } from '@sc/service';
+import type { DataSource } from 'typeorm';
 import { SERVICES, supergraphFiles } from '@sc/services';
 import {
   freshMysqlDatabase,
@@ -83,6 +84,7 @@ export async function startStack(
     }
     if (!keys) throw new Error('no registered service issues tokens');
     const services = Object.fromEntries(running.map((s) => [s.name, s]));
+    await readModelsCaughtUp(services);
     gateway = await startGateway({
       supergraphSdl: readSupergraph(...supergraphFiles()),
       subgraphUrls: Object.fromEntries(running.map((s) => [s.name, `${s.url}/graphql`])),
@@ -114,5 +116,37 @@ export async function startStack(
     // Leave nothing running behind a failed start, or jest never exits.
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Waits until each service's read models hold what the others' seeds announced through Kafka:
+ * people's `roster_place` every roster place, the roster's `people_resident` every resident of
+ * people (ids only; the shared topics may hold more, from other stacks).
+ */
+async function readModelsCaughtUp(services: Record<string, RunningService>): Promise<void> {
+  const roster = services['roster']?.dataSource;
+  const people = services['people']?.dataSource;
+  if (!roster || !people) return;
+  const pairs: [DataSource, string, DataSource, string][] = [
+    [roster, 'SELECT id FROM place', people, 'roster_place'],
+    [people, "SELECT id FROM resident WHERE status = 'ACTIVE'", roster, 'people_resident'],
+  ];
+  for (const [source, sql, target, table] of pairs) {
+    const ids = ((await source.query(sql)) as { id: string }[]).map((r) => r.id);
+    const deadline = Date.now() + 90_000;
+    for (let i = 0; i < ids.length;) {
+      const chunk = ids.slice(i, i + 1000);
+      const [row] = (await target.query(
+        `SELECT COUNT(*) AS n FROM ${table} WHERE id IN (${chunk.map(() => '?').join(',')})`,
+        chunk,
+      )) as { n: number | string }[];
+      if (Number(row?.n) === chunk.length) {
+        i += chunk.length;
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${table} did not catch up with its producer within 90 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }

@@ -5,16 +5,21 @@ import { loadOrCreateDevSigningKey, StaticKeyResolver } from '@sc/auth';
 import { createLogger } from '@sc/config';
 import { demoGridId, stableId } from '@sc/demo';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
-import { InProcessBus, OutboxEvent, storedEnvelope } from '@sc/events';
+import { type CloudEvent, InProcessBus, OutboxEvent, storedEnvelope } from '@sc/events';
+import { ResidentsImported } from '@sc/people-contracts';
 import { errorCodes, gqlRequest, tokenMinter } from '@sc/testing';
 import { makeTestIdNumber } from './domain/id-card';
-import { GridPlace, GridsTopic } from '@sc/roster-contracts';
-import { AccessLogEntry, HouseholdMember, Resident } from './entities';
+import { GridPlace, GridsTopic, PlacesTopic, RosterEvents } from '@sc/roster-contracts';
+import { AccessLogEntry, Household, HouseholdMember, RealUnit, Resident, StandardAddress } from './entities';
 import { people as peopleService, type RunningPeople } from './people.service';
+import { DEMO_EVENT_RESIDENTS } from './seed/demo';
+import { knownDemoPlaces } from './spec-helpers';
 
 const STREET = stableId('street:正街');
 const RESIDENT_1 = stableId('resident:1');
 const NEWCOMER_ID = makeTestIdNumber('511823', '1992-03-15', 10, 'FEMALE');
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+const UNKNOWN_UUID = '5e0c7a11-0000-4000-8000-0000000dead0';
 
 describe('people subgraph in embedded mode [starts: people subgraph on SQLite with the demo population, in-process bus]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-'));
@@ -42,6 +47,8 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
     });
     seedMs = Date.now() - started;
     url = `${people.url}/graphql`;
+    // No roster here: its seed would announce these places (see the places read-model case below).
+    await knownDemoPlaces(people.dataSource);
   }, 60_000);
   afterAll(async () => {
     await people?.close();
@@ -53,10 +60,30 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
     tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-1' });
 
   // How long the seed takes is measured by `npm run bench:embedded`, not asserted here (timings vary 1.5×).
-  it('loads 11,000 residents and 2,400 households, with no outbox event', async () => {
+  it('loads 11,000 residents and 2,400 households, announced as residents.imported (no moved-in, nothing personal)', async () => {
     process.stderr.write(`people embedded start with the demo seed: ${seedMs} ms\n`);
     expect(await people.dataSource.getRepository(Resident).count()).toBe(11_000);
-    expect(await people.dataSource.getRepository(OutboxEvent).count()).toBe(0);
+    const events = await people.dataSource.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } });
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set([ResidentsImported.type]));
+    expect(events).toHaveLength(11_000 / DEMO_EVENT_RESIDENTS);
+    const announced = events.flatMap(
+      (e) =>
+        ResidentsImported.parse(JSON.parse(storedEnvelope(e.envelope)) as CloudEvent<unknown>).data.residents,
+    );
+    expect(new Set(announced.map((r) => r.id)).size).toBe(11_000);
+    expect(announced[0]).toMatchObject({ id: RESIDENT_1, change: 'CREATED', version: 1 });
+    // Ids, category, county of origin, places and a date: no name, ID number, phone or door.
+    expect(Object.keys(announced[0] ?? {}).sort()).toEqual([
+      'addressId',
+      'category',
+      'change',
+      'courtyardId',
+      'id',
+      'movedInAt',
+      'origin',
+      'streetId',
+      'version',
+    ]);
     const res = await gqlRequest<{ residents: { totalCount: number }; households: { totalCount: number } }>(
       url,
       '{ residents(first: 1) { totalCount } households(first: 1) { totalCount } }',
@@ -294,9 +321,9 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
       staff(),
     );
     expect(out.data?.moveOut).toEqual({ status: 'MOVED_OUT', household: null });
-    const types = (await people.dataSource.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } })).map(
-      (e) => e.type,
-    );
+    const types = (await people.dataSource.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } }))
+      .map((e) => e.type)
+      .filter((t) => t !== ResidentsImported.type);
     expect(types).toEqual([
       'cn.caichang.people.household.created.v1',
       'cn.caichang.people.resident.moved-in.v1',
@@ -330,6 +357,177 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
     expect(JSON.parse(last.envelope).data).toMatchObject({ firstRegistration: false, category: 'FLOATING' });
     expect(envelopes).not.toContain('13900001111');
     expect(envelopes).not.toContain('新住户');
+  });
+
+  it('checks every place and resident an input names before writing: BAD_USER_INPUT for a malformed id, NOT_FOUND for an unknown one', async () => {
+    const p = people.dataSource;
+    const counts = () =>
+      Promise.all(
+        [Resident, Household, HouseholdMember, StandardAddress, RealUnit, OutboxEvent].map((e) =>
+          p.getRepository(e).count(),
+        ),
+      );
+    const before = await counts();
+    const COURTYARD_ELSEWHERE = stableId('courtyard:新街:新街东院');
+    const address = (a: Record<string, unknown> = {}) => ({
+      streetId: STREET,
+      building: '7',
+      door: '701',
+      ...a,
+    });
+    let n = 0;
+    const moveIn = (a: Record<string, unknown>, newHousehold: Record<string, unknown> | null = null) =>
+      gqlRequest(
+        url,
+        'mutation($i: MoveInInput!) { moveIn(input: $i) { id } }',
+        {
+          i: {
+            idNumber: makeTestIdNumber('110101', '1951-02-03', 200 + ++n, 'MALE'),
+            name: '来访者',
+            origin: '汉源县',
+            category: 'FLOATING',
+            address: address(a),
+            newHousehold,
+          },
+        },
+        staff(),
+      );
+    const createHousehold = (i: Record<string, unknown>) =>
+      gqlRequest(
+        url,
+        'mutation($i: CreateHouseholdInput!) { createHousehold(input: $i) { id } }',
+        { i: { address: address(), headResidentId: RESIDENT_1, housing: 'RENTED', ...i } },
+        staff(),
+      );
+    const registerUnit = (a: Record<string, unknown>) =>
+      gqlRequest(
+        url,
+        'mutation($i: RegisterUnitInput!) { registerUnit(input: $i) { id } }',
+        { i: { name: '测试商店', kind: 'MERCHANT', address: address(a) } },
+        staff(),
+      );
+    const refused = (res: Awaited<ReturnType<typeof gqlRequest>>) => [
+      errorCodes(res)[0],
+      res.errors?.[0]?.extensions?.['field'],
+      res.data ?? null,
+    ];
+
+    // The issue's examples: malformed ids are the caller's error (the value is never echoed).
+    for (const bad of ['not-a-uuid', "' OR 1=1 --", 42]) {
+      const res = await moveIn({ streetId: bad });
+      expect(refused(res)).toEqual(['BAD_USER_INPUT', 'input.address.streetId', null]);
+      expect(JSON.stringify(res)).not.toContain('OR 1=1');
+    }
+    // Well-formed ids of places the roster never announced: NOT_FOUND naming the field.
+    for (const unknown of [ZERO_UUID, UNKNOWN_UUID]) {
+      expect(refused(await moveIn({ streetId: unknown }))).toEqual([
+        'NOT_FOUND',
+        'input.address.streetId',
+        null,
+      ]);
+      expect(refused(await moveIn({ courtyardId: unknown }))).toEqual([
+        'NOT_FOUND',
+        'input.address.courtyardId',
+        null,
+      ]);
+      expect(refused(await createHousehold({ address: address({ streetId: unknown }) }))).toEqual([
+        'NOT_FOUND',
+        'input.address.streetId',
+        null,
+      ]);
+      expect(refused(await registerUnit({ streetId: unknown }))).toEqual([
+        'NOT_FOUND',
+        'input.address.streetId',
+        null,
+      ]);
+      expect(refused(await moveIn({}, { housing: 'RENTED', landlordResidentId: unknown }))).toEqual([
+        'NOT_FOUND',
+        'input.newHousehold.landlordResidentId',
+        null,
+      ]);
+      expect(refused(await createHousehold({ landlordResidentId: unknown }))).toEqual([
+        'NOT_FOUND',
+        'input.landlordResidentId',
+        null,
+      ]);
+    }
+    expect(refused(await moveIn({}, { housing: 'RENTED', landlordResidentId: 'not-a-uuid' }))).toEqual([
+      'BAD_USER_INPUT',
+      'input.newHousehold.landlordResidentId',
+      null,
+    ]);
+    // A courtyard of another street is not where this address is.
+    expect(refused(await moveIn({ courtyardId: COURTYARD_ELSEWHERE }))).toEqual([
+      'BAD_USER_INPUT',
+      'input.address.courtyardId',
+      null,
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('knows the places from the roster’s place events: a new street can be moved into, a retired one no more', async () => {
+    const street = '5e0c7a11-0000-4000-8000-000000000001';
+    const placeEvent = (type: string, data: Record<string, unknown>, n: number) => ({
+      topic: PlacesTopic.name,
+      key: street,
+      value: JSON.stringify({
+        specversion: '1.0',
+        id: `5e0c7a11-0000-4000-8000-00000000e00${n}`,
+        source: '/caichang/roster',
+        type,
+        subject: street,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data,
+      }),
+      headers: {},
+    });
+    const moveIn = (door: string) =>
+      gqlRequest(
+        url,
+        'mutation($i: MoveInInput!) { moveIn(input: $i) { id } }',
+        {
+          i: {
+            idNumber: makeTestIdNumber('110101', '1952-04-05', 300 + Number(door), 'FEMALE'),
+            name: '新街住户',
+            origin: '汉源县',
+            category: 'FLOATING',
+            address: { streetId: street, building: '1', door },
+          },
+        },
+        staff(),
+      );
+    expect(errorCodes(await moveIn('1'))).toEqual(['NOT_FOUND']);
+    await bus.publish([
+      placeEvent(
+        RosterEvents.streetCreated.type,
+        {
+          id: street,
+          kind: 'STREET',
+          name: '测试新街',
+          code: null,
+          parentId: stableId('group:1'),
+          communityId: stableId('community'),
+          sortKey: '0001.0001.0099',
+          actor: 'admin',
+        },
+        1,
+      ),
+    ]);
+    await bus.idle();
+    const ok = await moveIn('2');
+    expect(ok.errors).toBeUndefined();
+    await bus.publish([
+      placeEvent(
+        RosterEvents.streetRetired.type,
+        { id: street, kind: 'STREET', reason: '撤并', actor: 'admin' },
+        2,
+      ),
+    ]);
+    await bus.idle();
+    const res = await moveIn('3');
+    expect(errorCodes(res)).toEqual(['NOT_FOUND']);
+    expect(res.errors?.[0]?.extensions?.['field']).toBe('input.address.streetId');
   });
 
   it('lists the 306 demo merchants, records a safety-check visit with its event, and logs a whole contact phone', async () => {

@@ -1,4 +1,4 @@
-import { GridPlace } from '@sc/roster-contracts';
+import { GridPlace, RosterPlace } from '@sc/roster-contracts';
 import {
   AccessLogEntry,
   House,
@@ -11,7 +11,10 @@ import {
   UnitInspection,
 } from './entities';
 
-/** The people service's tables (the kit adds the outbox and inbox); `grid_place` is roster's read model. */
+/**
+ * The people service's tables (the kit adds the outbox and inbox); `grid_place` and `roster_place`
+ * are the roster's read models (grids, and the places an address may name).
+ */
 export const PEOPLE_ENTITIES = [
   Resident,
   StandardAddress,
@@ -23,4 +26,5 @@ export const PEOPLE_ENTITIES = [
   ResidentMove,
   AccessLogEntry,
   GridPlace,
+  RosterPlace,
 ];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PEOPLE_EVENTS } from '@sc/people-contracts';
-import { GRID_READ_MODEL } from '@sc/roster-contracts';
+import { GRID_READ_MODEL, PLACES_READ_MODEL } from '@sc/roster-contracts';
 import { defineService, type RunningService, type ServiceConfig } from '@sc/service';
 import { PEOPLE_SERVICE, type PeopleEnv } from './config';
 import type { PeopleContext } from './context';
@@ -55,7 +55,7 @@ export const people = defineService({
   migrationsDir: 'libs/people/src/migrations',
   embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
   produces: PEOPLE_EVENTS,
-  consumes: [GRID_READ_MODEL],
+  consumes: [GRID_READ_MODEL, PLACES_READ_MODEL],
   async build({ env, config, dataSource, outbox, committed, logger }) {
     const cipher = fieldCipher(env, config);
     await restoreMissingIndexes(dataSource, logger);
@@ -72,7 +72,7 @@ export const people = defineService({
 
     return {
       exposed: { cipher },
-      seed: () => seedDemoPopulation(dataSource, cipher, logger),
+      seed: () => seedDemoPopulation(dataSource, cipher, logger, outbox),
       context: ({ principal }): PeopleContext => {
         let scope: ReturnType<PeopleAccess['scopeOf']> | undefined;
         return {

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { loadOrCreateDevSigningKey, signingKeyFromPem, type SigningKey, TokenIssuer } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import { clientAddress } from '@sc/graphql';
+import { RESIDENTS_READ_MODEL, ResidentRef } from '@sc/people-contracts';
 import { ROSTER_EVENTS } from '@sc/roster-contracts';
 import { defineService, type RunningService, type ServiceConfig } from '@sc/service';
 import { ROSTER_ENV, type RosterEnv } from './config';
@@ -27,7 +28,10 @@ import { GridService } from './services/grid.service';
 import { PlaceService } from './services/place.service';
 import { SignboardService } from './services/signboard.service';
 
-/** The roster's own tables (the kit adds the outbox and inbox). */
+/**
+ * The roster's own tables (the kit adds the outbox and inbox); `people_resident` is the people
+ * service's residents read model (the resident ids a nomination may name).
+ */
 export const ROSTER_ENTITIES = [
   Place,
   Account,
@@ -42,6 +46,7 @@ export const ROSTER_ENTITIES = [
   Training,
   TrainingAttendance,
   Patrol,
+  ResidentRef,
 ];
 
 function signingKey(env: RosterEnv, config: ServiceConfig): SigningKey {
@@ -88,6 +93,7 @@ export const roster = defineService({
   migrations: ROSTER_MIGRATIONS,
   migrationsDir: 'libs/roster/src/migrations',
   produces: ROSTER_EVENTS,
+  consumes: [RESIDENTS_READ_MODEL],
   env: ROSTER_ENV,
   async build({ env, config, dataSource, outbox, committed, logger }) {
     const key = signingKey(env, config);

@@ -19,6 +19,7 @@ describeMigrations({
     'real_unit',
     'resident',
     'resident_move',
+    'roster_place',
     'standard_address',
     'unit_inspection',
   ],

@@ -2,6 +2,8 @@ import type { DataSource, EntityManager, ObjectLiteral, EntityTarget } from 'typ
 import type { Logger } from '@sc/config';
 import { transaction } from '@sc/db';
 import { demoPopulation, stableId, type DemoAddress } from '@sc/demo';
+import type { Outbox } from '@sc/events';
+import { ResidentsImported } from '@sc/people-contracts';
 import type { FieldCipher } from '../crypto';
 import { addressKeyAndCode, normalizeAddressPart } from '../domain/address';
 import { makeTestIdNumber, normalizeIdNumber } from '../domain/id-card';
@@ -44,14 +46,17 @@ export interface SeedCounts {
  * Loads the Caichang demo population (see @sc/demo population.ts) when there is no resident yet:
  * one transaction of multi-row INSERTs, every personal field encrypted, every row marked test data.
  *
- * The seed writes no outbox events: it is not a domain change (nobody moved in), and 11,000
- * `moved-in` events would tell county systems something false. They take the demo's initial
- * state from populationStats; later changes arrive as events.
+ * The seed writes no `moved-in` events: nobody moved in, and 11,000 of them would tell county
+ * systems something false. It announces the residents as what they are, a load of existing records:
+ * `residents.imported` events (import id {@link DEMO_IMPORT_ID}, {@link DEMO_EVENT_RESIDENTS} a
+ * part), in the same transaction, so every residents read model (the roster's, which checks the
+ * resident ids of nominations) knows the demo residents. No name, ID number, phone or door.
  */
 export async function seedDemoPopulation(
   ds: DataSource,
   cipher: FieldCipher,
   logger: Logger,
+  outbox?: Outbox,
 ): Promise<SeedCounts | null> {
   if ((await ds.getRepository(Resident).count({ take: 1 })) > 0) return null;
   const started = Date.now();
@@ -210,6 +215,7 @@ export async function seedDemoPopulation(
     await insertAll(m, HouseholdMember, members);
     await insertAll(m, RealUnit, units);
     await insertAll(m, House, houses);
+    if (outbox) await announceResidents(m, outbox, residents, now);
   });
   const counts: SeedCounts = {
     residents: residents.length,
@@ -221,4 +227,40 @@ export async function seedDemoPopulation(
   };
   logger.info(counts, 'seeded the Caichang demo population');
   return counts;
+}
+
+/** Subject (and Kafka key) of the demo seed's `residents.imported` events. */
+export const DEMO_IMPORT_ID = stableId('import:demo-seed');
+/** Residents per `residents.imported` event of the seed: ~270 bytes each, well under the 64 KB envelope. */
+export const DEMO_EVENT_RESIDENTS = 200;
+
+async function announceResidents(m: EntityManager, outbox: Outbox, residents: Resident[], now: Date) {
+  for (let i = 0; i < residents.length; i += DEMO_EVENT_RESIDENTS) {
+    await outbox.add(
+      m,
+      ResidentsImported,
+      DEMO_IMPORT_ID,
+      {
+        importId: DEMO_IMPORT_ID,
+        batch: 1,
+        part: i / DEMO_EVENT_RESIDENTS + 1,
+        actor: 'seed',
+        residents: residents.slice(i, i + DEMO_EVENT_RESIDENTS).map((r) => {
+          if (!r.streetId) throw new Error(`demo resident ${r.id} has no street`);
+          return {
+            id: r.id,
+            change: 'CREATED' as const,
+            version: r.version,
+            category: r.category,
+            origin: r.origin,
+            streetId: r.streetId,
+            courtyardId: r.courtyardId,
+            addressId: r.addressId,
+            movedInAt: r.movedInAt,
+          };
+        }),
+      },
+      { time: now },
+    );
+  }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, IsNull } from 'typeorm';
 import { forUpdate, isUniqueViolation } from '@sc/db';
-import { ConflictError, NotFoundError } from '@sc/graphql';
+import { BadUserInputError, ConflictError, NotFoundError } from '@sc/graphql';
+import { activePlace } from '@sc/roster-contracts';
 import type { FieldCipher } from '../crypto';
 import { addressKeyAndCode, normalizeAddressPart, type AddressParts } from '../domain/address';
 import { maskDoor } from '../domain/masking';
@@ -14,8 +15,12 @@ import { Household, HouseholdMember, Resident, StandardAddress, type Relationshi
 export class Records {
   constructor(private readonly cipher: FieldCipher) {}
 
-  /** The address with these parts, created if new (its door encrypted); same parts, same row. */
+  /**
+   * The address with these parts, created if new (its door encrypted); same parts, same row. Its
+   * street and courtyard must be active places of the roster ({@link checkPlaces}).
+   */
   async ensureAddress(m: EntityManager, parts: AddressParts, now: Date): Promise<StandardAddress> {
+    await this.checkPlaces(m, parts);
     const { addressKey, code } = addressKeyAndCode(this.cipher, parts);
     const repo = m.getRepository(StandardAddress);
     const existing = await repo.findOneBy({ addressKey });
@@ -45,6 +50,33 @@ export class Records {
       if (!winner) throw error;
       return winner;
     }
+  }
+
+  /**
+   * The street and courtyard of an address, checked against the roster's places read model
+   * (`roster_place`, fed by the roster's place events) before anything is written: an unknown or
+   * retired place is NOT_FOUND naming the field, a courtyard of another street BAD_USER_INPUT.
+   */
+  async checkPlaces(
+    m: EntityManager,
+    parts: Pick<AddressParts, 'streetId' | 'courtyardId'>,
+    field = 'input.address',
+  ): Promise<void> {
+    const street = await activePlace(m, parts.streetId, 'STREET');
+    if (!street) throw new NotFoundError('Street', parts.streetId, `${field}.streetId`);
+    if (parts.courtyardId === null) return;
+    const courtyard = await activePlace(m, parts.courtyardId, 'COURTYARD');
+    if (!courtyard) throw new NotFoundError('Courtyard', parts.courtyardId, `${field}.courtyardId`);
+    if (courtyard.parentId !== street.id) {
+      throw new BadUserInputError('The courtyard is not on this street', [
+        { field: `${field}.courtyardId`, message: `is not a courtyard of ${field}.streetId` },
+      ]);
+    }
+  }
+
+  /** A resident id given as a reference (a landlord, an owner): it must be one of ours, else NOT_FOUND. */
+  async checkResident(m: EntityManager, id: string, field: string): Promise<void> {
+    if (!(await m.getRepository(Resident).existsBy({ id }))) throw new NotFoundError('Resident', id, field);
   }
 
   /** Loads a resident for a change, locking the row (MySQL) so changes to one resident serialize. */

@@ -247,6 +247,7 @@ export class ResidentService {
             courtyardId: address.courtyardId,
             housing: input.newHousehold.housing,
             landlordResidentId: input.newHousehold.landlordResidentId,
+            landlordField: 'input.newHousehold.landlordResidentId',
             entryDate: input.date,
             headResidentId: resident.id,
             now,
@@ -310,11 +311,20 @@ export class ResidentService {
       courtyardId: string | null;
       housing: Housing;
       landlordResidentId: string | null;
+      /** The input field that gave the landlord (named in a NOT_FOUND). */
+      landlordField?: string;
       entryDate: string;
       headResidentId: string | null;
       now: Date;
     },
   ): Promise<Household> {
+    if (h.landlordResidentId !== null) {
+      await this.records.checkResident(
+        m,
+        h.landlordResidentId,
+        h.landlordField ?? 'input.landlordResidentId',
+      );
+    }
     const household: Household = {
       id: randomUUID(),
       addressId: h.addressId,

@@ -217,6 +217,33 @@ describe('@sc/events in embedded mode [SQLite file database, in-process bus]', (
     expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|甲|乙|丙`));
   });
 
+  it('cuts a batch before it outgrows maxBatchBytes (Kafka refuses a produce request over its message limit), in order, one event at least', async () => {
+    const batches: PublishRecord[][] = [];
+    const recording: EventPublisher = {
+      publish: (batch) => {
+        batches.push(batch);
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    };
+    const relay = new OutboxRelay({
+      dataSource: ds,
+      publisher: recording,
+      logger: memoryLogger().logger,
+      maxBatchBytes: 2_500,
+    });
+    const ids: string[] = [];
+    // ~1 KB envelopes: two fit in 2,500 bytes, a third does not; the 5 KB one goes alone.
+    for (const name of ['一'.repeat(250), '二'.repeat(250), '三'.repeat(250), '四'.repeat(1_600), '五'])
+      ids.push((await createStreet('a', name)).id);
+    await relay.flush();
+    expect(batches.map((b) => b.length)).toEqual([2, 1, 1, 1]);
+    expect(batches.flat().map((r) => parseEnvelope(r.value).id)).toEqual(ids);
+    for (const b of batches.filter((b) => b.length > 1))
+      expect(b.reduce((n, r) => n + Buffer.byteLength(String(r.value)), 0)).toBeLessThanOrEqual(2_500);
+    expect(await ds.getRepository(OutboxEvent).countBy({ publishedAt: IsNull() })).toBe(0);
+  });
+
   it('runs an inbox handler once per event, even when the bus delivers it twice', async () => {
     const bus = new InProcessBus();
     const { logger } = memoryLogger();

@@ -15,6 +15,11 @@ export interface OutboxRelayOptions {
   logger: Logger;
   /** Most rows read and published at once. */
   batchSize?: number;
+  /**
+   * Most envelope bytes published at once (default 512 KiB): a batch is one produce request, and
+   * Kafka refuses one over its `max.message.bytes` (1 MB by default). A larger single event goes alone.
+   */
+  maxBatchBytes?: number;
   /** How long to sleep when nothing is pending (a {@link OutboxRelay.nudge} cuts it short). */
   pollIntervalMs?: number;
   /** Delays between failed attempts. */
@@ -52,6 +57,7 @@ export class OutboxRelay {
   private readonly publisher: EventPublisher;
   private readonly logger: Logger;
   private readonly batchSize: number;
+  private readonly maxBatchBytes: number;
   private readonly pollIntervalMs: number;
   private readonly backoff: Required<BackoffOptions>;
   private readonly lockName: string;
@@ -75,6 +81,7 @@ export class OutboxRelay {
     this.publisher = opts.publisher;
     this.logger = opts.logger.child({ component: 'outbox-relay' });
     this.batchSize = opts.batchSize ?? 100;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 512 * 1024;
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
     this.backoff = { initialMs: opts.backoff?.initialMs ?? 200, maxMs: opts.backoff?.maxMs ?? 10_000 };
     this.lockRetryMs = opts.lockRetryMs ?? 5_000;
@@ -206,15 +213,28 @@ export class OutboxRelay {
       return this.databaseFailed(err);
     }
     if (rows.length === 0) return { kind: 'idle' };
+    const read = rows.length;
+    // A batch is one produce request: Kafka refuses a record batch over its max.message.bytes
+    // (1 MB by default), so the batch stops before it would outgrow maxBatchBytes (at least one row).
+    const values: string[] = [];
+    let bytes = 0;
+    for (const r of rows) {
+      const value = storedEnvelope(r.envelope);
+      const size = Buffer.byteLength(value, 'utf8');
+      if (values.length > 0 && bytes + size > this.maxBatchBytes) break;
+      values.push(value);
+      bytes += size;
+    }
+    rows = rows.slice(0, values.length);
 
     const seqs = rows.map((r) => r.seq);
     const batchInfo = { count: rows.length, firstSeq: String(seqs[0]), lastSeq: String(seqs.at(-1)) };
     try {
       await this.publisher.publish(
-        rows.map((r) => ({
+        rows.map((r, i) => ({
           topic: r.topic,
           key: r.aggregateId,
-          value: storedEnvelope(r.envelope),
+          value: values[i] ?? storedEnvelope(r.envelope),
           headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
         })),
       );
@@ -261,7 +281,7 @@ export class OutboxRelay {
       { ...batchInfo, types: [...new Set(rows.map((r) => r.type))] },
       'published outbox events',
     );
-    return { kind: rows.length === this.batchSize ? 'more' : 'idle' };
+    return { kind: read === this.batchSize || rows.length < read ? 'more' : 'idle' };
   }
 
   private async databaseFailed(err: unknown, count = true): Promise<Outcome> {

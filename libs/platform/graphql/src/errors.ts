@@ -56,8 +56,9 @@ export class BadUserInputError extends AppError {
 
 /** "Not found or no access": a denied read never reveals whether the record exists. */
 export class NotFoundError extends AppError {
-  constructor(what: string, id?: string) {
-    super('NOT_FOUND', `${what}${id ? ` ${id}` : ''} not found or not accessible`);
+  /** `field`: the input that named the missing record, e.g. `input.address.streetId`. */
+  constructor(what: string, id?: string, field?: string) {
+    super('NOT_FOUND', `${what}${id ? ` ${id}` : ''} not found or not accessible`, field ? { field } : {});
   }
 }
 

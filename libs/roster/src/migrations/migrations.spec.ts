@@ -17,6 +17,7 @@ describeMigrations({
     'migrations',
     'outbox_event',
     'patrol',
+    'people_resident',
     'place',
     'signboard',
     'street_chief',

@@ -8,7 +8,7 @@ import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { ChiefTransition, StreetChief } from '../entities/chief.entity';
 import { roster } from '../roster.service';
 import { seedCaichang, stableId } from '../seed/caichang';
-import { caller, rosterServices, type RosterServices } from './spec-helpers';
+import { caller, knownResidents, rosterServices, type RosterServices } from './spec-helpers';
 
 const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
 const officer = caller(['TOWN_OFFICER'], 'officer-1');
@@ -36,6 +36,7 @@ describe('concurrent appointments [needs: MariaDB]', () => {
   async function filedCandidates(prefix: string): Promise<StreetChief[]> {
     const filed: StreetChief[] = [];
     for (let i = 0; i < CONTENDERS; i++) {
+      await knownResidents(ds, `${prefix}-${i}`, `${prefix}-nominator-${i}`);
       const c = await s.chiefs.nominate(staff, {
         residentId: `${prefix}-${i}`,
         name: `候选${i}`,

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ROLES, type Role } from '@sc/auth';
 import { OutboxEvent } from '@sc/events';
+import { applyResidentEvent, PeopleEvents } from '@sc/people-contracts';
 import {
   CHIEF_STATUSES,
   ChiefNomination,
@@ -10,7 +11,7 @@ import {
 } from '../entities/chief.entity';
 import { stableId } from '../seed/caichang';
 import { CHIEF_ACTION_ROLES, CHIEF_ACTIONS, CHIEF_TRANSITIONS, type ChiefAction } from './chief-lifecycle';
-import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, knownResidents, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
 
 const admin = caller(['ADMIN'], 'admin-1');
 const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
@@ -52,8 +53,15 @@ describe('ChiefService on the embedded database (SQLite)', () => {
     return grid.id;
   }
 
-  const nominate = (residentId: string, nominator = `nominator-${++counter}`) =>
-    s.chiefs.nominate(staff, { residentId, name: '测试人', nominatorResidentId: nominator, reason: '推荐' });
+  const nominate = async (residentId: string, nominator = `nominator-${++counter}`) => {
+    await knownResidents(ds, residentId, nominator);
+    return s.chiefs.nominate(staff, {
+      residentId,
+      name: '测试人',
+      nominatorResidentId: nominator,
+      reason: '推荐',
+    });
+  };
 
   /** Takes one action on a chief with valid input (ADMIN, so only the state decides). */
   async function act(action: ChiefAction, chief: StreetChief, gridId?: string): Promise<StreetChief> {
@@ -173,6 +181,7 @@ describe('ChiefService on the embedded database (SQLite)', () => {
 
   it('counts nominations, one per resident per candidate; a resident nominates only in their own name', async () => {
     const resident = caller(['RESIDENT'], 'resident-a');
+    await knownResidents(ds, 'cand-1', 'resident-a', 'resident-b');
     const first = await s.chiefs.nominate(resident, { residentId: 'cand-1', name: '候选人', reason: '热心' });
     const second = await s.chiefs.nominate(caller(['RESIDENT'], 'resident-b'), {
       residentId: 'cand-1',
@@ -197,6 +206,66 @@ describe('ChiefService on the embedded database (SQLite)', () => {
     ).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.nominatorResidentId' } });
     const nominators = await ds.getRepository(ChiefNomination).findBy({ chiefId: first.id });
     expect(nominators.map((n) => n.nominatorResidentId).sort()).toEqual(['resident-a', 'resident-b']);
+  });
+
+  it('refuses a nomination naming a resident the people service never announced or who moved out: NOT_FOUND naming the field, nothing written', async () => {
+    const candidate = '6f1d2a00-0000-4000-8000-000000000001';
+    const nominator = '6f1d2a00-0000-4000-8000-000000000002';
+    await knownResidents(ds, candidate, nominator);
+    const unknown = '6f1d2a00-0000-4000-8000-00000000dead';
+    const counts = () =>
+      Promise.all([
+        ds.getRepository(StreetChief).count(),
+        ds.getRepository(ChiefNomination).count(),
+        ds.getRepository(OutboxEvent).count(),
+      ]);
+    const before = await counts();
+    const refused = async (
+      who: typeof staff,
+      input: { residentId: string; nominatorResidentId?: string },
+      field: string,
+    ) =>
+      expect(s.chiefs.nominate(who, { name: '候选人', reason: '推荐', ...input })).rejects.toMatchObject({
+        extensions: { code: 'NOT_FOUND', field },
+      });
+    await refused(staff, { residentId: unknown, nominatorResidentId: nominator }, 'input.residentId');
+    await refused(
+      staff,
+      { residentId: '00000000-0000-0000-0000-000000000000', nominatorResidentId: nominator },
+      'input.residentId',
+    );
+    await refused(
+      staff,
+      { residentId: candidate, nominatorResidentId: unknown },
+      'input.nominatorResidentId',
+    );
+    // A resident's token names the nominator: one the people service does not know is refused too.
+    await refused(caller(['RESIDENT'], unknown), { residentId: candidate }, 'input.nominatorResidentId');
+    // The people service says the candidate moved out: no longer a resident to nominate.
+    await applyResidentEvent(
+      {
+        specversion: '1.0',
+        id: '6f1d2a00-0000-4000-8000-0000000000e1',
+        source: '/caichang/people',
+        type: PeopleEvents.residentMovedOut.type,
+        subject: candidate,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: {
+          id: candidate,
+          category: 'REGISTERED',
+          streetId: null,
+          courtyardId: null,
+          householdId: null,
+          destination: '成都市',
+          date: '2026-11-30',
+          actor: 'staff-1',
+        },
+      },
+      ds.manager,
+    );
+    await refused(staff, { residentId: candidate, nominatorResidentId: nominator }, 'input.residentId');
+    expect(await counts()).toEqual(before);
   });
 
   it('keeps every transition with who, when and why, and a failed vetting ends as REJECTED', async () => {

@@ -3,7 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Principal } from '@sc/auth';
 import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
 import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
-import { BadUserInputError, ConflictError, ForbiddenError } from '@sc/graphql';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
+import { activeResident } from '@sc/people-contracts';
 import { ChiefNomination, ChiefTransition, StreetChief, type ChiefStatus } from '../entities/chief.entity';
 import { ChiefEvents } from '@sc/roster-contracts';
 import type { RequestInfo } from '@sc/service';
@@ -166,9 +167,10 @@ export class ChiefService {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.commit(() =>
-          transaction(this.ds, (m) =>
-            this.nominateIn(m, p.subject, { ...input, nominatorResidentId: nominator }),
-          ),
+          transaction(this.ds, async (m) => {
+            await this.checkResidents(m, input.residentId, nominator);
+            return this.nominateIn(m, p.subject, { ...input, nominatorResidentId: nominator });
+          }),
         );
       } catch (error) {
         if (
@@ -183,6 +185,20 @@ export class ChiefService {
           throw this.alreadyNominated();
         throw error;
       }
+    }
+  }
+
+  /**
+   * The candidate and the nominator must be residents living in the community, as the people
+   * service's events told us (`people_resident`): NOT_FOUND naming the field otherwise, before
+   * anything is written.
+   */
+  private async checkResidents(m: EntityManager, residentId: string, nominatorResidentId: string) {
+    if (!(await activeResident(m, residentId))) {
+      throw new NotFoundError('Resident', residentId, 'input.residentId');
+    }
+    if (nominatorResidentId !== residentId && !(await activeResident(m, nominatorResidentId))) {
+      throw new NotFoundError('Resident', nominatorResidentId, 'input.nominatorResidentId');
     }
   }
 

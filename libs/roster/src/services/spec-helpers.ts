@@ -7,6 +7,7 @@ import { createLogger } from '@sc/config';
 import { openDatabase } from '@sc/db';
 import type { RequestInfo } from '@sc/service';
 import { Outbox } from '@sc/events';
+import { ResidentRef } from '@sc/people-contracts';
 import { roster } from '../roster.service';
 import { seedCaichang, type DemoServices } from '../seed/caichang';
 import { AccountService } from './account.service';
@@ -82,4 +83,21 @@ export function principal(
   scopes: string[] = [],
 ): Principal {
   return { subject, roles, scopes, tokenId: 't', expiresAt: new Date(Date.now() + 600_000) };
+}
+
+/**
+ * Makes the residents read model (`people_resident`) know these resident ids as living in the
+ * community, as the people service's events would: nominations name only known residents.
+ */
+export async function knownResidents(ds: DataSource, ...ids: string[]): Promise<void> {
+  await ds.getRepository(ResidentRef).upsert(
+    ids.map((id) => ({
+      id,
+      status: 'ACTIVE' as const,
+      householdId: null,
+      streetId: null,
+      courtyardId: null,
+    })),
+    ['id'],
+  );
 }

@@ -113,6 +113,32 @@ export default [
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // Specs that cannot fail (issue 18): an `expect` that runs only when something throws passes when
+    // nothing does, and a `throw` inside a `try` lands in its own `catch`. Capture the error first
+    // (`expect(() => f()).toThrow(...)`, `await expect(p).rejects...`, or a `thrown(fn)` helper that
+    // throws after its `try`), then assert on it unconditionally.
+    files: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CatchClause CallExpression[callee.name='expect']",
+          message:
+            'No expect inside catch: it is skipped when nothing throws. Capture the error, then assert.',
+        },
+        {
+          selector: "CallExpression[callee.property.name='catch'] CallExpression[callee.name='expect']",
+          message:
+            'No expect inside .catch(): it is skipped when nothing rejects. Use `await expect(p).rejects`.',
+        },
+        {
+          selector: 'TryStatement > BlockStatement.block ThrowStatement',
+          message: 'No throw inside try: its own catch swallows it. Throw after the try statement.',
+        },
+      ],
+    },
+  },
+  {
     // GraphQL Code Generator output (`npm run codegen`): its helper types use `any` (the index
     // signature, subscription and scalar helpers) and declare a type parameter it does not always
     // use. Everything else still applies, and the files are typechecked like the rest.

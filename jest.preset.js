@@ -2,7 +2,9 @@
 // against the system Node), with legacy decorators for TypeORM entities.
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's environment, plus a record of what each test talks to (MariaDB, Kafka, child processes):
+  // `npm test` prints a line per tier from it (tools/ci/tiers).
+  testEnvironment: require.resolve('./tools/ci/tiers/tier-environment.cjs'),
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

@@ -4,5 +4,5 @@ module.exports = {
   displayName: 'tools',
   preset: '../jest.preset.js',
   rootDir: '.',
-  roots: ['<rootDir>/token', '<rootDir>/fuzz'],
+  roots: ['<rootDir>/token', '<rootDir>/fuzz', '<rootDir>/db'],
 };

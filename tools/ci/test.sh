@@ -5,6 +5,8 @@
 #   3. supergraph composition, SDL descriptions and generated-file checks, typecheck, format check, lint
 #      (Nx module boundaries)
 #   4. every jest project through Nx, integration specs against the real MariaDB and Kafka
+#   5. a line per tier: how many tests talked to MariaDB, to Kafka, started child processes, neither
+#      (tools/ci/tiers: observed on the sockets, not read from the spec names)
 # Exits non-zero on the first failure. Run through npm so Node 24 (the node devDependency) is used.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,7 +51,17 @@ step "lint"
 npx nx run-many -t lint --parallel=2 --outputStyle=static
 
 step "tests"
+SC_TEST_TIER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sc-test-tiers.XXXXXX")
+export SC_TEST_TIER_DIR
+trap 'rm -rf "$SC_TEST_TIER_DIR"; cleanup' EXIT
 # A hung test (an open handle) must fail the run, not eat the CI budget.
-timeout --kill-after=30 1500 npx nx run-many -t test --parallel=1 --outputStyle=static -- --ci
+tests_rc=0
+timeout --kill-after=30 1500 npx nx run-many -t test --parallel=1 --outputStyle=static -- --ci || tests_rc=$?
+
+step "tests by tier"
+tiers_rc=0
+node tools/ci/tiers/tier-summary.mjs "$SC_TEST_TIER_DIR" || tiers_rc=$?
+if [ "$tests_rc" != 0 ]; then exit "$tests_rc"; fi
+if [ "$tiers_rc" != 0 ]; then exit "$tiers_rc"; fi
 
 step "all green in $(( $(date +%s) - started )) s"

@@ -10,7 +10,9 @@ describe('people with no reachable broker [starts: people subgraph on SQLite, Ka
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-people-nobroker-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('starts, serves reads while the grid consumer keeps retrying, and stops promptly', async () => {
+  // No wall-clock bounds: start and close must resolve at all (a consumer stuck on the broker would hang
+  // them past the test's timeout); how long they take is not this spec's business.
+  it('starts, serves reads while the grid consumer keeps retrying, and stops', async () => {
     const env = {
       NODE_ENV: 'test',
       DATA_DIR: dir,
@@ -18,14 +20,12 @@ describe('people with no reachable broker [starts: people subgraph on SQLite, Ka
       PEOPLE_PORT: '0',
       KAFKA_BROKERS: '127.0.0.1:1',
     };
-    const started = Date.now();
     const people = await peopleService.start({
       env: env,
       logger: createLogger({ service: 'test', level: 'silent' }),
       keyResolver: new StaticKeyResolver([loadOrCreateDevSigningKey(dir)]),
     });
     try {
-      expect(Date.now() - started).toBeLessThan(10_000);
       const res = await gqlRequest<{ populationStats: { residents: number } }>(
         `${people.url}/graphql`,
         '{ populationStats { residents } }',
@@ -34,9 +34,7 @@ describe('people with no reachable broker [starts: people subgraph on SQLite, Ka
       );
       expect(res.data?.populationStats.residents).toBe(0);
     } finally {
-      const stopping = Date.now();
       await people.close();
-      expect(Date.now() - stopping).toBeLessThan(5_000);
     }
   });
 });

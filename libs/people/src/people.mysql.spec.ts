@@ -46,9 +46,11 @@ describe('people on the real database [starts: people subgraph on MariaDB with t
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('migrates and seeds 11,000 residents in seconds', () => {
+  // How long this takes is not asserted (timings belong in tools/bench); the start must finish at all.
+  it('migrates and seeds 11,000 residents', async () => {
     process.stderr.write(`people on MariaDB: migrations + demo seed + start in ${startMs} ms\n`);
-    expect(startMs).toBeLessThan(60_000);
+    const rows = (await people.dataSource.query('SELECT COUNT(*) AS n FROM resident')) as { n: string }[];
+    expect(Number(rows[0]?.n)).toBe(11_000);
   });
 
   it('counts migrants by origin and street in SQL, matching the generated population', async () => {

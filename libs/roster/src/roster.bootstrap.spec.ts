@@ -3,13 +3,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@sc/config';
 import { InProcessBus } from '@sc/events';
-import { errorCodes, gqlRequest } from '@sc/testing';
+import { errorCodes, freshMysqlDatabase, gqlRequest, type TestDatabase } from '@sc/testing';
 import { Account } from './entities/account.entity';
 import { roster as rosterService } from './roster.service';
 
-describe('first start of a real deployment [starts: roster subgraph on SQLite]', () => {
+// The first start of a deployment, on each database: MariaDB (what a real deployment runs) and the
+// embedded SQLite. Events go to the in-process bus here; Kafka is the e2e specs' business.
+describe.each([
+  ['MariaDB [real: MariaDB; in-process bus]', 'mysql'],
+  ['the embedded SQLite [in-process bus]', 'sqlite'],
+] as const)('first start of a deployment on %s [starts: roster subgraph]', (_label, kind) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bootstrap-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let db: TestDatabase | undefined;
+  let databaseUrl = `sqlite:${dir}/roster.sqlite`;
+  beforeAll(async () => {
+    if (kind === 'mysql') {
+      db = await freshMysqlDatabase('roster_bootstrap');
+      databaseUrl = db.url;
+    }
+  });
+  afterAll(async () => {
+    await db?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   const start = (password: string) => {
     fs.writeFileSync(path.join(dir, 'admin-password'), `${password}\n`);
@@ -18,7 +34,7 @@ describe('first start of a real deployment [starts: roster subgraph on SQLite]',
       DATA_DIR: dir,
       ROSTER_HOST: '127.0.0.1',
       ROSTER_PORT: '0',
-      ROSTER_DATABASE_URL: `sqlite:${dir}/roster.sqlite`,
+      ROSTER_DATABASE_URL: databaseUrl,
       ROSTER_BOOTSTRAP_ADMIN: 'root-admin',
       ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE: path.join(dir, 'admin-password'),
     };

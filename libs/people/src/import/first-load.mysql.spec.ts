@@ -58,8 +58,7 @@ describe('first load into empty tables, with a concurrent writer [real: MariaDB]
       unit: '1',
       door: '301',
     });
-    // The other writer's transaction is open before the import looks at the tables (it sees them empty)
-    // and commits while the import waits on its rows.
+    // The other writer's transaction is open before the import looks at the tables (it sees them empty).
     const other = ds.createQueryRunner();
     await other.startTransaction();
     if (opts.address) {
@@ -76,15 +75,10 @@ describe('first load into empty tables, with a concurrent writer [real: MariaDB]
          'ACTIVE', '', 1, NOW(3), NOW(3))`,
       [cipher.encrypt('511823197501300433'), cipher.blindIndex('id', '511823197501300433')],
     );
-    const committing = new Promise<void>((resolve, reject) => {
-      setTimeout(() => {
-        other
-          .commitTransaction()
-          .then(() => other.release())
-          .then(resolve, reject);
-      }, 500);
-    });
-
+    // The other writer commits when the import is about to write its first batch on the first-load
+    // path: the import has seen the tables empty, and it has not written yet.
+    const paths: string[] = [];
+    let committed = false;
     const report = await importResidentsCsv(Readable.from([SAMPLE]), {
       dataSource: ds,
       cipher,
@@ -92,9 +86,23 @@ describe('first load into empty tables, with a concurrent writer [real: MariaDB]
       batchSize: 4,
       today: '2026-11-25',
       deferIndexes: false,
+      onBatchWrite: async (w) => {
+        paths.push(w.retry ? `${w.path} (retry)` : w.path);
+        if (!committed) {
+          committed = true;
+          await other.commitTransaction();
+          await other.release();
+        }
+      },
     });
-    await committing;
 
+    // Which path ran: first load until the batch that met the other writer's rows, rolled back and
+    // written again the careful way, careful from then on.
+    const firstRetry = paths.indexOf('careful (retry)');
+    expect(paths[0]).toBe('first-load');
+    expect(firstRetry).toBeGreaterThan(0);
+    expect(paths.slice(0, firstRetry).every((p) => p === 'first-load')).toBe(true);
+    expect(paths.slice(firstRetry + 1).every((p) => p === 'careful')).toBe(true);
     expect(report).toMatchObject({ imported: 22, updated: 1, unchanged: 0, bad: 7 });
     const [row] = (await ds.query(
       'SELECT id, version, category, address_id FROM resident WHERE id_number_bidx = ?',

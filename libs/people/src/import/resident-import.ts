@@ -100,6 +100,12 @@ export interface ImportOptions {
    * the file is large (≥ 10 MB, ~100,000 rows) and holds more rows than the table, i.e. a first load.
    */
   deferIndexes?: boolean | 'auto';
+  /**
+   * Awaited before each batch is written, with how: `first-load` (no look-ups; the database confirms
+   * every row new) or `careful`, and `retry: true` for a first-load batch rolled back and written again
+   * the careful way. Tests synchronise on it and assert which path ran; it must not throw.
+   */
+  onBatchWrite?: (w: { path: 'first-load' | 'careful'; retry: boolean }) => void | Promise<void>;
 }
 
 /** Files from this size on may run in bulk mode (`deferIndexes: 'auto'`). */
@@ -634,14 +640,18 @@ class BatchWriter {
    */
   async write(rows: PreparedRow[]): Promise<{ created: number; updated: number; unchanged: number }> {
     if (this.optimistic === undefined) this.optimistic = await this.emptyTables();
+    let retry = false;
     if (this.optimistic.residents || this.optimistic.addresses) {
+      await this.opts.onBatchWrite?.({ path: 'first-load', retry });
       try {
         return await this.writeOnce(rows, this.optimistic);
       } catch (error) {
         if (!(error instanceof OptimismFailed) && !isUniqueViolation(error)) throw error;
         this.optimistic = { residents: false, addresses: false };
+        retry = true;
       }
     }
+    await this.opts.onBatchWrite?.({ path: 'careful', retry });
     return this.writeOnce(rows, this.optimistic);
   }
 

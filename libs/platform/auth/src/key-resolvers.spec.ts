@@ -187,12 +187,12 @@ describe('JwksKeyResolver', () => {
   it('gives up on an issuer that does not answer within timeoutMs', async () => {
     server.hang = true;
     const errors: unknown[] = [];
-    const started = Date.now();
     const jwks = resolver({ timeoutMs: 200, onError: (error) => errors.push(error) });
+    // Without the timeout the request would hang until the test's own (generous) timeout fails it.
     await expect(jwks.getKey(keyA.kid)).resolves.toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(errors).toHaveLength(1);
-  });
+    expect(errors[0]).toMatchObject({ name: 'TimeoutError' });
+  }, 20_000);
 
   it('skips entries it cannot use and keeps the rest', async () => {
     const [jwkA] = toJwks([keyA]).keys;

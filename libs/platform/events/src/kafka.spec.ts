@@ -147,8 +147,9 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
       await eventually(
         async () => (await ds.getRepository(OutboxEvent).countBy({ topic, publishedAt: IsNull() })) === 0,
       );
-      // Let any duplicate arrive before asserting there is none.
-      await new Promise((r) => setTimeout(r, 500));
+      // The relay has stopped publishing; markers behind everything it sent: a duplicate would be here.
+      await relay.stop();
+      await probe.drain();
 
       const received = probe.all();
       expectExactlyOnceInOrder(received, created);
@@ -204,8 +205,11 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
       b.start();
       await b.flush(); // B stands by: resolves without publishing
       await createStreet('lock-2', { topic });
+      // A whole cycle of B (serialised with its background loop) while lock-2 may still be pending, and
+      // another after A published it: positive markers that B ran, rather than a pause.
+      await b.flush();
       await eventually(() => byA.length === 2, 5_000, 'relay A published again');
-      await new Promise((r) => setTimeout(r, 300));
+      await b.flush();
       expect(byB).toHaveLength(0);
 
       await a.stop();
@@ -266,7 +270,7 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
     const probe = await KafkaEventProbe.start({ brokers: BROKERS, topics: [topic], fromBeginning: true });
     try {
       await probe.waitForCount((r) => r.topic === topic, created.length);
-      await new Promise((r) => setTimeout(r, 500));
+      await probe.drain(); // markers behind everything the (stopped) relay sent
       expectExactlyOnceInOrder(probe.all(), created);
     } finally {
       await probe.stop();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Consumer } from 'kafkajs';
+import { type Consumer, type Kafka } from 'kafkajs';
 import { type Logger, createLogger } from '@sc/config';
 import { type CloudEvent, parseEnvelope } from './cloud-event';
 import type { InProcessBus } from './in-process-bus';
@@ -112,14 +112,77 @@ export interface KafkaEventProbeOptions {
 }
 
 /**
+ * Header of the markers {@link KafkaEventProbe.drain} sends. Every probe skips such messages (they are
+ * never recorded); a service's inbox skips them as not valid events.
+ */
+export const PROBE_MARKER_HEADER = 'x-sc-probe-marker';
+
+/**
  * Records every message of some Kafka topics, in its own consumer group. `start` resolves only when
  * the group is joined, and messages older than the start are filtered by offset rather than left to
  * the "latest" reset, which kafkajs resolves only at the first fetch (after the join), so events
  * produced right after `start` are never missed.
  */
 export class KafkaEventProbe extends EventProbe {
-  private constructor(private readonly consumer: Consumer) {
+  private readonly markers = new Map<string, () => void>();
+
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly kafka: Kafka,
+    private readonly topics: string[],
+  ) {
     super();
+  }
+
+  /**
+   * A positive marker for asserting absence: sends a marker to every partition of the probe's topics
+   * and resolves once the probe has seen all of them. A partition's messages arrive in order, so
+   * everything produced to these topics before `drain` was called (and acknowledged by the broker)
+   * has been recorded by then: "no duplicate" asserted after `drain` cannot pass merely because the
+   * duplicate is late. Rejects after `timeoutMs`.
+   */
+  async drain(timeoutMs = 20_000): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let partitions: { topic: string; partition: number }[];
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: this.topics });
+      partitions = topics.flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId })),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    const seen = partitions.map(() => {
+      const id = randomUUID();
+      const arrived = new Promise<void>((resolve) => this.markers.set(id, resolve));
+      return { id, arrived };
+    });
+    const producer = this.kafka.producer();
+    await producer.connect();
+    try {
+      for (const [i, p] of partitions.entries()) {
+        const id = seen[i]?.id ?? '';
+        await producer.send({
+          topic: p.topic,
+          acks: -1,
+          messages: [
+            { partition: p.partition, key: null, value: null, headers: { [PROBE_MARKER_HEADER]: id } },
+          ],
+        });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    try {
+      await withTimeout(
+        Promise.all(seen.map((m) => m.arrived)),
+        timeoutMs,
+        `the probe did not see its markers on ${partitions.length} partitions`,
+      );
+    } finally {
+      for (const m of seen) this.markers.delete(m.id);
+    }
   }
 
   static async start(opts: KafkaEventProbeOptions): Promise<KafkaEventProbe> {
@@ -148,7 +211,7 @@ export class KafkaEventProbe extends EventProbe {
       }
     }
     const consumer = kafka.consumer({ groupId: `event-probe-${randomUUID()}`, maxWaitTimeInMs: 100 });
-    const probe = new KafkaEventProbe(consumer);
+    const probe = new KafkaEventProbe(consumer, kafka, opts.topics);
     const joined = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
@@ -161,6 +224,11 @@ export class KafkaEventProbe extends EventProbe {
       eachMessage: ({ topic, partition, message }) => {
         const from = startOffsets.get(`${topic}/${partition}`);
         if (from !== undefined && BigInt(message.offset) < from) return Promise.resolve();
+        const marker = message.headers?.[PROBE_MARKER_HEADER];
+        if (marker !== undefined) {
+          probe.markers.get(marker.toString())?.();
+          return Promise.resolve();
+        }
         const value = message.value?.toString('utf8') ?? null;
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) {

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { OutboxEvent } from '@sc/events';
 import { TrainingAttendance } from '../entities/activity.entity';
 import { demoGridId, stableId } from '../seed/caichang';
-import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, ROSTER_DATABASES, type RosterServices } from './spec-helpers';
 
 const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
 const officer = caller(['TOWN_OFFICER'], 'officer-1');
@@ -17,13 +17,13 @@ const patrol = (streetName: string, needsAction: boolean) => ({
   needsAction,
 });
 
-describe('trainings and patrols on the embedded database (SQLite)', () => {
+describe.each(ROSTER_DATABASES)('trainings and patrols on %s', (_database, seeded) => {
   let ds: DataSource;
   let s: RosterServices;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ ds, services: s, close } = await seededEmbeddedRoster());
+    ({ ds, services: s, close } = await seeded());
   });
   afterAll(async () => close?.());
 

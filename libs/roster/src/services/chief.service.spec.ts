@@ -11,7 +11,7 @@ import {
 } from '../entities/chief.entity';
 import { stableId } from '../seed/caichang';
 import { CHIEF_ACTION_ROLES, CHIEF_ACTIONS, CHIEF_TRANSITIONS, type ChiefAction } from './chief-lifecycle';
-import { caller, knownResidents, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, knownResidents, ROSTER_DATABASES, type RosterServices } from './spec-helpers';
 
 const admin = caller(['ADMIN'], 'admin-1');
 const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
@@ -29,14 +29,14 @@ const PATH: Record<ChiefStatus, ChiefAction[]> = {
   REJECTED: ['REJECT'],
 };
 
-describe('ChiefService on the embedded database (SQLite)', () => {
+describe.each(ROSTER_DATABASES)('ChiefService on %s', (_database, seeded) => {
   let ds: DataSource;
   let s: RosterServices;
   let close: () => Promise<void>;
   let counter = 0;
 
   beforeAll(async () => {
-    ({ ds, services: s, close } = await seededEmbeddedRoster());
+    ({ ds, services: s, close } = await seeded());
   });
   afterAll(async () => close?.());
 

@@ -7,19 +7,19 @@ import { Signboard } from '../entities/signboard.entity';
 import { RosterRepository } from '../repositories/roster.repository';
 import { demoGridId, stableId } from '../seed/caichang';
 import { contentOf, loadSnapshot } from './signboard-content';
-import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, ROSTER_DATABASES, type RosterServices } from './spec-helpers';
 
 const staff = caller(['COMMUNITY_STAFF'], 'staff-1');
 const officer = caller(['TOWN_OFFICER'], 'officer-1');
 const street = (name: string) => stableId(`street:${name}`);
 
-describe('grids and signboards on the embedded database (SQLite)', () => {
+describe.each(ROSTER_DATABASES)('grids and signboards on %s', (_database, seeded) => {
   let ds: DataSource;
   let s: RosterServices;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ ds, services: s, close } = await seededEmbeddedRoster());
+    ({ ds, services: s, close } = await seeded());
   });
   afterAll(async () => close?.());
 

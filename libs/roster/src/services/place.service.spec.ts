@@ -4,19 +4,19 @@ import { OutboxEvent } from '@sc/events';
 import { Place } from '../entities/place.entity';
 import { seedCaichang, stableId } from '../seed/caichang';
 import type { PlaceService } from './place.service';
-import { caller, seededEmbeddedRoster, type RosterServices } from './spec-helpers';
+import { caller, ROSTER_DATABASES, type RosterServices } from './spec-helpers';
 
 const admin = caller(['ADMIN'], 'admin-1');
 const chief = caller(['STREET_CHIEF'], 'chief-1');
 
-describe('PlaceService on the embedded database (SQLite)', () => {
+describe.each(ROSTER_DATABASES)('PlaceService on %s', (_database, seeded) => {
   let ds: DataSource;
   let places: PlaceService;
   let services: RosterServices;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ ds, services, close } = await seededEmbeddedRoster());
+    ({ ds, services, close } = await seeded());
     places = services.places;
   });
   afterAll(async () => close?.());

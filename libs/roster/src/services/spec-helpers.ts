@@ -8,6 +8,7 @@ import { openDatabase } from '@sc/db';
 import type { RequestInfo } from '@sc/service';
 import { Outbox } from '@sc/events';
 import { ResidentRef } from '@sc/people-contracts';
+import { freshMysqlDatabase } from '@sc/testing';
 import { roster } from '../roster.service';
 import { seedCaichang, type DemoServices } from '../seed/caichang';
 import { AccountService } from './account.service';
@@ -67,6 +68,30 @@ export async function seededEmbeddedRoster(): Promise<{
   };
 }
 
+/** The same on MariaDB (a fresh database, the committed migrations); `close` drops it. */
+export async function seededMysqlRoster(): Promise<{
+  ds: DataSource;
+  services: RosterServices;
+  dir: string;
+  close: () => Promise<void>;
+}> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-roster-'));
+  const db = await freshMysqlDatabase('roster_services');
+  const ds = await openDatabase({ url: db.url, entities: roster.entities, migrations: roster.migrations });
+  const services = rosterServices(ds, dir);
+  await seedCaichang(ds, services, createLogger({ service: 'test', level: 'silent' }));
+  return {
+    ds,
+    services,
+    dir,
+    close: async () => {
+      await ds.destroy();
+      await db.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A caller (the request info services take) as a verified token would give it. */
 export function caller(
   roles: Role[],
@@ -101,3 +126,13 @@ export async function knownResidents(ds: DataSource, ...ids: string[]): Promise<
     ['id'],
   );
 }
+
+/**
+ * The databases the service specs run on (`describe.each(ROSTER_DATABASES)('… on %s', (_, seeded) => …)`):
+ * MySQL-only paths (`ON DUPLICATE KEY`, `FOR UPDATE`, named locks) are reached on MariaDB, the embedded
+ * ones on SQLite.
+ */
+export const ROSTER_DATABASES = [
+  ['MariaDB [real: MariaDB]', seededMysqlRoster],
+  ['the embedded database (SQLite)', seededEmbeddedRoster],
+] as const;

@@ -22,7 +22,11 @@ export interface OutboxRelayOptions {
   maxBatchBytes?: number;
   /** How long to sleep when nothing is pending (a {@link OutboxRelay.nudge} cuts it short). */
   pollIntervalMs?: number;
-  /** Delays between failed attempts. */
+  /**
+   * Delays between failed attempts; default 100 ms doubling to 1 s, so that delivery resumes within
+   * about a second of the broker (or database) answering again. A failed attempt costs one read and
+   * one update of the pending rows.
+   */
   backoff?: BackoffOptions;
   /**
    * MySQL named lock that elects the one publishing relay per database. Lock names are
@@ -37,6 +41,8 @@ export interface OutboxRelayOptions {
    */
   retention?: { keepMs: number; everyMs?: number };
 }
+
+const FAILURE_WARNING_EVERY_MS = 60_000;
 
 type Outcome = { kind: 'more' } | { kind: 'idle' } | { kind: 'standby' } | { kind: 'failed'; error: unknown };
 
@@ -71,6 +77,7 @@ export class OutboxRelay {
   private readonly retrySleep = new Sleeper();
   private nudged = false;
   private failures = 0;
+  private lastFailureWarning = 0;
   private lock: QueryRunner | null = null;
   private standbyLogged = false;
   private readonly retention: { keepMs: number; everyMs: number } | null;
@@ -83,7 +90,7 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 100;
     this.maxBatchBytes = opts.maxBatchBytes ?? 512 * 1024;
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
-    this.backoff = { initialMs: opts.backoff?.initialMs ?? 200, maxMs: opts.backoff?.maxMs ?? 10_000 };
+    this.backoff = { initialMs: opts.backoff?.initialMs ?? 100, maxMs: opts.backoff?.maxMs ?? 1_000 };
     this.lockRetryMs = opts.lockRetryMs ?? 5_000;
     this.usesLock = isMysqlFamily(this.ds);
     const database = typeof this.ds.options.database === 'string' ? this.ds.options.database : '';
@@ -241,7 +248,7 @@ export class OutboxRelay {
     } catch (err) {
       this.failures += 1;
       const error = errorText(err);
-      this.logger.warn(
+      this.failureLog(this.failures)(
         { ...batchInfo, attempt: this.failures, firstEventId: rows[0]?.id, firstType: rows[0]?.type, error },
         'publishing outbox events failed; will retry',
       );
@@ -286,13 +293,27 @@ export class OutboxRelay {
 
   private async databaseFailed(err: unknown, count = true): Promise<Outcome> {
     if (count) this.failures += 1;
-    this.logger.warn(
+    this.failureLog(this.failures)(
       { attempt: this.failures, error: errorText(err) },
       'outbox relay database access failed',
     );
     // The lock lives on the connection that failed; give both up and start over.
     await this.releaseLock();
     return { kind: 'failed', error: err };
+  }
+
+  /**
+   * Warning for the first failed attempt of an outage and then once a minute (each with the attempt
+   * count), debug for the others: a broker away for 25 s is one warning, not 25; the recovery is
+   * logged with the number of failed attempts.
+   */
+  private failureLog(attempt: number): (fields: object, msg: string) => void {
+    const now = Date.now();
+    if (attempt <= 1 || now - this.lastFailureWarning >= FAILURE_WARNING_EVERY_MS) {
+      this.lastFailureWarning = now;
+      return (fields, msg) => this.logger.warn(fields, msg);
+    }
+    return (fields, msg) => this.logger.debug(fields, msg);
   }
 
   private async withManager<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {

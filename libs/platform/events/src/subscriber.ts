@@ -4,7 +4,7 @@ import type { Logger } from '@sc/config';
 import { backoffDelay, errorText, Sleeper } from './backoff';
 import type { InProcessBus } from './in-process-bus';
 import { type EventHandler, KafkaEventConsumer, subscribeWithInbox, withTimeout } from './inbox';
-import { createKafka, ensureTopics } from './kafka';
+import { createKafka, ensureTopics, KafkaLog } from './kafka';
 
 /** What a service consumes: one consumer group (inbox name) over some topics. */
 export interface SubscribeOptions {
@@ -75,14 +75,17 @@ export interface KafkaSubscriberOptions {
  */
 export class KafkaSubscriber implements EventSubscriber {
   private readonly kafka: Kafka;
+  private readonly log: KafkaLog;
 
   constructor(private readonly opts: KafkaSubscriberOptions) {
+    this.log = new KafkaLog(opts.logger);
     // Short kafkajs retries: the subscription owns the retry loop, and a stop while the broker is
     // away must not wait out kafkajs's longer default schedule.
     this.kafka = createKafka({
       brokers: opts.brokers,
       clientId: opts.clientId,
       logger: opts.logger,
+      log: this.log,
       config: { connectionTimeout: 1_000, retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 } },
     });
   }
@@ -120,6 +123,7 @@ export class KafkaSubscriber implements EventSubscriber {
             return;
           }
           consumer = candidate;
+          this.log.reachable();
           if (attempt > 1) logger.info({ attempts: attempt }, 'event subscription connected after retries');
           markRunning();
           return;

@@ -21,7 +21,6 @@ import {
 import { ExclusiveJob, openDatabase } from '@sc/db';
 import {
   BusSubscriber,
-  createKafka,
   type EventPublisher,
   type EventSubscriber,
   type InProcessBus,
@@ -167,7 +166,8 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       if (config.kafkaBrokers.length === 0)
         throw new Error('KAFKA_BROKERS is empty and no in-process bus was given');
       const kafkaPublisher = new KafkaPublisher({
-        kafka: createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger }),
+        brokers: config.kafkaBrokers,
+        clientId: config.kafkaClientId,
         logger,
       });
       closers.push(() => kafkaPublisher.close());

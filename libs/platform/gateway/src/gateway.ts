@@ -19,6 +19,7 @@ import {
   operationGuardsPlugin,
   requestLogPlugin,
   TrustedProxies,
+  type CorsPolicy,
   type Listening,
   type QueryLimits,
 } from '@sc/graphql';
@@ -128,6 +129,8 @@ export interface GatewayOptions {
   limits?: Partial<QueryLimits>;
   /** Proxies in front of the gateway whose `X-Forwarded-For` it believes; none by default. */
   trustedProxies?: TrustedProxies;
+  /** Browser origins allowed to call from elsewhere (see gatewayCors); none by default. */
+  cors?: CorsPolicy;
 }
 
 /** Starts the gateway: one graph composed from the subgraphs, with health endpoints. */
@@ -170,6 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     apollo,
     logger: log,
     maxBodyBytes: limits.maxBodyBytes,
+    cors: options.cors,
     context: async (req) => {
       const authorization = req.headers.authorization;
       return {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '@sc/config';
+import { answerPreflight, applyCorsHeaders, type CorsPolicy } from './cors';
 import { DEFAULT_LIMITS } from './limits';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -23,6 +24,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   routes?: Record<string, RouteHandler>;
   maxBodyBytes?: number;
   graphqlPath?: string;
+  /** Browser origins allowed to call from elsewhere (CORS); none when absent. */
+  cors?: CorsPolicy;
 }
 
 class PayloadTooLarge extends Error {}
@@ -101,6 +104,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (answerPreflight(req, res, options.cors)) return;
+    applyCorsHeaders(req, res, options.cors);
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const result = await runReadiness(options.readiness ?? []);
@@ -134,7 +139,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: () => options.context(req).catch(asHttpError),
     });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
+    for (const [key, value] of response.headers) {
+      // Apollo's `Vary: accept` joins the CORS layer's `Vary: Origin` rather than replacing it.
+      const vary = key === 'vary' ? res.getHeader('vary') : undefined;
+      res.setHeader(key, vary ? `${String(vary)}, ${value}` : value);
+    }
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

@@ -46,13 +46,14 @@ export class TokenVerifier {
     if (claims.data.iat > Date.now() / 1000 + this.clockToleranceSeconds) {
       throw new UnauthenticatedError('token not yet valid');
     }
-    const { sub, roles, scopes, name, jti, exp } = claims.data;
+    const { sub, roles, scopes, name, jti, exp, sid } = claims.data;
     return {
       subject: sub,
       roles: [...new Set(roles)],
       scopes,
       ...(name !== undefined ? { name } : {}),
       tokenId: jti,
+      ...(sid !== undefined ? { sessionId: sid } : {}),
       expiresAt: new Date(exp * 1000),
     };
   }

@@ -18,6 +18,7 @@ describeMigrations({
     'outbox_event',
     'patrol',
     'place',
+    'refresh_token',
     'signboard',
     'street_chief',
     'training',

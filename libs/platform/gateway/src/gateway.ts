@@ -7,6 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { subgraphFetcher } from './subgraph-fetch';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import {
@@ -110,8 +111,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly serviceName: string,
     url: string,
+    fetcher: RemoteGraphQLDataSource['fetcher'],
   ) {
-    super({ url });
+    super({ url, fetcher });
   }
 }
 
@@ -146,7 +148,13 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       const resolved = options.subgraphUrls[name] ?? url;
       if (!resolved) throw new Error(`no URL for subgraph ${name}`);
       urls[name] = resolved;
-      return new SubgraphDataSource(name, resolved);
+      return new SubgraphDataSource(
+        name,
+        resolved,
+        subgraphFetcher((code) =>
+          log.warn({ subgraph: name, code }, 'subgraph connection reset; query sent again'),
+        ),
+      );
     },
   });
   const apollo = new ApolloServer<GatewayContext>({

@@ -28,6 +28,14 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   cors?: CorsPolicy;
 }
 
+/**
+ * How long the server keeps an idle keep-alive connection (ADR 0029): well above what any client of
+ * ours keeps one idle (the gateway's fetch retires sockets a second before the announced timeout;
+ * load balancers use 60 s), so the client, not the server, closes idle connections and never sends on
+ * a socket the server is closing. Node's default is 5 s.
+ */
+export const SERVER_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 class PayloadTooLarge extends Error {}
 
 /**
@@ -153,7 +161,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     res.end();
   };
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof PayloadTooLarge) {
         if (!res.headersSent)
@@ -170,6 +178,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       else res.end();
     });
   });
+  server.keepAliveTimeout = SERVER_KEEP_ALIVE_TIMEOUT_MS;
+  // Must exceed the keep-alive timeout, or a request arriving late on an idle connection is cut off.
+  server.headersTimeout = SERVER_KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
 }
 
 export interface Listening {

@@ -39,12 +39,21 @@ export const SERVER_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 class PayloadTooLarge extends Error {}
 
 /**
- * A request whose token is refused is answered 401 with the typed error and no data; any other
- * failure to build the context stays a fault (500).
+ * A request whose token is refused gets the typed error and no data (ADR 0028): HTTP 401 only when
+ * the Authorization header cannot be read at all (`reason: MALFORMED`), HTTP 200 for a readable token
+ * that is expired or invalid — the same status as UNAUTHENTICATED from a field, so a client handles
+ * both in one place. Any other failure to build the context stays a fault (500).
  */
 function asHttpError(error: unknown): never {
   if (error instanceof GraphQLError && error.extensions['code'] === 'UNAUTHENTICATED') {
-    throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    const reason = error.extensions['reason'];
+    throw new GraphQLError(error.message, {
+      extensions: {
+        code: 'UNAUTHENTICATED',
+        ...(reason !== undefined ? { reason } : {}),
+        http: { status: reason === 'MALFORMED' ? 401 : 200 },
+      },
+    });
   }
   throw error;
 }

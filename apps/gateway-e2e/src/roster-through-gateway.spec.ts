@@ -238,10 +238,13 @@ describe('gateway → roster over HTTP [starts: roster subgraph on MariaDB, gate
           }),
       ],
       ['not a JWT', () => 'not-a-token'],
-    ])('refuses a %s token with UNAUTHENTICATED, on public queries too', async (_, make) => {
+    ])('refuses a %s token with UNAUTHENTICATED, on public queries too', async (kind, make) => {
       const token = make();
       const publicQuery = await gqlRequest(stack.gatewayUrl, PUBLIC_QUERY, {}, header(token));
-      expect(publicQuery.status).toBe(401);
+      // ADR 0028: 401 only for what cannot be read at all; a readable but refused token is 200.
+      const reason = kind === 'not a JWT' ? 'MALFORMED' : kind === 'expired' ? 'EXPIRED' : 'INVALID';
+      expect(publicQuery.status).toBe(reason === 'MALFORMED' ? 401 : 200);
+      expect(publicQuery.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason });
       expect(errorCodes(publicQuery)).toEqual(['UNAUTHENTICATED']);
       expect(publicQuery.data ?? null).toBeNull();
       const mutation = await gqlRequest(

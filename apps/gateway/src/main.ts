@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, loadEnvOrExit, runUntilSignal } from '@sc/config';
-import { gatewayEnvSchema, readSupergraph, startGateway, subgraphUrls } from '@sc/gateway';
+import { gatewayCors, gatewayEnvSchema, readSupergraph, startGateway, subgraphUrls } from '@sc/gateway';
 
 const env = loadEnvOrExit(gatewayEnvSchema, 'gateway');
 const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -36,5 +36,6 @@ runUntilSignal('gateway', logger, () =>
     port: env.GATEWAY_PORT,
     host: env.GATEWAY_HOST,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
+    cors: gatewayCors(env),
   }),
 );

@@ -14,6 +14,13 @@ export const ROSTER_ENV = {
     .min(60)
     .max(86_400)
     .default(8 * 3600),
+  /** Lifetime of a refresh token (ADR 0027); every refresh starts a new one. Default 14 days. */
+  AUTH_REFRESH_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 86_400)
+    .default(14 * 86_400),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOGIN_WINDOW_SECONDS: z.coerce
     .number()

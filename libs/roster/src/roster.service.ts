@@ -9,7 +9,7 @@ import { ROSTER_EVENTS } from '@sc/roster-contracts';
 import { defineService, type RunningService, type ServiceConfig } from '@sc/service';
 import { ROSTER_ENV, type RosterEnv } from './config';
 import type { RosterContext } from './context';
-import { Account, LoginThrottle } from './entities/account.entity';
+import { Account, LoginThrottle, RefreshToken } from './entities/account.entity';
 import { Patrol, Training, TrainingAttendance } from './entities/activity.entity';
 import { ChiefNomination, ChiefTransition, StreetChief } from './entities/chief.entity';
 import { Grid, GridChange, GridMember } from './entities/grid.entity';
@@ -36,6 +36,7 @@ export const ROSTER_ENTITIES = [
   Place,
   Account,
   LoginThrottle,
+  RefreshToken,
   Grid,
   GridMember,
   GridChange,
@@ -102,12 +103,17 @@ export const roster = defineService({
       audience: config.auth.audience,
       ttlSeconds: env.AUTH_TOKEN_TTL_SECONDS,
     });
-    const accounts = new AccountService(dataSource, issuer, {
-      maxFailures: env.LOGIN_MAX_FAILURES,
-      windowSeconds: env.LOGIN_WINDOW_SECONDS,
-      accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
-      accountWindowSeconds: env.LOGIN_ACCOUNT_WINDOW_SECONDS,
-    });
+    const accounts = new AccountService(
+      dataSource,
+      issuer,
+      {
+        maxFailures: env.LOGIN_MAX_FAILURES,
+        windowSeconds: env.LOGIN_WINDOW_SECONDS,
+        accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+        accountWindowSeconds: env.LOGIN_ACCOUNT_WINDOW_SECONDS,
+      },
+      env.AUTH_REFRESH_TTL_SECONDS,
+    );
     const signboards = new SignboardService(dataSource, outbox, committed);
     const places = new PlaceService(dataSource, outbox, committed, signboards);
     const grids = new GridService(dataSource, outbox, signboards, committed);

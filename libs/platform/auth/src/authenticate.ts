@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '@sc/graphql';
+import { TokenRefusedError } from '@sc/graphql';
 import { type Principal } from './roles';
 import { type TokenVerifier } from './token-verifier';
 
@@ -16,6 +16,6 @@ export async function authenticate(
 ): Promise<Principal | null> {
   if (authorizationHeader === undefined) return null;
   const match = BEARER.exec(authorizationHeader.trim());
-  if (!match?.[1]) throw new UnauthenticatedError('expected "Authorization: Bearer <token>"');
+  if (!match?.[1]) throw new TokenRefusedError('MALFORMED', 'expected "Authorization: Bearer <token>"');
   return verifier.verify(match[1]);
 }

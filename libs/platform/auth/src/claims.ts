@@ -11,6 +11,8 @@ export const tokenClaimsSchema = z.object({
   scopes: z.array(z.string().min(1)).default([]),
   name: z.string().optional(),
   jti: z.string().min(1),
+  /** The sign-in session (refresh-token family) the token was issued for; absent for tool-minted tokens. */
+  sid: z.string().min(1).optional(),
   iat: z.number().int(),
   // jsonwebtoken accepts tokens without exp; a token that never expires is not one we issue.
   exp: z.number().int(),

@@ -20,5 +20,7 @@ export interface Principal {
   name?: string;
   /** The token's `jti`, for audit logs and revocation lists. */
   tokenId: string;
+  /** The sign-in session (refresh-token family) of the token, when it came from `login`/`refreshSession`. */
+  sessionId?: string;
   expiresAt: Date;
 }

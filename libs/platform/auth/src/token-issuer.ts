@@ -16,6 +16,8 @@ export interface IssueClaims {
   roles: Role[];
   scopes?: string[];
   name?: string;
+  /** The sign-in session this token belongs to (see ADR 0027); becomes the `sid` claim. */
+  sessionId?: string;
 }
 
 export interface IssuedToken {
@@ -46,6 +48,7 @@ export class TokenIssuer {
       scopes: [...new Set(claims.scopes ?? [])],
       ...(claims.name !== undefined ? { name: claims.name } : {}),
       jti: tokenId,
+      ...(claims.sessionId !== undefined ? { sid: claims.sessionId } : {}),
       iat,
       exp,
     });

@@ -1,6 +1,6 @@
 import { type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { UnauthenticatedError } from '@sc/graphql';
+import { TokenRefusedError } from '@sc/graphql';
 import { tokenClaimsSchema } from './claims';
 import { type KeyResolver } from './key-resolvers';
 import { JWT_ALGORITHM } from './keys';
@@ -14,7 +14,8 @@ export interface TokenVerifierOptions {
 }
 
 /**
- * Turns a bearer token into a Principal, or throws UnauthenticatedError with a short reason.
+ * Turns a bearer token into a Principal, or throws TokenRefusedError (UNAUTHENTICATED) with a short
+ * message and its `reason` (MALFORMED, EXPIRED, INVALID: ADR 0028).
  * Only RS256 with a known `kid` is accepted; the reasons are safe to show since they only describe
  * the token the caller sent.
  */
@@ -32,27 +33,28 @@ export class TokenVerifier {
     const header = decodeHeader(token);
     // Checked before any key is looked up: `none` and HS* tokens are refused without touching the key,
     // which is what defeats the HS256-with-the-public-key confusion attack.
-    if (header.alg !== JWT_ALGORITHM) throw new UnauthenticatedError('token not signed with RS256');
+    if (header.alg !== JWT_ALGORITHM) throw new TokenRefusedError('INVALID', 'token not signed with RS256');
     if (typeof header.kid !== 'string' || header.kid === '') {
-      throw new UnauthenticatedError('unknown signing key');
+      throw new TokenRefusedError('INVALID', 'unknown signing key');
     }
     const key = await this.resolver.getKey(header.kid);
-    if (!key) throw new UnauthenticatedError('unknown signing key');
+    if (!key) throw new TokenRefusedError('INVALID', 'unknown signing key');
 
     const payload = this.verifySignedToken(token, key);
     const claims = tokenClaimsSchema.safeParse(payload);
-    if (!claims.success) throw new UnauthenticatedError('invalid claims');
+    if (!claims.success) throw new TokenRefusedError('INVALID', 'invalid claims');
     // jsonwebtoken only checks nbf; a token issued in the future comes from a broken or hostile issuer.
     if (claims.data.iat > Date.now() / 1000 + this.clockToleranceSeconds) {
-      throw new UnauthenticatedError('token not yet valid');
+      throw new TokenRefusedError('INVALID', 'token not yet valid');
     }
-    const { sub, roles, scopes, name, jti, exp } = claims.data;
+    const { sub, roles, scopes, name, jti, exp, sid } = claims.data;
     return {
       subject: sub,
       roles: [...new Set(roles)],
       scopes,
       ...(name !== undefined ? { name } : {}),
       tokenId: jti,
+      ...(sid !== undefined ? { sessionId: sid } : {}),
       expiresAt: new Date(exp * 1000),
     };
   }
@@ -66,7 +68,11 @@ export class TokenVerifier {
         clockTolerance: this.clockToleranceSeconds,
       });
     } catch (err) {
-      throw new UnauthenticatedError(refusalReason(err));
+      const reason = refusalReason(err);
+      throw new TokenRefusedError(
+        reason === 'token expired' ? 'EXPIRED' : reason === 'malformed token' ? 'MALFORMED' : 'INVALID',
+        reason,
+      );
     }
   }
 }
@@ -78,7 +84,8 @@ function decodeHeader(token: string): jwt.JwtHeader {
   } catch {
     decoded = null;
   }
-  if (!decoded || typeof decoded.payload !== 'object') throw new UnauthenticatedError('malformed token');
+  if (!decoded || typeof decoded.payload !== 'object')
+    throw new TokenRefusedError('MALFORMED', 'malformed token');
   return decoded.header;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Env, envVar, parseEnv } from '@sc/config';
-import { trustedProxiesEnv } from '@sc/graphql';
+import { corsOrigins, corsOriginsEnv, type CorsPolicy, trustedProxiesEnv } from '@sc/graphql';
 import { supergraphSubgraphs } from './supergraph';
 
 /** Settings of the gateway, from the environment. See docs/services/gateway.md. */
@@ -15,6 +15,12 @@ export const gatewayEnvSchema = z.object({
    * `private`, addresses, networks. Empty: the client is the connection's peer.
    */
   GATEWAY_TRUSTED_PROXIES: trustedProxiesEnv(),
+  /**
+   * Browser origins allowed to call the gateway from another origin (CORS), comma-separated exact
+   * origins such as `https://chief.example.org`. Unset: the localhost dev-server origins in
+   * development, none otherwise; set but empty: none.
+   */
+  GATEWAY_CORS_ORIGINS: corsOriginsEnv(),
   /** The composed supergraph; by default the one shipped with the gateway app. */
   SUPERGRAPH_FILE: z.string().optional(),
   /** Where the token issuer (roster) publishes its public keys. */
@@ -42,4 +48,9 @@ export function subgraphUrls(supergraphSdl: string, env: Env): Record<string, st
       return [s.name, typeof override === 'string' ? override : s.url];
     }),
   );
+}
+
+/** The gateway's CORS policy from its settings (see `GATEWAY_CORS_ORIGINS`). */
+export function gatewayCors(env: Pick<GatewayEnv, 'GATEWAY_CORS_ORIGINS' | 'NODE_ENV'>): CorsPolicy {
+  return { origins: corsOrigins(env.GATEWAY_CORS_ORIGINS, env.NODE_ENV) };
 }

@@ -7,6 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { subgraphFetcher } from './subgraph-fetch';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import {
@@ -19,6 +20,7 @@ import {
   operationGuardsPlugin,
   requestLogPlugin,
   TrustedProxies,
+  type CorsPolicy,
   type Listening,
   type QueryLimits,
 } from '@sc/graphql';
@@ -109,8 +111,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly serviceName: string,
     url: string,
+    fetcher: RemoteGraphQLDataSource['fetcher'],
   ) {
-    super({ url });
+    super({ url, fetcher });
   }
 }
 
@@ -128,6 +131,8 @@ export interface GatewayOptions {
   limits?: Partial<QueryLimits>;
   /** Proxies in front of the gateway whose `X-Forwarded-For` it believes; none by default. */
   trustedProxies?: TrustedProxies;
+  /** Browser origins allowed to call from elsewhere (see gatewayCors); none by default. */
+  cors?: CorsPolicy;
 }
 
 /** Starts the gateway: one graph composed from the subgraphs, with health endpoints. */
@@ -143,7 +148,13 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       const resolved = options.subgraphUrls[name] ?? url;
       if (!resolved) throw new Error(`no URL for subgraph ${name}`);
       urls[name] = resolved;
-      return new SubgraphDataSource(name, resolved);
+      return new SubgraphDataSource(
+        name,
+        resolved,
+        subgraphFetcher((code) =>
+          log.warn({ subgraph: name, code }, 'subgraph connection reset; query sent again'),
+        ),
+      );
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
@@ -170,6 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     apollo,
     logger: log,
     maxBodyBytes: limits.maxBodyBytes,
+    cors: options.cors,
     context: async (req) => {
       const authorization = req.headers.authorization;
       return {

@@ -1,3 +1,4 @@
 export * from './config';
 export * from './gateway';
 export * from './supergraph';
+export * from './subgraph-fetch';

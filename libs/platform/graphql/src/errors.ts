@@ -31,8 +31,30 @@ export class AppError extends GraphQLError {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = 'Authentication required: send a valid bearer token') {
-    super('UNAUTHENTICATED', message);
+  constructor(
+    message = 'Authentication required: send a valid bearer token',
+    extensions: Record<string, unknown> = {},
+  ) {
+    super('UNAUTHENTICATED', message, extensions);
+  }
+}
+
+/**
+ * Why a token that was sent is refused (ADR 0028): `MALFORMED` — the header is not
+ * `Bearer <JWT>`, nothing can be read from it (HTTP 401); `EXPIRED` — a readable token past its
+ * `exp` (refresh it); `INVALID` — any other refusal: signature, key, issuer, audience, claims
+ * (sign in again). The last two answer HTTP 200, like every other UNAUTHENTICATED.
+ */
+export type TokenRefusal = 'MALFORMED' | 'EXPIRED' | 'INVALID';
+
+/** A token that was sent and refused: UNAUTHENTICATED with `extensions.reason` (see TokenRefusal). */
+export class TokenRefusedError extends UnauthenticatedError {
+  constructor(
+    readonly reason: TokenRefusal,
+    message: string,
+  ) {
+    super(message, { reason });
+    this.name = 'TokenRefusedError';
   }
 }
 

@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import { createLogger } from '@sc/config';
-import { UnauthenticatedError } from './errors';
+import { TokenRefusedError, UnauthenticatedError } from './errors';
 import { startSubgraph } from './subgraph';
 import type { Listening } from './http';
 
@@ -34,7 +34,9 @@ describe('subgraph HTTP layer [starts: a subgraph on an ephemeral port]', () => 
       },
       context: async (req) => {
         if (req.headers.authorization === 'Bearer bad')
-          throw new UnauthenticatedError('invalid token signature');
+          throw new TokenRefusedError('MALFORMED', 'malformed token');
+        if (req.headers.authorization === 'Bearer old')
+          throw new TokenRefusedError('EXPIRED', 'token expired');
         return { user: null };
       },
       logger: createLogger({ service: 'test', level: 'silent' }),
@@ -81,11 +83,21 @@ describe('subgraph HTTP layer [starts: a subgraph on an ephemeral port]', () => 
     expect(body.errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED' });
   });
 
-  it('refuses a bad token with 401 before executing anything', async () => {
+  it('refuses an unreadable token with 401 before executing anything', async () => {
     const res = await post('{"query":"{ hello }"}', { authorization: 'Bearer bad' });
     expect(res.status).toBe(401);
     const body = await json(res);
-    expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(body.errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'MALFORMED' });
+    expect(body.data).toBeUndefined();
+  });
+
+  it('refuses an expired token with 200 + UNAUTHENTICATED (reason EXPIRED), like a field would, executing nothing', async () => {
+    const res = await post('{"query":"{ hello }"}', { authorization: 'Bearer old' });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.errors).toEqual([
+      { message: 'token expired', extensions: { code: 'UNAUTHENTICATED', reason: 'EXPIRED' } },
+    ]);
     expect(body.data).toBeUndefined();
   });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '@sc/config';
+import { answerPreflight, applyCorsHeaders, type CorsPolicy } from './cors';
 import { DEFAULT_LIMITS } from './limits';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -23,17 +24,36 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   routes?: Record<string, RouteHandler>;
   maxBodyBytes?: number;
   graphqlPath?: string;
+  /** Browser origins allowed to call from elsewhere (CORS); none when absent. */
+  cors?: CorsPolicy;
 }
+
+/**
+ * How long the server keeps an idle keep-alive connection (ADR 0029): well above what any client of
+ * ours keeps one idle (the gateway's fetch retires sockets a second before the announced timeout;
+ * load balancers use 60 s), so the client, not the server, closes idle connections and never sends on
+ * a socket the server is closing. Node's default is 5 s.
+ */
+export const SERVER_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 class PayloadTooLarge extends Error {}
 
 /**
- * A request whose token is refused is answered 401 with the typed error and no data; any other
- * failure to build the context stays a fault (500).
+ * A request whose token is refused gets the typed error and no data (ADR 0028): HTTP 401 only when
+ * the Authorization header cannot be read at all (`reason: MALFORMED`), HTTP 200 for a readable token
+ * that is expired or invalid — the same status as UNAUTHENTICATED from a field, so a client handles
+ * both in one place. Any other failure to build the context stays a fault (500).
  */
 function asHttpError(error: unknown): never {
   if (error instanceof GraphQLError && error.extensions['code'] === 'UNAUTHENTICATED') {
-    throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    const reason = error.extensions['reason'];
+    throw new GraphQLError(error.message, {
+      extensions: {
+        code: 'UNAUTHENTICATED',
+        ...(reason !== undefined ? { reason } : {}),
+        http: { status: reason === 'MALFORMED' ? 401 : 200 },
+      },
+    });
   }
   throw error;
 }
@@ -101,6 +121,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (answerPreflight(req, res, options.cors)) return;
+    applyCorsHeaders(req, res, options.cors);
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const result = await runReadiness(options.readiness ?? []);
@@ -134,7 +156,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: () => options.context(req).catch(asHttpError),
     });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
+    for (const [key, value] of response.headers) {
+      // Apollo's `Vary: accept` joins the CORS layer's `Vary: Origin` rather than replacing it.
+      const vary = key === 'vary' ? res.getHeader('vary') : undefined;
+      res.setHeader(key, vary ? `${String(vary)}, ${value}` : value);
+    }
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
@@ -144,7 +170,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     res.end();
   };
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof PayloadTooLarge) {
         if (!res.headersSent)
@@ -161,6 +187,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       else res.end();
     });
   });
+  server.keepAliveTimeout = SERVER_KEEP_ALIVE_TIMEOUT_MS;
+  // Must exceed the keep-alive timeout, or a request arriving late on an idle connection is cut off.
+  server.headersTimeout = SERVER_KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
 }
 
 export interface Listening {

@@ -1,4 +1,5 @@
 export * from './client-address';
+export * from './cors';
 export * from './errors';
 export * from './format-error';
 export * from './http';

@@ -6,6 +6,7 @@ import type {
   StreetMapper,
   CourtyardMapper,
   AccountMapper,
+  ViewerMapper,
   GridMapper,
   GridChangeMapper,
   StreetChiefMapper,
@@ -504,6 +505,14 @@ export type LoginPayload = {
   account: Account;
   /** When the token expires: 8 hours after sign-in unless the deployment sets another lifetime. */
   expiresAt: Scalars['DateTime']['output'];
+  /** When `refreshToken` expires unless used: 14 days after it was issued unless the deployment sets another lifetime. */
+  refreshExpiresAt: Scalars['DateTime']['output'];
+  /**
+   * Refresh token of this sign-in session: exchange it with `refreshSession` for a new access token (and
+   * the next refresh token: each is good once) before `refreshExpiresAt`; end the session with `logout`.
+   * Keep it out of reach of scripts (an httpOnly cookie, or memory): whoever holds it can refresh.
+   */
+  refreshToken: Scalars['String']['output'];
   /** JWT (RS256) to send as `Authorization: Bearer <token>`. */
   token: Scalars['String']['output'];
 };
@@ -538,6 +547,13 @@ export type Mutation = {
    * (100 within an hour) — the deployment's defaults.
    */
   login: LoginPayload;
+  /**
+   * End a sign-in session: its refresh token can no longer be used. True when a live session ended, false
+   * when there was none (logging out twice is no error). Without `refreshToken`, the session of the
+   * caller's access token (UNAUTHENTICATED without a token). Access tokens already issued stay valid
+   * until they expire.
+   */
+  logout: Scalars['Boolean']['output'];
   /** COMMUNITY_STAFF or TOWN_OFFICER: the board was reprinted with its current content (`printedVersion` + 1, current again). Emits signboard.reprinted. */
   markSignboardReprinted: Signboard;
   /** RESIDENT or COMMUNITY_STAFF: nominate a resident as candidate chief (the first nomination opens the candidacy). Emits chief.nominated. */
@@ -549,6 +565,13 @@ export type Mutation = {
   recordPatrol: Patrol;
   /** COMMUNITY_STAFF or TOWN_OFFICER: record a training session with its attendance. Emits training.held. */
   recordTraining: Training;
+  /**
+   * Exchange a refresh token (from `login` or an earlier refresh) for a new access token and the next
+   * refresh token; the one sent is used up. Roles and scopes are read from the account again.
+   * UNAUTHENTICATED ("Session expired or revoked") for an unknown, expired, revoked or already used token
+   * or a disabled account; sending a used token again also ends the whole session (it was copied).
+   */
+  refreshSession: LoginPayload;
   /** COMMUNITY_STAFF or TOWN_OFFICER: reject a NOMINATED, VETTED or FILED candidate. Emits chief.rejected. */
   rejectChief: StreetChief;
   /** ADMIN: rename a community; signboards showing the name go out of date. Emits community.renamed. */
@@ -620,6 +643,10 @@ export type MutationLoginArgs = {
   username: Scalars['String']['input'];
 };
 
+export type MutationLogoutArgs = {
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type MutationMarkSignboardReprintedArgs = {
   id: Scalars['ID']['input'];
 };
@@ -634,6 +661,10 @@ export type MutationRecordPatrolArgs = {
 
 export type MutationRecordTrainingArgs = {
   input: RecordTrainingInput;
+};
+
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
 };
 
 export type MutationRejectChiefArgs = {
@@ -797,6 +828,7 @@ export type Query = {
   /**
    * The signed-in account; null when the token's subject is not an account (a resident's or a development
    * token). UNAUTHENTICATED without a token.
+   * @deprecated Use `viewer`: it answers for every valid token; `viewer.account` is this account.
    */
   me?: Maybe<Account>;
   /** A resident group by id (retired ones too); null when the id is not a resident group's. Public. */
@@ -816,6 +848,8 @@ export type Query = {
    * retired), in official order. Public.
    */
   uncoveredStreets: StreetConnection;
+  /** Who the caller is, for every valid token (see Viewer); null without a token (no error). */
+  viewer?: Maybe<Viewer>;
 };
 
 export type QueryAccountsArgs = {
@@ -1369,6 +1403,30 @@ export type VetChiefInput = {
   visitNotes: Scalars['String']['input'];
 };
 
+/**
+ * Who the caller is, from the token sent: any valid token (a staff account's, a resident's, one minted
+ * by the token tool). What a client needs to lay out its screens without decoding the token.
+ */
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** The staff account of the subject; null when the subject is not an account (a resident, a tool-minted token). */
+  account?: Maybe<Account>;
+  /** When the access token expires: refresh before (see `refreshSession`). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The grids of the token's `grid:<id>` scopes (a street chief's grid), by name; grids that no longer exist are left out. */
+  grids: Array<Grid>;
+  /** The display name carried in the token; null when it carries none. */
+  name?: Maybe<Scalars['String']['output']>;
+  /** The resident the caller is: the subject of a RESIDENT token, or the id of a `resident:<id>` scope; null otherwise. */
+  residentId?: Maybe<Scalars['ID']['output']>;
+  /** The roles the token grants. */
+  roles: Array<Role>;
+  /** The scopes the token grants (`community:<code>`, `grid:<id>`, `resident:<id>`). */
+  scopes: Array<Scalars['String']['output']>;
+  /** The token's subject: an account id for staff, the resident's id for a resident. */
+  subject: Scalars['ID']['output'];
+};
+
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
 export type ReferenceResolver<TResult, TReference, TContext> = (
@@ -1541,9 +1599,9 @@ export type ResolversTypes = {
   GridEdge: ResolverTypeWrapper<Omit<GridEdge, 'node'> & { node: ResolversTypes['Grid'] }>;
   LoginPayload: ResolverTypeWrapper<Omit<LoginPayload, 'account'> & { account: ResolversTypes['Account'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   NominateChiefInput: NominateChiefInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Patrol: ResolverTypeWrapper<PatrolMapper>;
   PatrolConnection: ResolverTypeWrapper<PatrolConnectionMapper>;
   PatrolEdge: ResolverTypeWrapper<Omit<PatrolEdge, 'node'> & { node: ResolversTypes['Patrol'] }>;
@@ -1580,6 +1638,7 @@ export type ResolversTypes = {
   TrainingEdge: ResolverTypeWrapper<Omit<TrainingEdge, 'node'> & { node: ResolversTypes['Training'] }>;
   TrainingTopic: TrainingTopic;
   VetChiefInput: VetChiefInput;
+  Viewer: ResolverTypeWrapper<ViewerMapper>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1621,9 +1680,9 @@ export type ResolversParentTypes = {
   GridEdge: Omit<GridEdge, 'node'> & { node: ResolversParentTypes['Grid'] };
   LoginPayload: Omit<LoginPayload, 'account'> & { account: ResolversParentTypes['Account'] };
   Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
   NominateChiefInput: NominateChiefInput;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Patrol: PatrolMapper;
   PatrolConnection: PatrolConnectionMapper;
   PatrolEdge: Omit<PatrolEdge, 'node'> & { node: ResolversParentTypes['Patrol'] };
@@ -1653,6 +1712,7 @@ export type ResolversParentTypes = {
   TrainingConnection: TrainingConnectionMapper;
   TrainingEdge: Omit<TrainingEdge, 'node'> & { node: ResolversParentTypes['Training'] };
   VetChiefInput: VetChiefInput;
+  Viewer: ViewerMapper;
 };
 
 export type AccountResolvers<
@@ -1928,6 +1988,8 @@ export type LoginPayloadResolvers<
 > = {
   account?: Resolver<ResolversTypes['Account'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  refreshExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -1995,6 +2057,7 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationLoginArgs, 'password' | 'username'>
   >;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogoutArgs>>;
   markSignboardReprinted?: Resolver<
     ResolversTypes['Signboard'],
     ParentType,
@@ -2018,6 +2081,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationRecordTrainingArgs, 'input'>
+  >;
+  refreshSession?: Resolver<
+    ResolversTypes['LoginPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRefreshSessionArgs, 'refreshToken'>
   >;
   rejectChief?: Resolver<
     ResolversTypes['StreetChief'],
@@ -2232,6 +2301,7 @@ export type QueryResolvers<
     ContextType,
     Partial<QueryUncoveredStreetsArgs>
   >;
+  viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
 };
 
 export type ResidentResolvers<
@@ -2517,6 +2587,20 @@ export type TrainingEdgeResolvers<
   node?: Resolver<ResolversTypes['Training'], ParentType, ContextType>;
 };
 
+export type ViewerResolvers<
+  ContextType = RosterContext,
+  ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer'],
+> = {
+  account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  grids?: Resolver<Array<ResolversTypes['Grid']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  residentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RosterContext> = {
   Account?: AccountResolvers<ContextType>;
   AccountConnection?: AccountConnectionResolvers<ContextType>;
@@ -2566,4 +2650,5 @@ export type Resolvers<ContextType = RosterContext> = {
   Training?: TrainingResolvers<ContextType>;
   TrainingConnection?: TrainingConnectionResolvers<ContextType>;
   TrainingEdge?: TrainingEdgeResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
 };

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A staff account. Passwords are stored only as argon2id hashes (PHC string). */
 @Entity({ name: 'account' })
@@ -48,4 +48,43 @@ export class LoginThrottle {
 
   @Column({ name: 'window_started_at', type: 'datetime', precision: 3 })
   windowStartedAt!: Date;
+}
+
+/**
+ * A refresh token of a sign-in session (ADR 0027). Only the SHA-256 of the token is stored: a leaked
+ * table cannot be replayed. Every refresh marks its token used and issues the next one in the same
+ * family; a used token presented again revokes the whole family (it was stolen, or replayed).
+ */
+@Entity({ name: 'refresh_token' })
+@Index('ix_refresh_token_family', ['familyId'])
+@Index('ix_refresh_token_account', ['accountId'])
+@Index('ix_refresh_token_expires', ['expiresAt'])
+export class RefreshToken {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  /** base64url SHA-256 of the token. */
+  @Column({ name: 'token_hash', type: 'varchar', length: 64, unique: true })
+  tokenHash!: string;
+
+  /** The session: the first token's id, shared by every rotation of it; the access tokens' `sid`. */
+  @Column({ name: 'family_id', type: 'varchar', length: 36 })
+  familyId!: string;
+
+  @Column({ name: 'account_id', type: 'varchar', length: 36 })
+  accountId!: string;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt!: Date;
+
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
+  expiresAt!: Date;
+
+  /** When it was exchanged for the next token; null while it is the family's current one. */
+  @Column({ name: 'used_at', type: 'datetime', precision: 3, nullable: true })
+  usedAt!: Date | null;
+
+  /** When the session was ended (logout, reuse detected, account disabled); null while live. */
+  @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true })
+  revokedAt!: Date | null;
 }

@@ -19,6 +19,7 @@ describeMigrations({
     'patrol',
     'people_resident',
     'place',
+    'refresh_token',
     'signboard',
     'street_chief',
     'training',

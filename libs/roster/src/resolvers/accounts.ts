@@ -1,5 +1,5 @@
 import { parseInput, parsePage } from '@sc/graphql';
-import { accountRoles, accountScopes } from '../services/account.service';
+import { accountRoles, accountScopes, residentIdOf } from '../services/account.service';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import * as inputs from './inputs';
 
@@ -7,6 +7,7 @@ import * as inputs from './inputs';
 export const accountResolvers = {
   Query: {
     me: (_, __, ctx) => ctx.accounts.me(ctx),
+    viewer: (_, __, ctx) => ctx.principal,
     accounts: (_, args, ctx) => ctx.accounts.list(ctx, parsePage(args)),
   },
   Mutation: {
@@ -14,8 +15,16 @@ export const accountResolvers = {
       const { username, password } = parseInput(inputs.loginInput, args, 'login');
       return ctx.accounts.login(username, password, ctx.clientAddress);
     },
+    refreshSession: (_, { refreshToken }, ctx) => ctx.accounts.refresh(refreshToken),
+    logout: (_, { refreshToken }, ctx) => ctx.accounts.logout(ctx, refreshToken ?? undefined),
     createAccount: (_, { input }, ctx) =>
       ctx.accounts.create(ctx, parseInput(inputs.createAccountInput, input)),
+  },
+  Viewer: {
+    scopes: (p) => p.scopes,
+    account: (p, _, ctx) => ctx.accounts.account(ctx, p),
+    grids: (p, _, ctx) => ctx.grids.ofScopes(ctx, p.scopes),
+    residentId: (p) => residentIdOf(p),
   },
   Account: {
     roles: (a) => accountRoles(a),

@@ -11,6 +11,7 @@ import type { Grid, GridChange } from '../entities/grid.entity';
 import type { Place } from '../entities/place.entity';
 import type { Signboard } from '../entities/signboard.entity';
 import type { CountedConnection } from '@sc/db';
+import type { Principal } from '@sc/auth';
 
 // One table holds every place kind (ADR 0004); the loaders check the kind, so a Street parent is a
 // Place whose kind is STREET.
@@ -20,6 +21,8 @@ export type StreetMapper = Place;
 export type CourtyardMapper = Place;
 
 export type AccountMapper = Account;
+/** The verified token itself: every valid token has a viewer. */
+export type ViewerMapper = Principal;
 export type GridMapper = Grid;
 export type GridChangeMapper = GridChange;
 export type StreetChiefMapper = StreetChief;

@@ -1,11 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import { LessThan, MoreThan, type DataSource, type EntityManager } from 'typeorm';
-import { requireAuthenticated, requireRole, type Role, type TokenIssuer } from '@sc/auth';
-import { type CountedConnection, fetchPage, isMysqlFamily, type Page, transaction } from '@sc/db';
+import { IsNull, LessThan, MoreThan, type DataSource, type EntityManager } from 'typeorm';
+import { type Principal, requireAuthenticated, requireRole, type Role, type TokenIssuer } from '@sc/auth';
+import { type CountedConnection, fetchPage, forUpdate, isMysqlFamily, type Page, transaction } from '@sc/db';
 import { ConflictError, RateLimitedError, UnauthenticatedError } from '@sc/graphql';
 import type { RequestInfo } from '@sc/service';
-import { Account, LoginThrottle } from '../entities/account.entity';
+import type { RosterRequest } from '../context';
+import { Account, LoginThrottle, RefreshToken } from '../entities/account.entity';
 import { decoyHash, hashPassword, verifyPassword } from './password';
 
 /**
@@ -28,6 +29,27 @@ export const DEFAULT_LOGIN_POLICY: LoginPolicy = {
   accountMaxFailures: 100,
   accountWindowSeconds: 3600,
 };
+
+/** Default lifetime of a refresh token (each refresh starts a new one): 14 days. */
+export const DEFAULT_REFRESH_TTL_SECONDS = 14 * 86_400;
+
+/** A refresh token as handed out: 32 random bytes, base64url. Only its SHA-256 is stored. */
+function newRefreshSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+function hashRefreshSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+const REFRESH_SECRET = /^[A-Za-z0-9_-]{43}$/;
+
+/** What `login` and `refreshSession` answer. */
+export interface SessionTokens {
+  token: string;
+  expiresAt: Date;
+  refreshToken: string;
+  refreshExpiresAt: Date;
+  account: Account;
+}
 
 /** How often (at most) one instance deletes throttle rows whose windows have ended. */
 const SWEEP_EVERY_MS = 60_000;
@@ -60,6 +82,13 @@ export interface NewAccount {
   id?: string;
 }
 
+/** The resident a principal is: a RESIDENT's subject, or the id of a `resident:<id>` scope; null otherwise. */
+export function residentIdOf(p: Principal): string | null {
+  const scoped = p.scopes.find((s) => s.startsWith('resident:'));
+  if (scoped) return scoped.slice('resident:'.length);
+  return p.roles.includes('RESIDENT') ? p.subject : null;
+}
+
 export function accountRoles(a: Account): Role[] {
   return a.roles.split(',').filter(Boolean) as Role[];
 }
@@ -73,13 +102,19 @@ export class AccountService {
     private readonly ds: DataSource,
     private readonly issuer: TokenIssuer,
     private readonly policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
+    private readonly refreshTtlSeconds: number = DEFAULT_REFRESH_TTL_SECONDS,
   ) {}
 
   /**
    * Signs in with a password. `clientAddress` is the caller's address as the HTTP layer worked it
    * out (see clientAddress in @sc/graphql); callers without one share a single bucket.
    */
-  async login(usernameRaw: string, password: string, clientAddress = 'unknown', now = new Date()) {
+  async login(
+    usernameRaw: string,
+    password: string,
+    clientAddress = 'unknown',
+    now = new Date(),
+  ): Promise<SessionTokens> {
     const username = usernameRaw.trim().toLowerCase();
     const pairKey = `ua:${createHash('sha256')
       .update(`${username}\n${addressBucket(clientAddress)}`)
@@ -102,13 +137,101 @@ export class AccountService {
     const throttle = this.ds.getRepository(LoginThrottle);
     await throttle.delete({ key: pairKey });
     await throttle.decrement({ key: accountKey, failures: MoreThan(0) }, 'failures', 1);
+    const familyId = randomUUID();
+    return transaction(this.ds, (m) => this.issueSession(m, account, familyId, now));
+  }
+
+  /**
+   * Exchanges a refresh token for a new access token and the next refresh token (rotation). The
+   * roles and scopes are read from the account again, so a change reaches the session at its next
+   * refresh. UNAUTHENTICATED ("session expired or revoked", the same for every case) for an unknown,
+   * expired, revoked or already used token, or a disabled account; a used one also ends its whole
+   * session, since only a thief or a replay presents a token that was already exchanged.
+   */
+  async refresh(secret: string, now = new Date()): Promise<SessionTokens> {
+    const refused = () => new UnauthenticatedError('Session expired or revoked: sign in again');
+    if (!REFRESH_SECRET.test(secret)) throw refused();
+    const outcome = await transaction(this.ds, async (m) => {
+      const row = await forUpdate(
+        m
+          .getRepository(RefreshToken)
+          .createQueryBuilder('t')
+          .where('t.tokenHash = :h', { h: hashRefreshSecret(secret) }),
+      ).getOne();
+      if (!row || row.revokedAt !== null || row.expiresAt.getTime() <= now.getTime()) return null;
+      if (row.usedAt !== null) {
+        await this.revokeFamily(m, row.familyId, now);
+        return 'reused' as const;
+      }
+      const account = await m.getRepository(Account).findOneBy({ id: row.accountId });
+      if (!account || account.status !== 'ACTIVE') {
+        await this.revokeFamily(m, row.familyId, now);
+        return null;
+      }
+      await m.getRepository(RefreshToken).update({ id: row.id }, { usedAt: now });
+      return this.issueSession(m, account, row.familyId, now);
+    });
+    if (outcome === null || outcome === 'reused') throw refused();
+    return outcome;
+  }
+
+  /**
+   * Ends a sign-in session: the one of the refresh token when given, else the one of the caller's
+   * access token (`sid`). True when a live session was ended, false when there was none (already
+   * ended, unknown token, a token without a session): logging out twice is not an error. The
+   * session's access tokens stay valid until they expire (they are checked by every service without
+   * a lookup); the refresh token can no longer be used.
+   */
+  async logout({ principal }: RequestInfo, secret: string | undefined, now = new Date()): Promise<boolean> {
+    return transaction(this.ds, async (m) => {
+      let familyId: string | undefined;
+      if (secret !== undefined) {
+        if (!REFRESH_SECRET.test(secret)) return false;
+        const row = await m.getRepository(RefreshToken).findOneBy({ tokenHash: hashRefreshSecret(secret) });
+        familyId = row?.familyId;
+      } else {
+        familyId = requireAuthenticated(principal).sessionId;
+      }
+      if (familyId === undefined) return false;
+      return (await this.revokeFamily(m, familyId, now)) > 0;
+    });
+  }
+
+  private async revokeFamily(m: EntityManager, familyId: string, now: Date): Promise<number> {
+    const result = await m
+      .getRepository(RefreshToken)
+      .update({ familyId, revokedAt: IsNull() }, { revokedAt: now });
+    return result.affected ?? 0;
+  }
+
+  private async issueSession(
+    m: EntityManager,
+    account: Account,
+    familyId: string,
+    now: Date,
+  ): Promise<SessionTokens> {
+    const refreshToken = newRefreshSecret();
+    const refreshExpiresAt = new Date(now.getTime() + this.refreshTtlSeconds * 1000);
+    await m.getRepository(RefreshToken).insert({
+      id: randomUUID(),
+      tokenHash: hashRefreshSecret(refreshToken),
+      familyId,
+      accountId: account.id,
+      createdAt: now,
+      expiresAt: refreshExpiresAt,
+      usedAt: null,
+      revokedAt: null,
+    });
+    // Expired rows of any session go with the next sign-in or refresh (bounded: the index on expires_at).
+    await m.getRepository(RefreshToken).delete({ expiresAt: LessThan(new Date(now.getTime() - 86_400_000)) });
     const issued = this.issuer.issue({
       subject: account.id,
       roles: accountRoles(account),
       scopes: accountScopes(account),
       name: account.displayName,
+      sessionId: familyId,
     });
-    return { token: issued.token, expiresAt: issued.expiresAt, account };
+    return { token: issued.token, expiresAt: issued.expiresAt, refreshToken, refreshExpiresAt, account };
   }
 
   private lastSweep = 0;
@@ -154,6 +277,11 @@ export class AccountService {
       const retryAfter = Math.ceil((counted.windowStartedAt.getTime() + windowMs - now.getTime()) / 1000);
       throw new RateLimitedError(Math.max(retryAfter, 1));
     }
+  }
+
+  /** The staff account a principal signed in as; null when its subject is not an account. */
+  account(req: RosterRequest, principal: Principal): Promise<Account | null> {
+    return req.loaders.entities.byId(Account, principal.subject);
   }
 
   async me({ principal }: RequestInfo): Promise<Account | null> {

@@ -33,6 +33,8 @@ const GRID_ROLES = ['COMMUNITY_STAFF'] as const;
  * primary key of grid_member); every change keeps the full membership in grid_change with who,
  * when and why, publishes grid.changed and refreshes the signboards, all in one transaction.
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export class GridService {
   constructor(
     private readonly ds: DataSource,
@@ -49,6 +51,16 @@ export class GridService {
 
   get(req: RosterRequest, id: string): Promise<Grid | null> {
     return req.loaders.entities.byId(Grid, id);
+  }
+
+  /** The grids of a principal's `grid:<id>` scopes, by name; scopes of grids that do not exist are skipped. */
+  async ofScopes(req: RosterRequest, scopes: readonly string[]): Promise<Grid[]> {
+    const ids = scopes
+      .filter((s) => s.startsWith('grid:'))
+      .map((s) => s.slice('grid:'.length))
+      .filter((id) => UUID.test(id));
+    const grids = await Promise.all([...new Set(ids)].map((id) => req.loaders.entities.byId(Grid, id)));
+    return grids.filter((g): g is Grid => g !== null).sort((a, b) => a.name.localeCompare(b.name, 'zh'));
   }
 
   streets(req: RosterRequest, grid: Grid, page: Page): Promise<CountedConnection<Place>> {

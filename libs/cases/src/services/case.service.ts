@@ -139,7 +139,7 @@ export class CaseService {
     return this.access.seesWhole(req.principal, c);
   }
 
-  list(req: CasesRequest, q: CaseQuery, page: Page): Promise<CountedConnection<CaseRecord>> {
+  async list(req: CasesRequest, q: CaseQuery, page: Page): Promise<CountedConnection<CaseRecord>> {
     const scope = this.access.listScope(req.principal);
     return req.loaders.casePage({ ...q, now: this.clock() }, scope, page);
   }
@@ -581,6 +581,24 @@ export class CaseService {
         event: (_a, s) => pendingEvent(CaseEvents.caseReopened, s),
       };
     });
+  }
+
+  /** The sweeper's close of a resolved request that got no rating in time: counted as no rating. */
+  autoClose(id: string): Promise<CaseRecord> {
+    return this.commit(() =>
+      transaction(this.ds, (m) =>
+        this.actIn(
+          m,
+          'system',
+          { id, reason: '超时未评价，自动结案（无评价）' },
+          'AUTO_CLOSE',
+          (_m, _c, at) => ({
+            changes: { closedAt: at, closedBy: 'NO_RATING' },
+            event: (_a, s) => pendingEvent(CaseEvents.caseClosed, { ...s, closedBy: 'NO_RATING' }),
+          }),
+        ),
+      ),
+    );
   }
 
   async addNote(req: CasesRequest, input: NoteInput): Promise<CaseNote> {

@@ -13,6 +13,7 @@ import { casesSdl } from './schema';
 import { CasesAccess } from './services/access';
 import { CaseService } from './services/case.service';
 import { LedgerService } from './services/ledger.service';
+import { CaseSweeper } from './services/sweeper';
 import { TaxonomyService } from './services/taxonomy.service';
 
 /** What tests and tools reach on a running cases service. */
@@ -20,6 +21,7 @@ export interface CasesExposed {
   cases: CaseService;
   taxonomy: TaxonomyService;
   ledger: LedgerService;
+  sweeper: CaseSweeper;
 }
 
 /**
@@ -44,8 +46,28 @@ export const cases = defineService({
     const ledger = new LedgerService(dataSource, access);
     const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed);
     const repository = new CaseRepository(dataSource);
+    const sweeper = new CaseSweeper(
+      dataSource,
+      outbox,
+      caseService,
+      taxonomy,
+      ledger,
+      {
+        escalateAfterWorkingDays: env.CASES_ESCALATE_AFTER_WORKING_DAYS,
+        autoCloseDays: env.CASES_AUTO_CLOSE_DAYS,
+      },
+      committed,
+      logger.child({ component: 'case-sweeper' }),
+    );
     return {
-      exposed: { cases: caseService, taxonomy, ledger },
+      exposed: { cases: caseService, taxonomy, ledger, sweeper },
+      jobs: [
+        {
+          name: 'case-sweeper',
+          intervalMs: env.CASES_SWEEP_INTERVAL_MS,
+          run: async (now) => void (await sweeper.sweep(now)),
+        },
+      ],
       context: ({ principal }): CasesContext => ({
         principal,
         loaders: new CasesLoaders(dataSource, repository, taxonomy),

@@ -9,6 +9,7 @@ import type {
   CaseConnectionMapper,
   CaseNoteConnectionMapper,
   CaseTransitionConnectionMapper,
+  LedgerRowMapper,
 } from '../resolvers/mappers';
 import type { CasesContext } from '../context';
 export type Maybe<T> = T | null;
@@ -496,6 +497,81 @@ export type Grid = {
   id: Scalars['ID']['output'];
 };
 
+/** How ledger rows are grouped. */
+export type LedgerGroup =
+  /** By category (大类). */
+  | 'CATEGORY'
+  /** By item (项); implies the category. */
+  | 'ITEM'
+  /** By month (China time). */
+  | 'MONTH';
+
+/**
+ * One row of the ledger (台账): the figures of a group. Opened and state counts are by report month;
+ * resolved, on time, time to resolve and ratings by the month of the latest resolution; closed, fixed and
+ * no rating by the month of the close. Maintained with every transition, never computed by a scan.
+ */
+export type LedgerRow = {
+  __typename?: 'LedgerRow';
+  /** Average hours from report to resolution. */
+  averageResolveHours?: Maybe<Scalars['Float']['output']>;
+  /** Cases by their current state. */
+  byState: Array<StateCount>;
+  /** The category of the group (null when not grouped by it). */
+  category?: Maybe<CaseCategory>;
+  /** Cases closed. */
+  closed: Scalars['Int']['output'];
+  /** Closed with the outcome FIXED (closed is not fixed). */
+  fixed: Scalars['Int']['output'];
+  /** The item code of the group (null when not grouped by item). */
+  itemCode?: Maybe<Scalars['ID']['output']>;
+  /** The month YYYY-MM of the group (null when not grouped by month). */
+  month?: Maybe<Scalars['String']['output']>;
+  /** Closed with no rating after the wait (never counted as satisfied). */
+  noRating: Scalars['Int']['output'];
+  /** 按时办结率: resolved on time over resolved; null when none was resolved. */
+  onTimeRate?: Maybe<Scalars['Float']['output']>;
+  /** Cases reported. */
+  opened: Scalars['Int']['output'];
+  /** Open cases past a deadline now. */
+  overdueNow: Scalars['Int']['output'];
+  /** 90th percentile of the hours to resolve (upper bound of its histogram bucket; null above 720 h). */
+  p90ResolveHours?: Maybe<Scalars['Float']['output']>;
+  /** Ratings given. */
+  ratings: Scalars['Int']['output'];
+  /** Reopens over resolved; null when none was resolved. */
+  reopenRate?: Maybe<Scalars['Float']['output']>;
+  /** Reopens. */
+  reopened: Scalars['Int']['output'];
+  /** Cases resolved (办结). */
+  resolved: Scalars['Int']['output'];
+  /** Resolved by their resolve deadline. */
+  resolvedOnTime: Scalars['Int']['output'];
+  /** 满意率: ratings 4–5 over ratings given; null when none was given. */
+  satisfactionRate?: Maybe<Scalars['Float']['output']>;
+  /** Ratings of 4 or 5. */
+  satisfied: Scalars['Int']['output'];
+};
+
+/** Where and when a ledger counts. */
+export type LedgerScopeInput = {
+  /** The id of the community, street, grid or chief. */
+  id: Scalars['ID']['input'];
+  /** Community, street, grid or chief. */
+  kind: LedgerScopeKind;
+};
+
+/** Which places a ledger covers. */
+export type LedgerScopeKind =
+  /** The cases assigned to a chief (街长). */
+  | 'CHIEF'
+  /** A community (社区). */
+  | 'COMMUNITY'
+  /** A grid (网格). */
+  | 'GRID'
+  /** A street (街道). */
+  | 'STREET';
+
 /** How a time limit is counted. */
 export type LimitUnit =
   /** Wall-clock hours from the report. */
@@ -612,6 +688,11 @@ export type Query = {
   /** A case: the full view for those entitled, the public view for everyone else (no token needed). */
   case?: Maybe<Case>;
   /**
+   * The ledger (台账) of a community, street, grid or chief over months, grouped: aggregates, no personal
+   * data. COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, ADMIN; a STREET_CHIEF for own grid.
+   */
+  caseLedger: Array<LedgerRow>;
+  /**
    * Cases the caller sees whole, newest first: COMMUNITY_STAFF and ADMIN all of the community; a
    * STREET_CHIEF those of own grids; a TOWN_OFFICER the escalated ones; a RESIDENT own cases.
    */
@@ -624,6 +705,13 @@ export type Query = {
 
 export type QueryCaseArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type QueryCaseLedgerArgs = {
+  fromMonth: Scalars['String']['input'];
+  groupBy?: InputMaybe<Array<LedgerGroup>>;
+  scope: LedgerScopeInput;
+  toMonth: Scalars['String']['input'];
 };
 
 export type QueryCasesArgs = {
@@ -692,6 +780,15 @@ export type ResolveCaseInput = {
   resolution: Scalars['String']['input'];
   /** The `version` you saw. */
   version: Scalars['Int']['input'];
+};
+
+/** A count of cases in one state. */
+export type StateCount = {
+  __typename?: 'StateCount';
+  /** How many cases (reported in the row's months) are in it now. */
+  count: Scalars['Int']['output'];
+  /** The state. */
+  state: CaseState;
 };
 
 /** A street (街道): the unit a street chief (街长) is responsible for. */
@@ -868,6 +965,10 @@ export type ResolversTypes = {
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GeoPointInput: GeoPointInput;
   Grid: ResolverTypeWrapper<Grid>;
+  LedgerGroup: LedgerGroup;
+  LedgerRow: ResolverTypeWrapper<LedgerRowMapper>;
+  LedgerScopeInput: LedgerScopeInput;
+  LedgerScopeKind: LedgerScopeKind;
   LimitUnit: LimitUnit;
   MarkDuplicateInput: MarkDuplicateInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -878,6 +979,7 @@ export type ResolversTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: ResolverTypeWrapper<Resident>;
   ResolveCaseInput: ResolveCaseInput;
+  StateCount: ResolverTypeWrapper<StateCount>;
   Street: ResolverTypeWrapper<Street>;
   StreetChief: ResolverTypeWrapper<StreetChief>;
   TimeLimit: ResolverTypeWrapper<TimeLimit>;
@@ -914,6 +1016,8 @@ export type ResolversParentTypes = {
   Float: Scalars['Float']['output'];
   GeoPointInput: GeoPointInput;
   Grid: Grid;
+  LedgerRow: LedgerRowMapper;
+  LedgerScopeInput: LedgerScopeInput;
   MarkDuplicateInput: MarkDuplicateInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -922,6 +1026,7 @@ export type ResolversParentTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: Resident;
   ResolveCaseInput: ResolveCaseInput;
+  StateCount: StateCount;
   Street: Street;
   StreetChief: StreetChief;
   TimeLimit: TimeLimit;
@@ -1125,6 +1230,31 @@ export type GridResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type LedgerRowResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['LedgerRow'] = ResolversParentTypes['LedgerRow'],
+> = {
+  averageResolveHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  byState?: Resolver<Array<ResolversTypes['StateCount']>, ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
+  closed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fixed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  itemCode?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  month?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  noRating?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  opened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdueNow?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  p90ResolveHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  ratings?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reopenRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  reopened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolvedOnTime?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  satisfactionRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  satisfied?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
@@ -1216,6 +1346,12 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
+  caseLedger?: Resolver<
+    Array<ResolversTypes['LedgerRow']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryCaseLedgerArgs, 'fromMonth' | 'scope' | 'toMonth'>
+  >;
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, Partial<QueryCasesArgs>>;
   taxonomy?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
   workCalendar?: Resolver<
@@ -1231,6 +1367,14 @@ export type ResidentResolvers<
   ParentType extends ResolversParentTypes['Resident'] = ResolversParentTypes['Resident'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type StateCountResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['StateCount'] = ResolversParentTypes['StateCount'],
+> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CaseState'], ParentType, ContextType>;
 };
 
 export type StreetResolvers<
@@ -1273,10 +1417,12 @@ export type Resolvers<ContextType = CasesContext> = {
   DateTime?: GraphQLScalarType;
   GeoPoint?: GeoPointResolvers<ContextType>;
   Grid?: GridResolvers<ContextType>;
+  LedgerRow?: LedgerRowResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
+  StateCount?: StateCountResolvers<ContextType>;
   Street?: StreetResolvers<ContextType>;
   StreetChief?: StreetChiefResolvers<ContextType>;
   TimeLimit?: TimeLimitResolvers<ContextType>;

@@ -11,6 +11,19 @@ export const caseResolvers = {
     case: (_, args, ctx) => ctx.cases.get(ctx, parseInput(inputs.caseActionInput.shape.id, args.id, 'id')),
     cases: (_, args, ctx) =>
       ctx.cases.list(ctx, parseInput(inputs.caseFilter, args.filter, 'filter'), parsePage(args)),
+    caseLedger: (_, args, ctx) => {
+      const a = parseInput(inputs.ledgerArgs, args, 'args');
+      return ctx.ledger.query(ctx.principal, {
+        scopeKind: a.scope.kind,
+        scopeId: a.scope.id,
+        fromMonth: a.fromMonth,
+        toMonth: a.toMonth,
+        groupBy: a.groupBy ?? [],
+      });
+    },
+  },
+  LedgerRow: {
+    category: (r, _, ctx) => (r.categoryCode ? ctx.loaders.category.load(r.categoryCode) : null),
   },
   Mutation: {
     reportCase: (_, { input }, ctx) => ctx.cases.report(ctx, parseInput(inputs.reportCaseInput, input)),

@@ -114,3 +114,16 @@ export const year = z
   .int('must be an integer')
   .min(2000, 'must be 2000–2100')
   .max(2100, 'must be 2000–2100');
+
+const month = z
+  .string({ message: 'must be a month YYYY-MM' })
+  .regex(/^(19|20|21)\d\d-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
+
+export const ledgerArgs = z
+  .object({
+    scope: z.object({ kind: z.enum(['COMMUNITY', 'STREET', 'GRID', 'CHIEF']), id: id() }),
+    fromMonth: month,
+    toMonth: month,
+    groupBy: optional(z.array(z.enum(['CATEGORY', 'ITEM', 'MONTH'])).max(3)),
+  })
+  .refine((a) => a.fromMonth <= a.toMonth, { message: 'must not be after toMonth', path: ['fromMonth'] });

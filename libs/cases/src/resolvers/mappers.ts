@@ -4,6 +4,7 @@
  * (TimeLimit, GeoPoint, CalendarDay, CaseAssignee and the other services' stubs, returned as `{ id }`).
  */
 import type { CountedConnection } from '@sc/db';
+import type { LedgerRow } from '../services/ledger.service';
 import type { CaseCategory, CaseItemVersion, CaseNote, CaseRecord, CaseTransition } from '../entities';
 
 export type CaseMapper = CaseRecord;
@@ -15,3 +16,4 @@ export type CaseTransitionMapper = CaseTransition;
 export type CaseConnectionMapper = CountedConnection<CaseRecord>;
 export type CaseNoteConnectionMapper = CountedConnection<CaseNote>;
 export type CaseTransitionConnectionMapper = CountedConnection<CaseTransition>;
+export type LedgerRowMapper = LedgerRow;

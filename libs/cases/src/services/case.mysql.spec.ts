@@ -82,7 +82,8 @@ describe('cases on MariaDB [needs: MariaDB]', () => {
         case 'CLOSED':
           if (random() < 0.2) await f.cases.reopen(r, base);
           return;
-        default:
+        case 'REJECTED':
+        case 'DUPLICATE':
           return;
       }
     };

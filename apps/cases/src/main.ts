@@ -1,0 +1,4 @@
+import { cases } from '@sc/cases';
+import { runService } from '@sc/service';
+
+runService(cases);

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'cases-domain',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,29 @@
+import { ResidentRef } from '@sc/people-contracts';
+import { GridChief, GridPlace, RosterPlace } from '@sc/roster-contracts';
+import {
+  CaseCategory,
+  CaseItem,
+  CaseItemVersion,
+  CaseLedgerCell,
+  CaseNote,
+  CaseRecord,
+  CaseTransition,
+  WorkCalendarDay,
+} from './entities';
+
+/** Every entity of the cases database: its own, and the read models of roster and people. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const CASES_ENTITIES: Function[] = [
+  CaseCategory,
+  CaseItem,
+  CaseItemVersion,
+  WorkCalendarDay,
+  CaseRecord,
+  CaseTransition,
+  CaseNote,
+  CaseLedgerCell,
+  RosterPlace,
+  GridPlace,
+  GridChief,
+  ResidentRef,
+];

@@ -1,0 +1,83 @@
+import { CASES_EVENTS } from '@sc/cases-contracts';
+import { RESIDENTS_READ_MODEL } from '@sc/people-contracts';
+import { GRID_CHIEFS_READ_MODEL, GRID_READ_MODEL, PLACES_READ_MODEL } from '@sc/roster-contracts';
+import { defineService, type RunningService } from '@sc/service';
+import { CASES_ENTITIES } from './cases.entities';
+import { CASES_SERVICE } from './config';
+import type { CasesContext } from './context';
+import { CasesLoaders } from './loaders';
+import { CASES_MIGRATIONS } from './migrations';
+import { CaseRepository } from './repositories/case.repository';
+import { resolvers } from './resolvers';
+import { casesSdl } from './schema';
+import { CasesAccess } from './services/access';
+import { CaseService } from './services/case.service';
+import { LedgerService } from './services/ledger.service';
+import { CaseSweeper } from './services/sweeper';
+import { TaxonomyService } from './services/taxonomy.service';
+
+/** What tests and tools reach on a running cases service. */
+export interface CasesExposed {
+  cases: CaseService;
+  taxonomy: TaxonomyService;
+  ledger: LedgerService;
+  sweeper: CaseSweeper;
+}
+
+/**
+ * The cases subgraph (诉求/隐患/事件): the taxonomy with its time limits, intake, the lifecycle with
+ * assignment by grid, deadlines and escalation, the ledger. Places, grids, chiefs and residents come
+ * from the roster's and people's events (read models), never from their databases.
+ */
+export const cases = defineService({
+  ...CASES_SERVICE,
+  title: 'cases (诉求/隐患/事件): taxonomy, intake, lifecycle, deadlines, ledger',
+  sdl: casesSdl,
+  resolvers,
+  entities: CASES_ENTITIES,
+  migrations: CASES_MIGRATIONS,
+  migrationsDir: 'libs/cases/src/migrations',
+  produces: CASES_EVENTS,
+  consumes: [PLACES_READ_MODEL, GRID_READ_MODEL, GRID_CHIEFS_READ_MODEL, RESIDENTS_READ_MODEL],
+  async build({ env, dataSource, outbox, committed, logger, clock }) {
+    const taxonomy = new TaxonomyService(dataSource, clock);
+    await taxonomy.ensureSeeded(logger);
+    const access = new CasesAccess(env.CASES_COMMUNITY_CODE);
+    const ledger = new LedgerService(dataSource, access);
+    const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed);
+    const repository = new CaseRepository(dataSource);
+    const sweeper = new CaseSweeper(
+      dataSource,
+      outbox,
+      caseService,
+      taxonomy,
+      ledger,
+      {
+        escalateAfterWorkingDays: env.CASES_ESCALATE_AFTER_WORKING_DAYS,
+        autoCloseDays: env.CASES_AUTO_CLOSE_DAYS,
+      },
+      committed,
+      logger.child({ component: 'case-sweeper' }),
+    );
+    return {
+      exposed: { cases: caseService, taxonomy, ledger, sweeper },
+      jobs: [
+        {
+          name: 'case-sweeper',
+          intervalMs: env.CASES_SWEEP_INTERVAL_MS,
+          run: async (now) => void (await sweeper.sweep(now)),
+        },
+      ],
+      context: ({ principal }): CasesContext => ({
+        principal,
+        loaders: new CasesLoaders(dataSource, repository, taxonomy),
+        cases: caseService,
+        taxonomy,
+        ledger,
+      }),
+    };
+  },
+});
+
+/** The cases service as started. */
+export type RunningCases = RunningService<CasesExposed>;

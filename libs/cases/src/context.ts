@@ -1,0 +1,17 @@
+import type { RequestInfo } from '@sc/service';
+import type { CasesLoaders } from './loaders';
+import type { CaseService } from './services/case.service';
+import type { LedgerService } from './services/ledger.service';
+import type { TaxonomyService } from './services/taxonomy.service';
+
+/** What a cases service method knows about the request it serves. */
+export interface CasesRequest extends RequestInfo {
+  loaders: CasesLoaders;
+}
+
+/** What every cases resolver receives: who asks, per-request loaders, and the services. */
+export interface CasesContext extends CasesRequest {
+  cases: CaseService;
+  taxonomy: TaxonomyService;
+  ledger: LedgerService;
+}

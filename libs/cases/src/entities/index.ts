@@ -1,0 +1,3 @@
+export * from './case.entity';
+export * from './taxonomy.entity';
+export * from './ledger.entity';

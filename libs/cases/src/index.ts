@@ -1,0 +1,10 @@
+export * from './cases.entities';
+export * from './cases.service';
+export * from './config';
+export * from './context';
+export * from './domain/calendar';
+export * from './domain/lifecycle';
+export * from './domain/taxonomy';
+export * from './entities';
+export { CASES_MIGRATIONS } from './migrations';
+export * from './schema';

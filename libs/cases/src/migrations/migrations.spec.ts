@@ -1,0 +1,25 @@
+import { describeMigrations } from '@sc/testing';
+import { cases } from '../cases.service';
+
+describeMigrations({
+  service: 'cases',
+  entities: cases.entities,
+  migrations: cases.migrations,
+  tables: [
+    'case_category',
+    'case_item',
+    'case_item_version',
+    'case_ledger',
+    'case_note',
+    'case_record',
+    'case_transition',
+    'grid_chief',
+    'grid_place',
+    'inbox_event',
+    'migrations',
+    'outbox_event',
+    'people_resident',
+    'roster_place',
+    'work_calendar_day',
+  ],
+});

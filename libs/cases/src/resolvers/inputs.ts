@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { CASE_CHANNELS, CASE_OUTCOMES, CASE_STATES } from '@sc/cases-contracts';
+import { id, line, optional, paragraph } from '@sc/graphql';
+
+/** The edge rules of every cases input (zod); a refused input writes nothing. */
+
+const version = z
+  .number({ message: 'must be a number' })
+  .int('must be an integer')
+  .min(1, 'must be at least 1');
+const code = z
+  .string({ message: 'must be a code' })
+  .trim()
+  .regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'is not a taxonomy code (e.g. FIRE_EXIT_BLOCKED)');
+const reason = line(500);
+
+export const geoPoint = z.object({
+  latitude: z
+    .number({ message: 'must be a number' })
+    .finite('must be a number')
+    .min(-90, 'must be −90 to 90')
+    .max(90, 'must be −90 to 90'),
+  longitude: z
+    .number({ message: 'must be a number' })
+    .finite('must be a number')
+    .min(-180, 'must be −180 to 180')
+    .max(180, 'must be −180 to 180'),
+});
+
+export const reportCaseInput = z.object({
+  channel: z.enum(CASE_CHANNELS),
+  itemCode: optional(code),
+  streetId: id(),
+  courtyardId: optional(id()),
+  spot: line(200),
+  location: optional(geoPoint),
+  description: paragraph(2000),
+  reporterResidentId: optional(id()),
+  externalNumber: optional(
+    z
+      .string({ message: 'must be a string' })
+      .trim()
+      .regex(/^[A-Za-z0-9-]{1,40}$/, 'must be 1–40 letters, digits or hyphens'),
+  ),
+});
+
+export const caseActionInput = z.object({ id: id(), version, reason });
+
+export const acceptCaseInput = z.object({
+  id: id(),
+  version,
+  itemCode: optional(code),
+  reason: optional(reason),
+});
+
+export const assignCaseInput = z.object({
+  id: id(),
+  version,
+  kind: optional(z.enum(['CHIEF', 'STAFF', 'DEPARTMENT', 'TOWN'])),
+  chiefId: optional(id()),
+  name: optional(line(60)),
+  reason: optional(reason),
+});
+
+export const resolveCaseInput = z.object({
+  id: id(),
+  version,
+  outcome: z.enum(CASE_OUTCOMES),
+  referredTo: optional(line(60)),
+  resolution: paragraph(2000),
+});
+
+export const escalateCaseInput = z.object({
+  id: id(),
+  version,
+  level: optional(z.enum(['NONE', 'TOWN', 'COUNTY'])),
+  reason,
+});
+
+export const rateCaseInput = z.object({
+  id: id(),
+  version,
+  rating: z
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be 1–5')
+    .max(5, 'must be 1–5'),
+  comment: optional(line(500)),
+});
+
+export const markDuplicateInput = z.object({ id: id(), version, originalId: id(), reason });
+
+export const addCaseNoteInput = z.object({
+  id: id(),
+  visibility: z.enum(['PUBLIC', 'INTERNAL']),
+  body: paragraph(2000),
+});
+
+export const caseFilter = z
+  .object({
+    states: optional(z.array(z.enum(CASE_STATES)).max(10)),
+    streetId: optional(id()),
+    gridId: optional(id()),
+    categoryCode: optional(code),
+    itemCode: optional(code),
+    channel: optional(z.enum(CASE_CHANNELS)),
+    overdue: optional(z.boolean()),
+  })
+  .nullish()
+  .transform((v) => v ?? {});
+
+export const year = z
+  .number()
+  .int('must be an integer')
+  .min(2000, 'must be 2000–2100')
+  .max(2100, 'must be 2000–2100');
+
+const month = z
+  .string({ message: 'must be a month YYYY-MM' })
+  .regex(/^(19|20|21)\d\d-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
+
+export const ledgerArgs = z
+  .object({
+    scope: z.object({ kind: z.enum(['COMMUNITY', 'STREET', 'GRID', 'CHIEF']), id: id() }),
+    fromMonth: month,
+    toMonth: month,
+    groupBy: optional(z.array(z.enum(['CATEGORY', 'ITEM', 'MONTH'])).max(3)),
+  })
+  .refine((a) => a.fromMonth <= a.toMonth, { message: 'must not be after toMonth', path: ['fromMonth'] });

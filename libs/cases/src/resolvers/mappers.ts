@@ -1,0 +1,19 @@
+/**
+ * What cases resolvers really receive as parent (and return) for each GraphQL type, read by
+ * `npm run codegen`: `export type <GraphQLType>Mapper`. Types without one are the generated shape
+ * (TimeLimit, GeoPoint, CalendarDay, CaseAssignee and the other services' stubs, returned as `{ id }`).
+ */
+import type { CountedConnection } from '@sc/db';
+import type { LedgerRow } from '../services/ledger.service';
+import type { CaseCategory, CaseItemVersion, CaseNote, CaseRecord, CaseTransition } from '../entities';
+
+export type CaseMapper = CaseRecord;
+export type CaseCategoryMapper = CaseCategory;
+export type CaseItemMapper = CaseItemVersion;
+export type CaseNoteMapper = CaseNote;
+export type CaseTransitionMapper = CaseTransition;
+
+export type CaseConnectionMapper = CountedConnection<CaseRecord>;
+export type CaseNoteConnectionMapper = CountedConnection<CaseNote>;
+export type CaseTransitionConnectionMapper = CountedConnection<CaseTransition>;
+export type LedgerRowMapper = LedgerRow;

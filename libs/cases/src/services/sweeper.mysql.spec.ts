@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadOrCreateDevSigningKey, StaticKeyResolver } from '@sc/auth';
+import { createLogger } from '@sc/config';
+import { OutboxEvent } from '@sc/events';
+import { freshMysqlDatabase, TEST_KAFKA_BROKERS, TEST_LOG_LEVEL, type TestDatabase } from '@sc/testing';
+import { cases as casesService, type RunningCases } from '../cases.service';
+import { CasesLoaders } from '../loaders';
+import { CaseRecord } from '../entities';
+import { CaseRepository } from '../repositories/case.repository';
+import { fillReadModels, report, RESIDENT, STAFF } from './spec-helpers';
+
+describe('the case sweeper with a moved clock, two running copies [starts: two cases services on one MariaDB database; needs: MariaDB, Kafka]', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-cases-sweep-'));
+  let db: TestDatabase;
+  const copies: RunningCases[] = [];
+  // Monday 2026-11-30 10:00 China time; the clock both copies run by.
+  let now = new Date('2026-11-30T02:00:00.000Z');
+
+  beforeAll(async () => {
+    db = await freshMysqlDatabase('cases_sweep');
+    for (let i = 0; i < 2; i++) {
+      copies.push(
+        await casesService.start({
+          env: {
+            NODE_ENV: 'test',
+            DATA_DIR: dir,
+            CASES_HOST: '127.0.0.1',
+            CASES_PORT: '0',
+            CASES_DATABASE_URL: db.url,
+            KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+            KAFKA_GROUP_SUFFIX: `.${db.name}`.slice(0, 40),
+            CASES_SWEEP_INTERVAL_MS: '3600000',
+            CASES_ESCALATE_AFTER_WORKING_DAYS: '2',
+          },
+          logger: createLogger({ service: `cases-${i}`, level: TEST_LOG_LEVEL }),
+          keyResolver: new StaticKeyResolver([loadOrCreateDevSigningKey(dir)]),
+          clock: () => now,
+        }),
+      );
+    }
+    await fillReadModels(copies[0]!.dataSource);
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of copies) await c.close();
+    await db?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const request = (c: RunningCases, p: typeof STAFF) => ({
+    principal: p,
+    loaders: new CasesLoaders(c.dataSource, new CaseRepository(c.dataSource), c.exposed.taxonomy),
+  });
+  const sweepBoth = () => Promise.all(copies.map((c) => c.jobs.get('case-sweeper')!.runOnce()));
+  const events = async (caseId: string) =>
+    (
+      await copies[0]!.dataSource
+        .getRepository(OutboxEvent)
+        .find({ where: { aggregateId: caseId }, order: { seq: 'ASC' } })
+    ).map((e) => e.type.replace('cn.caichang.cases.case.', ''));
+
+  it('marks each missed deadline once, escalates once by the rule, and does it in one copy at a time', async () => {
+    const [a, b] = copies as [RunningCases, RunningCases];
+    // Sanitation: respond 24 h, resolve 3 working days → end of Thursday 2026-12-03.
+    let c = await a.exposed.cases.report(request(a, RESIDENT), report());
+    c = await a.exposed.cases.accept(request(a, STAFF), { id: c.id, version: c.version });
+    expect(c.resolveDueAt?.toISOString()).toBe('2026-12-03T16:00:00.000Z');
+
+    now = new Date('2026-12-01T03:00:00.000Z'); // 25 h later: the response is late.
+    const first = await sweepBoth();
+    expect(first.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    await sweepBoth();
+    expect(await events(c.id)).toEqual(['reported.v1', 'accepted.v1', 'overdue.v1']);
+
+    c = await b.exposed.cases.assign(request(b, STAFF), { id: c.id, version: c.version });
+    now = new Date('2026-12-04T01:00:00.000Z'); // Friday morning: past the resolve deadline, no whole working day yet.
+    await sweepBoth();
+    await sweepBoth();
+    expect(await events(c.id)).toEqual([
+      'reported.v1',
+      'accepted.v1',
+      'overdue.v1',
+      'assigned.v1',
+      'overdue.v1',
+    ]);
+    expect((await a.dataSource.getRepository(CaseRecord).findOneByOrFail({ id: c.id })).escalationLevel).toBe(
+      'NONE',
+    );
+
+    now = new Date('2026-12-08T01:00:00.000Z'); // Tuesday: two working days overdue (Mon, Tue).
+    await sweepBoth();
+    await sweepBoth();
+    expect(await events(c.id)).toEqual([
+      'reported.v1',
+      'accepted.v1',
+      'overdue.v1',
+      'assigned.v1',
+      'overdue.v1',
+      'escalated.v1',
+    ]);
+    const row = await a.dataSource.getRepository(CaseRecord).findOneByOrFail({ id: c.id });
+    expect(row).toMatchObject({
+      status: 'ESCALATED',
+      escalationLevel: 'TOWN',
+      respondOverdue: true,
+      resolveOverdue: true,
+    });
+  }, 60_000);
+});

@@ -1,0 +1,171 @@
+import { type DataSource, In, IsNull, LessThan } from 'typeorm';
+import { CaseEvents } from '@sc/cases-contracts';
+import type { Logger } from '@sc/config';
+import { lockById, transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
+import { pendingEvent } from '@sc/events';
+import { OPEN_STATES } from '../domain/lifecycle';
+import { CaseRecord } from '../entities';
+import { type CaseService, snapshotOf } from './case.service';
+import type { LedgerService } from './ledger.service';
+import type { TaxonomyService } from './taxonomy.service';
+
+export interface SweeperOptions {
+  /** Working days past the resolve deadline before a case is escalated to the town. */
+  escalateAfterWorkingDays: number;
+  /** Days a resolved request waits for a rating before it closes as "no rating". */
+  autoCloseDays: number;
+  /** Rows per statement (each case changes in a transaction of its own). */
+  batch?: number;
+}
+
+export interface SweepReport {
+  respondOverdue: number;
+  resolveOverdue: number;
+  escalated: number;
+  autoClosed: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The deadline sweeper (超期预警/督办), run as a kit job in every copy but in one at a time
+ * (ExclusiveJob). Idempotent: each mark is a conditional change of a locked row, so a case is marked
+ * overdue once per deadline (one event each), escalated once by the rule, closed once.
+ */
+export class CaseSweeper {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    private readonly cases: CaseService,
+    private readonly taxonomy: TaxonomyService,
+    private readonly ledger: LedgerService,
+    private readonly opts: SweeperOptions,
+    private readonly committed: () => void = () => undefined,
+    private readonly logger?: Logger,
+  ) {}
+
+  async sweep(now: Date): Promise<SweepReport> {
+    const report: SweepReport = { respondOverdue: 0, resolveOverdue: 0, escalated: 0, autoClosed: 0 };
+    const repo = this.ds.getRepository(CaseRecord);
+    const batch = this.opts.batch ?? 500;
+    const open = In([...OPEN_STATES]);
+
+    for (const deadline of ['RESPOND', 'RESOLVE'] as const) {
+      for (;;) {
+        const due =
+          deadline === 'RESPOND'
+            ? await repo.find({
+                select: { id: true },
+                where: {
+                  respondOverdue: false,
+                  respondDueAt: LessThan(now),
+                  respondedAt: IsNull(),
+                  status: open,
+                },
+                take: batch,
+              })
+            : await repo.find({
+                select: { id: true },
+                where: { resolveOverdue: false, resolveDueAt: LessThan(now), status: open },
+                take: batch,
+              });
+        let marked = 0;
+        for (const { id } of due) if (await this.markOverdue(id, deadline, now)) marked++;
+        if (deadline === 'RESPOND') report.respondOverdue += marked;
+        else report.resolveOverdue += marked;
+        // Rows that no longer qualify (answered meanwhile) are skipped; stop when a batch marks nothing.
+        if (due.length < batch || marked === 0) break;
+      }
+    }
+
+    const calendar = await this.taxonomy.calendar();
+    const late = await repo.find({
+      where: {
+        resolveOverdue: true,
+        escalationLevel: 'NONE',
+        status: In(['ACCEPTED', 'ASSIGNED', 'IN_PROGRESS', 'REOPENED']),
+        resolveDueAt: LessThan(new Date(now.getTime() - this.opts.escalateAfterWorkingDays * DAY_MS)),
+      },
+      take: batch,
+    });
+    for (const c of late) {
+      if (
+        !c.resolveDueAt ||
+        calendar.workingDaysBetween(c.resolveDueAt, now) < this.opts.escalateAfterWorkingDays
+      ) {
+        continue;
+      }
+      const done = await transaction(this.ds, (m) =>
+        this.cases.actIn(
+          m,
+          'system',
+          {
+            id: c.id,
+            version: c.version,
+            reason: `超期 ${this.opts.escalateAfterWorkingDays} 个工作日，自动督办到镇`,
+          },
+          'ESCALATE',
+          () => ({
+            changes: { escalationLevel: 'TOWN', assigneeKind: 'TOWN', assigneeId: null, assigneeName: '镇' },
+            event: (_a, s) => pendingEvent(CaseEvents.caseEscalated, s),
+          }),
+        ),
+      ).catch((error: unknown) => this.skipped(error, c.id));
+      if (done) report.escalated++;
+    }
+
+    const waiting = await repo.find({
+      where: {
+        status: 'RESOLVED',
+        resolvedAt: LessThan(new Date(now.getTime() - this.opts.autoCloseDays * DAY_MS)),
+      },
+      take: batch,
+    });
+    for (const c of waiting) {
+      if (!c.itemCode || !c.itemVersion) continue;
+      const item = (
+        await this.taxonomy.versions(this.ds.manager, [{ code: c.itemCode, version: c.itemVersion }])
+      )
+        .values()
+        .next().value;
+      if (item?.confirmation !== 'RATING' || c.reporterResidentId === null) continue;
+      const done = await this.cases.autoClose(c.id).catch((error: unknown) => this.skipped(error, c.id));
+      if (done) report.autoClosed++;
+    }
+    this.committed();
+    if (Object.values(report).some((n) => n > 0)) this.logger?.info({ ...report }, 'case sweep');
+    return report;
+  }
+
+  /** Marks one deadline missed, once: the locked row is checked again before the change. */
+  private markOverdue(id: string, deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<boolean> {
+    return transaction(this.ds, async (m) => {
+      const c = await lockById(m, CaseRecord, id);
+      if (!c || !OPEN_STATES.includes(c.status)) return false;
+      const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
+      if (!dueAt || dueAt >= now) return false;
+      if (deadline === 'RESPOND' && (c.respondOverdue || c.respondedAt !== null)) return false;
+      if (deadline === 'RESOLVE' && c.resolveOverdue) return false;
+      const changes = deadline === 'RESPOND' ? { respondOverdue: true } : { resolveOverdue: true };
+      await m.getRepository(CaseRecord).update({ id }, changes);
+      const after = { ...c, ...changes };
+      await this.outbox.add(
+        m,
+        CaseEvents.caseOverdue,
+        id,
+        { ...snapshotOf(after, c.status, 'SWEEP', now, 'system'), deadline, dueAt: dueAt.toISOString() },
+        { time: now },
+      );
+      await this.ledger.record(m, c, after);
+      return true;
+    });
+  }
+
+  private skipped(error: unknown, id: string): null {
+    // Someone acted on the case between the read and the change: the next sweep looks again.
+    if ((error as { extensions?: { code?: string } }).extensions?.code === 'CONFLICT') return null;
+    this.logger?.warn({ caseId: id, err: error }, 'sweep could not change a case');
+    throw error;
+  }
+}

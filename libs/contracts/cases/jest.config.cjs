@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'cases-contracts',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+  passWithNoTests: true,
+};

@@ -33,8 +33,8 @@ const json = {
 @Entity({ name: 'matter' })
 @Index('ix_matter_status', ['status', 'id'])
 @Index('ix_matter_scope', ['scopeId', 'status', 'id'])
-@Index('ix_matter_street', ['streetId', 'status', 'id'])
-@Index('ix_matter_courtyard', ['courtyardId', 'status', 'id'])
+@Index('ix_matter_street', ['streetId', 'id'])
+@Index('ix_matter_courtyard', ['courtyardId', 'id'])
 @Index('ix_matter_kind', ['kind', 'id'])
 export class Matter {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 }) id!: string;

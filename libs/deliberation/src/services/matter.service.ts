@@ -326,18 +326,16 @@ export class MatterService {
       }
       const now = this.clock();
       await m.getRepository(Matter).update({ id }, { closesAt, version: row.version + 1, updatedAt: now });
-      await m
-        .getRepository(MatterTransition)
-        .insert({
-          id: historyId(),
-          matterId: id,
-          action: 'extendVote',
-          fromState: 'VOTING',
-          toState: 'VOTING',
-          actor: principal.subject,
-          reason,
-          at: now,
-        });
+      await m.getRepository(MatterTransition).insert({
+        id: historyId(),
+        matterId: id,
+        action: 'extendVote',
+        fromState: 'VOTING',
+        toState: 'VOTING',
+        actor: principal.subject,
+        reason,
+        at: now,
+      });
       await this.outbox.add(
         m,
         DeliberationEvents.voteExtended,
@@ -607,17 +605,22 @@ export class MatterService {
     return this.ds.getRepository(ElectorateMember).existsBy({ matterId, casterResidentId: residentId });
   }
 
+  /** Resident.votableMatters: the resident themself, COMMUNITY_STAFF or ADMIN; empty for anyone else. */
+  votableFor(req: RequestInfo, residentId: string): Promise<Matter[]> {
+    const self = residentOf(req.principal) === residentId;
+    if (!self && !hasRole(req.principal, 'COMMUNITY_STAFF')) return Promise.resolve([]);
+    return this.votable(residentId);
+  }
+
   /** Open votes a resident may cast (Resident.votableMatters). */
   async votable(residentId: string): Promise<Matter[]> {
     const rows = await this.ds.getRepository(ElectorateMember).findBy({ casterResidentId: residentId });
     if (rows.length === 0) return [];
-    return this.ds
-      .getRepository(Matter)
-      .find({
-        where: { id: In(rows.map((r) => r.matterId)), status: 'VOTING' },
-        order: { id: 'ASC' },
-        take: 100,
-      });
+    return this.ds.getRepository(Matter).find({
+      where: { id: In(rows.map((r) => r.matterId)), status: 'VOTING' },
+      order: { id: 'ASC' },
+      take: 100,
+    });
   }
 
   private async lock(m: EntityManager, id: string): Promise<Matter> {

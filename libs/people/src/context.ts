@@ -4,6 +4,7 @@ import type { ViewScope } from './domain/scope';
 import type { AccessLogBatch, AccessLogQueries } from './services/access-log';
 import type { HouseholdService } from './services/household.service';
 import type { ResidentService } from './services/resident.service';
+import type { SnapshotService } from './services/snapshot.service';
 import type { StatsService } from './services/stats.service';
 import type { UnitService } from './services/unit.service';
 
@@ -23,4 +24,5 @@ export interface PeopleContext extends RequestInfo {
   stats: StatsService;
   units: UnitService;
   accessLogQueries: AccessLogQueries;
+  snapshots: SnapshotService;
 }

@@ -10,6 +10,16 @@ import { ResidentsImported } from '@sc/people-contracts';
 import { errorCodes, gqlRequest, tokenMinter } from '@sc/testing';
 import { makeTestIdNumber } from './domain/id-card';
 import { GridPlace, GridsTopic, PlacesTopic, RosterEvents } from '@sc/roster-contracts';
+import { Not } from 'typeorm';
+import { openDatabase } from '@sc/db';
+import {
+  applyVoterEvent,
+  PeopleHouse,
+  PeopleSnapshotMark,
+  PeopleVoter,
+  SnapshotsTopic,
+  VOTERS_ENTITIES,
+} from '@sc/people-contracts';
 import { AccessLogEntry, Household, HouseholdMember, RealUnit, Resident, StandardAddress } from './entities';
 import { people as peopleService, type RunningPeople } from './people.service';
 import { DEMO_EVENT_RESIDENTS } from './seed/demo';
@@ -60,10 +70,15 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
     tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-1' });
 
   // How long the seed takes is measured by `npm run bench:embedded`, not asserted here (timings vary 1.5×).
-  it('loads 11,000 residents and 2,400 households, announced as residents.imported (no moved-in, nothing personal)', async () => {
+  it('loads 11,000 residents and 2,400 households, announced as residents.imported and a snapshot (no moved-in, nothing personal)', async () => {
     process.stderr.write(`people embedded start with the demo seed: ${seedMs} ms\n`);
     expect(await people.dataSource.getRepository(Resident).count()).toBe(11_000);
-    const events = await people.dataSource.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } });
+    const events = await people.dataSource
+      .getRepository(OutboxEvent)
+      .find({ where: { topic: Not(SnapshotsTopic.name) }, order: { seq: 'ASC' } });
+    expect(
+      await people.dataSource.getRepository(OutboxEvent).countBy({ topic: SnapshotsTopic.name }),
+    ).toBeGreaterThan(0);
     expect(new Set(events.map((e) => e.type))).toEqual(new Set([ResidentsImported.type]));
     expect(events).toHaveLength(11_000 / DEMO_EVENT_RESIDENTS);
     const announced = events.flatMap(
@@ -92,6 +107,61 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
     );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ residents: { totalCount: 11_000 }, households: { totalCount: 2_400 } });
+  });
+
+  it('announces the demo as a snapshot that bootstraps a voters read model from scratch, without personal data', async () => {
+    const rows = await people.dataSource.getRepository(OutboxEvent).find({
+      where: { topic: SnapshotsTopic.name },
+      order: { seq: 'ASC' },
+    });
+    const envelopes = rows.map((e) => storedEnvelope(e.envelope));
+    const resident = await people.dataSource.getRepository(Resident).findOneByOrFail({ id: RESIDENT_1 });
+    const all = envelopes.join('\n');
+    expect(all).not.toContain(resident.name);
+    expect(all).not.toContain(resident.idNumberMasked.slice(0, 4) + '**');
+    const consumer = await openDatabase({
+      url: `sqlite:${dir}/voters.sqlite`,
+      entities: VOTERS_ENTITIES,
+      migrations: [],
+    });
+    try {
+      for (const e of envelopes) {
+        await consumer.transaction((m) => applyVoterEvent(JSON.parse(e), m));
+      }
+      expect(await consumer.getRepository(PeopleVoter).count()).toBe(11_000);
+      expect(await consumer.getRepository(PeopleHouse).count()).toBe(
+        await people.dataSource
+          .query('SELECT COUNT(*) AS n FROM house')
+          .then((r: { n: number }[]) => Number(r[0]?.n)),
+      );
+      const mark = await consumer.getRepository(PeopleSnapshotMark).find();
+      expect(mark).toHaveLength(1);
+      expect(mark[0]).toMatchObject({ residents: 11_000 });
+      const voter = await consumer.getRepository(PeopleVoter).findOneByOrFail({ id: RESIDENT_1 });
+      expect(voter).toMatchObject({
+        status: 'ACTIVE',
+        birthYear: resident.birthYear,
+        householdId: resident.householdId,
+        streetId: resident.streetId,
+        version: resident.version,
+      });
+      const heads = await consumer.getRepository(PeopleVoter).countBy({ relationship: 'HEAD' });
+      expect(heads).toBe(2_400);
+      const owned = await consumer
+        .getRepository(PeopleHouse)
+        .findOneByOrFail({ ownerResidentId: RESIDENT_1 });
+      expect(owned.floorArea).toBeGreaterThan(0);
+      // A snapshot item older than what the model holds changes nothing.
+      await consumer
+        .getRepository(PeopleVoter)
+        .update({ id: RESIDENT_1 }, { version: 99, status: 'MOVED_OUT' });
+      await consumer.transaction((m) => applyVoterEvent(JSON.parse(envelopes[0] ?? '{}'), m));
+      expect(await consumer.getRepository(PeopleVoter).findOneByOrFail({ id: RESIDENT_1 })).toMatchObject({
+        status: 'MOVED_OUT',
+      });
+    } finally {
+      await consumer.destroy();
+    }
   });
 
   it('masks by default and shows whole values only through `sensitive`, logging each view', async () => {
@@ -321,7 +391,11 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
       staff(),
     );
     expect(out.data?.moveOut).toEqual({ status: 'MOVED_OUT', household: null });
-    const types = (await people.dataSource.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } }))
+    const types = (
+      await people.dataSource
+        .getRepository(OutboxEvent)
+        .find({ where: { topic: Not(SnapshotsTopic.name) }, order: { seq: 'ASC' } })
+    )
       .map((e) => e.type)
       .filter((t) => t !== ResidentsImported.type);
     expect(types).toEqual([
@@ -354,7 +428,12 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
       where: { aggregateId: id },
       order: { seq: 'DESC' },
     });
-    expect(JSON.parse(last.envelope).data).toMatchObject({ firstRegistration: false, category: 'FLOATING' });
+    expect(JSON.parse(last.envelope).data).toMatchObject({
+      firstRegistration: false,
+      category: 'FLOATING',
+      birthYear: 1992,
+    });
+    expect(JSON.parse(last.envelope).data.version).toBeGreaterThan(1);
     expect(envelopes).not.toContain('13900001111');
     expect(envelopes).not.toContain('新住户');
   });

@@ -22,6 +22,7 @@ import { AccessLogBatch, AccessLogQueries } from './services/access-log';
 import { HouseholdService } from './services/household.service';
 import { Records } from './services/records';
 import { ResidentService } from './services/resident.service';
+import { SnapshotService } from './services/snapshot.service';
 import { StatsService } from './services/stats.service';
 import { UnitService } from './services/unit.service';
 
@@ -62,17 +63,24 @@ export const people = defineService({
     const access = new PeopleAccess(dataSource, env.PEOPLE_COMMUNITY_CODE);
     const records = new Records(cipher);
     const residents = new ResidentService(dataSource, outbox, cipher, access, records, committed);
-    const households = new HouseholdService(dataSource, access, records, residents, committed);
+    const households = new HouseholdService(dataSource, outbox, access, records, residents, committed);
     const stats = new StatsService(access, new StatsRepository(dataSource));
     const units = new UnitService(dataSource, outbox, cipher, access, records, committed);
     const accessLogQueries = new AccessLogQueries(dataSource, access);
+    const snapshots = new SnapshotService(dataSource, outbox, committed);
     const residentRepository = new ResidentRepository(dataSource);
     const householdRepository = new HouseholdRepository(dataSource);
     const unitRepository = new UnitRepository(dataSource);
 
     return {
       exposed: { cipher },
-      seed: () => seedDemoPopulation(dataSource, cipher, logger, outbox),
+      // A fresh demo is announced as a snapshot, so read models of other services (deliberation's
+      // electorates) start from it; the seed also announces its residents as residents.imported for the residents read models (roster).
+      seed: async () => {
+        const counts = await seedDemoPopulation(dataSource, cipher, logger, outbox);
+        if (counts) await snapshots.publish('demo-seed');
+        return counts;
+      },
       context: ({ principal }): PeopleContext => {
         let scope: ReturnType<PeopleAccess['scopeOf']> | undefined;
         return {
@@ -85,6 +93,7 @@ export const people = defineService({
           stats,
           units,
           accessLogQueries,
+          snapshots,
         };
       },
     };

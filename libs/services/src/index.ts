@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { cases } from '@sc/cases';
+import { deliberation } from '@sc/deliberation';
 import { people } from '@sc/people';
 import { roster } from '@sc/roster';
 import type { Service } from '@sc/service';
@@ -10,7 +11,7 @@ import type { Service } from '@sc/service';
  * the build and the lint rules all read this list; adding a service is one folder and one line here
  * (docs/development.md, "Adding a service").
  */
-export const SERVICES: readonly Service[] = [roster, people, cases];
+export const SERVICES: readonly Service[] = [roster, people, cases, deliberation];
 
 /** A registered service by name. */
 export function service(name: string): Service {

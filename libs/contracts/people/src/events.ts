@@ -30,6 +30,22 @@ const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
   .describe('YYYY-MM-DD');
+/** Added later than the first version of the events: optional, so older events still parse. */
+const version = z
+  .number()
+  .int()
+  .optional()
+  .describe(
+    'Resident version after the change: apply only if newer than what you hold (ordering against snapshots); ' +
+      'absent on events written before it was added',
+  );
+const birthYear = z
+  .number()
+  .int()
+  .optional()
+  .describe(
+    'Year of birth, never the date (electorates: adults); absent on events written before it was added',
+  );
 
 const movedIn = z.object({
   id: z.string().describe('Resident id'),
@@ -43,6 +59,8 @@ const movedIn = z.object({
   date,
   firstRegistration: z.boolean().describe('True when the resident was not known before'),
   actor,
+  birthYear,
+  version,
 });
 const movedOut = z.object({
   id: z.string().describe('Resident id'),
@@ -53,6 +71,7 @@ const movedOut = z.object({
   destination: z.string().describe('County or city moved to (never an exact address)'),
   date,
   actor,
+  version,
 });
 const householdChanged = z.object({
   id: z.string().describe('Resident id'),
@@ -60,6 +79,19 @@ const householdChanged = z.object({
   toHouseholdId: z.string().nullable(),
   relationship: z.string().nullable(),
   actor,
+  version,
+  streetId: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(
+      'Street the resident lives on after the change (a household’s address); absent on older events',
+    ),
+  courtyardId: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('Courtyard after the change, if any; absent on older events'),
 });
 const householdCreated = z.object({
   id: z.string().describe('Household id'),
@@ -134,9 +166,71 @@ export const ResidentsImported = ResidentsTopic.event({
 });
 export type ResidentsImportedData = z.infer<typeof ResidentsImported.schema>;
 
+/**
+ * Snapshots (bootstrap of a read model from scratch): the current non-personal state of every resident and
+ * house, in parts of one transaction, then `completed`. Keyed by the snapshot id, so one snapshot's parts
+ * stay in order. A consumer upserts each item (residents: only when its version is newer than what it
+ * holds) and may wait for `completed` before it trusts the read model.
+ */
+export const SnapshotsTopic = defineTopic({
+  name: 'caichang.people.snapshots.v1',
+  description:
+    'Snapshots of the people service’s non-personal state (residents, houses) for consumers that bootstrap a ' +
+    'read model from scratch. Key: snapshot id.',
+  key: 'snapshot id',
+});
+const snapshotHeader = {
+  snapshotId: z.string().describe('Id of the snapshot (also the subject and key)'),
+  part: z.number().int().min(1).describe('Part number within the snapshot, from 1'),
+};
+export const snapshotResidentSchema = z.object({
+  id: z.string().describe('Resident id'),
+  status: z.enum(['ACTIVE', 'MOVED_OUT', 'DECEASED']),
+  birthYear: z.number().int().describe('Year of birth (never the date)'),
+  householdId: z.string().nullable(),
+  relationship: z.string().nullable().describe('Relationship to the household head (HEAD for the head)'),
+  streetId: z.string().nullable(),
+  courtyardId: z.string().nullable(),
+  version: z.number().int().describe('Resident version: apply only if newer than what you hold'),
+});
+export const snapshotHouseSchema = z.object({
+  id: z.string().describe('House id'),
+  streetId: z.string(),
+  courtyardId: z.string().nullable(),
+  ownerResidentId: z.string().nullable().describe('Owning resident (业主), if a resident owns it'),
+  floorArea: z.number().nullable().describe('建筑面积 in m² (two decimals), when recorded'),
+});
+export type SnapshotResident = z.infer<typeof snapshotResidentSchema>;
+export type SnapshotHouse = z.infer<typeof snapshotHouseSchema>;
+export const PeopleSnapshotEvents = {
+  residents: SnapshotsTopic.event({
+    type: 'cn.caichang.people.snapshot.residents.v1',
+    description:
+      'One part of a snapshot: residents’ current non-personal state (no name, ID number or door).',
+    schema: z.object({ ...snapshotHeader, residents: z.array(snapshotResidentSchema).min(1) }),
+  }),
+  houses: SnapshotsTopic.event({
+    type: 'cn.caichang.people.snapshot.houses.v1',
+    description: 'One part of a snapshot: houses (实有房屋) with their owning resident and floor area.',
+    schema: z.object({ ...snapshotHeader, houses: z.array(snapshotHouseSchema).min(1) }),
+  }),
+  completed: SnapshotsTopic.event({
+    type: 'cn.caichang.people.snapshot.completed.v1',
+    description: 'The last event of a snapshot: how many parts, residents and houses it had.',
+    schema: z.object({
+      snapshotId: z.string(),
+      parts: z.number().int().describe('Parts before this event'),
+      residents: z.number().int(),
+      houses: z.number().int(),
+      takenAt: z.string().describe('When the snapshot was read (ISO 8601)'),
+      actor,
+    }),
+  }),
+};
+
 /** Everything the people service publishes (read by the AsyncAPI generator and the registry). */
 export const PEOPLE_EVENTS = defineProducer({
   service: 'people',
   source: PEOPLE_SOURCE,
-  topics: [ResidentsTopic, HouseholdsTopic, UnitsTopic],
+  topics: [ResidentsTopic, HouseholdsTopic, UnitsTopic, SnapshotsTopic],
 });

@@ -20,6 +20,11 @@ export const importedResidentSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .nullable()
     .describe('Move-in date (YYYY-MM-DD) when known'),
+  birthYear: z
+    .number()
+    .int()
+    .optional()
+    .describe('Year of birth (electorates: 18+); absent on events written before it was added'),
 });
 export type ImportedResident = z.infer<typeof importedResidentSchema>;
 

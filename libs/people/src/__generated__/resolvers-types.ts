@@ -160,6 +160,8 @@ export type House = {
   __typename?: 'House';
   /** The address. */
   address: StandardAddress;
+  /** 建筑面积 in m² (two decimals), when recorded; weighs the owner in a homeowners' vote (民法典 §278). */
+  floorArea?: Maybe<Scalars['Float']['output']>;
   /** Id of the house. */
   id: Scalars['ID']['output'];
   /** Owner, when a resident the caller may see. */
@@ -341,6 +343,8 @@ export type Mutation = {
   moveIn: Resident;
   /** A resident moves out, leaving any household. Same access as moveIn. Emits resident.moved-out. */
   moveOut: Resident;
+  /** ADMIN: publishes a snapshot of every resident's and house's non-personal state (caichang.people.snapshots.v1) for consumers that bootstrap a read model from scratch. */
+  publishPeopleSnapshot: PeopleSnapshot;
   /** Records a safety-check visit: staff, ADMIN, or the chief of the unit's grid. Emits unit.inspected. */
   recordUnitInspection: UnitInspection;
   /** Registers a unit: staff, ADMIN, or the chief of the address's grid. Emits unit.registered. */
@@ -404,6 +408,21 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** Whether another page follows this one. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A published snapshot (see `publishPeopleSnapshot`). */
+export type PeopleSnapshot = {
+  __typename?: 'PeopleSnapshot';
+  /** Houses in it. */
+  houses: Scalars['Int']['output'];
+  /** Events before the closing `snapshot.completed` event. */
+  parts: Scalars['Int']['output'];
+  /** Residents in it (every status). */
+  residents: Scalars['Int']['output'];
+  /** Id of the snapshot: the key and subject of its events. */
+  snapshotId: Scalars['ID']['output'];
+  /** When the state was read. */
+  takenAt: Scalars['DateTime']['output'];
 };
 
 /** Population statistics for the dashboards: aggregates only, no personal data. */
@@ -1086,6 +1105,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Gender: Gender;
   House: ResolverTypeWrapper<HouseMapper>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HouseType: HouseType;
   HouseUsage: HouseUsage;
   Household: ResolverTypeWrapper<HouseholdMapper>;
@@ -1103,6 +1123,7 @@ export type ResolversTypes = {
   NewHouseholdInput: NewHouseholdInput;
   OriginCount: ResolverTypeWrapper<OriginCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PeopleSnapshot: ResolverTypeWrapper<PeopleSnapshot>;
   PopulationStats: ResolverTypeWrapper<
     Omit<PopulationStats, 'byCourtyard' | 'byStreet'> & {
       byCourtyard: Array<ResolversTypes['CourtyardCount']>;
@@ -1162,6 +1183,7 @@ export type ResolversParentTypes = {
   CreateHouseholdInput: CreateHouseholdInput;
   DateTime: Scalars['DateTime']['output'];
   House: HouseMapper;
+  Float: Scalars['Float']['output'];
   Household: HouseholdMapper;
   Boolean: Scalars['Boolean']['output'];
   HouseholdConnection: HouseholdConnectionMapper;
@@ -1174,6 +1196,7 @@ export type ResolversParentTypes = {
   NewHouseholdInput: NewHouseholdInput;
   OriginCount: OriginCount;
   PageInfo: PageInfo;
+  PeopleSnapshot: PeopleSnapshot;
   PopulationStats: Omit<PopulationStats, 'byCourtyard' | 'byStreet'> & {
     byCourtyard: Array<ResolversParentTypes['CourtyardCount']>;
     byStreet: Array<ResolversParentTypes['StreetCount']>;
@@ -1272,6 +1295,7 @@ export type HouseResolvers<
   ParentType extends ResolversParentTypes['House'] = ResolversParentTypes['House'],
 > = {
   address?: Resolver<ResolversTypes['StandardAddress'], ParentType, ContextType>;
+  floorArea?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ownerResident?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
   ownerUnit?: Resolver<Maybe<ResolversTypes['Unit']>, ParentType, ContextType>;
@@ -1353,6 +1377,7 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationMoveOutArgs, 'input'>
   >;
+  publishPeopleSnapshot?: Resolver<ResolversTypes['PeopleSnapshot'], ParentType, ContextType>;
   recordUnitInspection?: Resolver<
     ResolversTypes['UnitInspection'],
     ParentType,
@@ -1387,6 +1412,17 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PeopleSnapshotResolvers<
+  ContextType = PeopleContext,
+  ParentType extends ResolversParentTypes['PeopleSnapshot'] = ResolversParentTypes['PeopleSnapshot'],
+> = {
+  houses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  parts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  residents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  snapshotId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  takenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type PopulationStatsResolvers<
@@ -1687,6 +1723,7 @@ export type Resolvers<ContextType = PeopleContext> = {
   Mutation?: MutationResolvers<ContextType>;
   OriginCount?: OriginCountResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PeopleSnapshot?: PeopleSnapshotResolvers<ContextType>;
   PopulationStats?: PopulationStatsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;

@@ -34,6 +34,23 @@ export class House {
   @Column({ name: 'owner_unit_id', type: 'varchar', length: 36, nullable: true })
   ownerUnitId!: string | null;
 
+  /**
+   * 建筑面积 in m², when recorded: the weight of an owner in a homeowners' vote (民法典 §278 counts the
+   * floor area of the participating owners). Decimal in the database, a number here.
+   */
+  @Column({
+    name: 'floor_area',
+    type: 'decimal',
+    precision: 8,
+    scale: 2,
+    nullable: true,
+    transformer: {
+      to: (v: number | null | undefined) => v,
+      from: (v: string | number | null) => (v === null || v === undefined ? null : Number(v)),
+    },
+  })
+  floorArea!: number | null;
+
   @Column({ name: 'is_test_data', type: 'boolean', default: false })
   isTestData!: boolean;
 

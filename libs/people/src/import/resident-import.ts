@@ -627,6 +627,7 @@ class BatchWriter {
       courtyardId: r.courtyardId,
       addressId,
       movedInAt: r.movedInAt ?? before?.moved_in_at ?? null,
+      birthYear: Number(r.birthDate.slice(0, 4)),
     };
     return JSON.stringify(check ? importedResidentSchema.parse(item) : item);
   }

@@ -4,6 +4,7 @@ import { NarrowBlindIndexes1795631771097 } from './1795631771097-NarrowBlindInde
 import { StorageKeys1795632600888 } from './1795632600888-StorageKeys';
 import { BirthYearOnly1795640000000 } from './1795640000000-BirthYearOnly';
 import { DropResidentHouseholdIndex1795642471701 } from './1795642471701-DropResidentHouseholdIndex';
+import { HouseFloorArea1796198720258 } from './1796198720258-HouseFloorArea';
 import { RosterPlaces1796198726101 } from './1796198726101-RosterPlaces';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -13,5 +14,6 @@ export const PEOPLE_MIGRATIONS: Function[] = [
   StorageKeys1795632600888,
   BirthYearOnly1795640000000,
   DropResidentHouseholdIndex1795642471701,
+  HouseFloorArea1796198720258,
   RosterPlaces1796198726101,
 ];

@@ -25,5 +25,6 @@ export const resolvers = {
     ...residentResolvers.Mutation,
     ...householdResolvers.Mutation,
     ...unitResolvers.Mutation,
+    ...statsResolvers.Mutation,
   },
 } satisfies Resolvers;

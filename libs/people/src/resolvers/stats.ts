@@ -4,12 +4,15 @@ import type { Resolvers } from '../__generated__/resolvers-types';
 import { enumList } from './info';
 import * as inputs from './inputs';
 
-/** Population statistics (aggregates, no personal data) and the access log of whole views. */
+/** Population statistics (aggregates, no personal data), the access log of whole views, snapshots. */
 export const statsResolvers = {
   Query: {
     populationStats: (_, args, ctx) =>
       ctx.stats.population(ctx, parseInput(inputs.statsScope, args.scope, 'scope')),
     accessLog: (_, args, ctx) => ctx.accessLogQueries.list(ctx, args.residentId ?? null, parsePage(args)),
+  },
+  Mutation: {
+    publishPeopleSnapshot: (_, __, ctx) => ctx.snapshots.publishFor(ctx),
   },
   StreetCount: {
     street: (s) => ({ id: s.placeId }),

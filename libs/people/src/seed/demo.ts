@@ -123,6 +123,8 @@ export async function seedDemoPopulation(
       usage,
       ownerResidentId: h.housing === 'OWNED' ? head.id : landlord,
       ownerUnitId: null,
+      // 45–164.5 m², stable per household: the weights of a homeowners' vote in the demo.
+      floorArea: 45 + ((h.n * 37) % 240) / 2,
       isTestData: true,
       createdAt: now,
       updatedAt: now,
@@ -185,6 +187,7 @@ export async function seedDemoPopulation(
       usage: 'COMMERCIAL',
       ownerResidentId: null,
       ownerUnitId: u.id,
+      floorArea: null,
       isTestData: true,
       createdAt: now,
       updatedAt: now,

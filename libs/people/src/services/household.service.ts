@@ -1,10 +1,18 @@
 import type { DataSource } from 'typeorm';
 import { requireAuthenticated } from '@sc/auth';
 import { transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
+import { PeopleEvents } from '@sc/people-contracts';
 import { ForbiddenError, NotFoundError, type Page } from '@sc/graphql';
 import type { RequestInfo } from '../context';
 import type { AddressParts } from '../domain/address';
-import type { Household, HouseholdMember, Housing, Resident, StandardAddress } from '../entities';
+import {
+  Resident,
+  type Household,
+  type HouseholdMember,
+  type Housing,
+  type StandardAddress,
+} from '../entities';
 import type { CountedConnection } from '@sc/db';
 import type { HouseholdQuery } from '../repositories/household.repository';
 import { inScope, type PeopleAccess } from './access';
@@ -23,6 +31,7 @@ export interface CreateHouseholdInput {
 export class HouseholdService {
   constructor(
     private readonly ds: DataSource,
+    private readonly outbox: Outbox,
     private readonly access: PeopleAccess,
     private readonly records: Records,
     private readonly residents: ResidentService,
@@ -90,8 +99,27 @@ export class HouseholdService {
         headResidentId: resident.id,
         now,
       });
-      await this.records.leaveHousehold(m, resident.id, now);
+      const left = await this.records.leaveHousehold(m, resident.id, now);
       await this.records.joinHousehold(m, resident, created, 'HEAD', now);
+      const version = resident.version + 1;
+      await m.getRepository(Resident).update({ id: resident.id }, { version, updatedAt: now });
+      // The head's household changed too: read models of residents learn it like any household change.
+      await this.outbox.add(
+        m,
+        PeopleEvents.residentHouseholdChanged,
+        resident.id,
+        {
+          id: resident.id,
+          fromHouseholdId: left,
+          toHouseholdId: created.id,
+          relationship: 'HEAD',
+          actor: principal.subject,
+          version,
+          streetId: created.streetId,
+          courtyardId: created.courtyardId,
+        },
+        { time: now },
+      );
       return { ...created, headResidentId: resident.id };
     });
     this.committed();

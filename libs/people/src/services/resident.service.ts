@@ -283,6 +283,8 @@ export class ResidentService {
             date: input.date,
             firstRegistration: !known,
             actor,
+            birthYear: resident.birthYear,
+            version: resident.version,
           },
           { time: now },
         );
@@ -404,6 +406,7 @@ export class ResidentService {
           destination: input.destination,
           date: input.date,
           actor,
+          version: changes.version,
         },
         { time: now },
       );
@@ -433,6 +436,8 @@ export class ResidentService {
       const target = input.householdId ? await this.records.household(m, input.householdId) : null;
       const left = await this.records.leaveHousehold(m, r.id, now);
       if (target) await this.records.joinHousehold(m, r, target, input.relationship, now);
+      // A new version: the resident's household (and with it maybe the place) changed.
+      await m.getRepository(Resident).update({ id: r.id }, { version: r.version + 1, updatedAt: now });
       await m.insert(ResidentMove, {
         id: randomUUID(),
         residentId: r.id,
@@ -454,6 +459,9 @@ export class ResidentService {
           toHouseholdId: target?.id ?? null,
           relationship: target ? input.relationship : null,
           actor,
+          version: r.version + 1,
+          streetId: target ? target.streetId : r.streetId,
+          courtyardId: target ? target.courtyardId : r.courtyardId,
         },
         { time: now },
       );

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'deliberation',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,4 @@
+import { deliberation } from '@sc/deliberation';
+import { runService } from '@sc/service';
+
+runService(deliberation);

@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'deliberation-contracts',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+  passWithNoTests: true,
+};

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { defineProducer, defineTopic } from '@sc/events';
+
+/**
+ * Events of the deliberation service (民事、民议、民定). Payloads carry matter ids, places, counts and
+ * hashes — never a voter's identity or choice (两公开: decisions and results are public, who voted what
+ * never). Key: matter id.
+ */
+export const DELIBERATION_SOURCE = '/caichang/deliberation';
+export const MattersTopic = defineTopic({
+  name: 'caichang.deliberation.matters.v1',
+  description: 'Matters (议题): lifecycle, votes opened and closed with their tally. Key: matter id.',
+  key: 'matter id',
+});
+
+const actor = z.string().describe('Account id of who made the change');
+const base = {
+  id: z.string().describe('Matter id'),
+  actor,
+  reason: z.string().describe('Why (as entered)'),
+};
+const counts = z.record(z.string(), z.number().int()).describe('Counted ballots per option');
+
+export const DeliberationEvents = {
+  matterDrafted: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.drafted.v1',
+    description: 'A matter was drafted for a scope (courtyard, street, resident group or the community).',
+    schema: z.object({
+      ...base,
+      kind: z.string(),
+      scopeKind: z.enum(['COURTYARD', 'STREET', 'RESIDENT_GROUP', 'COMMUNITY']),
+      scopeId: z.string(),
+    }),
+  }),
+  openedForDiscussion: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.opened-for-discussion.v1',
+    description: 'The matter is open for opinions and meetings (民议).',
+    schema: z.object(base),
+  }),
+  openedForVoting: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.opened-for-voting.v1',
+    description:
+      'Voting opened (民定): the electorate is frozen; its size and SHA-256 over the sorted voter ids.',
+    schema: z.object({
+      ...base,
+      electorateKind: z.enum(['HOUSEHOLDS', 'ADULT_RESIDENTS', 'HOMEOWNERS']),
+      electorateSize: z.number().int(),
+      electorateHash: z.string(),
+      rule: z.string().describe('Rule preset (RESIDENTS_MEETING, HOMEOWNERS, RULES_OF_CONDUCT, CUSTOM)'),
+      secret: z.boolean(),
+      opensAt: z.string(),
+      closesAt: z.string(),
+    }),
+  }),
+  voteExtended: MattersTopic.event({
+    type: 'cn.caichang.deliberation.vote.extended.v1',
+    description: 'The closing time of an open vote was moved later, with a reason.',
+    schema: z.object({ ...base, closesAt: z.string(), previousClosesAt: z.string() }),
+  }),
+  voteClosed: MattersTopic.event({
+    type: 'cn.caichang.deliberation.vote.closed.v1',
+    description:
+      'The vote closed: turnout, quorum, each option’s count, outcome, and the hash of the counted ballots.',
+    schema: z.object({
+      ...base,
+      electorateSize: z.number().int(),
+      participants: z.number().int(),
+      quorumMet: z.boolean(),
+      counts,
+      outcome: z.enum(['ADOPTED', 'REJECTED', 'QUORUM_NOT_MET']),
+      winner: z.string().nullable(),
+      ballotsHash: z.string().describe('SHA-256 over the sorted receipts of the counted ballots'),
+    }),
+  }),
+  adopted: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.adopted.v1',
+    description: 'The matter was adopted by the vote.',
+    schema: z.object(base),
+  }),
+  rejected: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.rejected.v1',
+    description: 'The matter was rejected by the vote (or missed quorum).',
+    schema: z.object(base),
+  }),
+  withdrawn: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.withdrawn.v1',
+    description: 'The matter was withdrawn before its vote closed.',
+    schema: z.object(base),
+  }),
+  implementing: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.implementing.v1',
+    description: 'Carrying out the adopted matter started.',
+    schema: z.object(base),
+  }),
+  implemented: MattersTopic.event({
+    type: 'cn.caichang.deliberation.matter.implemented.v1',
+    description: 'The adopted matter was carried out (final report).',
+    schema: z.object(base),
+  }),
+};
+
+/** Everything the deliberation service publishes (read by the AsyncAPI generator and the registry). */
+export const DELIBERATION_EVENTS = defineProducer({
+  service: 'deliberation',
+  source: DELIBERATION_SOURCE,
+  topics: [MattersTopic],
+});

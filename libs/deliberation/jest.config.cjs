@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'deliberation-domain',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,134 @@
+import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
+import type { Resolvers } from '../__generated__/resolvers-types';
+import { abstainingCanBlock } from '../domain/rules';
+import type { PublishedTally } from '../entities';
+import { ruleOf } from '../services/matter.service';
+import * as inputs from './inputs';
+
+const share = (s: { num: number; den: number; strict: boolean }) =>
+  `${s.strict ? '>' : '≥'}${s.num}/${s.den}`;
+const tallyView = (t: PublishedTally, live: boolean) => ({
+  ...t,
+  counts: Object.entries(t.counts).map(([option, count]) => ({
+    option,
+    count,
+    area: t.areaCounts?.[option] ?? null,
+  })),
+  receipts: live ? [] : t.receipts,
+});
+
+/** The deliberation resolver map: thin — parse the input, call the matter service. */
+export const resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    matters: (_, args, ctx) =>
+      ctx.matters.list(parseInput(inputs.matterFilter, args.filter, 'filter'), parsePage(args)),
+    matter: (_, args, ctx) => ctx.loaders.matter.load(parseInput(inputs.matterId, args.id, 'id')),
+    verifyReceipt: (_, args, ctx) =>
+      ctx.matters.verifyReceipt(
+        parseInput(inputs.matterId, args.matterId, 'matterId'),
+        parseInput(inputs.receipt, args.receipt, 'receipt'),
+      ),
+    recount: async (_, args, ctx) => {
+      const r = await ctx.matters.recount(parseInput(inputs.matterId, args.matterId, 'matterId'));
+      return { ...r, published: tallyView(r.published, false), recomputed: tallyView(r.recomputed, false) };
+    },
+  },
+  Mutation: {
+    draftMatter: (_, { input }, ctx) => ctx.matters.draft(ctx, parseInput(inputs.draftInput, input)),
+    openDiscussion: (_, args, ctx) =>
+      ctx.matters.move(
+        ctx,
+        parseInput(inputs.matterId, args.id, 'id'),
+        'openDiscussion',
+        parseInput(inputs.reason, args.reason, 'reason'),
+      ),
+    openVoting: (_, args, ctx) =>
+      ctx.matters.openVoting(
+        ctx,
+        parseInput(inputs.matterId, args.id, 'id'),
+        parseInput(inputs.closesAt, args.closesAt, 'closesAt'),
+        parseInput(inputs.reason, args.reason, 'reason'),
+      ),
+    extendVote: (_, args, ctx) =>
+      ctx.matters.extendVote(
+        ctx,
+        parseInput(inputs.matterId, args.id, 'id'),
+        parseInput(inputs.closesAt, args.closesAt, 'closesAt'),
+        parseInput(inputs.requiredReason, args.reason, 'reason'),
+      ),
+    closeVote: (_, args, ctx) =>
+      ctx.matters.closeVote(
+        ctx,
+        parseInput(inputs.matterId, args.id, 'id'),
+        parseInput(inputs.reason, args.reason, 'reason'),
+      ),
+    castBallot: (_, { input }, ctx) => {
+      const i = parseInput(inputs.castInput, input);
+      return ctx.matters.castBallot(ctx, i.matterId, i.choices);
+    },
+    startImplementing: (_, args, ctx) =>
+      ctx.matters.move(
+        ctx,
+        parseInput(inputs.matterId, args.id, 'id'),
+        'startImplementing',
+        parseInput(inputs.reason, args.reason, 'reason'),
+      ),
+    completeImplementation: (_, args, ctx) =>
+      ctx.matters.move(
+        ctx,
+        parseInput(inputs.matterId, args.id, 'id'),
+        'completeImplementation',
+        parseInput(inputs.requiredReason, args.reason, 'reason'),
+      ),
+    withdrawMatter: (_, args, ctx) =>
+      ctx.matters.move(
+        ctx,
+        parseInput(inputs.matterId, args.id, 'id'),
+        'withdraw',
+        parseInput(inputs.requiredReason, args.reason, 'reason'),
+      ),
+  },
+  Matter: {
+    __resolveReference: (ref, ctx) => ctx.loaders.matter.load(ref.id),
+    rule: (m) => m,
+    electorate: (m) =>
+      m.electorateSize === null || m.electorateHash === null
+        ? null
+        : { size: m.electorateSize, hash: m.electorateHash, area: m.electorateArea },
+    turnout: async (m, _, ctx) => {
+      if (m.electorateSize === null) return null;
+      const t = await ctx.matters.turnout(m);
+      return {
+        ...t,
+        abstainingCanBlock:
+          m.status === 'VOTING' && abstainingCanBlock(ruleOf(m), m.electorateSize, t.participants),
+      };
+    },
+    tally: async (m, _, ctx) => {
+      const t = await ctx.matters.liveTally(m);
+      return t ? tallyView(t, m.tally === null) : null;
+    },
+    transitions: (m, _, ctx) => ctx.loaders.transitions.load(m.id),
+  },
+  VoteRuleView: {
+    preset: (m) => ruleOf(m).preset,
+    source: (m) => ruleOf(m).source,
+    quorum: (m) => share(ruleOf(m).quorum),
+    threshold: (m) =>
+      `${share(ruleOf(m).threshold)} of ${ruleOf(m).thresholdBase === 'CAST' ? 'cast' : 'the electorate'}`,
+    byArea: (m) => ruleOf(m).byArea,
+  },
+  Street: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    matters: (s, args, ctx) => ctx.loaders.streetMatters(s.id, parsePage(args)),
+  },
+  Courtyard: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    matters: (c, args, ctx) => ctx.loaders.courtyardMatters(c.id, parsePage(args)),
+  },
+  Resident: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    votableMatters: (r, _, ctx) => ctx.matters.votableFor(ctx, r.id),
+  },
+} satisfies Resolvers;

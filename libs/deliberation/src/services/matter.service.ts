@@ -1,0 +1,740 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { hasRole, requireAuthenticated, requireRole, type Principal } from '@sc/auth';
+import {
+  fetchPage,
+  isMysqlFamily,
+  isUniqueViolation,
+  transaction,
+  type CountedConnection,
+  type Page,
+} from '@sc/db';
+import type { Outbox } from '@sc/events';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
+import { DeliberationEvents } from '@sc/deliberation-contracts';
+import { PeopleHouse, PeopleVoter } from '@sc/people-contracts';
+import { activePlace, RosterPlace, type RosterPlaceKind } from '@sc/roster-contracts';
+import { historyId } from '@sc/service';
+import { MATTER_LIFECYCLE, type MatterAction } from '../domain/lifecycle';
+import {
+  customRule,
+  decide,
+  needed,
+  presetRule,
+  type ElectorateKind,
+  type RulePreset,
+  type ThresholdKind,
+  type VoteRule,
+} from '../domain/rules';
+import {
+  Ballot,
+  ElectorateMember,
+  Matter,
+  MatterTransition,
+  Participation,
+  type MatterKind,
+  type MatterState,
+  type PublishedTally,
+  type ScopeKind,
+} from '../entities';
+import type { BallotKey } from './ballot-key';
+
+export interface RequestInfo {
+  readonly principal: Principal | null;
+}
+
+export interface DraftInput {
+  title: string;
+  description: string;
+  kind: MatterKind;
+  scopeKind: ScopeKind;
+  scopeId: string;
+  electorateKind: ElectorateKind;
+  rulePreset: RulePreset;
+  specialMatter: boolean;
+  quorum: { num: number; den: number } | null;
+  threshold: ThresholdKind | null;
+  choices: string[] | null;
+  maxSelections: number;
+  secret: boolean;
+  resultsHidden: boolean;
+}
+
+export interface MatterFilter {
+  status?: MatterState;
+  kind?: MatterKind;
+  scopeId?: string;
+  streetId?: string;
+  courtyardId?: string;
+}
+
+const YES_NO = ['FOR', 'AGAINST', 'ABSTAIN'];
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** SHA-256 over the sorted list joined by newlines (electorates, receipts). */
+export const listHash = (ids: readonly string[]) => sha256([...ids].sort().join('\n'));
+export const receiptOf = (matterId: string, ballotId: string, choices: readonly string[], nonce: string) =>
+  sha256(`${matterId}\n${ballotId}\n${[...choices].sort().join(',')}\n${nonce}`);
+
+const residentOf = (p: Principal | null): string | null => {
+  if (!p || !p.roles.includes('RESIDENT')) return null;
+  return p.scopes.find((s) => s.startsWith('resident:'))?.slice('resident:'.length) ?? null;
+};
+
+/** The rule of a matter from its stored settings. */
+export function ruleOf(m: Matter): VoteRule {
+  if (m.rulePreset === 'CUSTOM') {
+    return customRule(
+      { num: m.quorumNum ?? 1, den: m.quorumDen ?? 2 },
+      (m.thresholdKind ?? 'MAJORITY_OF_CAST') as ThresholdKind,
+    );
+  }
+  return presetRule(m.rulePreset as Exclude<RulePreset, 'CUSTOM'>, m.specialMatter);
+}
+
+/** Matters: drafts, lifecycle moves with history, the vote (electorate, ballots, close, recount). */
+export class MatterService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    private readonly key: BallotKey,
+    private readonly committed: () => void,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  get(id: string): Promise<Matter | null> {
+    return this.ds.getRepository(Matter).findOneBy({ id });
+  }
+
+  /** The public list (两公开): any caller, newest id first is not needed; ordered by id. */
+  list(filter: MatterFilter, page: Page): Promise<CountedConnection<Matter>> {
+    const where = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+    const repo = this.ds.getRepository(Matter);
+    return fetchPage(
+      page,
+      (limit, after) => {
+        const qb = repo.createQueryBuilder('m').where(where).orderBy('m.id', 'ASC').limit(limit);
+        if (after) qb.andWhere('m.id > :after', { after });
+        return qb.getMany();
+      },
+      (m) => m.id,
+      () => repo.countBy(where),
+    );
+  }
+
+  transitions(matterId: string): Promise<MatterTransition[]> {
+    return this.ds.getRepository(MatterTransition).find({ where: { matterId }, order: { at: 'ASC' } });
+  }
+
+  async draft(req: RequestInfo, input: DraftInput): Promise<Matter> {
+    const principal = requireAuthenticated(req.principal);
+    const residentId = residentOf(principal);
+    if (!residentId && !hasRole(principal, 'STREET_CHIEF', 'COMMUNITY_STAFF')) {
+      throw new ForbiddenError('requires RESIDENT, STREET_CHIEF or COMMUNITY_STAFF');
+    }
+    if (input.rulePreset === 'CUSTOM' && (!input.quorum || !input.threshold)) {
+      throw new BadUserInputError('A custom rule needs a quorum and a threshold', [
+        { field: 'input.quorum', message: 'required with rulePreset CUSTOM' },
+      ]);
+    }
+    if (input.rulePreset === 'HOMEOWNERS' && input.electorateKind !== 'HOMEOWNERS') {
+      throw new BadUserInputError('The HOMEOWNERS rule needs the HOMEOWNERS electorate', [
+        { field: 'input.electorateKind', message: 'must be HOMEOWNERS with rulePreset HOMEOWNERS' },
+      ]);
+    }
+    // Homeowners' votes weigh ballots by floor area, which would identify a secret ballot (ADR 0020).
+    if (input.electorateKind === 'HOMEOWNERS' && input.secret) {
+      throw new BadUserInputError('Homeowners’ votes are open (weighted by floor area)', [
+        { field: 'input.secret', message: 'must be false for the HOMEOWNERS electorate' },
+      ]);
+    }
+    const options = input.choices ?? YES_NO;
+    if (input.maxSelections > options.length || (input.choices === null && input.maxSelections !== 1)) {
+      throw new BadUserInputError('maxSelections exceeds the options', [
+        {
+          field: 'input.maxSelections',
+          message: `must be between 1 and ${input.choices ? options.length : 1}`,
+        },
+      ]);
+    }
+    const matter = await transaction(this.ds, async (m) => {
+      const place = await activePlace(m, input.scopeId, input.scopeKind as RosterPlaceKind);
+      if (!place) throw new NotFoundError(capitalise(input.scopeKind), input.scopeId);
+      if (residentId) {
+        const voter = await m.getRepository(PeopleVoter).findOneBy({ id: residentId, status: 'ACTIVE' });
+        const streets = await this.streetsOf(m, input.scopeKind, input.scopeId);
+        const inside =
+          voter &&
+          (input.scopeKind === 'COURTYARD'
+            ? voter.courtyardId === input.scopeId
+            : streets.includes(voter.streetId ?? ''));
+        if (!inside) throw new ForbiddenError('a resident may propose matters of their own scope only');
+      }
+      const now = this.clock();
+      const row: Matter = {
+        id: randomUUID(),
+        title: input.title,
+        description: input.description,
+        kind: input.kind,
+        scopeKind: input.scopeKind,
+        scopeId: input.scopeId,
+        streetId:
+          input.scopeKind === 'STREET'
+            ? input.scopeId
+            : input.scopeKind === 'COURTYARD'
+              ? place.parentId
+              : null,
+        courtyardId: input.scopeKind === 'COURTYARD' ? input.scopeId : null,
+        proposer: principal.subject,
+        proposerResidentId: residentId,
+        status: 'DRAFT',
+        version: 1,
+        electorateKind: input.electorateKind,
+        rulePreset: input.rulePreset,
+        specialMatter: input.specialMatter,
+        quorumNum: input.quorum?.num ?? null,
+        quorumDen: input.quorum?.den ?? null,
+        thresholdKind: input.threshold,
+        optionsKind: input.choices ? 'CHOICES' : 'YES_NO',
+        options,
+        maxSelections: input.maxSelections,
+        secret: input.secret,
+        resultsHidden: input.resultsHidden,
+        opensAt: null,
+        closesAt: null,
+        electorateSize: null,
+        electorateHash: null,
+        electorateArea: null,
+        tally: null,
+        closedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await m.getRepository(Matter).insert(row);
+      await m.getRepository(MatterTransition).insert({
+        id: historyId(),
+        matterId: row.id,
+        action: 'draft',
+        fromState: null,
+        toState: 'DRAFT',
+        actor: principal.subject,
+        reason: 'drafted',
+        at: now,
+      });
+      await this.outbox.add(
+        m,
+        DeliberationEvents.matterDrafted,
+        row.id,
+        {
+          id: row.id,
+          actor: principal.subject,
+          reason: 'drafted',
+          kind: row.kind,
+          scopeKind: row.scopeKind,
+          scopeId: row.scopeId,
+        },
+        { time: now },
+      );
+      return row;
+    });
+    this.committed();
+    return matter;
+  }
+
+  /** A lifecycle move by a person (openVoting and closes have their own methods). */
+  async move(
+    req: RequestInfo,
+    id: string,
+    action: Exclude<MatterAction, 'openVoting' | 'closeAdopted' | 'closeRejected'>,
+    reason: string,
+  ): Promise<Matter> {
+    const principal = MATTER_LIFECYCLE.requireActor(req.principal, action);
+    const event = {
+      openDiscussion: DeliberationEvents.openedForDiscussion,
+      withdraw: DeliberationEvents.withdrawn,
+      startImplementing: DeliberationEvents.implementing,
+      completeImplementation: DeliberationEvents.implemented,
+    }[action];
+    const matter = await transaction(this.ds, (m) =>
+      this.transition(m, id, action, principal.subject, reason, () => ({
+        event: { contract: event, data: { id, actor: principal.subject, reason } },
+      })),
+    );
+    this.committed();
+    return matter;
+  }
+
+  /** Opens the vote: freezes the electorate from the people read model, stores its size and hash. */
+  async openVoting(req: RequestInfo, id: string, closesAt: Date, reason: string): Promise<Matter> {
+    const principal = MATTER_LIFECYCLE.requireActor(req.principal, 'openVoting');
+    const now = this.clock();
+    if (closesAt.getTime() <= now.getTime()) {
+      throw new BadUserInputError('The vote must close in the future', [
+        { field: 'closesAt', message: 'must be later than now' },
+      ]);
+    }
+    const matter = await transaction(this.ds, (m) =>
+      this.transition(m, id, 'openVoting', principal.subject, reason, async (mm, row) => {
+        const members = await this.electorate(mm, row, now);
+        for (let i = 0; i < members.length; i += 1000) {
+          await mm.getRepository(ElectorateMember).insert(members.slice(i, i + 1000));
+        }
+        const hash = listHash(members.map((e) => e.voterId));
+        const area = members.reduce((s, e) => s + (e.weight ?? 0), 0);
+        return {
+          changes: {
+            opensAt: now,
+            closesAt,
+            electorateSize: members.length,
+            electorateHash: hash,
+            electorateArea: row.electorateKind === 'HOMEOWNERS' ? Math.round(area * 100) / 100 : null,
+          },
+          event: {
+            contract: DeliberationEvents.openedForVoting,
+            data: {
+              id,
+              actor: principal.subject,
+              reason,
+              electorateKind: row.electorateKind as ElectorateKind,
+              electorateSize: members.length,
+              electorateHash: hash,
+              rule: row.rulePreset,
+              secret: row.secret,
+              opensAt: now.toISOString(),
+              closesAt: closesAt.toISOString(),
+            },
+          },
+        };
+      }),
+    );
+    this.committed();
+    return matter;
+  }
+
+  /** Extends an open vote (later only), logged with its reason. */
+  async extendVote(req: RequestInfo, id: string, closesAt: Date, reason: string): Promise<Matter> {
+    const principal = requireRole(req.principal, 'COMMUNITY_STAFF');
+    const matter = await transaction(this.ds, async (m) => {
+      const row = await this.lock(m, id);
+      if (row.status !== 'VOTING')
+        throw new ConflictError(`A matter in state ${row.status} has no open vote`, {
+          currentState: row.status,
+        });
+      if (!row.closesAt || closesAt.getTime() <= row.closesAt.getTime()) {
+        throw new BadUserInputError('An extension must close later', [
+          { field: 'closesAt', message: 'must be later than the current closing time' },
+        ]);
+      }
+      const now = this.clock();
+      await m.getRepository(Matter).update({ id }, { closesAt, version: row.version + 1, updatedAt: now });
+      await m.getRepository(MatterTransition).insert({
+        id: historyId(),
+        matterId: id,
+        action: 'extendVote',
+        fromState: 'VOTING',
+        toState: 'VOTING',
+        actor: principal.subject,
+        reason,
+        at: now,
+      });
+      await this.outbox.add(
+        m,
+        DeliberationEvents.voteExtended,
+        id,
+        {
+          id,
+          actor: principal.subject,
+          reason,
+          closesAt: closesAt.toISOString(),
+          previousClosesAt: row.closesAt.toISOString(),
+        },
+        { time: now },
+      );
+      return { ...row, closesAt, version: row.version + 1 };
+    });
+    this.committed();
+    return matter;
+  }
+
+  /**
+   * Casts (or replaces) the caller's ballot. One participation row per voter (primary key) and one
+   * current ballot per voter (unique slot) make "one ballot per voter" the database's rule, also under
+   * concurrent attempts: a losing attempt retries and then replaces. Returns the receipt.
+   */
+  async castBallot(
+    req: RequestInfo,
+    matterId: string,
+    choices: string[],
+  ): Promise<{ receipt: string; matter: Matter }> {
+    const principal = requireAuthenticated(req.principal);
+    const residentId = residentOf(principal);
+    if (!residentId)
+      throw new ForbiddenError('only a resident casts a ballot (RESIDENT with a resident scope)');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await transaction(this.ds, (m) => this.castOnce(m, matterId, residentId, choices));
+        return result;
+      } catch (error) {
+        if (attempt < 8 && (isUniqueViolation(error) || isDeadlock(error))) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async castOnce(m: EntityManager, matterId: string, residentId: string, choices: string[]) {
+    // A shared lock on the matter: ballots run side by side, a close waits for them (and they for it).
+    const qb = m.getRepository(Matter).createQueryBuilder('m').where('m.id = :id', { id: matterId });
+    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_read');
+    const matter = await qb.getOne();
+    if (!matter) throw new NotFoundError('Matter', matterId);
+    const now = this.clock();
+    if (matter.status !== 'VOTING')
+      throw new ConflictError(`A matter in state ${matter.status} takes no ballot`, {
+        currentState: matter.status,
+      });
+    if (matter.closesAt && now.getTime() >= matter.closesAt.getTime())
+      throw new ConflictError('The vote has closed', { currentState: matter.status });
+    const distinct = [...new Set(choices)];
+    const unknown = distinct.find((c) => !matter.options.includes(c));
+    if (
+      distinct.length === 0 ||
+      distinct.length !== choices.length ||
+      distinct.length > matter.maxSelections ||
+      unknown
+    ) {
+      throw new BadUserInputError('Invalid choices', [
+        {
+          field: 'input.choices',
+          message: `1 to ${matter.maxSelections} distinct options of ${matter.options.join(', ')}`,
+        },
+      ]);
+    }
+    const member = await m
+      .getRepository(ElectorateMember)
+      .findOneBy({ matterId, casterResidentId: residentId });
+    if (!member) throw new ForbiddenError('you are not in the electorate frozen when this vote opened');
+    const slot = this.key.slot(matterId, member.voterId);
+    const pRepo = m.getRepository(Participation);
+    const pq = pRepo
+      .createQueryBuilder('p')
+      .where('p.matter_id = :matterId AND p.voter_id = :voterId', { matterId, voterId: member.voterId });
+    if (isMysqlFamily(this.ds)) pq.setLock('pessimistic_write');
+    const known = await pq.getOne();
+    if (known?.channel === 'IN_PERSON')
+      throw new ConflictError('This voter voted in person', { currentState: matter.status });
+    if (known) {
+      await pRepo.update(
+        { matterId, voterId: member.voterId },
+        { ballots: known.ballots + 1, lastAt: now, openChoices: matter.secret ? null : distinct },
+      );
+      await m.getRepository(Ballot).update({ matterId, currentSlot: slot }, { currentSlot: null });
+    } else {
+      await pRepo.insert({
+        matterId,
+        voterId: member.voterId,
+        casterResidentId: residentId,
+        channel: 'ONLINE',
+        ballots: 1,
+        openChoices: matter.secret ? null : distinct,
+        weight: member.weight,
+        firstAt: now,
+        lastAt: now,
+      });
+    }
+    const id = randomUUID();
+    const nonce = randomBytes(16).toString('hex');
+    const receipt = receiptOf(matterId, id, distinct, nonce);
+    await m.getRepository(Ballot).insert({
+      id,
+      matterId,
+      currentSlot: slot,
+      choices: distinct,
+      weight: matter.secret ? null : member.weight,
+      nonce,
+      receipt,
+    });
+    return { receipt, matter };
+  }
+
+  /** Closes the vote: the tally, in the closing transaction, published on the matter and in events. */
+  async closeVote(req: RequestInfo | null, id: string, reason: string): Promise<Matter> {
+    const actor = req ? requireRole(req.principal, 'COMMUNITY_STAFF').subject : 'vote-closer';
+    const matter = await transaction(this.ds, async (m) => {
+      const row = await this.lock(m, id);
+      if (row.status !== 'VOTING')
+        throw new ConflictError(`A matter in state ${row.status} has no open vote`, {
+          currentState: row.status,
+        });
+      const tally = await this.count(m, row);
+      const action = tally.outcome === 'ADOPTED' ? 'closeAdopted' : 'closeRejected';
+      const now = this.clock();
+      const closed = await this.transition(m, id, action, actor, reason, () => ({
+        changes: { tally, closedAt: now },
+        event: {
+          contract: tally.outcome === 'ADOPTED' ? DeliberationEvents.adopted : DeliberationEvents.rejected,
+          data: { id, actor, reason },
+        },
+      }));
+      await this.outbox.add(
+        m,
+        DeliberationEvents.voteClosed,
+        id,
+        {
+          id,
+          actor,
+          reason,
+          electorateSize: row.electorateSize ?? 0,
+          participants: tally.participants,
+          quorumMet: tally.quorumMet,
+          counts: tally.counts,
+          outcome: tally.outcome,
+          winner: tally.winner,
+          ballotsHash: tally.ballotsHash,
+        },
+        { time: now },
+      );
+      return closed;
+    });
+    this.committed();
+    return matter;
+  }
+
+  /** Closes every vote whose time is up (the `vote-closer` job). */
+  async closeDue(now: Date): Promise<number> {
+    const due = await this.ds
+      .getRepository(Matter)
+      .createQueryBuilder('m')
+      .where('m.status = :s AND m.closes_at <= :now', { s: 'VOTING', now })
+      .getMany();
+    for (const d of due) await this.closeVote(null, d.id, 'closing time reached').catch(() => undefined);
+    return due.length;
+  }
+
+  /** The tally from the stored current ballots (what close publishes and recount recomputes). */
+  async count(m: EntityManager, matter: Matter): Promise<PublishedTally> {
+    const ballots = await m
+      .getRepository(Ballot)
+      .createQueryBuilder('b')
+      .where('b.matter_id = :id AND b.current_slot IS NOT NULL', { id: matter.id })
+      .getMany();
+    const counts: Record<string, number> = Object.fromEntries(matter.options.map((o) => [o, 0]));
+    const areaCounts: Record<string, number> = Object.fromEntries(matter.options.map((o) => [o, 0]));
+    let participantArea = 0;
+    for (const b of ballots) {
+      participantArea += b.weight ?? 0;
+      for (const c of b.choices) {
+        counts[c] = (counts[c] ?? 0) + 1;
+        areaCounts[c] = (areaCounts[c] ?? 0) + (b.weight ?? 0);
+      }
+    }
+    const rule = ruleOf(matter);
+    const result = decide(rule, {
+      electorate: matter.electorateSize ?? 0,
+      participants: ballots.length,
+      counts,
+      adoptingOption: matter.optionsKind === 'YES_NO' ? 'FOR' : null,
+      electorateArea: matter.electorateArea ?? 0,
+      participantArea,
+      areaCounts,
+    });
+    const receipts = ballots.map((b) => b.receipt).sort();
+    return {
+      participants: ballots.length,
+      counts,
+      ...(rule.byArea
+        ? { participantArea: round2(participantArea), areaCounts: mapValues(areaCounts, round2) }
+        : {}),
+      quorumMet: result.quorumMet,
+      outcome: result.outcome,
+      winner: result.winner,
+      receipts,
+      ballotsHash: listHash(receipts),
+    };
+  }
+
+  /** Live turnout (always shown) and how far the quorum is. */
+  async turnout(matter: Matter): Promise<{ participants: number; missingForQuorum: number }> {
+    if (matter.tally) return { participants: matter.tally.participants, missingForQuorum: 0 };
+    const participants =
+      matter.status === 'VOTING'
+        ? await this.ds.getRepository(Participation).countBy({ matterId: matter.id })
+        : 0;
+    const need = needed(matter.electorateSize ?? 0, ruleOf(matter).quorum) ?? 0;
+    return { participants, missingForQuorum: Math.max(0, need - participants) };
+  }
+
+  /** Live counts while open, unless the matter hides results until close. */
+  async liveTally(matter: Matter): Promise<PublishedTally | null> {
+    if (matter.tally) return matter.tally;
+    if (matter.status !== 'VOTING' || matter.resultsHidden) return null;
+    return this.count(this.ds.manager, matter);
+  }
+
+  /** Whether the receipt is one of the ballots counted (or, while open, currently counting). */
+  async verifyReceipt(matterId: string, receipt: string): Promise<'COUNTED' | 'REPLACED' | 'UNKNOWN'> {
+    const matter = await this.get(matterId);
+    if (!matter) throw new NotFoundError('Matter', matterId);
+    const ballot = await this.ds.getRepository(Ballot).findOneBy({ matterId, receipt });
+    if (!ballot) return 'UNKNOWN';
+    if (matter.tally) return matter.tally.receipts.includes(receipt) ? 'COUNTED' : 'REPLACED';
+    return ballot.currentSlot ? 'COUNTED' : 'REPLACED';
+  }
+
+  /** Recomputes the tally from the stored ballots and compares it with the published one. */
+  async recount(matterId: string) {
+    const matter = await this.get(matterId);
+    if (!matter) throw new NotFoundError('Matter', matterId);
+    if (!matter.tally)
+      throw new ConflictError(`A matter in state ${matter.status} has no published tally`, {
+        currentState: matter.status,
+      });
+    const recomputed = await this.count(this.ds.manager, matter);
+    const ballots = await this.ds.getRepository(Ballot).findBy({ matterId });
+    const tampered = ballots.filter(
+      (b) => receiptOf(matterId, b.id, b.choices, b.nonce) !== b.receipt,
+    ).length;
+    const agrees =
+      tampered === 0 &&
+      recomputed.ballotsHash === matter.tally.ballotsHash &&
+      JSON.stringify(recomputed.counts) === JSON.stringify(matter.tally.counts) &&
+      recomputed.outcome === matter.tally.outcome;
+    return { agrees, published: matter.tally, recomputed, tamperedBallots: tampered };
+  }
+
+  /** Whether a resident may cast on this matter (frozen electorate). */
+  async mayCast(matterId: string, residentId: string): Promise<boolean> {
+    return this.ds.getRepository(ElectorateMember).existsBy({ matterId, casterResidentId: residentId });
+  }
+
+  /** Resident.votableMatters: the resident themself, COMMUNITY_STAFF or ADMIN; empty for anyone else. */
+  votableFor(req: RequestInfo, residentId: string): Promise<Matter[]> {
+    const self = residentOf(req.principal) === residentId;
+    if (!self && !hasRole(req.principal, 'COMMUNITY_STAFF')) return Promise.resolve([]);
+    return this.votable(residentId);
+  }
+
+  /** Open votes a resident may cast (Resident.votableMatters). */
+  async votable(residentId: string): Promise<Matter[]> {
+    const rows = await this.ds.getRepository(ElectorateMember).findBy({ casterResidentId: residentId });
+    if (rows.length === 0) return [];
+    return this.ds.getRepository(Matter).find({
+      where: { id: In(rows.map((r) => r.matterId)), status: 'VOTING' },
+      order: { id: 'ASC' },
+      take: 100,
+    });
+  }
+
+  private async lock(m: EntityManager, id: string): Promise<Matter> {
+    const qb = m.getRepository(Matter).createQueryBuilder('m').where('m.id = :id', { id });
+    if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_write');
+    const row = await qb.getOne();
+    if (!row) throw new NotFoundError('Matter', id);
+    return row;
+  }
+
+  private transition(
+    m: EntityManager,
+    id: string,
+    action: MatterAction,
+    actor: string,
+    reason: string,
+    apply: Parameters<typeof MATTER_LIFECYCLE.transition<Matter>>[1]['apply'],
+  ): Promise<Matter> {
+    return MATTER_LIFECYCLE.transition<Matter>(m, {
+      entity: Matter,
+      id,
+      action,
+      actor,
+      reason,
+      at: this.clock(),
+      apply,
+      outbox: this.outbox,
+      history: (row, from, to, at) => ({
+        entity: MatterTransition,
+        row: { id: historyId(), matterId: row.id, action, fromState: from, toState: to, actor, reason, at },
+      }),
+    });
+  }
+
+  /** Street ids of a scope (roster places read model). */
+  private async streetsOf(m: EntityManager, kind: ScopeKind, id: string): Promise<string[]> {
+    const places = m.getRepository(RosterPlace);
+    if (kind === 'STREET') return [id];
+    if (kind === 'COURTYARD') {
+      const c = await places.findOneBy({ id });
+      return c?.parentId ? [c.parentId] : [];
+    }
+    const where =
+      kind === 'RESIDENT_GROUP'
+        ? { kind: 'STREET' as const, parentId: id }
+        : { kind: 'STREET' as const, communityId: id };
+    return (await places.findBy(where)).map((p) => p.id);
+  }
+
+  /** The voters of the matter's scope today, from the people read model (ADR 0021). */
+  private async electorate(m: EntityManager, matter: Matter, now: Date): Promise<ElectorateMember[]> {
+    const voters = m
+      .getRepository(PeopleVoter)
+      .createQueryBuilder('v')
+      .where('v.status = :s', { s: 'ACTIVE' });
+    const houses = m.getRepository(PeopleHouse).createQueryBuilder('h');
+    if (matter.scopeKind === 'COURTYARD') {
+      voters.andWhere('v.courtyard_id = :c', { c: matter.scopeId });
+      houses.where('h.courtyard_id = :c', { c: matter.scopeId });
+    } else {
+      const streets = await this.streetsOf(m, matter.scopeKind, matter.scopeId);
+      if (streets.length === 0) return [];
+      voters.andWhere('v.street_id IN (:...streets)', { streets });
+      houses.where('h.street_id IN (:...streets)', { streets });
+    }
+    const base = { matterId: matter.id };
+    if (matter.electorateKind === 'ADULT_RESIDENTS') {
+      // Adults by calendar year: whoever turns 18 in the opening year (people keeps the birth year only).
+      const rows = await voters.andWhere('v.birth_year <= :y', { y: now.getUTCFullYear() - 18 }).getMany();
+      return rows.map((v) => ({ ...base, voterId: v.id, casterResidentId: v.id, weight: null }));
+    }
+    if (matter.electorateKind === 'HOUSEHOLDS') {
+      const rows = await voters.andWhere('v.household_id IS NOT NULL').getMany();
+      const byHousehold = new Map<string, string | null>();
+      for (const v of rows) {
+        const hh = v.householdId as string;
+        if (!byHousehold.has(hh)) byHousehold.set(hh, null);
+        if (v.relationship === 'HEAD') byHousehold.set(hh, v.id);
+      }
+      return [...byHousehold].map(([voterId, head]) => ({
+        ...base,
+        voterId,
+        casterResidentId: head,
+        weight: null,
+      }));
+    }
+    // HOMEOWNERS: resident owners of houses in scope, weighted by their floor area there.
+    const owned = await houses.andWhere('h.owner_resident_id IS NOT NULL').getMany();
+    const owners = new Map<string, number>();
+    for (const h of owned)
+      owners.set(
+        h.ownerResidentId as string,
+        (owners.get(h.ownerResidentId as string) ?? 0) + (h.floorArea ?? 0),
+      );
+    const active = owners.size
+      ? new Set(
+          (await m.getRepository(PeopleVoter).findBy({ id: In([...owners.keys()]), status: 'ACTIVE' })).map(
+            (v) => v.id,
+          ),
+        )
+      : new Set<string>();
+    return [...owners]
+      .filter(([id]) => active.has(id))
+      .map(([voterId, area]) => ({ ...base, voterId, casterResidentId: voterId, weight: round2(area) }));
+  }
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const mapValues = (o: Record<string, number>, f: (n: number) => number) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+const capitalise = (s: string) => s.charAt(0) + s.slice(1).toLowerCase().replace('_', ' ');
+
+function isDeadlock(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
+}

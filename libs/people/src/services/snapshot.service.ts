@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { requireRole } from '@sc/auth';
+import { transaction } from '@sc/db';
+import type { Outbox } from '@sc/events';
+import { PeopleSnapshotEvents, type SnapshotHouse, type SnapshotResident } from '@sc/people-contracts';
+import type { RequestInfo } from '../context';
+import { House, HouseholdMember, Resident } from '../entities';
+
+/** Items per snapshot event: ~200 bytes each, so an envelope stays well under the outbox's 64 KB. */
+export const SNAPSHOT_PART_SIZE = 200;
+const PAGE = 2000;
+
+export interface PeopleSnapshotSummary {
+  snapshotId: string;
+  residents: number;
+  houses: number;
+  parts: number;
+  takenAt: Date;
+}
+
+/**
+ * Snapshots for consumers that bootstrap a read model from scratch (a new service, a lost database,
+ * events older than the topic's retention): the current non-personal state of every resident (with
+ * birth year, household and relationship) and every house (owner, floor area), read in one transaction
+ * — one consistent state — and written to the outbox in parts of that transaction, then `completed`.
+ */
+export class SnapshotService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    private readonly committed: () => void = () => undefined,
+  ) {}
+
+  /** ADMIN only (the mutation `publishPeopleSnapshot`). */
+  async publishFor(req: RequestInfo): Promise<PeopleSnapshotSummary> {
+    const principal = requireRole(req.principal, 'ADMIN');
+    return this.publish(principal.subject);
+  }
+
+  /** Writes a snapshot (also called by the demo seed, actor `demo-seed`). */
+  async publish(actor: string): Promise<PeopleSnapshotSummary> {
+    const snapshotId = randomUUID();
+    const summary = await transaction(this.ds, async (m) => {
+      const takenAt = new Date();
+      let part = 0;
+      let residents = 0;
+      let houses = 0;
+      let pending: SnapshotResident[] = [];
+      const flushResidents = async (all: boolean) => {
+        while (pending.length >= SNAPSHOT_PART_SIZE || (all && pending.length > 0)) {
+          const items = pending.slice(0, SNAPSHOT_PART_SIZE);
+          pending = pending.slice(SNAPSHOT_PART_SIZE);
+          part += 1;
+          await this.outbox.add(m, PeopleSnapshotEvents.residents, snapshotId, {
+            snapshotId,
+            part,
+            residents: items,
+          });
+        }
+      };
+      for await (const page of residentPages(m)) {
+        residents += page.length;
+        pending.push(...page);
+        await flushResidents(false);
+      }
+      await flushResidents(true);
+      let housesPending: SnapshotHouse[] = [];
+      const flushHouses = async (all: boolean) => {
+        while (housesPending.length >= SNAPSHOT_PART_SIZE || (all && housesPending.length > 0)) {
+          const items = housesPending.slice(0, SNAPSHOT_PART_SIZE);
+          housesPending = housesPending.slice(SNAPSHOT_PART_SIZE);
+          part += 1;
+          await this.outbox.add(m, PeopleSnapshotEvents.houses, snapshotId, {
+            snapshotId,
+            part,
+            houses: items,
+          });
+        }
+      };
+      for await (const page of housePages(m)) {
+        houses += page.length;
+        housesPending.push(...page);
+        await flushHouses(false);
+      }
+      await flushHouses(true);
+      await this.outbox.add(m, PeopleSnapshotEvents.completed, snapshotId, {
+        snapshotId,
+        parts: part,
+        residents,
+        houses,
+        takenAt: takenAt.toISOString(),
+        actor,
+      });
+      return { snapshotId, residents, houses, parts: part, takenAt };
+    });
+    this.committed();
+    return summary;
+  }
+}
+
+interface ResidentRow {
+  seq: string | number;
+  id: string;
+  status: SnapshotResident['status'];
+  birthYear: number | string;
+  householdId: string | null;
+  streetId: string | null;
+  courtyardId: string | null;
+  version: number | string;
+  relationship: string | null;
+}
+
+/** Residents in storage-key order, with their current membership's relationship, a page at a time. */
+async function* residentPages(m: EntityManager): AsyncGenerator<SnapshotResident[]> {
+  let after = '0';
+  for (;;) {
+    const rows: ResidentRow[] = await m
+      .createQueryBuilder(Resident, 'r')
+      .leftJoin(HouseholdMember, 'hm', 'hm.active_resident_id = r.id')
+      .select('r.seq', 'seq')
+      .addSelect('r.id', 'id')
+      .addSelect('r.status', 'status')
+      .addSelect('r.birth_year', 'birthYear')
+      .addSelect('r.household_id', 'householdId')
+      .addSelect('r.street_id', 'streetId')
+      .addSelect('r.courtyard_id', 'courtyardId')
+      .addSelect('r.version', 'version')
+      .addSelect('hm.relationship', 'relationship')
+      .where('r.seq > :after', { after })
+      .orderBy('r.seq', 'ASC')
+      .limit(PAGE)
+      .getRawMany();
+    if (rows.length === 0) return;
+    after = String(rows[rows.length - 1]?.seq);
+    yield rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      birthYear: Number(r.birthYear),
+      householdId: r.householdId,
+      relationship: r.householdId ? r.relationship : null,
+      streetId: r.streetId,
+      courtyardId: r.courtyardId,
+      version: Number(r.version),
+    }));
+    if (rows.length < PAGE) return;
+  }
+}
+
+/** Houses in id order, a page at a time. */
+async function* housePages(m: EntityManager): AsyncGenerator<SnapshotHouse[]> {
+  let after = '';
+  for (;;) {
+    const rows = await m
+      .getRepository(House)
+      .createQueryBuilder('h')
+      .where('h.id > :after', { after })
+      .orderBy('h.id', 'ASC')
+      .limit(PAGE)
+      .getMany();
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]?.id ?? after;
+    yield rows.map((h) => ({
+      id: h.id,
+      streetId: h.streetId,
+      courtyardId: h.courtyardId,
+      ownerResidentId: h.ownerResidentId,
+      floorArea: h.floorArea,
+    }));
+    if (rows.length < PAGE) return;
+  }
+}

@@ -48,13 +48,11 @@ export async function seedDemoMatters(
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const courtyards = await ds
-    .getRepository(RosterPlace)
-    .find({
-      where: { kind: 'COURTYARD', status: 'ACTIVE', parentId: street },
-      order: { id: 'ASC' },
-      take: 3,
-    });
+  const courtyards = await ds.getRepository(RosterPlace).find({
+    where: { kind: 'COURTYARD', status: 'ACTIVE', parentId: street },
+    order: { id: 'ASC' },
+    take: 3,
+  });
   const [c1, c2, c3] = courtyards;
   if (!c1 || !c2 || !c3) {
     logger.warn('the demo street has fewer than three courtyards: the demo matters were not seeded');

@@ -2,7 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { demoGridId } from '@sc/demo';
+import { demoGridId, stableId } from '@sc/demo';
 
 const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -58,6 +58,7 @@ describe('embedded mode [starts: the embedded app as a child process, on SQLite]
     printed['ADMIN'] = printToken('--role', 'ADMIN');
     printed['STREET_CHIEF'] = printToken('--role', 'STREET_CHIEF', '--scope', `grid:${demoGridId(1)}`);
     printed['COUNTY_VIEWER'] = printToken('--role', 'COUNTY_VIEWER');
+    printed['COMMUNITY_STAFF'] = printToken('--role', 'COMMUNITY_STAFF', '--scope', 'community:caichang');
   }, 120_000);
 
   afterAll(async () => {
@@ -119,6 +120,78 @@ describe('embedded mode [starts: the embedded app as a child process, on SQLite]
     }
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThan(11_000);
+  });
+
+  it('prints the banner once the gateway listens, naming subgraphs that listen on the loopback only', async () => {
+    // The URL was taken from the banner and used at once by the first case; here, the services line.
+    const services = /Services: (.*) \(loopback only\)/.exec(output)?.[1] ?? '';
+    const urls = [...services.matchAll(/(\w+) (http:\/\/\S+?)(?:,|$)/g)].map((m) => new URL(m[2] ?? ''));
+    expect(urls.map((u) => u.hostname)).toEqual(['127.0.0.1', '127.0.0.1']);
+    for (const u of urls) expect((await fetch(`${u.origin}/healthz`)).status).toBe(200);
+    // Another address of this machine does not reach a subgraph (when the machine has one).
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (external) {
+      for (const u of urls) {
+        await expect(fetch(`http://${external}:${u.port}/healthz`)).rejects.toThrow();
+      }
+    }
+  });
+
+  it("knows the roster's places and people's residents as soon as it prints its URL: ids of both services are checked across", async () => {
+    const token = printed['COMMUNITY_STAFF']?.trim();
+    const send = async (query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as {
+        data?: unknown;
+        errors?: { extensions: { code: string; field?: string } }[];
+      };
+    };
+    const NOMINATE = 'mutation($i: NominateChiefInput!) { nominateChief(input: $i) { status } }';
+    const nominated = await send(NOMINATE, {
+      i: {
+        residentId: stableId('resident:150'),
+        name: '测试',
+        nominatorResidentId: stableId('resident:151'),
+        reason: '热心',
+      },
+    });
+    expect(nominated.errors).toBeUndefined();
+    const unknown = await send(NOMINATE, {
+      i: {
+        residentId: '00000000-0000-0000-0000-000000000000',
+        name: '测试',
+        nominatorResidentId: stableId('resident:151'),
+        reason: '热心',
+      },
+    });
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.residentId' });
+    const HOUSEHOLD = 'mutation($i: CreateHouseholdInput!) { createHousehold(input: $i) { id } }';
+    const address = (streetId: string) => ({ streetId, building: '5', door: '501' });
+    const elsewhere = await send(HOUSEHOLD, {
+      i: {
+        address: address('00000000-0000-0000-0000-000000000000'),
+        headResidentId: stableId('resident:152'),
+        housing: 'OWNED',
+      },
+    });
+    expect(elsewhere.errors?.[0]?.extensions).toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'input.address.streetId',
+    });
+    const created = await send(HOUSEHOLD, {
+      i: {
+        address: address(stableId('street:正街')),
+        headResidentId: stableId('resident:152'),
+        housing: 'OWNED',
+      },
+    });
+    expect(created.errors).toBeUndefined();
   });
 
   it('refuses a COUNTY_VIEWER token where ADMIN is needed', async () => {

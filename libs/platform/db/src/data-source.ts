@@ -197,6 +197,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   return ds;
 }
 
+/** Options of {@link transaction}. */
+export interface TransactionOptions {
+  /**
+   * MySQL/MariaDB isolation level of this transaction (default: the server's, REPEATABLE READ).
+   * `READ COMMITTED` lets a transaction that locks only what it changes read what others committed
+   * while it waited for a lock (under REPEATABLE READ its plain reads keep the snapshot of its first
+   * read). SQLite runs transactions one at a time and ignores it.
+   */
+  isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+}
+
 /**
  * Runs `work` in one database transaction. The embedded SQLite has a single connection, so
  * transactions there are queued one after the other instead of nesting.
@@ -204,8 +215,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
 export async function transaction<T>(
   ds: DataSource,
   work: (manager: EntityManager) => Promise<T>,
+  options: TransactionOptions = {},
 ): Promise<T> {
-  if (isMysqlFamily(ds)) return ds.transaction(work);
+  if (isMysqlFamily(ds)) {
+    return options.isolation ? ds.transaction(options.isolation, work) : ds.transaction(work);
+  }
   const queue = sqliteQueues.get(ds) ?? Promise.resolve();
   const run = queue.then(
     () => ds.transaction(work),

@@ -14,7 +14,7 @@ import { parseStringList } from '../repositories/json-columns';
 import { canSeeCandidates, CHIEF_READERS } from './access';
 import { CHIEF_LIFECYCLE, type ChiefAction } from './chief-lifecycle';
 import type { GridService } from './grid.service';
-import type { SignboardService } from './signboard.service';
+import { BOARD_TRANSACTION, type SignboardService } from './signboard.service';
 
 export interface Nomination {
   residentId: string;
@@ -409,7 +409,11 @@ export class ChiefService {
     const actor = CHIEF_LIFECYCLE.requireActor(principal, action).subject;
     try {
       return await this.commit(() =>
-        transaction(this.ds, (m) => this.transitionIn(m, actor, id, action, reason, apply)),
+        transaction(
+          this.ds,
+          (m) => this.transitionIn(m, actor, id, action, reason, apply),
+          BOARD_TRANSACTION,
+        ),
       );
     } catch (error) {
       if (
@@ -436,9 +440,9 @@ export class ChiefService {
     reason: string,
     apply: Apply,
   ): Promise<StreetChief> {
-    // Boards are locked before the chief (the order every board-changing write takes them in).
-    if (SHOWN_ON_BOARDS.includes(action)) await this.signboards.lockAll(m);
     const now = new Date();
+    const shown = SHOWN_ON_BOARDS.includes(action);
+    let heldBefore: string | null = null;
     const updated = await CHIEF_LIFECYCLE.transition(m, {
       entity: StreetChief,
       id,
@@ -448,6 +452,7 @@ export class ChiefService {
       at: now,
       outbox: this.outbox,
       apply: async (tx, chief, status) => {
+        heldBefore = chief.heldGridId;
         const base = this.base({ ...chief, status }, chief.status, reason, actor);
         const { changes, event } = await apply(tx, chief, base);
         return { changes: { ...changes, updatedAt: now }, event };
@@ -457,7 +462,14 @@ export class ChiefService {
         row: this.transitionRow(chief, action, from, to, actor, reason, at),
       }),
     });
-    if (SHOWN_ON_BOARDS.includes(action)) await this.signboards.refresh(m, actor, now);
+    if (shown) {
+      // Chief, then grid (shared), then boards: the order of every board-changing write.
+      const grids = [heldBefore, updated.heldGridId];
+      await this.signboards.lockGrids(m, grids);
+      await this.signboards.refresh(m, actor, now, {
+        grids: grids.filter((g): g is string => g !== null),
+      });
+    }
     return updated;
   }
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { requireRole } from '@sc/auth';
-import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
+import {
+  type CountedConnection,
+  forUpdate,
+  isMysqlFamily,
+  isUniqueViolation,
+  type Page,
+  transaction,
+} from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { BadUserInputError, ConflictError, NotFoundError } from '@sc/graphql';
 import { Grid, GridChange, GridMember } from '../entities/grid.entity';
@@ -11,7 +18,7 @@ import type { RequestInfo } from '@sc/service';
 import type { RosterRequest } from '../context';
 import { LISTS } from '../repositories/lists';
 import { CHIEF_READERS } from './access';
-import type { SignboardService } from './signboard.service';
+import { BOARD_TRANSACTION, type SignboardService } from './signboard.service';
 
 export interface GridMembership {
   streetIds: string[];
@@ -87,12 +94,13 @@ export class GridService {
 
   async create({ principal }: RequestInfo, input: NewGrid): Promise<Grid> {
     const actor = requireRole(principal, ...GRID_ROLES).subject;
-    return this.run(input.name, () => transaction(this.ds, (m) => this.createIn(m, actor, input)));
+    return this.run(input.name, () =>
+      transaction(this.ds, (m) => this.createIn(m, actor, input), BOARD_TRANSACTION),
+    );
   }
 
   /** Used by the demo seed inside its own transaction. */
   async createIn(m: EntityManager, actor: string, input: NewGrid): Promise<Grid> {
-    await this.signboards.lockAll(m);
     const places = await this.checkPlaces(m, input);
     const first = places[0];
     if (!first) {
@@ -126,17 +134,21 @@ export class GridService {
   ): Promise<Grid> {
     const actor = requireRole(principal, ...GRID_ROLES).subject;
     return this.run('', () =>
-      transaction(this.ds, async (m) => {
-        await this.signboards.lockAll(m);
-        const grid = await this.lock(m, id);
-        const places = await this.checkPlaces(m, input);
-        if (places.some((p) => p.communityId !== grid.communityId)) {
-          throw new BadUserInputError('All places of a grid must be in its community', [
-            { field: 'input.streetIds', message: 'not in the grid’s community' },
-          ]);
-        }
-        return this.apply(m, actor, grid, places, input.reason, new Date());
-      }),
+      transaction(
+        this.ds,
+        async (m) => {
+          // Places first (shared), then the grid: the order renames take them in (place, then grid).
+          const places = await this.checkPlaces(m, input);
+          const grid = await this.lock(m, id);
+          if (places.some((p) => p.communityId !== grid.communityId)) {
+            throw new BadUserInputError('All places of a grid must be in its community', [
+              { field: 'input.streetIds', message: 'not in the grid’s community' },
+            ]);
+          }
+          return this.apply(m, actor, grid, places, input.reason, new Date());
+        },
+        BOARD_TRANSACTION,
+      ),
     );
   }
 
@@ -210,7 +222,9 @@ export class GridService {
       },
       { time: now },
     );
-    await this.signboards.refresh(m, actor, now);
+    // Boards showing the grid now, and those that showed it for a place that left.
+    const left = current.filter((x) => !wanted.has(x.placeId)).map((x) => x.sortKey);
+    await this.signboards.refresh(m, actor, now, { grids: [grid.id], containing: left });
     return { ...grid, version, updatedAt: now };
   }
 
@@ -223,7 +237,12 @@ export class GridService {
     ] as const) {
       const unique = [...new Set(ids)];
       if (unique.length === 0) continue;
-      const found = await m.getRepository(Place).findBy({ id: In(unique), kind, status: 'ACTIVE' });
+      // Share-locked (MySQL): a rename of one of them waits for this change, or this one for it.
+      const found = await m.getRepository(Place).find({
+        where: { id: In(unique), kind, status: 'ACTIVE' },
+        order: { id: 'ASC' },
+        ...(isMysqlFamily(m.connection) ? { lock: { mode: 'pessimistic_read' as const } } : {}),
+      });
       const missing = unique.filter((id) => !found.some((p) => p.id === id));
       if (missing.length) {
         throw new BadUserInputError(`No active ${kind.toLowerCase()} ${missing[0]}`, [

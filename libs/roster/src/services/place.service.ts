@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { requireRole } from '@sc/auth';
-import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
+import {
+  type CountedConnection,
+  forUpdate,
+  isUniqueViolation,
+  type Page,
+  transaction,
+  type TransactionOptions,
+} from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { ConflictError, NotFoundError } from '@sc/graphql';
 import { Place, type PlaceKind, type PlaceStatus } from '../entities/place.entity';
@@ -41,13 +48,16 @@ const EVENTS = {
 
 /** Data derived from places that must follow their renames and retirements. */
 export interface PlaceDependents {
-  lockAll(m: EntityManager): Promise<unknown>;
-  refresh(m: EntityManager, actor: string, now: Date): Promise<unknown>;
+  /** Locks what keeps the place's dependents in place (its grid), after the place's own lock. */
+  lockGridOf(m: EntityManager, placeId: string): Promise<unknown>;
+  refresh(m: EntityManager, actor: string, now: Date, touched: { places: string[] }): Promise<unknown>;
 }
 const NO_DEPENDENTS: PlaceDependents = {
-  lockAll: () => Promise.resolve(),
+  lockGridOf: () => Promise.resolve(),
   refresh: () => Promise.resolve(),
 };
+/** Renames and retirements lock only their place and its grid; see `BOARD_TRANSACTION`. */
+const LOCK_NARROW: TransactionOptions = { isolation: 'READ COMMITTED' };
 
 /** Ordinals are zero-padded so that the materialised path sorts as text. */
 const ORDINAL_WIDTH = 4;
@@ -74,7 +84,7 @@ export class PlaceService {
     private readonly committed: () => void = () => undefined,
     /**
      * What else a rename or retirement changes, in its transaction: the signboards print place
-     * names. `lockAll` runs first, `refresh` after the change.
+     * names. `lockGridOf` runs after the place's lock, `refresh` after the change.
      */
     private readonly dependents: PlaceDependents = NO_DEPENDENTS,
   ) {}
@@ -214,20 +224,30 @@ export class PlaceService {
   async rename({ principal }: RequestInfo, kind: PlaceKind, id: string, name: string): Promise<Place> {
     const actor = requireRole(principal, 'ADMIN').subject;
     try {
-      const renamed = await transaction(this.ds, async (m) => {
-        const repo = m.getRepository(Place);
-        await this.dependents.lockAll(m);
-        const place = await this.lockActive(m, kind, id);
-        if (place.name === name) return place;
-        if (await repo.existsBy({ parentKey: place.parentKey, kind, activeName: name }))
-          throw this.nameTaken(kind, name);
-        const previousName = place.name;
-        const now = new Date();
-        await repo.update({ id }, { name, activeName: name, version: place.version + 1, updatedAt: now });
-        await this.outbox.add(m, EVENTS[kind][1], id, { id, kind, name, previousName, actor }, { time: now });
-        await this.dependents.refresh(m, actor, now);
-        return { ...place, name, activeName: name, version: place.version + 1, updatedAt: now };
-      });
+      const renamed = await transaction(
+        this.ds,
+        async (m) => {
+          const repo = m.getRepository(Place);
+          const place = await this.lockActive(m, kind, id);
+          if (place.name === name) return place;
+          await this.dependents.lockGridOf(m, id);
+          if (await repo.existsBy({ parentKey: place.parentKey, kind, activeName: name }))
+            throw this.nameTaken(kind, name);
+          const previousName = place.name;
+          const now = new Date();
+          await repo.update({ id }, { name, activeName: name, version: place.version + 1, updatedAt: now });
+          await this.outbox.add(
+            m,
+            EVENTS[kind][1],
+            id,
+            { id, kind, name, previousName, actor },
+            { time: now },
+          );
+          await this.dependents.refresh(m, actor, now, { places: [id] });
+          return { ...place, name, activeName: name, version: place.version + 1, updatedAt: now };
+        },
+        LOCK_NARROW,
+      );
       this.committed();
       return renamed;
     } catch (error) {
@@ -237,31 +257,35 @@ export class PlaceService {
 
   async retire({ principal }: RequestInfo, kind: PlaceKind, id: string, reason: string): Promise<Place> {
     const actor = requireRole(principal, 'ADMIN').subject;
-    const retired = await transaction(this.ds, async (m) => {
-      const repo = m.getRepository(Place);
-      await this.dependents.lockAll(m);
-      const place = await this.lockActive(m, kind, id);
-      const childKind = CHILD_KIND[kind];
-      if (childKind && (await repo.existsBy({ parentId: id, kind: childKind, status: 'ACTIVE' }))) {
-        throw new ConflictError(
-          `${KIND_LABEL[kind]} ${place.name} still has active ${KIND_LABEL[childKind].toLowerCase()}s; retire them first`,
-          { currentState: place.status },
-        );
-      }
-      const now = new Date();
-      const changes = {
-        status: 'RETIRED' as const,
-        activeName: null,
-        retiredAt: now,
-        retiredReason: reason,
-        updatedAt: now,
-        version: place.version + 1,
-      };
-      await repo.update({ id }, changes);
-      await this.outbox.add(m, EVENTS[kind][2], id, { id, kind, reason, actor }, { time: now });
-      await this.dependents.refresh(m, actor, now);
-      return { ...place, ...changes };
-    });
+    const retired = await transaction(
+      this.ds,
+      async (m) => {
+        const repo = m.getRepository(Place);
+        const place = await this.lockActive(m, kind, id);
+        await this.dependents.lockGridOf(m, id);
+        const childKind = CHILD_KIND[kind];
+        if (childKind && (await repo.existsBy({ parentId: id, kind: childKind, status: 'ACTIVE' }))) {
+          throw new ConflictError(
+            `${KIND_LABEL[kind]} ${place.name} still has active ${KIND_LABEL[childKind].toLowerCase()}s; retire them first`,
+            { currentState: place.status },
+          );
+        }
+        const now = new Date();
+        const changes = {
+          status: 'RETIRED' as const,
+          activeName: null,
+          retiredAt: now,
+          retiredReason: reason,
+          updatedAt: now,
+          version: place.version + 1,
+        };
+        await repo.update({ id }, changes);
+        await this.outbox.add(m, EVENTS[kind][2], id, { id, kind, reason, actor }, { time: now });
+        await this.dependents.refresh(m, actor, now, { places: [id] });
+        return { ...place, ...changes };
+      },
+      LOCK_NARROW,
+    );
     this.committed();
     return retired;
   }

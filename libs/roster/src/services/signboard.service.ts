@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { requireRole } from '@sc/auth';
-import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
+import {
+  type CountedConnection,
+  forUpdate,
+  isMysqlFamily,
+  isUniqueViolation,
+  lockById,
+  type Page,
+  transaction,
+  type TransactionOptions,
+} from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { ConflictError, NotFoundError } from '@sc/graphql';
+import { Grid, GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
 import { Signboard } from '../entities/signboard.entity';
 import { SignboardEvents } from '@sc/roster-contracts';
@@ -27,6 +37,22 @@ export interface SignboardView {
     chiefBadge: string | null;
   }[];
 }
+
+/** What a change touched, for {@link SignboardService.refresh}. */
+export interface Touched {
+  /** Places renamed or retired (boards at or scoped on them, and boards showing their grid). */
+  places?: string[];
+  /** Grids whose membership, name or appointed chief changed. */
+  grids?: string[];
+  /** Sort keys of places that left a grid in this change. */
+  containing?: string[];
+}
+
+/**
+ * The transaction options of every change that ends in {@link SignboardService.refresh}: READ
+ * COMMITTED, so what it reads after waiting for a lock is what the previous holder committed.
+ */
+export const BOARD_TRANSACTION: TransactionOptions = { isolation: 'READ COMMITTED' };
 
 export interface NewSignboard {
   id?: string;
@@ -92,20 +118,86 @@ export class SignboardService {
   }
 
   /**
-   * Locks every board row (MySQL). Changes that end in {@link refresh} call it first, before any
-   * other read: they then run one at a time, and each one's reads (which under REPEATABLE READ
-   * see the database as of the first plain read) include every earlier change, so no refresh
-   * computes a board from a stale roster, and no two of them can deadlock.
+   * The boards a change can alter, locked (MySQL, `FOR UPDATE` in code order, so two changes never
+   * deadlock on boards): those standing at or scoped on one of `places`, and those showing one of
+   * `grids` or the grid of one of `places` (a board shows every grid with a member inside its scope),
+   * plus those whose scope contains one of `containing` (sort keys of places that just left a grid).
+   *
+   * The caller holds the locks that keep this set from moving under it: the changed place, then the
+   * grid the place is in (a place joins or leaves a grid only under that grid's lock), or the grid
+   * itself. It runs in a READ COMMITTED transaction ({@link BOARD_TRANSACTION}), so the content read
+   * after the board locks includes every change committed by a writer that held them before.
    */
-  async lockAll(m: EntityManager): Promise<Signboard[]> {
-    const qb = m.getRepository(Signboard).createQueryBuilder('s').orderBy('s.code', 'ASC');
-    forUpdate(qb);
-    return qb.getMany();
+  async lockAffected(m: EntityManager, touched: Touched): Promise<Signboard[]> {
+    const places = [...new Set(touched.places ?? [])];
+    const grids = new Set(touched.grids ?? []);
+    if (places.length) {
+      const memberships = await m.getRepository(GridMember).findBy({ placeId: In(places) });
+      for (const x of memberships) grids.add(x.gridId);
+    }
+    const sortKeys = new Set(touched.containing ?? []);
+    if (grids.size) {
+      const members = await m.getRepository(GridMember).findBy({ gridId: In([...grids]) });
+      for (const x of members) sortKeys.add(x.sortKey);
+    }
+    // A scope contains a member when the scope's sort key is the member's or one of its prefixes.
+    const prefixes = new Set<string>();
+    for (const key of sortKeys) {
+      const parts = key.split('.');
+      for (let i = 1; i <= parts.length; i++) prefixes.add(parts.slice(0, i).join('.'));
+    }
+    const scopes = prefixes.size
+      ? (await m.getRepository(Place).findBy({ sortKey: In([...prefixes]) })).map((p) => p.id)
+      : [];
+    const atOrOn = [...new Set([...places, ...scopes])];
+    if (atOrOn.length === 0) return [];
+    const qb = m
+      .getRepository(Signboard)
+      .createQueryBuilder('s')
+      .where('s.scope_place_id IN (:...scopes)', { scopes: atOrOn })
+      .orderBy('s.code', 'ASC');
+    if (places.length) qb.orWhere('s.place_id IN (:...places)', { places });
+    return forUpdate(qb).getMany();
   }
 
-  /** Recomputes every board's content; flags and announces the boards whose content now differs from print. */
-  async refresh(m: EntityManager, actor: string, now: Date): Promise<Signboard[]> {
-    const boards = await this.lockAll(m);
+  /**
+   * Share-locks the grids (MySQL `FOR SHARE`): their membership cannot change until the transaction
+   * ends, while other changes that only read them (renames of their places, chief transitions) go on.
+   */
+  async lockGrids(m: EntityManager, ids: (string | null | undefined)[]): Promise<void> {
+    const unique = [...new Set(ids.filter((id): id is string => typeof id === 'string'))].sort();
+    if (unique.length === 0 || !isMysqlFamily(m.connection)) return;
+    await m
+      .getRepository(Grid)
+      .createQueryBuilder('g')
+      .where('g.id IN (:...ids)', { ids: unique })
+      .orderBy('g.id', 'ASC')
+      .setLock('pessimistic_read')
+      .getMany();
+  }
+
+  /**
+   * Share-locks the grid a place is in (see {@link lockGrids}), after the place's own lock: a place
+   * joins or leaves a grid only under that grid's lock, so the membership read again after the lock
+   * is the one that holds until the transaction ends.
+   */
+  async lockGridOf(m: EntityManager, placeId: string): Promise<void> {
+    let gridId = (await m.getRepository(GridMember).findOneBy({ placeId }))?.gridId ?? null;
+    for (;;) {
+      await this.lockGrids(m, [gridId]);
+      const now = (await m.getRepository(GridMember).findOneBy({ placeId }))?.gridId ?? null;
+      if (now === gridId) return;
+      gridId = now;
+    }
+  }
+
+  /**
+   * Recomputes the content of the boards the change can alter (see {@link lockAffected}); flags and
+   * announces those whose content now differs from print. Call it after the change, in its
+   * transaction.
+   */
+  async refresh(m: EntityManager, actor: string, now: Date, touched: Touched): Promise<Signboard[]> {
+    const boards = await this.lockAffected(m, touched);
     if (boards.length === 0) return [];
     const snapshot = await loadSnapshot(m, [...new Set(boards.flatMap((b) => [b.placeId, b.scopePlaceId]))]);
     const flagged: Signboard[] = [];
@@ -143,37 +235,41 @@ export class SignboardService {
   /** COMMUNITY_STAFF or TOWN_OFFICER: the board was reprinted with its current content. */
   async markReprinted({ principal }: RequestInfo, id: string): Promise<Signboard> {
     const actor = requireRole(principal, 'COMMUNITY_STAFF', 'TOWN_OFFICER').subject;
-    const board = await transaction(this.ds, async (m) => {
-      const current = (await this.lockAll(m)).find((b) => b.id === id);
-      if (!current) throw new NotFoundError('Signboard', id);
-      const snapshot = await loadSnapshot(m, [current.placeId, current.scopePlaceId]);
-      const { hash } = contentOf(current, snapshot);
-      const now = new Date();
-      const changes = {
-        printedVersion: current.printedVersion + 1,
-        printedHash: hash,
-        printedAt: now,
-        contentHash: hash,
-        outOfDate: false,
-        outOfDateSince: null,
-        updatedAt: now,
-      };
-      await m.getRepository(Signboard).update({ id }, changes);
-      await this.outbox.add(
-        m,
-        SignboardEvents.signboardReprinted,
-        id,
-        {
-          id,
-          code: current.code,
-          printedVersion: changes.printedVersion,
+    const board = await transaction(
+      this.ds,
+      async (m) => {
+        const current = await lockById(m, Signboard, id);
+        if (!current) throw new NotFoundError('Signboard', id);
+        const snapshot = await loadSnapshot(m, [current.placeId, current.scopePlaceId]);
+        const { hash } = contentOf(current, snapshot);
+        const now = new Date();
+        const changes = {
+          printedVersion: current.printedVersion + 1,
+          printedHash: hash,
+          printedAt: now,
           contentHash: hash,
-          actor,
-        },
-        { time: now },
-      );
-      return { ...current, ...changes };
-    });
+          outOfDate: false,
+          outOfDateSince: null,
+          updatedAt: now,
+        };
+        await m.getRepository(Signboard).update({ id }, changes);
+        await this.outbox.add(
+          m,
+          SignboardEvents.signboardReprinted,
+          id,
+          {
+            id,
+            code: current.code,
+            printedVersion: changes.printedVersion,
+            contentHash: hash,
+            actor,
+          },
+          { time: now },
+        );
+        return { ...current, ...changes };
+      },
+      BOARD_TRANSACTION,
+    );
     this.committed();
     return board;
   }

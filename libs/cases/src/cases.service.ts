@@ -13,6 +13,7 @@ import { casesSdl } from './schema';
 import { CasesAccess } from './services/access';
 import { CaseService } from './services/case.service';
 import { LedgerService } from './services/ledger.service';
+import { PATROL_FINDINGS } from './services/patrol-findings';
 import { CaseSweeper } from './services/sweeper';
 import { TaxonomyService } from './services/taxonomy.service';
 
@@ -38,7 +39,13 @@ export const cases = defineService({
   migrations: CASES_MIGRATIONS,
   migrationsDir: 'libs/cases/src/migrations',
   produces: CASES_EVENTS,
-  consumes: [PLACES_READ_MODEL, GRID_READ_MODEL, GRID_CHIEFS_READ_MODEL, RESIDENTS_READ_MODEL],
+  consumes: [
+    PLACES_READ_MODEL,
+    GRID_READ_MODEL,
+    GRID_CHIEFS_READ_MODEL,
+    RESIDENTS_READ_MODEL,
+    PATROL_FINDINGS,
+  ],
   async build({ env, dataSource, outbox, committed, logger, clock }) {
     const taxonomy = new TaxonomyService(dataSource, clock);
     await taxonomy.ensureSeeded(logger);

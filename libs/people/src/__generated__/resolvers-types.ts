@@ -689,7 +689,7 @@ export type ResidentFilter = {
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
   /** Exact whole ID-card number (found through the blind index, never by decrypting). */
   idNumber?: InputMaybe<Scalars['String']['input']>;
-  /** Name starts with this (1–20 characters). */
+  /** Name starts with this (up to 20 characters); empty or blank is no filter. */
   namePrefix?: InputMaybe<Scalars['String']['input']>;
   /** 户籍地, exact. */
   origin?: InputMaybe<Scalars['String']['input']>;
@@ -907,7 +907,7 @@ export type UnitEdge = {
 export type UnitFilter = {
   /** Only this kind. */
   kind?: InputMaybe<UnitKind>;
-  /** Name starts with this (1–20 characters). */
+  /** Name starts with this (up to 20 characters); empty or blank is no filter. */
   namePrefix?: InputMaybe<Scalars['String']['input']>;
   /** Only units on this street. */
   streetId?: InputMaybe<Scalars['ID']['input']>;

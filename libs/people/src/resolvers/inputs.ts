@@ -104,6 +104,11 @@ export const createHouseholdInput = z.object({
 });
 
 const opt = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
+/** A name prefix filter: empty or blank is no filter (what a cleared search box sends). */
+const prefix = (max: number) =>
+  line(max, 0)
+    .nullish()
+    .transform((v) => (v ? v : undefined));
 
 export const residentFilter = z
   .object({
@@ -112,7 +117,7 @@ export const residentFilter = z
     addressId: opt(id),
     category: opt(z.enum(RESIDENT_CATEGORIES)),
     status: opt(z.enum(RESIDENT_STATUSES)),
-    namePrefix: opt(text(20)),
+    namePrefix: prefix(20),
     idNumber: opt(idNumber.transform((v) => v.idNumber)),
     phone: opt(phone),
     origin: opt(text(50)),
@@ -130,7 +135,7 @@ export const statsScope = householdFilter;
 export const purpose = text(200);
 
 export const unitFilter = z
-  .object({ streetId: opt(id), kind: opt(z.enum(UNIT_KINDS)), namePrefix: opt(text(20)) })
+  .object({ streetId: opt(id), kind: opt(z.enum(UNIT_KINDS)), namePrefix: prefix(20) })
   .nullish()
   .transform((v) => v ?? {});
 

@@ -25,7 +25,7 @@ export const residentResolvers = {
       ctx.residents.reportNeeds(ctx, parseInput(inputs.reportNeedsInput, input)),
   },
   Resident: {
-    __resolveReference: (r, ctx) => ctx.residents.get(ctx, r.id),
+    __resolveReference: (r, ctx) => ctx.residents.reference(ctx, r.id),
     needs: (r) => enumList(r.needs, RESIDENT_NEEDS),
     languages: (r) => (r.languages ? r.languages.split(',') : []),
     address: (r, _, ctx) => (r.addressId ? ctx.loaders.address.load(r.addressId) : null),

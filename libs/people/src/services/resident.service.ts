@@ -95,6 +95,15 @@ export class ResidentService {
   ) {}
 
   /** A resident the caller may see, else null (never says whether it exists). */
+  /**
+   * A reference from another subgraph (`StreetChief.resident`): null without an error for a caller
+   * who may not see the resident — anonymous callers included — as the referring fields document.
+   */
+  async reference(req: RequestInfo, id: string): Promise<Resident | null> {
+    if (!req.principal) return null;
+    return this.get(req, id);
+  }
+
   async get(req: RequestInfo, id: string): Promise<Resident | null> {
     const scope = await req.scope();
     const resident = await req.loaders.resident.load(id);

@@ -242,7 +242,7 @@ describe('adding a service [starts: the registry token issuer and a throwaway se
   });
 
   it('is described by the registry in start order, the token issuer first', () => {
-    expect(SERVICES.map((s) => s.name)).toEqual(['roster', 'people']);
+    expect(SERVICES.map((s) => s.name)).toEqual(['roster', 'people', 'cases', 'deliberation']);
     expect(SERVICES[0]?.envNames()).toEqual(
       expect.arrayContaining(['ROSTER_PORT', 'ROSTER_DATABASE_URL', 'KAFKA_BROKERS']),
     );

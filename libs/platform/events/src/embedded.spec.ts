@@ -204,10 +204,17 @@ describe('@sc/events in embedded mode [SQLite file database, in-process bus]', (
     expect(rows.map((r) => r.attempts)).toEqual([3, 3, 0]);
     expect(rows.every((r) => r.publishedAt !== null)).toBe(true);
 
-    const warnings = lines
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l['level'] === 40);
-    expect(warnings.map((w) => w['attempt'])).toEqual([1, 2, 3]);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    // One warning per outage (the first failed attempt; later ones at debug until a minute has
+    // passed), and one info line when publishing recovers, naming how many attempts failed.
+    const warnings = parsed.filter((l) => l['level'] === 40);
+    expect(warnings.map((w) => w['attempt'])).toEqual([1]);
+    expect(
+      parsed.filter((l) => l['level'] === 20 && l['attempt'] !== undefined).map((l) => l['attempt']),
+    ).toEqual([2, 3]);
+    expect(parsed.find((l) => l['msg'] === 'outbox publishing recovered')).toMatchObject({
+      failedAttempts: 3,
+    });
     expect(warnings[0]).toMatchObject({
       count: 2,
       firstEventId: ids[0],

@@ -183,6 +183,14 @@ export class KafkaEventConsumer {
       });
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (this.stopping) {
+        // A crash while stopping (the broker went away mid-disconnect) makes kafkajs schedule a
+        // restart after its own stop() has cleared the previous one: the consumer would reconnect
+        // forever and keep the process alive. Stopping again once the restart is scheduled clears it.
+        if (e.payload.restart) setImmediate(() => void this.consumer.stop().catch(() => undefined));
+        this.logger.debug({ error: errorText(e.payload.error) }, 'Kafka consumer crashed while stopping');
+        return;
+      }
       this.logger.error(
         { error: errorText(e.payload.error), restart: e.payload.restart },
         e.payload.restart

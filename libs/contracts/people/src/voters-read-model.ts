@@ -106,6 +106,11 @@ function stale(known: PeopleVoter | null | undefined, version: number | undefine
   return known !== null && known !== undefined && version !== undefined && known.version >= version;
 }
 
+/** True when the held version is newer than the item's. */
+function olderThanHeld(known: PeopleVoter | null | undefined, version: number): boolean {
+  return known !== null && known !== undefined && known.version > version;
+}
+
 /**
  * Inbox handler of the voters read model. Per-resident events are keyed by the resident and arrive in
  * order; snapshots and imports are keyed by their own id, so every item carries the resident version and
@@ -189,7 +194,10 @@ export async function applyVoterEvent(event: CloudEvent<unknown>, m: EntityManag
       m,
       data.residents.map((r) => r.id),
     );
-    const rows = data.residents.filter((r) => !stale(known.get(r.id), r.version));
+    // A snapshot item is the whole state at its version: it applies unless the model holds a newer
+    // one. At the same version it still applies, filling in what a thinner event of that version
+    // (residents.imported carries no household) left out.
+    const rows = data.residents.filter((r) => !olderThanHeld(known.get(r.id), r.version));
     if (rows.length) await repo.upsert(rows, ['id']);
   } else if (PeopleSnapshotEvents.houses.matches(event)) {
     const { data } = PeopleSnapshotEvents.houses.parse(event);

@@ -4,5 +4,12 @@ module.exports = {
   displayName: 'tools',
   preset: '../jest.preset.js',
   rootDir: '.',
-  roots: ['<rootDir>/token', '<rootDir>/fuzz', '<rootDir>/db'],
+  roots: [
+    '<rootDir>/token',
+    '<rootDir>/fuzz',
+    '<rootDir>/db',
+    '<rootDir>/people-import',
+    '<rootDir>/people-reencrypt',
+    '<rootDir>/bench',
+  ],
 };

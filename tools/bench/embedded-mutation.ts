@@ -23,16 +23,38 @@ import { makeTestIdNumber } from '@sc/people';
 import { tokenMinter } from '@sc/testing';
 import { buildEmbedded, EmbeddedProcess } from '@sc/services/testing';
 
-const { values } = parseArgs({
-  options: {
-    n: { type: 'string', default: '300' },
-    'data-dir': { type: 'string' },
-    main: { type: 'string' },
-    'no-write': { type: 'boolean', default: false },
-  },
-});
+const USAGE =
+  'usage: npm run bench:embedded [-- --n 300] [--data-dir <seeded folder>] [--main <bundle>] [--no-write]\n';
+
+/** A usage error: one line and the usage on stderr, exit 2 (no stack trace). */
+function usageError(message: string): never {
+  process.stderr.write(`bench:embedded: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseArguments() {
+  try {
+    return parseArgs({
+      options: {
+        n: { type: 'string', default: '300' },
+        'data-dir': { type: 'string' },
+        main: { type: 'string' },
+        'no-write': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    // node:util's messages are one line and name the option; drop its advice to use `--`.
+    return usageError((error instanceof Error ? error.message : String(error)).split('. ')[0] ?? '');
+  }
+}
+const values = parseArguments();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const N = Number(values.n);
-if (!Number.isInteger(N) || N < 10) throw new Error('--n must be a whole number ≥ 10');
+if (!Number.isInteger(N) || N < 10) usageError('--n must be a whole number ≥ 10');
 
 interface Answer {
   data?: Record<string, { id: string; name?: string } | null>;

@@ -186,15 +186,36 @@ async function settle(ds: DataSource): Promise<void> {
   }
 }
 
+const USAGE =
+  'usage: npm run bench:import -- [--rows N] [--batch N] [--no-write] [--no-reference | --reference-only]\n';
+
+/** What is wrong with the arguments (one line), '' for --help, undefined when they are fine. */
+function badArguments(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--help' || a === '-h') return '';
+    if (a === '--rows' || a === '--batch') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) return `${a} needs a whole number ≥ 1`;
+    } else if (!['--no-write', '--no-reference', '--reference-only'].includes(a)) {
+      return `unknown argument ${a}`;
+    }
+  }
+  if (argv.includes('--no-reference') && argv.includes('--reference-only')) {
+    return '--no-reference and --reference-only exclude each other';
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
+  const bad = badArguments(process.argv.slice(2));
+  if (bad !== undefined) {
+    if (bad === '') process.stdout.write(USAGE);
+    else process.stderr.write(`bench:import: ${bad}\n${USAGE}`);
+    process.exit(bad === '' ? 0 : 2);
+  }
   const rows = Number(arg('rows') ?? 1_000_000);
   const batchSize = Number(arg('batch') ?? 2000);
-  if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(batchSize) || batchSize < 1) {
-    process.stderr.write(
-      'usage: npm run bench:import -- [--rows N] [--batch N] [--no-write] [--no-reference | --reference-only]\n',
-    );
-    process.exit(2);
-  }
   const server = (process.env['TEST_MYSQL_URL'] ?? 'mariadb://root@127.0.0.1:3306').replace(/\/+$/, '');
   const url = `${server}/sc_bench_people_${randomBytes(3).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bench-import-'));

@@ -6,7 +6,7 @@
  * rebuilt after it); by default a large file into a smaller table is a bulk import (docs/people-import.md).
  * Database and keys come from the people service's configuration (PEOPLE_DATABASE_URL, PEOPLE_FIELD_KEYS,
  * PEOPLE_BLIND_INDEX_KEY, DATA_DIR); --database overrides the URL.
- * Exit codes: 0 every row imported, 1 some rows were bad (the good ones are imported), 2 usage error or a
+ * Exit codes: 0 every row imported (or --help), 1 some rows were bad (the good ones are imported), 2 usage error or a
  * file that cannot be read as the format (nothing imported), 3 the import failed (e.g. database).
  */
 import fs from 'node:fs';
@@ -83,7 +83,11 @@ function badRowsCsv(rows: BadRow[]): string {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'string') {
-    process.stderr.write(args.length > 0 ? `${args}\n${USAGE}` : USAGE);
+    if (args.length === 0) {
+      process.stdout.write(USAGE); // --help: asked for, not an error
+      return 0;
+    }
+    process.stderr.write(`${args}\n${USAGE}`);
     return 2;
   }
   let size: number;

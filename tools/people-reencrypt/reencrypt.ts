@@ -5,7 +5,7 @@
  *   npm run people:reencrypt [-- --database mysql://…|sqlite:<file>] [--batch 500]
  * Database and keys come from the people service's configuration (PEOPLE_DATABASE_URL, PEOPLE_FIELD_KEYS,
  * PEOPLE_BLIND_INDEX_KEY, DATA_DIR); --database overrides the URL. Safe while the service runs, and to run
- * again. Exit codes: 0 done (no row left with another key), 1 rows left (written with an old key
+ * again. Exit codes: 0 done (no row left with another key; or --help), 1 rows left (written with an old key
  * meanwhile: run again), 2 usage error, 3 failed (e.g. a token names a key that is not configured).
  */
 import { createLogger } from '@sc/config';
@@ -19,6 +19,7 @@ function parseArgs(argv: string[]): { database?: string; batch: number } | strin
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
+    if (a === '--help' || a === '-h') return '';
     if (a === '--database' && v !== undefined) {
       args.database = v;
       i++;
@@ -27,6 +28,8 @@ function parseArgs(argv: string[]): { database?: string; batch: number } | strin
       if (!Number.isInteger(n) || n < 1 || n > 10_000) return '--batch must be an integer from 1 to 10000';
       args.batch = n;
       i++;
+    } else if ((a === '--database' || a === '--batch') && v === undefined) {
+      return `${a} needs a value`;
     } else {
       return `unknown argument ${a ?? ''}`;
     }
@@ -37,6 +40,10 @@ function parseArgs(argv: string[]): { database?: string; batch: number } | strin
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'string') {
+    if (args.length === 0) {
+      process.stdout.write(USAGE); // --help: asked for, not an error
+      return 0;
+    }
     process.stderr.write(`${args}\n${USAGE}`);
     return 2;
   }

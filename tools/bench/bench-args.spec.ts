@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+const STACK = /^\s+at |node:internal|\.ts:\d+/m;
+
+/** Runs a bench as its npm script does (tsx from the repository root). */
+function bench(file: string, args: string[]) {
+  const run = spawnSync(process.execPath, [path.join(root, 'node_modules/.bin/tsx'), file, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+// Only the argument handling: with --help or a bad argument a bench must stop before it starts anything.
+describe('bench CLIs, arguments [starts: the benches as child processes; needs: nothing]', () => {
+  describe.each([
+    [
+      'tools/bench/people-import.ts',
+      /^usage: npm run bench:import -- \[--rows N\]/,
+      [
+        [['--bogus'], /^bench:import: unknown argument --bogus\n/],
+        [['--rows', 'many'], /^bench:import: --rows needs a whole number ≥ 1\n/],
+        [['--batch'], /^bench:import: --batch needs a whole number ≥ 1\n/],
+        [
+          ['--no-reference', '--reference-only'],
+          /^bench:import: --no-reference and --reference-only exclude/,
+        ],
+      ],
+    ],
+    [
+      'tools/bench/embedded-mutation.ts',
+      /^usage: npm run bench:embedded \[-- --n 300\]/,
+      [
+        [['--bogus'], /^bench:embedded: Unknown option '--bogus'\n/],
+        [['--n', '3'], /^bench:embedded: --n must be a whole number ≥ 10\n/],
+        [['--n'], /^bench:embedded: Option '--n <value>' argument missing\n/],
+      ],
+    ],
+  ] as [string, RegExp, [string[], RegExp][]][])('%s', (file, usage, bad) => {
+    it('prints its usage for --help, exit 0', () => {
+      const run = bench(file, ['--help']);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(usage);
+      expect(run.stderr).toBe('');
+    });
+
+    it.each(bad)('refuses %j with one line and the usage, exit 2, no stack trace', (args, message) => {
+      const run = bench(file, args);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.trim().split('\n')).toEqual([expect.any(String), expect.stringMatching(usage)]);
+      expect(run.stderr).not.toMatch(STACK);
+      expect(run.stdout).toBe('');
+    });
+  });
+});

@@ -23,10 +23,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   throw new Error(`${what} did not happen within ${timeoutMs} ms`);
 }
 
-// NOT GREEN YET (skipped): on the e2e stack the people snapshot never reached deliberation's voters read
-// model within 60 s (first suspect: the new topic caichang.people.snapshots.v1 / consumer start on Kafka).
-// See the helper's report; un-skip once the snapshot arrives.
-describe.skip('deliberation: a vote through the gateway [starts: roster, people, deliberation on MariaDB, gateway; needs: MariaDB, Kafka]', () => {
+describe('deliberation: a vote through the gateway [starts: roster, people, deliberation on MariaDB, gateway; needs: MariaDB, Kafka]', () => {
   let stack: Stack;
   const ds = () => {
     const s = stack.services['deliberation'];
@@ -145,7 +142,7 @@ describe.skip('deliberation: a vote through the gateway [starts: roster, people,
       staff(),
     );
     expect(out.errors).toBeUndefined();
-    const idNumber = makeTestIdNumber('511823', '1990-05-05', Math.floor(Math.random() * 900) + 50, 'MALE');
+    const idNumber = makeTestIdNumber('511823', '1990-05-05', Math.floor(Math.random() * 400) + 50, 'MALE');
     const moved = await gql<{ moveIn: { id: string } }>(
       'mutation($i: MoveInInput!) { moveIn(input: $i) { id } }',
       {

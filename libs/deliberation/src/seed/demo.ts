@@ -38,13 +38,24 @@ export async function seedDemoMatters(
   if ((await ds.getRepository(Matter).count({ take: 1 })) > 0) return null;
   const deadline = Date.now() + WAIT_MS;
   const street = stableId('street:正街');
+  let announced = false;
   while (
     !(await hasSnapshot(ds.manager)) ||
     !(await ds.getRepository(RosterPlace).existsBy({ id: street }))
   ) {
     if (Date.now() > deadline) {
-      logger.warn('no people snapshot or roster places arrived: the demo matters were not seeded');
+      logger.warn(
+        { waitedMs: WAIT_MS, snapshot: await hasSnapshot(ds.manager), street },
+        'no people snapshot or roster places arrived: the demo matters were not seeded',
+      );
       return null;
+    }
+    if (!announced) {
+      announced = true;
+      logger.info(
+        { waitForMs: WAIT_MS, street },
+        "demo seed waits for people's snapshot (caichang.people.snapshots.v1) and the roster's places",
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

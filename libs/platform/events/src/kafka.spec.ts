@@ -183,6 +183,48 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
     expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|街道`));
   });
 
+  it('relays a snapshot-sized backlog (70 events of ~40 KB, 2.8 MB) that one produce request could not carry', async () => {
+    // Regression: people's snapshot (55 resident parts + 14 house parts + completed, 200 items a part)
+    // sat in the outbox as one 100-row batch over the broker's 1 MB max.message.bytes; Kafka refused it
+    // and the relay retried it forever, so no consumer ever saw the snapshot.
+    const topic = uniqueTopic('large');
+    const probe = await KafkaEventProbe.start({ brokers: BROKERS, topics: [topic] });
+    const { logger } = memoryLogger();
+    const publisher = kafkaPublisher(logger);
+    const relay = new OutboxRelay({ dataSource: ds, publisher, logger, pollIntervalMs: 100 });
+    try {
+      const created = await transaction(ds, async (m) => {
+        const events: CloudEvent<unknown>[] = [];
+        for (let part = 1; part <= 70; part++) {
+          events.push(
+            await outbox.add(m, {
+              topic,
+              type: TYPE,
+              subject: 'snapshot-1',
+              data: {
+                part,
+                items: Array.from(
+                  { length: 200 },
+                  (_, i) => `${part}:${i}:${randomBytes(95).toString('hex')}`,
+                ),
+              },
+            }),
+          );
+        }
+        return events;
+      });
+      relay.start();
+      relay.nudge();
+      await probe.waitForCount((r) => r.topic === topic, 70);
+      expectExactlyOnceInOrder(probe.all(), created);
+    } finally {
+      await relay.stop();
+      await publisher.close();
+      await probe.stop();
+      await ds.getRepository(OutboxEvent).delete({ topic });
+    }
+  });
+
   it('publishes from one relay per database: the MySQL lock holder; another takes over when it stops', async () => {
     const topic = uniqueTopic('lock');
     // A's publisher can be held in the middle of a publish, with the rows still pending.

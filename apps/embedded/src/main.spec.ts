@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { demoGridId, stableId } from '@sc/demo';
+import { SERVICES } from '@sc/services';
 
 const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -126,7 +127,8 @@ describe('embedded mode [starts: the embedded app as a child process, on SQLite]
     // The URL was taken from the banner and used at once by the first case; here, the services line.
     const services = /Services: (.*) \(loopback only\)/.exec(output)?.[1] ?? '';
     const urls = [...services.matchAll(/(\w+) (http:\/\/\S+?)(?:,|$)/g)].map((m) => new URL(m[2] ?? ''));
-    expect(urls.map((u) => u.hostname)).toEqual(['127.0.0.1', '127.0.0.1']);
+    // Every registered subgraph, each on the loopback.
+    expect(urls.map((u) => u.hostname)).toEqual(SERVICES.map(() => '127.0.0.1'));
     for (const u of urls) expect((await fetch(`${u.origin}/healthz`)).status).toBe(200);
     // Another address of this machine does not reach a subgraph (when the machine has one).
     const external = Object.values(os.networkInterfaces())

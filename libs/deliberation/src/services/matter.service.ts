@@ -670,7 +670,7 @@ export class MatterService {
     return (await places.findBy(where)).map((p) => p.id);
   }
 
-  /** The voters of the matter's scope today, from the people read model (ADR 0021). */
+  /** The voters of the matter's scope today, from the people read model (ADR 0020). */
   private async electorate(m: EntityManager, matter: Matter, now: Date): Promise<ElectorateMember[]> {
     const voters = m
       .getRepository(PeopleVoter)

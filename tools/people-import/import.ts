@@ -186,6 +186,9 @@ async function main(): Promise<number> {
       );
     } else {
       logger.info(summary, 'import finished');
+      // The log goes out asynchronously: let it finish before the report lines, or a log line can land
+      // in the middle of them.
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
     }
     if (report.ignoredColumns.length > 0) {
       process.stdout.write(`ignored columns (not part of the format): ${report.ignoredColumns.join(', ')}\n`);

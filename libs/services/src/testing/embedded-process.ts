@@ -10,15 +10,13 @@
  * What counts: a write is acknowledged when the gateway answered it with data and no error. A write
  * whose answer never came (the process died first) may or may not be in the database; both are fine.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { envForChild } from '@sc/config';
 import { stableId } from '@sc/demo';
 import { makeTestIdNumber } from '@sc/people';
-import { tokenMinter } from '@sc/testing';
+import { AppProcess, tokenMinter, WORKSPACE_ROOT as ROOT } from '@sc/testing';
 
-const ROOT = path.resolve(__dirname, '../../../..'); // libs/services/src/testing → the workspace
 /** The bundle the rounds run: `npm start`'s build, in a folder of its own so `dist/apps` is left alone. */
 const BUNDLE_DIR = path.join(ROOT, 'dist/crash/embedded');
 
@@ -91,70 +89,24 @@ export function buildEmbedded(): string {
 // ---------------------------------------------------------------------------------------------------
 // The child process
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
 /** One run of the embedded app. */
-export class EmbeddedProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<Exit>;
-  private output = '';
-  private stderrText = '';
-  private exit: Exit | null = null;
-
+export class EmbeddedProcess extends AppProcess {
   constructor(main: string, dataDir: string, env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [main], {
-      cwd: ROOT,
-      env: envForChild({
-        NODE_ENV: 'development',
-        DATA_DIR: dataDir,
-        ROSTER_DATABASE_URL: '',
-        PEOPLE_DATABASE_URL: '',
-        GATEWAY_PORT: '0',
-        ROSTER_PORT: '0',
-        PEOPLE_PORT: '0',
-        GATEWAY_HOST: '127.0.0.1',
-        ROSTER_HOST: '127.0.0.1',
-        PEOPLE_HOST: '127.0.0.1',
-        LOG_PRETTY: 'false',
-        LOG_LEVEL: 'warn',
-        ...env,
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+    super([main], {
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      ROSTER_DATABASE_URL: '',
+      PEOPLE_DATABASE_URL: '',
+      GATEWAY_PORT: '0',
+      ROSTER_PORT: '0',
+      PEOPLE_PORT: '0',
+      GATEWAY_HOST: '127.0.0.1',
+      ROSTER_HOST: '127.0.0.1',
+      PEOPLE_HOST: '127.0.0.1',
+      LOG_PRETTY: 'false',
+      LOG_LEVEL: 'warn',
+      ...env,
     });
-    this.child.stdout?.on('data', (d: Buffer) => this.append(d.toString()));
-    this.child.stderr?.on('data', (d: Buffer) => {
-      const text = d.toString();
-      this.stderrText += text;
-      this.append(text);
-    });
-    this.exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      }),
-    );
-  }
-
-  get pid(): number {
-    if (this.child.pid === undefined) throw new Error('the embedded app did not spawn');
-    return this.child.pid;
-  }
-
-  get stderr(): string {
-    return this.stderrText;
-  }
-
-  /** Everything it wrote so far (stdout and stderr, the last 20,000 characters). */
-  get text(): string {
-    return this.output;
-  }
-
-  /** The last lines the process wrote (stdout and stderr). */
-  tail(lines = 30): string {
-    return this.output.split('\n').slice(-lines).join('\n');
   }
 
   /** Resolves with the gateway's base URL once it answers /readyz with 200; rejects if the process exits. */
@@ -163,7 +115,7 @@ export class EmbeddedProcess {
     let base: string | undefined;
     while (Date.now() < deadline) {
       if (this.exit) throw new Error(`exited (${this.exit.code ?? this.exit.signal}) before it was ready`);
-      base ??= /gateway: (http:\/\/\S+)\/graphql/.exec(this.output)?.[1];
+      base ??= /gateway: (http:\/\/\S+)\/graphql/.exec(this.text)?.[1];
       if (base) {
         const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
           (r) => r.status === 200,
@@ -174,22 +126,6 @@ export class EmbeddedProcess {
       await sleep(base ? 50 : 100);
     }
     throw new Error(`not ready within ${timeoutMs} ms`);
-  }
-
-  /** Sends `signal` and waits for the process to end. */
-  async stop(signal: NodeJS.Signals, timeoutMs = 30_000): Promise<Exit> {
-    if (this.exit) return this.exit;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private append(text: string): void {
-    this.output = (this.output + text).slice(-20_000);
   }
 }
 

@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freshMysqlDatabase, ServiceProcess, TEST_KAFKA_BROKERS, type TestDatabase } from '@sc/testing';
+
+const root = path.resolve(__dirname, '../../..');
+
+describe('deliberation main [starts: the deliberation app as a child process]', () => {
+  it('stops start-up with one clear line naming each wrong variable, without printing values', () => {
+    const run = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/.bin/tsx'), 'apps/deliberation/src/main.ts'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DELIBERATION_PORT: 'not-a-port',
+          DELIBERATION_DATABASE_URL: 'postgres://secret@db/x',
+          DELIBERATION_CLOSER_INTERVAL_MS: '10',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(run.status).toBe(78);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^deliberation: invalid configuration: /);
+    expect(lines[0]).toContain('DELIBERATION_PORT');
+    expect(lines[0]).toContain('DELIBERATION_DATABASE_URL');
+    expect(lines[0]).toContain('DELIBERATION_CLOSER_INTERVAL_MS');
+    expect(lines[0]).not.toContain('secret');
+  });
+});
+
+describe('deliberation main in real mode [starts: the deliberation app as a child process; needs: MariaDB, Kafka]', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-deliberation-main-real-'));
+  let db: TestDatabase | undefined;
+  let app: ServiceProcess | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    db = await freshMysqlDatabase('deliberation_main');
+    app = new ServiceProcess('deliberation', {
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      DELIBERATION_DATABASE_URL: db.url,
+      DELIBERATION_HOST: '127.0.0.1',
+      DELIBERATION_PORT: '0',
+      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+      KAFKA_GROUP_SUFFIX: `.main-spec-${randomBytes(4).toString('hex')}`,
+    });
+    base = await app.ready(90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.stop('SIGKILL');
+    await db?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz and /readyz with 200 on the port it logged', async () => {
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok' } });
+  });
+
+  it('answers a GraphQL query with data: its own subgraph SDL', async () => {
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename _service { sdl } }' }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      data?: { __typename: string; _service: { sdl: string } };
+      errors?: unknown;
+    };
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.__typename).toBe('Query');
+    expect(body.data?._service.sdl).toMatch(/^type Matter\b/m);
+  });
+
+  it('stops on SIGTERM: logs "shutting down", exits 0, and is gone', async () => {
+    if (!app) throw new Error('the app did not start');
+    const pid = app.pid;
+    const exit = await app.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(app.logged('shutting down')).toMatchObject({ signal: 'SIGTERM', service: 'deliberation' });
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});

@@ -132,6 +132,7 @@ describe('people:import CLI [starts: the CLI as a child process; needs: MariaDB]
     ]);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('');
+    // The report is one block; the JSON log lines (written asynchronously) may come before or after it.
     expect(run.stdout).toContain(
       'bad rows (line: reasons):\n  3: 身份证号: check digit does not match (typo?)\n',
     );

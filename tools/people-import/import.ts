@@ -186,26 +186,22 @@ async function main(): Promise<number> {
       );
     } else {
       logger.info(summary, 'import finished');
-      // The log goes out asynchronously: let it finish before the report lines, or a log line can land
-      // in the middle of them.
-      await new Promise<void>((resolve) => logger.flush(() => resolve()));
     }
     if (report.ignoredColumns.length > 0) {
       process.stdout.write(`ignored columns (not part of the format): ${report.ignoredColumns.join(', ')}\n`);
     }
     if (report.bad > 0) {
-      process.stdout.write('bad rows (line: reasons):\n');
-      for (const r of report.badRows.slice(0, SHOWN_BAD_ROWS)) {
-        process.stdout.write(`  ${r.line}: ${r.reasons.join('; ')}\n`);
-      }
+      // One write, so that no log line can land inside the list.
+      const lines = ['bad rows (line: reasons):'];
+      for (const r of report.badRows.slice(0, SHOWN_BAD_ROWS))
+        lines.push(`  ${r.line}: ${r.reasons.join('; ')}`);
       if (report.bad > SHOWN_BAD_ROWS) {
-        process.stdout.write(
-          `  … and ${report.bad - SHOWN_BAD_ROWS} more${args.report ? '' : ' (write them all with --report bad-rows.csv)'}\n`,
+        lines.push(
+          `  … and ${report.bad - SHOWN_BAD_ROWS} more${args.report ? '' : ' (write them all with --report bad-rows.csv)'}`,
         );
       }
-      if (report.badTruncated) {
-        process.stdout.write(`  (the report keeps the first ${report.badRows.length} bad rows)\n`);
-      }
+      if (report.badTruncated) lines.push(`  (the report keeps the first ${report.badRows.length} bad rows)`);
+      process.stdout.write(`${lines.join('\n')}\n`);
     }
     if (args.report !== undefined) {
       fs.writeFileSync(args.report, badRowsCsv(report.badRows), { mode: 0o600 });

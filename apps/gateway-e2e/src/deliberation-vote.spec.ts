@@ -132,9 +132,8 @@ describe('deliberation: a vote through the gateway [starts: roster, people, deli
 
   it('keeps the electorate frozen: a move-out after opening changes nothing, a move-in cannot vote', async () => {
     const before = await ds().getRepository(Matter).findOneByOrFail({ id: matterId });
-    // The Kafka topics are shared by every stack of the suite, so the read model (and the electorate)
-    // may hold residents other stacks moved in: the leaver must be one this stack's people knows, and
-    // not one of the 100 voters of the next test (the first 100 by id).
+    // The leaver must be a resident this stack's people knows (the electorate comes from the read
+    // model), and not one of the 100 voters of the next test (the first 100 by id).
     const members = await ds()
       .getRepository(ElectorateMember)
       .find({ where: { matterId }, order: { voterId: 'ASC' } });

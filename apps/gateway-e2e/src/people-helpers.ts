@@ -5,7 +5,7 @@ import { TEST_KAFKA_BROKERS } from '@sc/testing';
 import type { Stack } from './stack';
 
 /** Publishes a roster grid.changed CloudEvent to Kafka, as the roster's outbox relay would. */
-export async function publishGrid(gridId: string, streetIds: string[]): Promise<void> {
+export async function publishGrid(stack: Stack, gridId: string, streetIds: string[]): Promise<void> {
   const kafka = new Kafka({
     clientId: 'people-e2e',
     brokers: TEST_KAFKA_BROKERS,
@@ -15,7 +15,7 @@ export async function publishGrid(gridId: string, streetIds: string[]): Promise<
   await producer.connect();
   try {
     await producer.send({
-      topic: GridsTopic.name,
+      topic: stack.topicPrefix + GridsTopic.name,
       messages: [
         {
           key: gridId,

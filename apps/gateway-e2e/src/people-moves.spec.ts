@@ -32,8 +32,9 @@ describe('moves through the gateway [starts: roster and people subgraphs on Mari
     probe = await KafkaEventProbe.start({
       brokers: TEST_KAFKA_BROKERS,
       topics: [ResidentsTopic.name, HouseholdsTopic.name],
+      topicPrefix: stack.topicPrefix,
     });
-    await publishGrid(gridId, [STREET]);
+    await publishGrid(stack, gridId, [STREET]);
     await waitForGrid(stack, gridId);
   }, 120_000);
   afterAll(async () => {

@@ -37,7 +37,7 @@ describe('personal data through the gateway [starts: roster and people subgraphs
       .where('r.street_id <> :s AND r.phone_enc IS NOT NULL', { s: STREET })
       .orderBy('r.id')
       .getOneOrFail();
-    await publishGrid(gridId, [STREET]);
+    await publishGrid(stack, gridId, [STREET]);
     await waitForGrid(stack, gridId);
   }, 120_000);
   afterAll(async () => stack?.stop());

@@ -46,6 +46,7 @@ describe('roster chiefs, grids and signboards through the gateway [starts: roste
     probe = await KafkaEventProbe.start({
       brokers: TEST_KAFKA_BROKERS,
       topics: [GridsTopic.name, ChiefsTopic.name, SignboardsTopic.name, ActivitiesTopic.name],
+      topicPrefix: stack.topicPrefix,
     });
     gql = (query, variables = {}, token) => gqlRequest<Data>(stack.gatewayUrl, query, variables, token);
     tokens = {

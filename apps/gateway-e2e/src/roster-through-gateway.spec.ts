@@ -17,7 +17,11 @@ describe('gateway → roster over HTTP [starts: roster subgraph on MariaDB, gate
 
   beforeAll(async () => {
     stack = await startStack('gateway');
-    probe = await KafkaEventProbe.start({ brokers: TEST_KAFKA_BROKERS, topics: [PlacesTopic.name] });
+    probe = await KafkaEventProbe.start({
+      brokers: TEST_KAFKA_BROKERS,
+      topics: [PlacesTopic.name],
+      topicPrefix: stack.topicPrefix,
+    });
   });
   afterAll(async () => {
     await probe?.stop();

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
 import { createLogger } from '@sc/config';
 import { readSupergraph, startGateway } from '@sc/gateway';
@@ -32,6 +34,11 @@ export interface Stack {
   db: TestDatabase;
   peopleDb: TestDatabase;
   dataDir: string;
+  /**
+   * This stack's `KAFKA_TOPIC_PREFIX`: its services publish and consume only their own topics, so a
+   * stack never reads what earlier stacks of the suite published (pass it to event probes).
+   */
+  topicPrefix: string;
   tokens: TokenMinter;
   stop: () => Promise<void>;
 }
@@ -50,11 +57,15 @@ export async function startStack(
   const logger = createLogger({ service: label, level: TEST_LOG_LEVEL });
   const dbs: Record<string, TestDatabase> = {};
   const running: RunningService[] = [];
+  const topicPrefix = `sc-e2e.${label.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 30)}.${randomBytes(3).toString('hex')}.`;
   let gateway: Listening | undefined;
   const stopAll = async () => {
     await gateway?.close();
-    for (const s of running.splice(0).reverse()) await s.close();
+    // The services are independent once the gateway is gone: stop them together (each waits for
+    // its Kafka consumers' fetches in flight).
+    await Promise.all(running.splice(0).map((s) => s.close()));
     for (const db of Object.values(dbs)) await db.drop();
+    await deleteTopics(topicPrefix);
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -70,6 +81,7 @@ export async function startStack(
           KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
           // One consumer group per stack: each stack's read models are built from the whole topics.
           KAFKA_GROUP_SUFFIX: `.${db.name}`.slice(0, 40),
+          KAFKA_TOPIC_PREFIX: topicPrefix,
           [`${prefix}_HOST`]: '127.0.0.1',
           [`${prefix}_PORT`]: '0',
           [`${prefix}_DATABASE_URL`]: db.url,
@@ -109,6 +121,7 @@ export async function startStack(
       db: dbs['roster'] as TestDatabase,
       peopleDb: dbs['people'] as TestDatabase,
       dataDir,
+      topicPrefix,
       tokens: tokenMinter(dataDir),
       stop: stopAll,
     };
@@ -148,5 +161,20 @@ async function readModelsCaughtUp(services: Record<string, RunningService>): Pro
       if (Date.now() > deadline) throw new Error(`${table} did not catch up with its producer within 90 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+}
+
+/** Deletes the topics of a stack (best effort: a broker that is down leaves them, which is harmless). */
+async function deleteTopics(prefix: string): Promise<void> {
+  const kafka = new Kafka({ clientId: 'e2e-stack', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
+  } catch {
+    // best effort
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

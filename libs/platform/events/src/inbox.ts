@@ -150,6 +150,11 @@ export interface KafkaEventConsumerOptions extends InboxConsumerOptions {
   consumerName?: string;
   /** An existing client to use instead of creating one from `brokers`/`clientId`. */
   kafka?: Kafka;
+  /**
+   * Put before each of `topics` on the broker (a namespace in a shared cluster); the handler sees
+   * the topic's own name. Default none.
+   */
+  topicPrefix?: string;
 }
 
 /**
@@ -205,15 +210,16 @@ export class KafkaEventConsumer {
     if (this.started) return;
     this.started = true;
     await this.consumer.connect();
+    const prefix = this.opts.topicPrefix ?? '';
     await this.consumer.subscribe({
-      topics: this.opts.topics,
+      topics: this.opts.topics.map((t) => prefix + t),
       fromBeginning: this.opts.fromBeginning ?? true,
     });
     await this.consumer.run({
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         await this.processor.handle(
           message.value,
-          { topic, partition, offset: message.offset },
+          { topic: topic.slice(prefix.length), partition, offset: message.offset },
           {
             isStopped: () => this.stopping,
             sleeper: this.sleeper,

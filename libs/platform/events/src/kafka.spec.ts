@@ -365,6 +365,50 @@ describe(`@sc/events [MariaDB at 127.0.0.1:3306 (database sc_test_events_*), Kaf
     expect(lines.join('')).not.toMatch(new RegExp(`${PII.chiefName}|${PII.phone}|街道`));
   }, 90_000);
 
+  it('namespaces topics with a prefix (KAFKA_TOPIC_PREFIX): published and consumed under it, the bare topic untouched', async () => {
+    const topic = uniqueTopic('prefixed');
+    const prefix = `ns-${randomBytes(3).toString('hex')}.`;
+    const { logger } = memoryLogger();
+    const publisher = new KafkaPublisher({
+      brokers: BROKERS,
+      clientId: 'events-spec-prefix',
+      logger,
+      topicPrefix: prefix,
+    });
+    const probe = await KafkaEventProbe.start({ brokers: BROKERS, topics: [topic], topicPrefix: prefix });
+    const handled: string[] = [];
+    const consumer = new KafkaEventConsumer({
+      brokers: BROKERS,
+      clientId: 'events-spec-prefix',
+      groupId: `events-spec-${randomBytes(4).toString('hex')}`,
+      topics: [topic],
+      topicPrefix: prefix,
+      dataSource: ds,
+      logger,
+      handler: async (event) => void handled.push(event.id),
+    });
+    try {
+      await consumer.start();
+      await consumer.joined();
+      const event = await createStreet('prefixed-1', { topic });
+      await publisher.publish([{ topic, key: 'prefixed-1', value: JSON.stringify(event) }]);
+      // The probe records the topic's own name; the broker holds it under the prefix only.
+      const [seen] = await probe.waitForCount((r) => r.event?.id === event.id, 1);
+      expect(seen?.topic).toBe(topic);
+      expect(await messagesOn(prefix + topic)).toBe(1);
+      const admin = createKafka({ brokers: BROKERS, clientId: 'events-spec-admin', logger }).admin();
+      await admin.connect();
+      expect(await admin.listTopics()).not.toContain(topic);
+      await admin.disconnect();
+      await eventually(async () => handled.includes(event.id));
+    } finally {
+      await consumer.stop();
+      await publisher.close();
+      await probe.stop();
+      await ds.getRepository(OutboxEvent).delete({ topic });
+    }
+  });
+
   it('consumes through the inbox: a redelivered event runs the handler once, invalid messages are skipped, offsets are committed', async () => {
     const topic = uniqueTopic('inbox');
     const groupId = `events-spec-${randomBytes(4).toString('hex')}`;

@@ -213,6 +213,8 @@ export interface KafkaPublisherOptions {
    * does not depend on the broker's auto-creation. `false`: never create topics.
    */
   createTopics?: { numPartitions: number } | false;
+  /** Put before every record's topic (a namespace in a shared cluster); default none. */
+  topicPrefix?: string;
 }
 
 /**
@@ -234,6 +236,7 @@ export class KafkaPublisher implements EventPublisher {
   private producer: Producer | null = null;
   private readonly createTopics: { numPartitions: number } | false;
   private readonly knownTopics = new Set<string>();
+  private readonly topicPrefix: string;
   private connected = false;
   private closed = false;
 
@@ -242,6 +245,7 @@ export class KafkaPublisher implements EventPublisher {
     this.retry = opts.retry ?? PUBLISHER_RETRY;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
     this.createTopics = opts.createTopics ?? { numPartitions: 3 };
+    this.topicPrefix = opts.topicPrefix ?? '';
     this.log = new KafkaLog(opts.logger);
     this.kafka = createKafka({
       brokers: opts.brokers,
@@ -262,13 +266,14 @@ export class KafkaPublisher implements EventPublisher {
     if (batch.length === 0) return;
     const byTopic = new Map<string, Message[]>();
     for (const r of batch) {
-      const messages = byTopic.get(r.topic) ?? [];
+      const topic = this.topicPrefix + r.topic;
+      const messages = byTopic.get(topic) ?? [];
       messages.push({
         key: r.key,
         value: r.value,
         headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ...r.headers },
       });
-      byTopic.set(r.topic, messages);
+      byTopic.set(topic, messages);
     }
     const newTopics = [...byTopic.keys()].filter((t) => !this.knownTopics.has(t));
     if (this.createTopics && newTopics.length > 0) {

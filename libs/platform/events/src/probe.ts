@@ -109,6 +109,8 @@ export interface KafkaEventProbeOptions {
   fromBeginning?: boolean;
   /** Defaults to a silent logger: tests assert on events, not on kafkajs chatter. */
   logger?: Logger;
+  /** The services' `KAFKA_TOPIC_PREFIX`: put before `topics`; recorded topics are without it. */
+  topicPrefix?: string;
 }
 
 /**
@@ -187,6 +189,8 @@ export class KafkaEventProbe extends EventProbe {
 
   static async start(opts: KafkaEventProbeOptions): Promise<KafkaEventProbe> {
     const logger = opts.logger ?? createLogger({ service: 'event-probe', level: 'silent' });
+    const prefix = opts.topicPrefix ?? '';
+    const topics = opts.topics.map((t) => prefix + t);
     const kafka = createKafka({
       brokers: opts.brokers,
       clientId: 'event-probe',
@@ -195,14 +199,14 @@ export class KafkaEventProbe extends EventProbe {
     });
     await ensureTopics(
       kafka,
-      opts.topics.map((topic) => ({ topic })),
+      topics.map((topic) => ({ topic })),
     );
     const startOffsets = new Map<string, bigint>();
     if (!opts.fromBeginning) {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        for (const topic of opts.topics) {
+        for (const topic of topics) {
           for (const p of await admin.fetchTopicOffsets(topic))
             startOffsets.set(`${topic}/${p.partition}`, BigInt(p.high));
         }
@@ -211,7 +215,7 @@ export class KafkaEventProbe extends EventProbe {
       }
     }
     const consumer = kafka.consumer({ groupId: `event-probe-${randomUUID()}`, maxWaitTimeInMs: 100 });
-    const probe = new KafkaEventProbe(consumer, kafka, opts.topics);
+    const probe = new KafkaEventProbe(consumer, kafka, topics);
     const joined = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
@@ -219,7 +223,7 @@ export class KafkaEventProbe extends EventProbe {
       });
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
+    await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       eachMessage: ({ topic, partition, message }) => {
         const from = startOffsets.get(`${topic}/${partition}`);
@@ -235,7 +239,7 @@ export class KafkaEventProbe extends EventProbe {
           if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : v.toString();
         }
         probe.record({
-          topic,
+          topic: topic.slice(prefix.length),
           key: message.key?.toString('utf8') ?? null,
           event: tryParse(value),
           value,

@@ -66,6 +66,8 @@ export interface KafkaSubscriberOptions {
   logger: Logger;
   /** Delays between attempts to connect (default 1 s doubling to 30 s). */
   retry?: { initialMs: number; maxMs: number };
+  /** Put before every topic on the broker (a namespace in a shared cluster); default none. */
+  topicPrefix?: string;
 }
 
 /**
@@ -109,13 +111,14 @@ export class KafkaSubscriber implements EventSubscriber {
           clientId: this.opts.clientId,
           groupId: options.consumer,
           topics: options.topics,
+          topicPrefix: this.opts.topicPrefix,
           handler: options.handler,
         });
         try {
           // Subscribing to a topic its producer has not created yet would fail the start.
           await ensureTopics(
             this.kafka,
-            options.topics.map((topic) => ({ topic })),
+            options.topics.map((topic) => ({ topic: (this.opts.topicPrefix ?? '') + topic })),
           );
           await candidate.start();
           if (stopped) {

@@ -18,6 +18,11 @@ export interface ServiceConfig {
   kafkaClientId: string;
   /** Appended to every consumer group of the service (one group per deployment, or per test stack). */
   kafkaGroupSuffix: string;
+  /**
+   * Put before every topic the service publishes to and consumes from (a namespace in a shared
+   * cluster: `staging.`, or one per test stack); empty in production. Handlers see the topic's own name.
+   */
+  kafkaTopicPrefix: string;
   /** Published outbox rows are deleted after this many days (unpublished ones never are). */
   outboxRetentionDays: number;
   auth: { jwksUrl: string; issuer: string; audience: string };
@@ -41,6 +46,10 @@ export const SHARED_ENV_SHAPE = {
   KAFKA_GROUP_SUFFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]{0,40}$/, 'expected up to 40 letters, digits, dots, dashes or underscores')
+    .default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,60}$/, 'expected up to 60 letters, digits, dots, dashes or underscores')
     .default(''),
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** Where the token issuer (roster) publishes its public keys. */
@@ -111,6 +120,7 @@ export function parseServiceEnv<TShape extends z.ZodRawShape>(
       kafkaBrokers: shared.KAFKA_BROKERS,
       kafkaClientId: shared.KAFKA_CLIENT_ID ?? service.name,
       kafkaGroupSuffix: shared.KAFKA_GROUP_SUFFIX,
+      kafkaTopicPrefix: shared.KAFKA_TOPIC_PREFIX,
       outboxRetentionDays: shared.OUTBOX_RETENTION_DAYS,
       auth: { jwksUrl: shared.AUTH_JWKS_URL, issuer: shared.AUTH_ISSUER, audience: shared.AUTH_AUDIENCE },
     },

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { demoGridId, stableId } from '@sc/demo';
 import { SERVICES } from '@sc/services';
+import { ephemeralServicePorts } from '@sc/services/testing';
 
 const root = path.resolve(__dirname, '../../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -36,8 +37,7 @@ describe('embedded mode [starts: the embedded app as a child process, on SQLite]
         // The URL form of the sql.js versions, still accepted (the people file takes the default).
         ROSTER_DATABASE_URL: `sqljs:${dataDir}/roster.sqlite`,
         GATEWAY_PORT: '0',
-        ROSTER_PORT: '0',
-        PEOPLE_PORT: '0',
+        ...ephemeralServicePorts(),
         LOG_PRETTY: 'false',
         LOG_LEVEL: 'warn',
       },

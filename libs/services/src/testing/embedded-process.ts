@@ -15,7 +15,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stableId } from '@sc/demo';
 import { makeTestIdNumber } from '@sc/people';
+import { envPrefix } from '@sc/service';
 import { AppProcess, tokenMinter, WORKSPACE_ROOT as ROOT } from '@sc/testing';
+import { SERVICES } from '../index';
 
 /** The bundle the rounds run: `npm start`'s build, in a folder of its own so `dist/apps` is left alone. */
 const BUNDLE_DIR = path.join(ROOT, 'dist/crash/embedded');
@@ -89,6 +91,19 @@ export function buildEmbedded(): string {
 // ---------------------------------------------------------------------------------------------------
 // The child process
 
+/**
+ * Port 0 and loopback for every registered service: a run never takes the fixed ports (4001–4004) of
+ * a developer's `npm start` or of another spec running at the same time.
+ */
+export function ephemeralServicePorts(): Record<string, string> {
+  return Object.fromEntries(
+    SERVICES.flatMap((s) => [
+      [`${envPrefix(s.name)}_PORT`, '0'],
+      [`${envPrefix(s.name)}_HOST`, '127.0.0.1'],
+    ]),
+  );
+}
+
 /** One run of the embedded app. */
 export class EmbeddedProcess extends AppProcess {
   constructor(main: string, dataDir: string, env: Record<string, string> = {}) {
@@ -98,11 +113,8 @@ export class EmbeddedProcess extends AppProcess {
       ROSTER_DATABASE_URL: '',
       PEOPLE_DATABASE_URL: '',
       GATEWAY_PORT: '0',
-      ROSTER_PORT: '0',
-      PEOPLE_PORT: '0',
       GATEWAY_HOST: '127.0.0.1',
-      ROSTER_HOST: '127.0.0.1',
-      PEOPLE_HOST: '127.0.0.1',
+      ...ephemeralServicePorts(),
       LOG_PRETTY: 'false',
       LOG_LEVEL: 'warn',
       ...env,

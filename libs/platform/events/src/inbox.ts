@@ -26,6 +26,8 @@ export interface InboxConsumerOptions {
   handler: EventHandler;
   /** Delays between attempts when the handler or the database fails. */
   backoff?: BackoffOptions;
+  /** Told the outcome of every delivered message (metrics). */
+  onOutcome?: (outcome: InboxOutcome) => void;
 }
 
 /** Thrown out of a retry loop when the consumer stops, so the message is not marked consumed. */
@@ -74,6 +76,16 @@ export class InboxProcessor {
    * consumer stops (then throws {@link ConsumerStoppedError}). Never throws for bad messages.
    */
   async handle(value: string | Buffer | null, ref: MessageRef, control: RetryControl): Promise<InboxOutcome> {
+    const outcome = await this.handleOnce(value, ref, control);
+    this.opts.onOutcome?.(outcome);
+    return outcome;
+  }
+
+  private async handleOnce(
+    value: string | Buffer | null,
+    ref: MessageRef,
+    control: RetryControl,
+  ): Promise<InboxOutcome> {
     let event: CloudEvent<unknown>;
     try {
       event = parseEnvelope(value);

@@ -10,3 +10,4 @@ export * from './subgraph';
 export * from './validation';
 export * from './inputs';
 export * from './sdl';
+export * from './metrics-plugin';

@@ -11,6 +11,7 @@ import { subgraphFetcher } from './subgraph-fetch';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import { type Counter, type Histogram, Metrics } from '@sc/metrics';
+import { inSpan, SpanKind, traceHeaders } from '@sc/tracing';
 import {
   clientAddress,
   createErrorFormatter,
@@ -22,6 +23,7 @@ import {
   operationGuardsPlugin,
   requestLogPlugin,
   sendJson,
+  tracingPlugin,
   TrustedProxies,
   type RouteHandler,
   type CorsPolicy,
@@ -84,6 +86,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // stays here. A subgraph believes it only if it trusts the gateway as a proxy (ADR 0014).
     const address: unknown = ctx?.clientAddress;
     if (typeof address === 'string') request.http?.headers.set('x-forwarded-for', address);
+    // The subgraph continues this trace (the client span `process` opened around this call).
+    for (const [key, value] of Object.entries(traceHeaders()))
+      if (value) request.http?.headers.set(key, value);
   }
 
   override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
@@ -102,7 +107,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const started = performance.now();
     let outcome = 'fault';
     try {
-      const response = await this.processAnswer(options);
+      const response = await inSpan(
+        `subgraph ${this.serviceName}`,
+        { kind: SpanKind.CLIENT, attributes: { 'sc.subgraph': this.serviceName } },
+        () => this.processAnswer(options),
+      );
       outcome = response.errors?.length ? 'errors' : 'ok';
       return response;
     } finally {
@@ -237,6 +246,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
       metricsPlugin(metrics),
+      tracingPlugin(),
     ],
   });
   await apollo.start();
@@ -246,6 +256,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     maxBodyBytes: limits.maxBodyBytes,
     cors: options.cors,
     routes: { '/metrics': privateOnly(metrics.route(), trustedProxies) },
+    serviceName: 'gateway',
     context: async (req) => {
       const authorization = req.headers.authorization;
       return {

@@ -11,3 +11,4 @@ export * from './validation';
 export * from './inputs';
 export * from './sdl';
 export * from './metrics-plugin';
+export * from './tracing-plugin';

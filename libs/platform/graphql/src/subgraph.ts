@@ -18,6 +18,7 @@ import {
 } from './http';
 import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
 import { metricsPlugin } from './metrics-plugin';
+import { tracingPlugin } from './tracing-plugin';
 import { operationGuardsPlugin } from './operation-guards';
 
 /** One module of `buildSubgraphSchema([{ typeDefs, resolvers }])`, from its public signature. */
@@ -89,6 +90,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(
       operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
       ...(options.metrics ? [metricsPlugin(options.metrics)] : []),
+      tracingPlugin(),
     ],
     logger: log,
     // The app's main owns SIGTERM/SIGINT and closes everything in order. Apollo's own handler would
@@ -108,6 +110,7 @@ export async function startSubgraph<TContext extends BaseContext>(
     context: options.context,
     logger: options.logger,
     readiness: options.readiness,
+    serviceName: options.name,
     routes: options.metrics ? { '/metrics': options.metrics.route(), ...options.routes } : options.routes,
     maxBodyBytes: options.limits?.maxBodyBytes,
   });

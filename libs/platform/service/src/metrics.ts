@@ -1,6 +1,15 @@
 import { type DataSource, IsNull } from 'typeorm';
 import { type EventPublisher, type InboxOutcome, OutboxEvent } from '@sc/events';
 import type { Metrics } from '@sc/metrics';
+import {
+  contextFromEvent,
+  setSpan,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  traceHeaders,
+  tracer,
+} from '@sc/tracing';
 
 /**
  * The event side of a service's metrics (docs/observability.md): what the outbox holds back, what
@@ -8,8 +17,15 @@ import type { Metrics } from '@sc/metrics';
  * Every figure is read from the component that knows it; nothing here changes what they do.
  */
 
-/** Counts what the relay hands to the broker: events published, batches that failed. */
-export function countingPublisher(publisher: EventPublisher, metrics: Metrics): EventPublisher {
+const TRACEPARENT = /"traceparent":"([0-9a-f-]{55})"/;
+
+/**
+ * What the relay hands to the broker, counted (events published, batches that failed) and traced:
+ * a producer span per event, a child of the outbox write that the envelope's `traceparent` names,
+ * whose own context goes out in the message's `traceparent` header (Kafka binding of the CloudEvents
+ * tracing extension). Events written while nothing was traced get no span.
+ */
+export function instrumentedPublisher(publisher: EventPublisher, metrics: Metrics): EventPublisher {
   const published = metrics.counter(
     'sc_outbox_published_events_total',
     'Outbox events the relay published (acknowledged by the broker, or the in-process bus).',
@@ -20,13 +36,28 @@ export function countingPublisher(publisher: EventPublisher, metrics: Metrics): 
   );
   return {
     async publish(batch) {
+      const spans: Span[] = [];
+      const records = batch.map((record) => {
+        const traceparent = TRACEPARENT.exec(record.value)?.[1];
+        if (!traceparent) return record;
+        const span = tracer().startSpan(
+          `publish ${record.topic}`,
+          { kind: SpanKind.PRODUCER, attributes: { 'messaging.destination.name': record.topic } },
+          contextFromEvent({ traceparent }),
+        );
+        spans.push(span);
+        return { ...record, headers: { ...record.headers, ...traceHeaders(setSpan(span)) } };
+      });
       try {
-        await publisher.publish(batch);
+        await publisher.publish(records);
       } catch (error) {
         failed.inc();
+        for (const span of spans)
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'publish failed' }).end();
         throw error;
       }
       published.inc(batch.length);
+      for (const span of spans) span.end();
     },
     close: () => publisher.close(),
   };

@@ -20,7 +20,13 @@ import {
 } from '@sc/config';
 import { ExclusiveJob, openDatabase } from '@sc/db';
 import { Metrics } from '@sc/metrics';
-import { countingPublisher, inboxOutcomeCounter, registerOutboxGauges, registerPoolGauges } from './metrics';
+import { startTracingFromEnv } from '@sc/tracing';
+import {
+  instrumentedPublisher,
+  inboxOutcomeCounter,
+  registerOutboxGauges,
+  registerPoolGauges,
+} from './metrics';
 import {
   BusSubscriber,
   type EventPublisher,
@@ -190,7 +196,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
     }
     const relay = new OutboxRelay({
       dataSource,
-      publisher: countingPublisher(publisher, metrics),
+      publisher: instrumentedPublisher(publisher, metrics),
       logger,
       retention: { keepMs: config.outboxRetentionDays * 86_400_000 },
     });
@@ -351,6 +357,15 @@ export function runService(service: Service): void {
     process.stderr.write(`${service.name}: invalid configuration: ${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
+  const tracing = startTracingFromEnv(service.name, env);
   const logger = createLogger({ service: service.name, level: config.logLevel, pretty: config.logPretty });
-  runUntilSignal(service.name, logger, () => service.start({ env, logger }));
+  runUntilSignal(service.name, logger, async () => {
+    const running = await service.start({ env, logger });
+    return {
+      close: async () => {
+        await running.close();
+        await tracing.shutdown();
+      },
+    };
+  });
 }

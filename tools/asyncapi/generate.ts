@@ -32,6 +32,13 @@ function envelopeSchema(contract: EventContract<unknown>) {
       time: { type: 'string', format: 'date-time' },
       datacontenttype: { const: 'application/json' },
       data: contract.jsonSchema(),
+      traceparent: {
+        type: 'string',
+        pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+        description:
+          'CloudEvents distributed-tracing extension: W3C trace context of the change that wrote the event; present when it was traced.',
+      },
+      tracestate: { type: 'string', maxLength: 512, description: 'W3C tracestate, with traceparent.' },
     },
   };
 }
@@ -53,7 +60,14 @@ function build() {
           contentType: 'application/cloudevents+json',
           headers: {
             type: 'object',
-            properties: { 'content-type': { const: 'application/cloudevents+json' } },
+            properties: {
+              'content-type': { const: 'application/cloudevents+json' },
+              traceparent: {
+                type: 'string',
+                description:
+                  'W3C trace context of the publish (a child of the envelope traceparent), when traced.',
+              },
+            },
           },
           bindings: { kafka: { key: { type: 'string', description: 'Aggregate id (CloudEvents subject)' } } },
           payload: envelopeSchema(contract),

@@ -12,6 +12,7 @@ import type { Listening } from '@sc/graphql';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '@sc/roster';
 import { envPrefix, type RunningService } from '@sc/service';
 import { SERVICES, supergraphFiles } from '@sc/services';
+import { startTracingFromEnv } from '@sc/tracing';
 
 // Subgraphs listen on the loopback only: in embedded mode the gateway is the one way in. The gateway
 // reaches roster over loopback and tells it the caller's address (login throttling).
@@ -40,6 +41,8 @@ const logger = createLogger({
   pretty: gatewayEnv.LOG_PRETTY,
 });
 
+// Off unless asked (OTEL_TRACES_EXPORTER=console to try it, or an OTLP endpoint): docs/observability.md.
+const tracing = startTracingFromEnv('embedded', env);
 const bus = new InProcessBus({ logger });
 const running: RunningService[] = [];
 let gateway: Listening | undefined;
@@ -48,6 +51,7 @@ async function closeAll(): Promise<void> {
   await gateway?.close();
   for (const s of running.splice(0).reverse()) await s.close();
   await bus.close();
+  await tracing.shutdown();
 }
 
 async function main(): Promise<void> {

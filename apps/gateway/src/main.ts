@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, loadEnvOrExit, runUntilSignal } from '@sc/config';
+import { startTracingFromEnv } from '@sc/tracing';
 import { gatewayCors, gatewayEnvSchema, readSupergraph, startGateway, subgraphUrls } from '@sc/gateway';
 
 const env = loadEnvOrExit(gatewayEnvSchema, 'gateway');
@@ -26,8 +27,9 @@ const verifier = new TokenVerifier(
   { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
 );
 
-runUntilSignal('gateway', logger, () =>
-  startGateway({
+const tracing = startTracingFromEnv('gateway', envWithDefaults({}));
+runUntilSignal('gateway', logger, async () => {
+  const gateway = await startGateway({
     supergraphSdl,
     subgraphUrls: urls,
     verifier,
@@ -37,5 +39,11 @@ runUntilSignal('gateway', logger, () =>
     host: env.GATEWAY_HOST,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(env),
-  }),
-);
+  });
+  return {
+    close: async () => {
+      await gateway.close();
+      await tracing.shutdown();
+    },
+  };
+});

@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@sc/config';
 import { KafkaEventProbe, OutboxEvent } from '@sc/events';
-import { freshMysqlDatabase, gqlRequest, KAFKA_SCRIPT, tokenMinter, type TestDatabase } from '@sc/testing';
+import {
+  freshMysqlDatabase,
+  gqlRequest,
+  KAFKA_SCRIPT,
+  scrapeMetrics,
+  tokenMinter,
+  type TestDatabase,
+} from '@sc/testing';
 import { PlacesTopic } from '@sc/roster-contracts';
 import { asRunningRoster, roster as rosterService, type RunningRoster } from './roster.service';
 import { stableId } from './seed/caichang';
@@ -19,7 +26,7 @@ const kafka = (command: 'start' | 'stop') =>
     stdio: 'pipe',
   });
 
-describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), roster subgraph; needs: MariaDB]', () => {
+describe('broker outage and metrics [starts: Kafka broker on 29392 (stopped and restarted), roster subgraph; needs: MariaDB]', () => {
   let db: TestDatabase;
   let roster: RunningRoster;
 
@@ -50,6 +57,37 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
     kafka('stop');
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
+
+  it('counts on /metrics exactly the requests sent, by operation, and their errors by code', async () => {
+    const url = `${roster.url}/graphql`;
+    const before = await scrapeMetrics(roster.url);
+    const op = { operation: 'MetricsProbe', kind: 'query' };
+    const start = before.value('sc_graphql_requests_total', op) ?? 0;
+    for (let i = 0; i < 7; i++) {
+      const res = await gqlRequest(url, 'query MetricsProbe { streets(first: 1) { totalCount } }', {});
+      expect(res.errors).toBeUndefined();
+    }
+    for (let i = 0; i < 3; i++) {
+      const res = await gqlRequest(url, 'query MetricsBad { streets(first: 1000) { totalCount } }', {});
+      expect(res.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    }
+    const after = await scrapeMetrics(roster.url);
+    expect((after.value('sc_graphql_requests_total', op) ?? 0) - start).toBe(7);
+    expect(after.value('sc_graphql_requests_total', { operation: 'MetricsBad', kind: 'query' })).toBe(3);
+    expect(after.value('sc_graphql_errors_total', { operation: 'MetricsBad', code: 'BAD_USER_INPUT' })).toBe(
+      3,
+    );
+    expect(
+      after.value('sc_graphql_errors_total', { operation: 'MetricsProbe', code: 'BAD_USER_INPUT' }),
+    ).toBeUndefined();
+    expect(after.value('sc_graphql_request_duration_seconds_count', op)).toBe(7 + start);
+    // Every figure carries the service; no id or variable ever becomes a label.
+    expect(after.text).toMatch(/sc_graphql_requests_total\{[^}]*service="roster"/);
+    expect(after.value('sc_outbox_unpublished_events')).toBe(0);
+    expect(after.value('sc_db_pool_max_connections')).toBeGreaterThan(0);
+    expect(after.value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(after.sum('sc_consumer_lag_messages', { consumer: 'roster.people-residents' })).toBe(0);
+  });
 
   it('keeps changes committed while the broker is down and publishes their events, in order per street, once it is back', async () => {
     kafka('stop');
@@ -83,6 +121,17 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
     expect(waiting).toHaveLength(3);
     expect(waiting.every((e) => e.publishedAt === null)).toBe(true);
     expect(Math.max(...waiting.map((e) => e.attempts))).toBeGreaterThan(0);
+    // What an operator alerts on: the oldest waiting event gets older while the broker is away.
+    const down = await scrapeMetrics(roster.url);
+    expect(down.value('sc_outbox_unpublished_events')).toBe(3);
+    const age = down.value('sc_outbox_oldest_unpublished_age_seconds') ?? 0;
+    expect(age).toBeGreaterThan(0);
+    expect(down.value('sc_outbox_publish_failures_total')).toBeGreaterThan(0);
+    const publishedBefore = down.value('sc_outbox_published_events_total') ?? 0;
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(
+      (await scrapeMetrics(roster.url)).value('sc_outbox_oldest_unpublished_age_seconds'),
+    ).toBeGreaterThan(age);
 
     kafka('start');
     const probe = await KafkaEventProbe.start({
@@ -102,6 +151,12 @@ describe('broker outage [starts: Kafka broker on 29392 (stopped and restarted), 
       expect(probe.all().filter((m) => m.key === b)).toHaveLength(1);
       const published = await pending();
       expect(published.every((e) => e.publishedAt !== null)).toBe(true);
+      const back = await scrapeMetrics(roster.url);
+      expect(back.value('sc_outbox_unpublished_events')).toBe(0);
+      expect(back.value('sc_outbox_oldest_unpublished_age_seconds')).toBe(0);
+      expect((back.value('sc_outbox_published_events_total') ?? 0) - publishedBefore).toBeGreaterThanOrEqual(
+        3,
+      );
     } finally {
       await probe.stop();
     }

@@ -18,6 +18,12 @@ export interface CloudEvent<T> {
   time: string;
   datacontenttype: 'application/json';
   data: T;
+  /**
+   * CloudEvents distributed-tracing extension: the W3C trace context of the change that wrote the
+   * event (its outbox write), so a consumer continues the same trace. Absent when nothing was traced.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 /** Media type of a structured-mode CloudEvents message (Kafka protocol binding, `content-type` header). */
@@ -38,6 +44,11 @@ const envelopeSchema = z.object({
   time: z.iso.datetime({ offset: true }),
   datacontenttype: z.literal('application/json'),
   data: z.unknown(),
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+    .optional(),
+  tracestate: z.string().max(512).optional(),
 });
 
 /** Why a message could not be read as one of our CloudEvents. Carries no message content. */

@@ -6,6 +6,7 @@ import { type BackoffOptions, Sleeper, backoffDelay, errorText } from './backoff
 import { type CloudEvent, InvalidEnvelopeError, parseEnvelope } from './cloud-event';
 import { EventPayloadError } from './contract';
 import { InboxEvent } from './entities';
+import { contextFromEvent, inSpan, SpanKind } from '@sc/tracing';
 import type { InProcessBus } from './in-process-bus';
 import { createKafka } from './kafka';
 
@@ -26,6 +27,8 @@ export interface InboxConsumerOptions {
   handler: EventHandler;
   /** Delays between attempts when the handler or the database fails. */
   backoff?: BackoffOptions;
+  /** Told the outcome of every delivered message (metrics). */
+  onOutcome?: (outcome: InboxOutcome) => void;
 }
 
 /** Thrown out of a retry loop when the consumer stops, so the message is not marked consumed. */
@@ -74,6 +77,16 @@ export class InboxProcessor {
    * consumer stops (then throws {@link ConsumerStoppedError}). Never throws for bad messages.
    */
   async handle(value: string | Buffer | null, ref: MessageRef, control: RetryControl): Promise<InboxOutcome> {
+    const outcome = await this.handleOnce(value, ref, control);
+    this.opts.onOutcome?.(outcome);
+    return outcome;
+  }
+
+  private async handleOnce(
+    value: string | Buffer | null,
+    ref: MessageRef,
+    control: RetryControl,
+  ): Promise<InboxOutcome> {
     let event: CloudEvent<unknown>;
     try {
       event = parseEnvelope(value);
@@ -83,7 +96,23 @@ export class InboxProcessor {
       return 'invalid';
     }
     const about = { ...ref, eventId: event.id, type: event.type };
+    // The consumer's handling continues the trace of the change that wrote the event.
+    return inSpan(
+      `consume ${event.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromEvent(event),
+        attributes: { 'messaging.destination.name': ref.topic, 'sc.consumer': this.consumer },
+      },
+      () => this.withRetries(event, about, control),
+    );
+  }
 
+  private async withRetries(
+    event: CloudEvent<unknown>,
+    about: Record<string, unknown>,
+    control: RetryControl,
+  ): Promise<InboxOutcome> {
     for (let attempt = 1; ; attempt++) {
       if (control.isStopped()) throw new ConsumerStoppedError();
       try {

@@ -1,3 +1,4 @@
+import { inSpan, SpanKind, traceHeaders } from '@sc/tracing';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
@@ -100,34 +101,45 @@ export class Outbox {
     if (e.topic.length === 0 || e.topic.length > 200 || e.type.length === 0 || e.type.length > 200) {
       throw new Error('event topic and type must have 1 to 200 characters');
     }
-    const event: CloudEvent<unknown> = {
-      specversion: '1.0',
-      id,
-      source: this.source,
-      type: e.type,
-      subject: e.subject,
-      time: (e.time ?? new Date()).toISOString(),
-      datacontenttype: 'application/json',
-      data: e.data,
-    };
-    const envelope = JSON.stringify(event);
-    const bytes = Buffer.byteLength(envelope, 'utf8');
-    if (bytes > MAX_ENVELOPE_BYTES) {
-      throw new Error(
-        `event ${id} of type ${e.type} is ${bytes} bytes; the outbox takes at most ${MAX_ENVELOPE_BYTES}`,
-      );
-    }
-    await manager.insert(OutboxEvent, {
-      id,
-      topic: e.topic,
-      aggregateId: e.subject,
-      type: e.type,
-      envelope,
-      createdAt: new Date(),
-      publishedAt: null,
-      attempts: 0,
-      lastError: null,
-    });
-    return event;
+    return inSpan(
+      `outbox write ${e.type}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: { 'cloudevents.event_type': e.type, 'messaging.destination.name': e.topic },
+      },
+      async () => {
+        const event: CloudEvent<unknown> = {
+          specversion: '1.0',
+          id,
+          source: this.source,
+          type: e.type,
+          subject: e.subject,
+          time: (e.time ?? new Date()).toISOString(),
+          datacontenttype: 'application/json',
+          data: e.data,
+          // The outbox write's own span: a consumer's handling becomes its child, in the same trace.
+          ...traceHeaders(),
+        };
+        const envelope = JSON.stringify(event);
+        const bytes = Buffer.byteLength(envelope, 'utf8');
+        if (bytes > MAX_ENVELOPE_BYTES) {
+          throw new Error(
+            `event ${id} of type ${e.type} is ${bytes} bytes; the outbox takes at most ${MAX_ENVELOPE_BYTES}`,
+          );
+        }
+        await manager.insert(OutboxEvent, {
+          id,
+          topic: e.topic,
+          aggregateId: e.subject,
+          type: e.type,
+          envelope,
+          createdAt: new Date(),
+          publishedAt: null,
+          attempts: 0,
+          lastError: null,
+        });
+        return event;
+      },
+    );
   }
 }

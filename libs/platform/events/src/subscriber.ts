@@ -3,7 +3,13 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '@sc/config';
 import { backoffDelay, errorText, Sleeper } from './backoff';
 import type { InProcessBus } from './in-process-bus';
-import { type EventHandler, KafkaEventConsumer, subscribeWithInbox, withTimeout } from './inbox';
+import {
+  type EventHandler,
+  type InboxOutcome,
+  KafkaEventConsumer,
+  subscribeWithInbox,
+  withTimeout,
+} from './inbox';
 import { createKafka, ensureTopics, KafkaLog } from './kafka';
 
 /** What a service consumes: one consumer group (inbox name) over some topics. */
@@ -14,6 +20,8 @@ export interface SubscribeOptions {
   /** Runs in the inbox transaction of each event (see {@link EventHandler}). */
   handler: EventHandler;
   dataSource: DataSource;
+  /** Told the outcome of every delivered message (metrics). */
+  onOutcome?: (outcome: InboxOutcome) => void;
 }
 
 /** A running subscription. */
@@ -47,6 +55,7 @@ export class BusSubscriber implements EventSubscriber {
       topics: options.topics,
       consumer: options.consumer,
       handler: options.handler,
+      onOutcome: options.onOutcome,
     });
     return {
       consumer: options.consumer,
@@ -57,6 +66,15 @@ export class BusSubscriber implements EventSubscriber {
       },
     };
   }
+}
+
+/** Messages a consumer group has yet to process on one partition. */
+export interface ConsumerLag {
+  consumer: string;
+  /** The topic's own name (without `topicPrefix`). */
+  topic: string;
+  partition: number;
+  lag: number;
 }
 
 /** Options of {@link KafkaSubscriber}. */
@@ -113,6 +131,7 @@ export class KafkaSubscriber implements EventSubscriber {
           topics: options.topics,
           topicPrefix: this.opts.topicPrefix,
           handler: options.handler,
+          onOutcome: options.onOutcome,
         });
         try {
           // Subscribing to a topic its producer has not created yet would fail the start.
@@ -154,5 +173,50 @@ export class KafkaSubscriber implements EventSubscriber {
         consumer = null;
       },
     };
+  }
+
+  /**
+   * How far each consumer group is behind, per topic partition: the partition's end offset minus
+   * the group's committed offset (minus the start, for a group that committed nothing yet). Asks
+   * the broker (one admin connection for all groups); meant for a scrape every few seconds.
+   */
+  async lag(consumers: { consumer: string; topics: string[] }[]): Promise<ConsumerLag[]> {
+    const prefix = this.opts.topicPrefix ?? '';
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = new Map<string, Map<number, { high: bigint; low: bigint }>>();
+      const rows: ConsumerLag[] = [];
+      for (const { consumer, topics } of consumers) {
+        const committed = await admin.fetchOffsets({
+          groupId: consumer,
+          topics: topics.map((t) => prefix + t),
+        });
+        for (const { topic, partitions } of committed) {
+          let end = ends.get(topic);
+          if (!end) {
+            end = new Map();
+            for (const p of await admin.fetchTopicOffsets(topic))
+              end.set(p.partition, { high: BigInt(p.high), low: BigInt(p.low) });
+            ends.set(topic, end);
+          }
+          for (const { partition, offset } of partitions) {
+            const bounds = end.get(partition);
+            if (!bounds) continue;
+            const at = BigInt(offset) >= 0n ? BigInt(offset) : bounds.low;
+            const behind = bounds.high - at;
+            rows.push({
+              consumer,
+              topic: topic.slice(prefix.length),
+              partition,
+              lag: Number(behind > 0n ? behind : 0n),
+            });
+          }
+        }
+      }
+      return rows;
+    } finally {
+      await admin.disconnect();
+    }
   }
 }

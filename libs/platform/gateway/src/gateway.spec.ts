@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StaticKeyResolver, TokenIssuer, TokenVerifier, signingKeyFromPem } from '@sc/auth';
 import { createLogger } from '@sc/config';
-import { DateTimeScalar, startSubgraph, type Listening } from '@sc/graphql';
+import { DateTimeScalar, startSubgraph, TrustedProxies, type Listening } from '@sc/graphql';
 import { startGateway } from './gateway';
 
 type Body = {
@@ -128,6 +128,42 @@ describe('gateway [starts: a probe subgraph and the gateway on ephemeral ports]'
     expect(res.status).toBe(401);
     expect((await json(res)).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
     expect(probe.state.calls).toBe(before);
+  });
+
+  it('counts operations and subgraph fetches on /metrics, for private networks only', async () => {
+    const metricsOf = async (base: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}/metrics`, { headers });
+      return { status: res.status, text: await res.text() };
+    };
+    const series = (text: string, line: RegExp) => Number(line.exec(text)?.[1] ?? 0);
+    const ops = /^sc_graphql_requests_total\{[^}]*operation="Counted"[^}]*\} (\d+)$/m;
+    const fetches = /^sc_gateway_subgraph_requests_total\{[^}]*subgraph="probe",outcome="ok"[^}]*\} (\d+)$/m;
+    const before = await metricsOf(gateway.url);
+    expect(before.status).toBe(200);
+    for (let i = 0; i < 4; i++) await json(await post(gateway.url, { query: 'query Counted { calls }' }));
+    const after = await metricsOf(gateway.url);
+    expect(series(after.text, ops) - series(before.text, ops)).toBe(4);
+    expect(series(after.text, fetches) - series(before.text, fetches)).toBe(4);
+    expect(after.text).toMatch(/sc_gateway_subgraph_request_duration_seconds_bucket\{/);
+
+    // Behind a trusted proxy, a public client is refused; the proxy's own network is not.
+    const proxied = await startGateway({
+      supergraphSdl: compose(`${probe.subgraph.url}/graphql`),
+      subgraphUrls: {},
+      verifier: verifier(),
+      logger,
+      development: false,
+      port: 0,
+      host: '127.0.0.1',
+      trustedProxies: new TrustedProxies(['loopback']),
+    });
+    try {
+      expect((await metricsOf(proxied.url, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(404);
+      expect((await metricsOf(proxied.url, { 'x-forwarded-for': '10.1.2.3' })).status).toBe(200);
+      expect((await metricsOf(proxied.url)).status).toBe(200);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('is ready when its subgraphs are', async () => {

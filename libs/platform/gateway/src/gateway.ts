@@ -10,6 +10,8 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { subgraphFetcher } from './subgraph-fetch';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
+import { type Counter, type Histogram, Metrics } from '@sc/metrics';
+import { inSpan, SpanKind, traceHeaders } from '@sc/tracing';
 import {
   clientAddress,
   createErrorFormatter,
@@ -17,9 +19,13 @@ import {
   DEFAULT_LIMITS,
   depthLimitRule,
   listen,
+  metricsPlugin,
   operationGuardsPlugin,
   requestLogPlugin,
+  sendJson,
+  tracingPlugin,
   TrustedProxies,
+  type RouteHandler,
   type CorsPolicy,
   type Listening,
   type QueryLimits,
@@ -80,6 +86,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // stays here. A subgraph believes it only if it trusts the gateway as a proxy (ADR 0014).
     const address: unknown = ctx?.clientAddress;
     if (typeof address === 'string') request.http?.headers.set('x-forwarded-for', address);
+    // The subgraph continues this trace (the client span `process` opened around this call).
+    for (const [key, value] of Object.entries(traceHeaders()))
+      if (value) request.http?.headers.set(key, value);
   }
 
   override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
@@ -93,6 +102,26 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<SubgraphResponse> {
+    const started = performance.now();
+    let outcome = 'fault';
+    try {
+      const response = await inSpan(
+        `subgraph ${this.serviceName}`,
+        { kind: SpanKind.CLIENT, attributes: { 'sc.subgraph': this.serviceName } },
+        () => this.processAnswer(options),
+      );
+      outcome = response.errors?.length ? 'errors' : 'ok';
+      return response;
+    } finally {
+      const labels = { subgraph: this.serviceName, outcome };
+      this.fetchMetrics?.requests.inc(labels);
+      this.fetchMetrics?.duration.observe(labels, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async processAnswer(
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): Promise<SubgraphResponse> {
     try {
@@ -112,9 +141,31 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly serviceName: string,
     url: string,
     fetcher: RemoteGraphQLDataSource['fetcher'],
+    private readonly fetchMetrics?: SubgraphFetchMetrics,
   ) {
     super({ url, fetcher });
   }
+}
+
+/** Per subgraph fetch: outcome ok (data), errors (GraphQL errors in the answer) or fault (no answer). */
+interface SubgraphFetchMetrics {
+  requests: Counter<'subgraph' | 'outcome'>;
+  duration: Histogram<'subgraph' | 'outcome'>;
+}
+
+function subgraphFetchMetrics(metrics: Metrics): SubgraphFetchMetrics {
+  return {
+    requests: metrics.counter(
+      'sc_gateway_subgraph_requests_total',
+      'Requests the gateway sent to a subgraph, by subgraph and outcome (ok, errors, fault).',
+      ['subgraph', 'outcome'],
+    ),
+    duration: metrics.histogram(
+      'sc_gateway_subgraph_request_duration_seconds',
+      'Time a subgraph took to answer the gateway, by subgraph and outcome.',
+      ['subgraph', 'outcome'],
+    ),
+  };
 }
 
 export interface GatewayOptions {
@@ -133,6 +184,23 @@ export interface GatewayOptions {
   trustedProxies?: TrustedProxies;
   /** Browser origins allowed to call from elsewhere (see gatewayCors); none by default. */
   cors?: CorsPolicy;
+  /** Where the gateway's metrics go (served on `/metrics`); a registry of its own by default. */
+  metrics?: Metrics;
+}
+
+const PRIVATE_NETWORKS = new TrustedProxies(['private']);
+
+/**
+ * The gateway is the public entry point, and its figures are for the operator: `/metrics` answers
+ * callers on loopback and private networks (Prometheus on the compose or cluster network) and is a
+ * 404 for everyone else, judged by the same client address as everything else (behind a TLS proxy,
+ * GATEWAY_TRUSTED_PROXIES must name it, or every caller looks like the proxy).
+ */
+function privateOnly(route: RouteHandler, trusted: TrustedProxies): RouteHandler {
+  return (req, res) => {
+    if (!PRIVATE_NETWORKS.has(clientAddress(req, trusted))) return sendJson(res, 404, { error: 'not found' });
+    return route(req, res);
+  };
 }
 
 /** Starts the gateway: one graph composed from the subgraphs, with health endpoints. */
@@ -141,6 +209,8 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
   const trustedProxies = options.trustedProxies ?? new TrustedProxies([]);
   const log = options.logger.child({ component: 'gateway' });
   const urls: Record<string, string> = {};
+  const metrics = options.metrics ?? new Metrics({ service: 'gateway' });
+  const fetchMetrics = subgraphFetchMetrics(metrics);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: log,
@@ -154,6 +224,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
         subgraphFetcher((code) =>
           log.warn({ subgraph: name, code }, 'subgraph connection reset; query sent again'),
         ),
+        fetchMetrics,
       );
     },
   });
@@ -174,6 +245,8 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
         : ApolloServerPluginLandingPageDisabled(),
       operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
+      metricsPlugin(metrics),
+      tracingPlugin(),
     ],
   });
   await apollo.start();
@@ -182,6 +255,8 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     logger: log,
     maxBodyBytes: limits.maxBodyBytes,
     cors: options.cors,
+    routes: { '/metrics': privateOnly(metrics.route(), trustedProxies) },
+    serviceName: 'gateway',
     context: async (req) => {
       const authorization = req.headers.authorization;
       return {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '@sc/config';
+import { contextFromHeaders, inSpan, SpanKind } from '@sc/tracing';
 import { answerPreflight, applyCorsHeaders, type CorsPolicy } from './cors';
 import { DEFAULT_LIMITS } from './limits';
 
@@ -26,6 +27,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   graphqlPath?: string;
   /** Browser origins allowed to call from elsewhere (CORS); none when absent. */
   cors?: CorsPolicy;
+  /** The `sc.service` attribute of the request spans (the embedded app runs every service in one process). */
+  serviceName?: string;
 }
 
 /**
@@ -152,10 +155,21 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         }
       }
     }
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(req).catch(asHttpError),
-    });
+    // One server span per request, continuing the caller's trace (`traceparent`); the tracing plugin
+    // names it after the operation once it is known.
+    const response = await inSpan(
+      'graphql',
+      {
+        kind: SpanKind.SERVER,
+        parent: contextFromHeaders(req.headers),
+        attributes: { 'sc.service': options.serviceName ?? 'unknown' },
+      },
+      () =>
+        options.apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+          context: () => options.context(req).catch(asHttpError),
+        }),
+    );
     for (const [key, value] of response.headers) {
       // Apollo's `Vary: accept` joins the CORS layer's `Vary: Origin` rather than replacing it.
       const vary = key === 'vary' ? res.getHeader('vary') : undefined;

@@ -10,3 +10,5 @@ export * from './subgraph';
 export * from './validation';
 export * from './inputs';
 export * from './sdl';
+export * from './metrics-plugin';
+export * from './tracing-plugin';

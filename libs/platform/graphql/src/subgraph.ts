@@ -7,6 +7,7 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Logger } from '@sc/config';
+import type { Metrics } from '@sc/metrics';
 import { createErrorFormatter } from './format-error';
 import {
   createGraphQLHttpServer,
@@ -16,6 +17,8 @@ import {
   type RouteHandler,
 } from './http';
 import { DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
+import { metricsPlugin } from './metrics-plugin';
+import { tracingPlugin } from './tracing-plugin';
 import { operationGuardsPlugin } from './operation-guards';
 
 /** One module of `buildSubgraphSchema([{ typeDefs, resolvers }])`, from its public signature. */
@@ -43,6 +46,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   readiness?: ReadinessCheck[];
   routes?: Record<string, RouteHandler>;
   limits?: Partial<QueryLimits>;
+  /** Operation metrics, and `GET /metrics` serving them with the service's other figures. */
+  metrics?: Metrics;
 }
 
 /** Logs one line per operation: name, duration and error codes. No variables (they may hold personal data). */
@@ -84,6 +89,8 @@ export function createSubgraphApollo<TContext extends BaseContext>(
       ApolloServerPluginInlineTraceDisabled(),
       operationGuardsPlugin({ maxCost: limits.maxCost }),
       requestLogPlugin(log),
+      ...(options.metrics ? [metricsPlugin(options.metrics)] : []),
+      tracingPlugin(),
     ],
     logger: log,
     // The app's main owns SIGTERM/SIGINT and closes everything in order. Apollo's own handler would
@@ -103,7 +110,8 @@ export async function startSubgraph<TContext extends BaseContext>(
     context: options.context,
     logger: options.logger,
     readiness: options.readiness,
-    routes: options.routes,
+    serviceName: options.name,
+    routes: options.metrics ? { '/metrics': options.metrics.route(), ...options.routes } : options.routes,
     maxBodyBytes: options.limits?.maxBodyBytes,
   });
   const listening = await listen(server, options.port, options.host);

@@ -1,3 +1,4 @@
+import type { Metrics } from '@sc/metrics';
 import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
@@ -48,6 +49,8 @@ export interface ServiceKit<TEnv> {
   onClose(close: () => Promise<void> | void): void;
   /** The clock of this start (tests move it); jobs run by it. */
   clock: () => Date;
+  /** The service's metrics, served on `/metrics`: add the service's own figures here. */
+  metrics: Metrics;
 }
 
 /** A service that issues tokens: its signing key is served as a JWKS and verifies its own tokens. */

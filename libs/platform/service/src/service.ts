@@ -19,6 +19,14 @@ import {
   runUntilSignal,
 } from '@sc/config';
 import { ExclusiveJob, openDatabase } from '@sc/db';
+import { Metrics } from '@sc/metrics';
+import { startTracingFromEnv } from '@sc/tracing';
+import {
+  instrumentedPublisher,
+  inboxOutcomeCounter,
+  registerOutboxGauges,
+  registerPoolGauges,
+} from './metrics';
 import {
   BusSubscriber,
   type EventPublisher,
@@ -67,6 +75,8 @@ export interface RunningService<TExposed = unknown> extends Listening {
   jwksUrl?: string;
   signingKey?: SigningKey;
   exposed: TExposed;
+  /** What `/metrics` serves. */
+  metrics: Metrics;
 }
 
 /** A service as the registry, the apps and the tools see it. */
@@ -156,6 +166,10 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       embeddedUpgrade: definition.embeddedUpgrade,
     });
     closers.push(() => dataSource.destroy());
+    const clock = options.clock ?? (() => new Date());
+    const metrics = new Metrics({ service: name });
+    registerPoolGauges(metrics, dataSource);
+    registerOutboxGauges(metrics, dataSource, clock);
 
     let publisher: EventPublisher;
     let subscriber: EventSubscriber;
@@ -182,14 +196,13 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
     }
     const relay = new OutboxRelay({
       dataSource,
-      publisher,
+      publisher: instrumentedPublisher(publisher, metrics),
       logger,
       retention: { keepMs: config.outboxRetentionDays * 86_400_000 },
     });
     const outbox = new Outbox(definition.produces ?? { source: `/caichang/${name}` });
     const committed = () => relay.nudge();
 
-    const clock = options.clock ?? (() => new Date());
     const kit: ServiceKit<z.infer<z.ZodObject<TShape>>> = {
       name,
       env,
@@ -200,18 +213,49 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       committed,
       onClose: (closer) => void closers.push(closer),
       clock,
+      metrics,
     };
     const parts = await definition.build(kit);
 
     // Subscribe before anything is seeded or served: the in-process bus keeps no history.
+    const inboxOutcome = inboxOutcomeCounter(metrics);
     const subscriptions = consumes.map((c) =>
       subscriber.subscribe({
         consumer: `${name}.${c.name}${config.kafkaGroupSuffix}`,
         topics: c.topics.map((t) => t.name),
         handler: c.handler,
         dataSource,
+        onOutcome: (outcome) => inboxOutcome(`${name}.${c.name}`, outcome),
       }),
     );
+    if (subscriber instanceof KafkaSubscriber) {
+      // The consumer label is the group without the deployment's suffix: the same on every copy.
+      const groups = consumes.map((c) => ({
+        consumer: `${name}.${c.name}${config.kafkaGroupSuffix}`,
+        topics: c.topics.map((t) => t.name),
+      }));
+      const label = new Map(
+        consumes.map((c) => [`${name}.${c.name}${config.kafkaGroupSuffix}`, `${name}.${c.name}`]),
+      );
+      const kafka = subscriber;
+      metrics.gauge(
+        'sc_consumer_lag_messages',
+        'Messages a consumer has yet to process, per topic partition (end offset minus committed offset).',
+        ['consumer', 'topic', 'partition'],
+        async (gauge) => {
+          gauge.reset();
+          for (const row of await kafka.lag(groups))
+            gauge.set(
+              {
+                consumer: label.get(row.consumer) ?? row.consumer,
+                topic: row.topic,
+                partition: String(row.partition),
+              },
+              row.lag,
+            );
+        },
+      );
+    }
     // All at once: a Kafka consumer's stop waits for its fetch in flight (up to kafkajs's 5 s long
     // poll), so stopping them one after another made a service with five read models take ~15 s.
     closers.push(async () => {
@@ -263,6 +307,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       host: config.host,
       context: async (req) =>
         parts.context({ principal: await authenticate(req.headers.authorization, verifier), req }),
+      metrics,
       readiness: [
         { name: 'database', check: async () => void (await dataSource.query('SELECT 1')) },
         ...(parts.readiness ?? []),
@@ -284,6 +329,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       jwksUrl: parts.issuer ? `${listening.url}${JWKS_PATH}` : undefined,
       signingKey: parts.issuer?.signingKey,
       exposed: parts.exposed as TExposed,
+      metrics,
       close,
     };
   } catch (error) {
@@ -311,6 +357,15 @@ export function runService(service: Service): void {
     process.stderr.write(`${service.name}: invalid configuration: ${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
+  const tracing = startTracingFromEnv(service.name, env);
   const logger = createLogger({ service: service.name, level: config.logLevel, pretty: config.logPretty });
-  runUntilSignal(service.name, logger, () => service.start({ env, logger }));
+  runUntilSignal(service.name, logger, async () => {
+    const running = await service.start({ env, logger });
+    return {
+      close: async () => {
+        await running.close();
+        await tracing.shutdown();
+      },
+    };
+  });
 }

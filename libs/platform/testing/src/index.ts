@@ -6,3 +6,4 @@ export * from './migrations';
 export * from './server-sql-mode';
 export * from './app-process';
 export * from './service-process';
+export * from './metrics-scrape';

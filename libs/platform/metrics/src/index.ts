@@ -1,0 +1,2 @@
+export * from './metrics';
+export type { Counter, Gauge, Histogram } from 'prom-client';

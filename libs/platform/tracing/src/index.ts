@@ -1,0 +1,2 @@
+export * from './tracing';
+export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DataSource, In } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import { createLogger } from '@sc/config';
 import { createDataSource } from '@sc/db';
 import { InProcessBus, KafkaSubscriber, OUTBOX_ENTITIES, type Subscription } from '@sc/events';
@@ -81,7 +81,9 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
       cwd: WORKSPACE_ROOT,
       env: { ...process.env, ...env(), LOG_LEVEL: 'warn' },
     });
-    const id = /snapshot ([0-9a-f-]{36}) written to the outbox: places (\d+), grids (\d+), chiefs (\d+)/.exec(stdout);
+    const id = /snapshot ([0-9a-f-]{36}) written to the outbox: places (\d+), grids (\d+), chiefs (\d+)/.exec(
+      stdout,
+    );
     expect(id).not.toBeNull();
     return id?.[1] ?? '';
   };
@@ -189,7 +191,8 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
   });
 
   it('fills a new consumer group from the snapshot, not from history, and applies a second snapshot amid changes to the latest state', async () => {
-    const roster = live!;
+    const roster = live;
+    if (!roster) throw new Error('the roster did not start');
     // A consumer that reads every retained event of the topics holds nothing of this community.
     const marker = await gql<{ createStreet: { id: string } }>(
       roster,
@@ -198,7 +201,7 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
     );
     ids['北街'] = marker.createStreet.id;
     await eventually(
-      async () => (await consumer.getRepository(RosterPlace).existsBy({ id: ids['北街'] })),
+      async () => await consumer.getRepository(RosterPlace).existsBy({ id: ids['北街'] }),
       'the live street created after the start',
     );
     expect((await ours()).map((p) => p.id)).toEqual([ids['北街']]);
@@ -208,7 +211,9 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
     await snapshotCli();
     await eventually(async () => (await ours()).length === 7, 'the snapshot in the read model');
     expect(await heldPlaces()).toEqual(await rosterPlaces(roster));
-    expect((await consumer.getRepository(RosterPlace).findOneBy({ id: ids['南街'] }))?.status).toBe('RETIRED');
+    expect((await consumer.getRepository(RosterPlace).findOneBy({ id: ids['南街'] }))?.status).toBe(
+      'RETIRED',
+    );
     const grid = await consumer.getRepository(GridPlace).findBy({ gridId: ids['grid'] });
     expect(grid.map((g) => g.placeId).sort()).toEqual([ids['东街'], ids['西街']].sort());
 
@@ -226,9 +231,13 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
     // And a third after them (applied twice over the same state: nothing changes).
     await snapshotCli();
     await eventually(async () => {
-      const held = await consumer.getRepository(RosterPlace).findBy({ id: In([ids['西街'], ids['courtyard']]) });
+      const held = await consumer
+        .getRepository(RosterPlace)
+        .findBy({ id: In([ids['西街'], ids['courtyard']]) });
       const members = await consumer.getRepository(GridPlace).countBy({ gridId: ids['grid'] });
-      return held.some((p) => p.name === '西大街') && held.some((p) => p.status === 'RETIRED') && members === 1;
+      return (
+        held.some((p) => p.name === '西大街') && held.some((p) => p.status === 'RETIRED') && members === 1
+      );
     }, 'the live changes in the read model');
     await roster.relay.flush();
     // Every event of the roster's outbox was published; the last one (the third snapshot) is applied
@@ -239,9 +248,13 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
     await eventually(
       async () =>
         Number(
-          ((await consumer.query('SELECT COUNT(*) AS n FROM inbox_event WHERE event_id = ?', [last?.id])) as {
-            n: string;
-          }[])[0]?.n,
+          (
+            (await consumer.query('SELECT COUNT(*) AS n FROM inbox_event WHERE event_id = ?', [
+              last?.id,
+            ])) as {
+              n: string;
+            }[]
+          )[0]?.n,
         ) > 0,
       'the last snapshot event in the inbox',
     );

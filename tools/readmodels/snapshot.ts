@@ -30,7 +30,8 @@ function parseArgs(argv: string[]): { service: string; database?: string } | str
     i++;
   }
   if (!service) return '--service is required';
-  if (!PRODUCERS.includes(service)) return `--service must be one of ${PRODUCERS.join(', ')} (got ${service})`;
+  if (!PRODUCERS.includes(service))
+    return `--service must be one of ${PRODUCERS.join(', ')} (got ${service})`;
   return { service, database };
 }
 
@@ -80,7 +81,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`readmodels:snapshot failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `readmodels:snapshot failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       process.exit(3);
     },
   );

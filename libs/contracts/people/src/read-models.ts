@@ -1,6 +1,12 @@
 import { Column, Entity, type EntityManager, In, Index, PrimaryColumn } from 'typeorm';
 import type { CloudEvent, ReadModelCatchUp } from '@sc/events';
-import { PeopleEvents, PeopleSnapshotEvents, ResidentsImported, ResidentsTopic, SnapshotsTopic } from './events';
+import {
+  PeopleEvents,
+  PeopleSnapshotEvents,
+  ResidentsImported,
+  ResidentsTopic,
+  SnapshotsTopic,
+} from './events';
 
 /**
  * The residents as other services know them — ids and places, never names or ID numbers — kept

@@ -184,7 +184,10 @@ export function peopleSnapshot(ds: DataSource, outbox: Outbox, committed: () => 
     },
     publish: async (actor) => {
       const s = await snapshots.publish(actor);
-      return { snapshotId: s.snapshotId, items: { residents: s.residents, houses: s.houses, parts: s.parts } };
+      return {
+        snapshotId: s.snapshotId,
+        items: { residents: s.residents, houses: s.houses, parts: s.parts },
+      };
     },
   };
 }

@@ -41,7 +41,8 @@ export async function catchUpReadModels(
         counts.set(producer.name, producerCounts);
       }
       const before = await c.catchUp.held(consumer.dataSource.manager);
-      if (before < (producerCounts[c.name] ?? 0)) behind.push({ consumer, readModel: c.name, producer, before });
+      if (before < (producerCounts[c.name] ?? 0))
+        behind.push({ consumer, readModel: c.name, producer, before });
     }
   }
   const snapshots = new Map<string, SnapshotSummary>();

@@ -6,4 +6,10 @@ import { RefreshTokens1796198817171 } from './1796198817171-RefreshTokens';
 import { ResidentRefVersion1796279352314 } from './1796279352314-ResidentRefVersion';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ROSTER_MIGRATIONS: Function[] = [Init1795623122059, ChiefsSignboardsActivities1795625857865, PeopleResidents1796198726928, RefreshTokens1796198817171, ResidentRefVersion1796279352314];
+export const ROSTER_MIGRATIONS: Function[] = [
+  Init1795623122059,
+  ChiefsSignboardsActivities1795625857865,
+  PeopleResidents1796198726928,
+  RefreshTokens1796198817171,
+  ResidentRefVersion1796279352314,
+];

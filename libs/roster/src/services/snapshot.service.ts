@@ -49,55 +49,65 @@ export class RosterSnapshot implements SnapshotSource {
   async publish(actor: string): Promise<SnapshotSummary> {
     const snapshotId = randomUUID();
     const time = new Date();
-    const places = await this.part(Place, 'p', (q) => q, async (m, rows) => {
-      for (const p of rows) {
-        await this.outbox.add(
-          m,
-          RosterEvents.placeSnapshot,
-          p.id,
-          {
-            id: p.id,
-            kind: p.kind,
-            name: p.name,
-            code: p.code,
-            parentId: p.parentId,
-            communityId: p.communityId,
-            sortKey: p.sortKey,
-            status: p.status,
-            version: p.version,
-            snapshotId,
-            actor,
-          },
-          { time },
-        );
-      }
-    });
-    const grids = await this.part(Grid, 'g', (q) => q, async (m, rows) => {
-      const members = await m
-        .getRepository(GridMember)
-        .createQueryBuilder('gm')
-        .where('gm.grid_id IN (:...ids)', { ids: rows.map((g) => g.id) })
-        .orderBy('gm.sort_key', 'ASC')
-        .getMany();
-      for (const g of rows) {
-        const mine = members.filter((x) => x.gridId === g.id);
-        await this.outbox.add(
-          m,
-          GridEvents.gridSnapshot,
-          g.id,
-          {
-            id: g.id,
-            name: g.name,
-            streetIds: mine.filter((x) => x.kind === 'STREET').map((x) => x.placeId),
-            courtyardIds: mine.filter((x) => x.kind === 'COURTYARD').map((x) => x.placeId),
-            version: g.version,
-            snapshotId,
-            actor,
-          },
-          { time },
-        );
-      }
-    });
+    const places = await this.part(
+      Place,
+      'p',
+      (q) => q,
+      async (m, rows) => {
+        for (const p of rows) {
+          await this.outbox.add(
+            m,
+            RosterEvents.placeSnapshot,
+            p.id,
+            {
+              id: p.id,
+              kind: p.kind,
+              name: p.name,
+              code: p.code,
+              parentId: p.parentId,
+              communityId: p.communityId,
+              sortKey: p.sortKey,
+              status: p.status,
+              version: p.version,
+              snapshotId,
+              actor,
+            },
+            { time },
+          );
+        }
+      },
+    );
+    const grids = await this.part(
+      Grid,
+      'g',
+      (q) => q,
+      async (m, rows) => {
+        const members = await m
+          .getRepository(GridMember)
+          .createQueryBuilder('gm')
+          .where('gm.grid_id IN (:...ids)', { ids: rows.map((g) => g.id) })
+          .orderBy('gm.sort_key', 'ASC')
+          .getMany();
+        for (const g of rows) {
+          const mine = members.filter((x) => x.gridId === g.id);
+          await this.outbox.add(
+            m,
+            GridEvents.gridSnapshot,
+            g.id,
+            {
+              id: g.id,
+              name: g.name,
+              streetIds: mine.filter((x) => x.kind === 'STREET').map((x) => x.placeId),
+              courtyardIds: mine.filter((x) => x.kind === 'COURTYARD').map((x) => x.placeId),
+              version: g.version,
+              snapshotId,
+              actor,
+            },
+            { time },
+          );
+        }
+      },
+    );
     const chiefs = await this.part(
       StreetChief,
       'c',

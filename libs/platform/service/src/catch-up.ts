@@ -27,6 +27,10 @@ export async function catchUpReadModels(
   logger: Logger,
   actor = 'embedded-catch-up',
 ): Promise<CaughtUp[]> {
+  // What is already in an outbox (a previous run ended before its relay published) is delivered first,
+  // so a read model is not counted behind for events that were only waiting.
+  for (const s of running) await s.relay.flush();
+  await settle();
   const counts = new Map<string, Record<string, number>>();
   const behind: { consumer: RunningService; readModel: string; producer: RunningService; before: number }[] =
     [];

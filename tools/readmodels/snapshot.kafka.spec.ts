@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { type DataSource, In } from 'typeorm';
 import { createLogger } from '@sc/config';
 import { createDataSource } from '@sc/db';
-import { InProcessBus, KafkaSubscriber, OUTBOX_ENTITIES, type Subscription } from '@sc/events';
+import { ensureTopics, InProcessBus, KafkaSubscriber, OUTBOX_ENTITIES, type Subscription } from '@sc/events';
 import {
   GRID_CHIEFS_READ_MODEL,
   GRID_READ_MODEL,
@@ -44,7 +45,7 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 /**
  * ADR 0023 in real mode: the roster holds places and a grid whose events are not in Kafka (they were
  * written before a retention window that has passed — here, published to an in-process bus nobody
- * heard). A new consumer group reading the topics from the beginning finds nothing of them; after
+ * heard), and new consumer groups start where the retention left them. They find nothing of them; after
  * `npm run readmodels:snapshot -- --service roster` its read models hold them, and a second snapshot
  * interleaved with live changes leaves them at the latest state.
  */
@@ -59,6 +60,8 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
   const token = tokenMinter(dir).mint(['ADMIN'], { subject: 'readmodels-spec' });
   const code = `rm${randomBytes(3).toString('hex')}`;
   const ids: Record<string, string> = {};
+  const READ_MODELS = [PLACES_READ_MODEL, GRID_READ_MODEL, GRID_CHIEFS_READ_MODEL];
+  const group = (readModel: string) => `readmodels-spec.${readModel}.${consumerDb.name}`;
 
   const env = () => ({
     NODE_ENV: 'test',
@@ -169,9 +172,35 @@ describe('read-model snapshot of the roster [real: MariaDB, Kafka; starts: roste
       clientId: 'readmodels-spec',
       logger,
     });
-    for (const c of [PLACES_READ_MODEL, GRID_READ_MODEL, GRID_CHIEFS_READ_MODEL]) {
+    // The shared broker's topics hold every suite's history (the retention's worth): the new groups
+    // start at their end, as if the retention had passed over all of it — nothing before now reaches them.
+    const kafka = new Kafka({
+      clientId: 'readmodels-spec-admin',
+      brokers: TEST_KAFKA_BROKERS,
+      logLevel: logLevel.NOTHING,
+    });
+    await ensureTopics(
+      kafka,
+      READ_MODELS.flatMap((c) => c.topics.map((t) => ({ topic: t.name }))),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const c of READ_MODELS)
+        for (const t of c.topics) {
+          const ends = await admin.fetchTopicOffsets(t.name);
+          await admin.setOffsets({
+            groupId: group(c.name),
+            topic: t.name,
+            partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+          });
+        }
+    } finally {
+      await admin.disconnect();
+    }
+    for (const c of READ_MODELS) {
       const s = subscriber.subscribe({
-        consumer: `readmodels-spec.${c.name}.${consumerDb.name}`,
+        consumer: group(c.name),
         topics: c.topics.map((t) => t.name),
         handler: c.handler,
         dataSource: consumer,

@@ -3,7 +3,13 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, transaction } from '@sc/db';
 import type { CloudEvent, EventContract } from '@sc/events';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
-import { PEOPLE_SOURCE, PeopleEvents, PeopleSnapshotEvents, type SnapshotResident } from './events';
+import {
+  PEOPLE_SOURCE,
+  PeopleEvents,
+  PeopleSnapshotEvents,
+  ResidentsImported,
+  type SnapshotResident,
+} from './events';
 import { activeResident, applyResidentEvent, ResidentRef } from './read-models';
 
 function envelope<T>(contract: EventContract<T>, subject: string, data: T): CloudEvent<unknown> {
@@ -149,5 +155,35 @@ describe('residents read model with snapshots [real: MariaDB]', () => {
     expect((await held())[0]).toMatchObject({ streetId: S2, version: 0 });
     await apply(snapshot(item('r1', 6)));
     expect((await held())[0]).toMatchObject({ streetId: S1, version: 6 });
+  });
+
+  it('applies an import batch in one go, each item only when newer than what is held', async () => {
+    await apply(snapshot(item('r1', 3, { householdId: 'h1', relationship: 'HEAD' }), item('r2', 1)));
+    const importId = randomUUID();
+    const imported = (id: string, version: number, streetId: string) => ({
+      id,
+      change: 'UPDATED' as const,
+      version,
+      category: 'REGISTERED' as const,
+      origin: '汉源县',
+      streetId,
+      courtyardId: null,
+      addressId: null,
+      movedInAt: '2026-01-02',
+      birthYear: 1980,
+    });
+    const batch = envelope(ResidentsImported, importId, {
+      importId,
+      batch: 1,
+      part: 1,
+      actor: 'import',
+      residents: [imported('r1', 2, S2), imported('r2', 2, S2), imported('r3', 1, S2)],
+    });
+    await apply(batch);
+    expect(await held()).toEqual([
+      { id: 'r1', status: 'ACTIVE', householdId: 'h1', streetId: S1, courtyardId: null, version: 3 },
+      { id: 'r2', status: 'ACTIVE', householdId: null, streetId: S2, courtyardId: null, version: 2 },
+      { id: 'r3', status: 'ACTIVE', householdId: null, streetId: S2, courtyardId: null, version: 1 },
+    ]);
   });
 });

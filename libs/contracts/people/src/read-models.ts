@@ -95,22 +95,22 @@ export async function applyResidentEvent(event: CloudEvent<unknown>, m: EntityMa
       { householdId: data.toHouseholdId, version: data.version ?? known.version },
     );
   } else if (ResidentsImported.matches(event)) {
+    // A batch of a few hundred: one read of what is held and one upsert, not two statements per item.
     const { data } = ResidentsImported.parse(event);
-    for (const r of data.residents) {
-      const known = await repo.findOneBy({ id: r.id });
-      if (stale(known, r.version)) continue;
-      await repo.upsert(
-        {
-          id: r.id,
-          status: known?.status ?? 'ACTIVE',
-          householdId: known?.householdId ?? null,
-          streetId: r.streetId,
-          courtyardId: r.courtyardId,
-          version: r.version,
-        },
-        ['id'],
-      );
-    }
+    const held = new Map(
+      (await repo.findBy({ id: In(data.residents.map((r) => r.id)) })).map((r) => [r.id, r]),
+    );
+    const rows = data.residents
+      .filter((r) => !stale(held.get(r.id) ?? null, r.version))
+      .map((r) => ({
+        id: r.id,
+        status: held.get(r.id)?.status ?? ('ACTIVE' as const),
+        householdId: held.get(r.id)?.householdId ?? null,
+        streetId: r.streetId,
+        courtyardId: r.courtyardId,
+        version: r.version,
+      }));
+    if (rows.length) await repo.upsert(rows, ['id']);
   } else if (PeopleSnapshotEvents.residents.matches(event)) {
     const { data } = PeopleSnapshotEvents.residents.parse(event);
     const ids = data.residents.map((r) => r.id);

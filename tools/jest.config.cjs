@@ -10,6 +10,7 @@ module.exports = {
     '<rootDir>/db',
     '<rootDir>/people-import',
     '<rootDir>/people-reencrypt',
+    '<rootDir>/readmodels',
     '<rootDir>/bench',
     '<rootDir>/monitoring',
   ],

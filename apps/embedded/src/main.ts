@@ -10,7 +10,7 @@ import { InProcessBus } from '@sc/events';
 import { gatewayCors, gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
 import type { Listening } from '@sc/graphql';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '@sc/roster';
-import { envPrefix, type RunningService } from '@sc/service';
+import { catchUpReadModels, envPrefix, type RunningService } from '@sc/service';
 import { SERVICES, supergraphFiles } from '@sc/services';
 import { startTracingFromEnv } from '@sc/tracing';
 
@@ -73,6 +73,12 @@ async function main(): Promise<void> {
     if (started.jwksUrl) keys ??= new JwksKeyResolver(started.jwksUrl);
   }
   if (!keys) throw new Error('no registered service issues tokens');
+  // A data folder from an earlier version (before a read model or a service existed) holds read
+  // models its events never reached, and the bus keeps no history: each one that holds fewer items
+  // than its producer gets the producer's snapshot, through the outbox and the bus (ADR 0023). Before
+  // the seeds, so a new service's demo seed finds the places and residents it builds on; after them,
+  // for anything a seed left behind (on a fresh folder, nothing: both find every read model current).
+  await catchUpReadModels(running, () => bus.idle(), logger);
   // Each seed's events reach every read model before the next seed and before the gateway listens:
   // people's places come from the roster's seed, the roster's residents from people's.
   for (const s of running) {
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     await s.relay.flush();
     await bus.idle();
   }
+  await catchUpReadModels(running, () => bus.idle(), logger);
 
   gateway = await startGateway({
     supergraphSdl: gatewayEnv.SUPERGRAPH_FILE

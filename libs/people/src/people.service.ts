@@ -22,7 +22,7 @@ import { AccessLogBatch, AccessLogQueries } from './services/access-log';
 import { HouseholdService } from './services/household.service';
 import { Records } from './services/records';
 import { ResidentService } from './services/resident.service';
-import { SnapshotService } from './services/snapshot.service';
+import { peopleSnapshot, SnapshotService } from './services/snapshot.service';
 import { StatsService } from './services/stats.service';
 import { UnitService } from './services/unit.service';
 
@@ -57,6 +57,7 @@ export const people = defineService({
   embeddedUpgrade: PEOPLE_EMBEDDED_UPGRADE,
   produces: PEOPLE_EVENTS,
   consumes: [GRID_READ_MODEL, PLACES_READ_MODEL],
+  snapshot: peopleSnapshot,
   async build({ env, config, dataSource, outbox, committed, logger }) {
     const cipher = fieldCipher(env, config);
     await restoreMissingIndexes(dataSource, logger);

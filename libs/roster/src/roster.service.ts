@@ -27,6 +27,7 @@ import { ChiefService } from './services/chief.service';
 import { GridService } from './services/grid.service';
 import { PlaceService } from './services/place.service';
 import { SignboardService } from './services/signboard.service';
+import { RosterSnapshot } from './services/snapshot.service';
 
 /**
  * The roster's own tables (the kit adds the outbox and inbox); `people_resident` is the people
@@ -95,6 +96,7 @@ export const roster = defineService({
   migrationsDir: 'libs/roster/src/migrations',
   produces: ROSTER_EVENTS,
   consumes: [RESIDENTS_READ_MODEL],
+  snapshot: (dataSource, outbox, committed) => new RosterSnapshot(dataSource, outbox, committed),
   env: ROSTER_ENV,
   async build({ env, config, dataSource, outbox, committed, logger }) {
     const key = signingKey(env, config);

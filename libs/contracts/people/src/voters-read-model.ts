@@ -1,5 +1,5 @@
 import { Column, Entity, type EntityManager, In, Index, PrimaryColumn } from 'typeorm';
-import type { CloudEvent } from '@sc/events';
+import type { CloudEvent, ReadModelCatchUp } from '@sc/events';
 import {
   PeopleEvents,
   PeopleSnapshotEvents,
@@ -226,6 +226,10 @@ export const VOTERS_READ_MODEL = {
   name: 'people-voters',
   topics: [ResidentsTopic, SnapshotsTopic],
   handler: applyVoterEvent,
+  catchUp: {
+    producer: 'people',
+    held: (m) => m.getRepository(PeopleVoter).count(),
+  } satisfies ReadModelCatchUp,
 } as const;
 
 /** Whether a completed snapshot was applied (a consumer's seed waits for one on a fresh start). */

@@ -49,6 +49,29 @@ const created = z.object({
 const renamed = z.object({ id: z.string(), kind, name: z.string(), previousName: z.string(), actor });
 const retired = z.object({ id: z.string(), kind, reason: z.string(), actor });
 
+/**
+ * Snapshot events (ADR 0023): the current state of one place, grid or chief, restated on its own topic
+ * under its own key, so it stays in order with that entity's changes. Not a change: county systems that
+ * mirror the roster may upsert it or skip it. Written by a snapshot (`npm run readmodels:snapshot`, or the
+ * embedded start when a read model is behind), all of one snapshot in one transaction.
+ */
+const snapshotFields = {
+  snapshotId: z.string().describe('Id of the snapshot this restatement is part of'),
+  version: z.number().int().describe('The entity’s version in the roster when the snapshot was read'),
+  actor: z.string().describe('Who asked for the snapshot (an account id, or the tool or start that did)'),
+};
+const placeSnapshot = z.object({
+  id: z.string(),
+  kind,
+  name: z.string(),
+  code: z.string().nullable().describe('Community code; null for other kinds'),
+  parentId: z.string().nullable(),
+  communityId: z.string(),
+  sortKey: z.string().describe('Official order: the materialised path of ordinals'),
+  status: z.enum(['ACTIVE', 'RETIRED']),
+  ...snapshotFields,
+});
+
 const events = {
   communityCreated: ['cn.caichang.roster.community.created.v1', created, 'A community was created.'],
   communityRenamed: ['cn.caichang.roster.community.renamed.v1', renamed, 'A community was renamed.'],
@@ -74,6 +97,11 @@ const events = {
   courtyardCreated: ['cn.caichang.roster.courtyard.created.v1', created, 'A courtyard was created.'],
   courtyardRenamed: ['cn.caichang.roster.courtyard.renamed.v1', renamed, 'A courtyard was renamed.'],
   courtyardRetired: ['cn.caichang.roster.courtyard.retired.v1', retired, 'A courtyard was retired.'],
+  placeSnapshot: [
+    'cn.caichang.roster.place.snapshot.v1',
+    placeSnapshot,
+    'The current state of a place, restated by a snapshot (not a change; ADR 0023).',
+  ],
 } as const;
 
 const placeId = z.string().min(1).max(36);
@@ -83,6 +111,14 @@ const gridChanged = z.object({
   streetIds: z.array(placeId).describe('Every street of the grid after the change'),
   courtyardIds: z.array(placeId).describe('Every courtyard of the grid after the change'),
   actor,
+});
+
+const gridSnapshot = z.object({
+  id: z.string().min(1).max(36),
+  name: z.string(),
+  streetIds: z.array(placeId).describe('Every street of the grid'),
+  courtyardIds: z.array(placeId).describe('Every courtyard of the grid'),
+  ...snapshotFields,
 });
 
 const chiefStatus = z.enum(['NOMINATED', 'VETTED', 'FILED', 'APPOINTED', 'SUSPENDED', 'RETIRED', 'REJECTED']);
@@ -115,6 +151,13 @@ const chiefAppointed = z.object({
   termEnd: z.string(),
 });
 const chiefInGrid = z.object({ ...chiefBase, gridId: z.string().nullable() });
+const chiefSnapshot = z.object({
+  id: z.string().describe('Chief (candidacy) id'),
+  residentId: z.string().describe('Resident id in the people service'),
+  status: chiefStatus,
+  gridId: z.string().nullable().describe('The grid of the appointment (kept after retirement)'),
+  ...snapshotFields,
+});
 
 const signboardOutOfDate = z.object({
   id: z.string(),
@@ -168,6 +211,11 @@ const gridEvents = {
     gridChanged,
     'A grid was created or its membership changed; carries the full membership after the change.',
   ],
+  gridSnapshot: [
+    'cn.caichang.roster.grid.snapshot.v1',
+    gridSnapshot,
+    'The current membership of a grid, restated by a snapshot (not a change; ADR 0023).',
+  ],
 } as const;
 const chiefEvents = {
   chiefNominated: [
@@ -205,6 +253,11 @@ const chiefEvents = {
     'cn.caichang.roster.chief.rejected.v1',
     chiefInGrid,
     'A candidacy ended without appointment (failed vetting or rejected).',
+  ],
+  chiefSnapshot: [
+    'cn.caichang.roster.chief.snapshot.v1',
+    chiefSnapshot,
+    'The current state of an appointed, suspended or retired chief, restated by a snapshot (not a change; ADR 0023).',
   ],
 } as const;
 const signboardEvents = {
@@ -247,6 +300,9 @@ export type ChiefAppointedData = z.infer<typeof chiefAppointed>;
 export type PlaceCreatedData = z.infer<typeof created>;
 export type PlaceRenamedData = z.infer<typeof renamed>;
 export type PlaceRetiredData = z.infer<typeof retired>;
+export type PlaceSnapshotData = z.infer<typeof placeSnapshot>;
+export type GridSnapshotData = z.infer<typeof gridSnapshot>;
+export type ChiefSnapshotData = z.infer<typeof chiefSnapshot>;
 
 /** Everything the roster publishes (read by the AsyncAPI generator and the registry). */
 export const ROSTER_EVENTS = defineProducer({

@@ -1,5 +1,5 @@
 import { Column, Entity, type EntityManager, In, Index, PrimaryColumn } from 'typeorm';
-import type { CloudEvent } from '@sc/events';
+import type { CloudEvent, ReadModelCatchUp } from '@sc/events';
 import { GridEvents, GridsTopic } from './events';
 
 /**
@@ -26,8 +26,10 @@ export class GridPlace {
  * topic are not ours to read and are skipped.
  */
 export async function applyGridEvent(event: CloudEvent<unknown>, manager: EntityManager): Promise<void> {
-  if (!GridEvents.gridChanged.matches(event)) return;
-  const { data } = GridEvents.gridChanged.parse(event);
+  // A snapshot restates the whole membership under the grid's key, in order with its changes.
+  const contract = [GridEvents.gridChanged, GridEvents.gridSnapshot].find((c) => c.matches(event));
+  if (!contract) return;
+  const { data } = contract.parse(event);
   await manager.delete(GridPlace, { gridId: data.id });
   const rows = [
     ...[...new Set(data.streetIds)].map((placeId) => ({ gridId: data.id, placeId, kind: 'STREET' as const })),
@@ -40,11 +42,25 @@ export async function applyGridEvent(event: CloudEvent<unknown>, manager: Entity
   if (rows.length > 0) await manager.insert(GridPlace, rows);
 }
 
+/** Grids with at least one street or courtyard: what `grid_place` holds rows of (ADR 0023). */
+const gridsCatchUp: ReadModelCatchUp = {
+  producer: 'roster',
+  held: async (m) => {
+    const [row] = (await m
+      .getRepository(GridPlace)
+      .createQueryBuilder('g')
+      .select('COUNT(DISTINCT g.grid_id)', 'n')
+      .getRawMany()) as { n: number | string }[];
+    return Number(row?.n ?? 0);
+  },
+};
+
 /** The consumption a service lists to keep the grid read model (`consumes: [GRID_READ_MODEL]`). */
 export const GRID_READ_MODEL = {
   name: 'roster-grids',
   topics: [GridsTopic],
   handler: applyGridEvent,
+  catchUp: gridsCatchUp,
 } as const;
 
 /** The streets and courtyards of some grids, from the read model. */

@@ -1,5 +1,5 @@
 import { Column, Entity, type EntityManager, Index, PrimaryColumn } from 'typeorm';
-import type { CloudEvent } from '@sc/events';
+import type { CloudEvent, ReadModelCatchUp } from '@sc/events';
 import { ChiefEvents, ChiefsTopic, PlacesTopic, RosterEvents } from './events';
 
 /**
@@ -71,6 +71,22 @@ export async function applyPlaceEvent(event: CloudEvent<unknown>, m: EntityManag
     );
     return;
   }
+  if (RosterEvents.placeSnapshot.matches(event)) {
+    // The place's whole state, in order with its changes (same topic, same key): it applies as is.
+    const { data } = RosterEvents.placeSnapshot.parse(event);
+    await m.getRepository(RosterPlace).upsert(
+      {
+        id: data.id,
+        kind: data.kind,
+        name: data.name,
+        parentId: data.parentId,
+        communityId: data.communityId,
+        status: data.status,
+      },
+      ['id'],
+    );
+    return;
+  }
   const renamed = RENAMED.find((c) => c.matches(event));
   if (renamed) {
     const { data } = renamed.parse(event);
@@ -84,11 +100,18 @@ export async function applyPlaceEvent(event: CloudEvent<unknown>, m: EntityManag
   }
 }
 
+/** The roster's snapshot fills it (ADR 0023): every place, retired ones included. */
+const placesCatchUp: ReadModelCatchUp = {
+  producer: 'roster',
+  held: (m) => m.getRepository(RosterPlace).count(),
+};
+
 /** `consumes: [PLACES_READ_MODEL]`: the roster's places in table `roster_place`. */
 export const PLACES_READ_MODEL = {
   name: 'roster-places',
   topics: [PlacesTopic],
   handler: applyPlaceEvent,
+  catchUp: placesCatchUp,
 } as const;
 
 /** An active place of this kind, or null: how a consumer checks an id it was given (NOT_FOUND otherwise). */
@@ -139,14 +162,34 @@ export async function applyChiefEvent(event: CloudEvent<unknown>, m: EntityManag
   } else if (ChiefEvents.chiefRetired.matches(event)) {
     const { data } = ChiefEvents.chiefRetired.parse(event);
     await repo.delete({ chiefId: data.id });
+  } else if (ChiefEvents.chiefSnapshot.matches(event)) {
+    // The chief's state, in order with its own changes (same key). Appointed or suspended: the
+    // grid's chief (as an appointment would make it); anything else: in charge of no grid.
+    const { data } = ChiefEvents.chiefSnapshot.parse(event);
+    if ((data.status === 'APPOINTED' || data.status === 'SUSPENDED') && data.gridId) {
+      await repo.delete({ chiefId: data.id });
+      await repo.upsert(
+        { gridId: data.gridId, chiefId: data.id, residentId: data.residentId, status: data.status },
+        ['gridId'],
+      );
+    } else {
+      await repo.delete({ chiefId: data.id });
+    }
   }
 }
+
+/** Chiefs in charge of a grid (appointed or suspended) in the roster: what `grid_chief` holds. */
+const chiefsCatchUp: ReadModelCatchUp = {
+  producer: 'roster',
+  held: (m) => m.getRepository(GridChief).count(),
+};
 
 /** `consumes: [GRID_CHIEFS_READ_MODEL]`: who is in charge of each grid, in table `grid_chief`. */
 export const GRID_CHIEFS_READ_MODEL = {
   name: 'roster-chiefs',
   topics: [ChiefsTopic],
   handler: applyChiefEvent,
+  catchUp: chiefsCatchUp,
 } as const;
 
 /** The appointed (not suspended) chief of a grid, or null. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { requireRole } from '@sc/auth';
 import { transaction } from '@sc/db';
-import type { Outbox } from '@sc/events';
+import type { Outbox, SnapshotSource } from '@sc/events';
 import { PeopleSnapshotEvents, type SnapshotHouse, type SnapshotResident } from '@sc/people-contracts';
 import type { RequestInfo } from '../context';
 import { House, HouseholdMember, Resident } from '../entities';
@@ -169,4 +169,25 @@ async function* housePages(m: EntityManager): AsyncGenerator<SnapshotHouse[]> {
     }));
     if (rows.length < PAGE) return;
   }
+}
+
+/**
+ * The people service's snapshot as the read-model catch-up sees it (ADR 0023): every resident fills both
+ * `people-residents` and `people-voters`; a snapshot is the one `publish` above writes.
+ */
+export function peopleSnapshot(ds: DataSource, outbox: Outbox, committed: () => void): SnapshotSource {
+  const snapshots = new SnapshotService(ds, outbox, committed);
+  return {
+    counts: async () => {
+      const residents = await ds.getRepository(Resident).count();
+      return { 'people-residents': residents, 'people-voters': residents };
+    },
+    publish: async (actor) => {
+      const s = await snapshots.publish(actor);
+      return {
+        snapshotId: s.snapshotId,
+        items: { residents: s.residents, houses: s.houses, parts: s.parts },
+      };
+    },
+  };
 }

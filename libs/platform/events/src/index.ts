@@ -1,3 +1,4 @@
+export * from './catch-up';
 export * from './cloud-event';
 export * from './contract';
 export * from './entities';

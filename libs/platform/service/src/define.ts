@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Principal, SigningKey } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import type { EmbeddedUpgrade } from '@sc/db';
-import type { EventHandler, Outbox, Producer, Topic } from '@sc/events';
+import type { EventHandler, Outbox, Producer, ReadModelCatchUp, SnapshotSource, Topic } from '@sc/events';
 import type { ReadinessCheck, RouteHandler, SubgraphResolvers } from '@sc/graphql';
 import type { ServiceConfig } from './env';
 
@@ -21,6 +21,8 @@ export interface Consumption {
   name: string;
   topics: readonly Topic[];
   handler: EventHandler;
+  /** A read model filled by a producer's snapshot when it is behind (ADR 0023). */
+  catchUp?: ReadModelCatchUp;
 }
 
 /** A periodic job of a service (see `ServiceParts.jobs`). */
@@ -101,6 +103,11 @@ export interface ServiceDefinition<TShape extends z.ZodRawShape, TContext extend
   produces?: Producer;
   /** What it consumes from other services. */
   consumes?: readonly Consumption[];
+  /**
+   * The producer's snapshot for its consumers' read models (ADR 0023), on its database and outbox:
+   * used by the running service (embedded catch-up) and by `npm run readmodels:snapshot`.
+   */
+  snapshot?: (dataSource: DataSource, outbox: Outbox, committed: () => void) => SnapshotSource;
   /** The service's own variables, beyond those every service has (see `serviceEnvNames`). */
   env: TShape;
   build(kit: ServiceKit<z.infer<z.ZodObject<TShape>>>): Promise<ServiceParts<TContext, TExposed>>;

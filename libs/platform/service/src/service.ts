@@ -39,6 +39,7 @@ import {
   OUTBOX_MIGRATIONS,
   OutboxRelay,
   type Producer,
+  type SnapshotSource,
   type Subscription,
 } from '@sc/events';
 import { type Listening, type RouteHandler, sendJson, startSubgraph, subgraphSdl } from '@sc/graphql';
@@ -71,6 +72,10 @@ export interface RunningService<TExposed = unknown> extends Listening {
   jobs: ReadonlyMap<string, ExclusiveJob>;
   /** Loads the demo data if the database is empty (see `ServiceParts.seed`). */
   seed(): Promise<void>;
+  /** What it consumes (read models and their catch-up). */
+  consumes: readonly Consumption[];
+  /** Its snapshot for other services' read models, when it produces one (ADR 0023). */
+  snapshot?: SnapshotSource;
   /** Set when the service issues tokens. */
   jwksUrl?: string;
   signingKey?: SigningKey;
@@ -97,6 +102,8 @@ export interface Service<TExposed = unknown> {
   readonly migrationsDir: string;
   /** Every environment variable the service reads. */
   envNames(): string[];
+  /** Its snapshot on a database opened for it (`npm run readmodels:snapshot`); absent if it has none. */
+  readonly snapshotOn?: (dataSource: DataSource) => SnapshotSource;
   /** Parses the service's settings (throws ConfigError naming every wrong variable). */
   parseConfig(env: Env): ServiceConfig;
   start(options: StartOptions): Promise<RunningService<TExposed>>;
@@ -118,6 +125,7 @@ export function defineService<
   const entities = [...definition.entities, ...OUTBOX_ENTITIES];
   const migrations = [...OUTBOX_MIGRATIONS, ...definition.migrations];
   const consumes = definition.consumes ?? [];
+  const snapshot = definition.snapshot;
   return Object.freeze({
     name: definition.name,
     title: definition.title,
@@ -129,6 +137,9 @@ export function defineService<
     migrations,
     migrationsDir: definition.migrationsDir,
     envNames: () => serviceEnvNames(definition),
+    snapshotOn: snapshot
+      ? (dataSource: DataSource) => snapshot(dataSource, outboxOf(definition), () => undefined)
+      : undefined,
     parseConfig: (env: Env) => parseServiceEnv(definition, env).config,
     start: (options: StartOptions) => start(definition, entities, migrations, consumes, options),
   });
@@ -200,7 +211,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       logger,
       retention: { keepMs: config.outboxRetentionDays * 86_400_000 },
     });
-    const outbox = new Outbox(definition.produces ?? { source: `/caichang/${name}` });
+    const outbox = outboxOf(definition);
     const committed = () => relay.nudge();
 
     const kit: ServiceKit<z.infer<z.ZodObject<TShape>>> = {
@@ -326,6 +337,8 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       subscriptions,
       jobs,
       seed,
+      consumes,
+      snapshot: definition.snapshot?.(dataSource, outbox, committed),
       jwksUrl: parts.issuer ? `${listening.url}${JWKS_PATH}` : undefined,
       signingKey: parts.issuer?.signingKey,
       exposed: parts.exposed as TExposed,
@@ -337,6 +350,10 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
     await close();
     throw error;
   }
+}
+
+function outboxOf(definition: { name: string; produces?: Producer }): Outbox {
+  return new Outbox(definition.produces ?? { source: `/caichang/${definition.name}` });
 }
 
 function parseSdl(sdl: string) {

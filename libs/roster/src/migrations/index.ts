@@ -3,6 +3,7 @@ import { Init1795623122059 } from './1795623122059-Init';
 import { ChiefsSignboardsActivities1795625857865 } from './1795625857865-ChiefsSignboardsActivities';
 import { PeopleResidents1796198726928 } from './1796198726928-PeopleResidents';
 import { RefreshTokens1796198817171 } from './1796198817171-RefreshTokens';
+import { SignboardRefresh1796300000000 } from './1796300000000-SignboardRefresh';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const ROSTER_MIGRATIONS: Function[] = [
@@ -10,4 +11,5 @@ export const ROSTER_MIGRATIONS: Function[] = [
   ChiefsSignboardsActivities1795625857865,
   PeopleResidents1796198726928,
   RefreshTokens1796198817171,
+  SignboardRefresh1796300000000,
 ];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { JwksKeyResolver, type KeyResolver } from '@sc/auth';
 import { createLogger } from '@sc/config';
@@ -158,26 +158,30 @@ async function deliver(producer: Producer, batch: Recorded[], topicOf: (t: strin
 async function consumedToEnd(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
+  const deadline = Date.now() + 120_000;
+  let reached = false;
   try {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const committed = await admin.fetchOffsets({ groupId, topics });
-      let done = true;
-      for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const mine = committed.find((t) => t.topic === topic)?.partitions ?? [];
-        for (const p of ends) {
-          const at = mine.find((x) => x.partition === p.partition)?.offset ?? '-1';
-          if (p.high !== '0' && at !== p.high) done = false;
-        }
-      }
-      if (done) return;
-      if (Date.now() > deadline) throw new Error(`${groupId} did not reach the end of ${topics.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
+    while (!reached && Date.now() < deadline) {
+      reached = await atEnd(admin, groupId, topics);
+      if (!reached) await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     await admin.disconnect();
   }
+  if (!reached) throw new Error(`${groupId} did not reach the end of ${topics.join(', ')}`);
+}
+
+async function atEnd(admin: Admin, groupId: string, topics: string[]): Promise<boolean> {
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const mine = committed.find((t) => t.topic === topic)?.partitions ?? [];
+    for (const p of ends) {
+      const at = mine.find((x) => x.partition === p.partition)?.offset ?? '-1';
+      if (p.high !== '0' && at !== p.high) return false;
+    }
+  }
+  return true;
 }
 
 /** Every table of the database (but `migrations`), rows in a fixed order. */
@@ -225,29 +229,7 @@ async function platformEvents(logger: ReturnType<typeof createLogger>): Promise<
       await s.relay.flush();
       await bus.idle();
     }
-    const roster = running.find((s) => s.name === 'roster') as RunningService;
-    const chief = DEMO_CHIEFS[0] as (typeof DEMO_CHIEFS)[number];
-    const token = tokenMinter(dir).mint(['STREET_CHIEF'], { scopes: [`grid:${demoGridId(1)}`] });
-    const res = await fetch(`${roster.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        query: 'mutation P($i: RecordPatrolInput!) { recordPatrol(input: $i) { id } }',
-        variables: {
-          i: {
-            streetId: stableId(`street:${chief.streetNames[0] as string}`),
-            patrolledAt: new Date().toISOString(),
-            route: '正街全段',
-            findings: '路灯损坏一处',
-            hazardCount: 1,
-            requestCount: 0,
-            needsAction: true,
-          },
-        },
-      }),
-    });
-    const body = (await res.json()) as { errors?: unknown };
-    if (body.errors) throw new Error(`recordPatrol: ${JSON.stringify(body.errors)}`);
+    await recordPatrol(running.find((s) => s.name === 'roster') as RunningService, dir);
     const events: Recorded[] = [];
     for (const s of running) {
       const rows = await s.dataSource.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } });
@@ -259,4 +241,30 @@ async function platformEvents(logger: ReturnType<typeof createLogger>): Promise<
     await bus.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A patrol finding by the first demo chief, through the roster's GraphQL with a real token. */
+async function recordPatrol(roster: RunningService, dir: string): Promise<void> {
+  const chief = DEMO_CHIEFS[0] as (typeof DEMO_CHIEFS)[number];
+  const token = tokenMinter(dir).mint(['STREET_CHIEF'], { scopes: [`grid:${demoGridId(1)}`] });
+  const res = await fetch(`${roster.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      query: 'mutation P($i: RecordPatrolInput!) { recordPatrol(input: $i) { id } }',
+      variables: {
+        i: {
+          streetId: stableId(`street:${chief.streetNames[0] as string}`),
+          patrolledAt: new Date().toISOString(),
+          route: '正街全段',
+          findings: '路灯损坏一处',
+          hazardCount: 1,
+          requestCount: 0,
+          needsAction: true,
+        },
+      },
+    }),
+  });
+  const body = (await res.json()) as { errors?: unknown };
+  if (body.errors) throw new Error(`recordPatrol: ${JSON.stringify(body.errors)}`);
 }

@@ -39,6 +39,15 @@ describe('bench CLIs, arguments [starts: the benches as child processes; needs: 
         [['--n'], /^bench:embedded: Option '--n <value>' argument missing\n/],
       ],
     ],
+    [
+      'tools/bench/roster-writes.ts',
+      /^usage: npm run bench:writes \[-- --n 600\]/,
+      [
+        [['--bogus'], /^bench:writes: Unknown option '--bogus'\n/],
+        [['--n', '3'], /^bench:writes: --n must be a whole number ≥ 50\n/],
+        [['--clients', '1'], /^bench:writes: --clients must be a whole number from 2 to 50\n/],
+      ],
+    ],
   ] as [string, RegExp, [string[], RegExp][]][])('%s', (file, usage, bad) => {
     it('prints its usage for --help, exit 0', () => {
       const run = bench(file, ['--help']);

@@ -15,6 +15,7 @@ import { ChiefNomination, ChiefTransition, StreetChief } from './entities/chief.
 import { Grid, GridChange, GridMember } from './entities/grid.entity';
 import { Place } from './entities/place.entity';
 import { Signboard } from './entities/signboard.entity';
+import { SignboardRefresh, SignboardRefreshLock } from './entities/signboard-refresh.entity';
 import { RosterLoaders } from './loaders';
 import { ROSTER_MIGRATIONS } from './migrations';
 import { RosterRepository } from './repositories/roster.repository';
@@ -45,6 +46,8 @@ export const ROSTER_ENTITIES = [
   ChiefNomination,
   ChiefTransition,
   Signboard,
+  SignboardRefresh,
+  SignboardRefreshLock,
   Training,
   TrainingAttendance,
   Patrol,
@@ -116,7 +119,12 @@ export const roster = defineService({
       },
       env.AUTH_REFRESH_TTL_SECONDS,
     );
-    const signboards = new SignboardService(dataSource, outbox, committed);
+    const signboards = new SignboardService(
+      dataSource,
+      outbox,
+      committed,
+      logger.child({ component: 'signboard-refresh' }),
+    );
     const places = new PlaceService(dataSource, outbox, committed, signboards);
     const grids = new GridService(dataSource, outbox, signboards, committed);
     const chiefs = new ChiefService(dataSource, outbox, grids, signboards, committed);
@@ -127,6 +135,8 @@ export const roster = defineService({
     return {
       issuer: { signingKey: key },
       seed: () => seedCaichang(dataSource, { places, accounts, grids, chiefs, signboards }, logger),
+      // Refreshes left by a copy that stopped between a change's commit and its refresh (ADR 0026).
+      jobs: [{ name: 'signboard-refresh', intervalMs: 1_000, run: () => signboards.settle() }],
       context: ({ principal, req }): RosterContext => ({
         principal,
         clientAddress: clientAddress(req, env.ROSTER_TRUSTED_PROXIES),

@@ -4,6 +4,7 @@ import { ChiefsSignboardsActivities1795625857865 } from './1795625857865-ChiefsS
 import { PeopleResidents1796198726928 } from './1796198726928-PeopleResidents';
 import { RefreshTokens1796198817171 } from './1796198817171-RefreshTokens';
 import { ResidentRefVersion1796279352314 } from './1796279352314-ResidentRefVersion';
+import { SignboardRefresh1796300000000 } from './1796300000000-SignboardRefresh';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const ROSTER_MIGRATIONS: Function[] = [
@@ -12,4 +13,5 @@ export const ROSTER_MIGRATIONS: Function[] = [
   PeopleResidents1796198726928,
   RefreshTokens1796198817171,
   ResidentRefVersion1796279352314,
+  SignboardRefresh1796300000000,
 ];

@@ -21,6 +21,8 @@ describeMigrations({
     'place',
     'refresh_token',
     'signboard',
+    'signboard_refresh',
+    'signboard_refresh_lock',
     'street_chief',
     'training',
     'training_attendance',

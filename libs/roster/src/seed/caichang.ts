@@ -149,6 +149,7 @@ export async function seedCaichang(ds: DataSource, services: DemoServices, logge
       await accounts.insertIn(m, { ...a, id: stableId(`account:${a.username}`) }, passwordHash);
     }
   });
+  await signboards.settle();
   logger.info(
     { streets, courtyards, chiefs: DEMO_CHIEFS.length, accounts: DEMO_ACCOUNTS.length },
     'seeded the Caichang demo roster',

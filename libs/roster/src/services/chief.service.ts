@@ -463,9 +463,8 @@ export class ChiefService {
       }),
     });
     if (shown) {
-      // Chief, then grid (shared), then boards: the order of every board-changing write.
+      // The boards follow after the commit (ADR 0026): only the chief's row is locked here.
       const grids = [heldBefore, updated.heldGridId];
-      await this.signboards.lockGrids(m, grids);
       await this.signboards.refresh(m, actor, now, {
         grids: grids.filter((g): g is string => g !== null),
       });
@@ -515,6 +514,7 @@ export class ChiefService {
   private async commit(work: () => Promise<StreetChief>): Promise<StreetChief> {
     const chief = await work();
     this.committed();
+    await this.signboards.settle();
     return chief;
   }
 

@@ -267,6 +267,7 @@ export class GridService {
     try {
       const grid = await work();
       this.committed();
+      await this.signboards.settle();
       return grid;
     } catch (error) {
       if (isUniqueViolation(error, { index: 'uq_grid_name', columns: 'grid.name' }))

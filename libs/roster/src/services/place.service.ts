@@ -48,15 +48,16 @@ const EVENTS = {
 
 /** Data derived from places that must follow their renames and retirements. */
 export interface PlaceDependents {
-  /** Locks what keeps the place's dependents in place (its grid), after the place's own lock. */
-  lockGridOf(m: EntityManager, placeId: string): Promise<unknown>;
-  refresh(m: EntityManager, actor: string, now: Date, touched: { places: string[] }): Promise<unknown>;
+  /** Records, in the change's transaction, that the place's dependents may have changed. */
+  refresh(m: EntityManager, actor: string, now: Date, touched: { places: string[] }): Promise<boolean>;
+  /** After the commit: brings them up to date (ADR 0026). */
+  settle(): Promise<unknown>;
 }
 const NO_DEPENDENTS: PlaceDependents = {
-  lockGridOf: () => Promise.resolve(),
-  refresh: () => Promise.resolve(),
+  refresh: () => Promise.resolve(false),
+  settle: () => Promise.resolve(),
 };
-/** Renames and retirements lock only their place and its grid; see `BOARD_TRANSACTION`. */
+/** Renames and retirements lock only their own place (ADR 0026); see `BOARD_TRANSACTION`. */
 const LOCK_NARROW: TransactionOptions = { isolation: 'READ COMMITTED' };
 
 /** Ordinals are zero-padded so that the materialised path sorts as text. */
@@ -83,8 +84,8 @@ export class PlaceService {
     /** Called after a change committed, so the outbox relay publishes without waiting to poll. */
     private readonly committed: () => void = () => undefined,
     /**
-     * What else a rename or retirement changes, in its transaction: the signboards print place
-     * names. `lockGridOf` runs after the place's lock, `refresh` after the change.
+     * What else a rename or retirement changes: the signboards print place names. `refresh` runs
+     * in the change's transaction, `settle` after its commit.
      */
     private readonly dependents: PlaceDependents = NO_DEPENDENTS,
   ) {}
@@ -223,6 +224,7 @@ export class PlaceService {
 
   async rename({ principal }: RequestInfo, kind: PlaceKind, id: string, name: string): Promise<Place> {
     const actor = requireRole(principal, 'ADMIN').subject;
+    let recorded = false;
     try {
       const renamed = await transaction(
         this.ds,
@@ -230,7 +232,6 @@ export class PlaceService {
           const repo = m.getRepository(Place);
           const place = await this.lockActive(m, kind, id);
           if (place.name === name) return place;
-          await this.dependents.lockGridOf(m, id);
           if (await repo.existsBy({ parentKey: place.parentKey, kind, activeName: name }))
             throw this.nameTaken(kind, name);
           const previousName = place.name;
@@ -243,12 +244,13 @@ export class PlaceService {
             { id, kind, name, previousName, actor },
             { time: now },
           );
-          await this.dependents.refresh(m, actor, now, { places: [id] });
+          recorded = await this.dependents.refresh(m, actor, now, { places: [id] });
           return { ...place, name, activeName: name, version: place.version + 1, updatedAt: now };
         },
         LOCK_NARROW,
       );
       this.committed();
+      if (recorded) await this.dependents.settle();
       return renamed;
     } catch (error) {
       throw this.translate(error, kind, name);
@@ -257,12 +259,12 @@ export class PlaceService {
 
   async retire({ principal }: RequestInfo, kind: PlaceKind, id: string, reason: string): Promise<Place> {
     const actor = requireRole(principal, 'ADMIN').subject;
+    let recorded = false;
     const retired = await transaction(
       this.ds,
       async (m) => {
         const repo = m.getRepository(Place);
         const place = await this.lockActive(m, kind, id);
-        await this.dependents.lockGridOf(m, id);
         const childKind = CHILD_KIND[kind];
         if (childKind && (await repo.existsBy({ parentId: id, kind: childKind, status: 'ACTIVE' }))) {
           throw new ConflictError(
@@ -281,12 +283,13 @@ export class PlaceService {
         };
         await repo.update({ id }, changes);
         await this.outbox.add(m, EVENTS[kind][2], id, { id, kind, reason, actor }, { time: now });
-        await this.dependents.refresh(m, actor, now, { places: [id] });
+        recorded = await this.dependents.refresh(m, actor, now, { places: [id] });
         return { ...place, ...changes };
       },
       LOCK_NARROW,
     );
     this.committed();
+    if (recorded) await this.dependents.settle();
     return retired;
   }
 

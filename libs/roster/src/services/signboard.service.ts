@@ -11,11 +11,13 @@ import {
   transaction,
   type TransactionOptions,
 } from '@sc/db';
+import type { Logger } from '@sc/config';
 import type { Outbox } from '@sc/events';
 import { ConflictError, NotFoundError } from '@sc/graphql';
-import { Grid, GridMember } from '../entities/grid.entity';
+import { GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
 import { Signboard } from '../entities/signboard.entity';
+import { SignboardRefresh, SignboardRefreshLock } from '../entities/signboard-refresh.entity';
 import { SignboardEvents } from '@sc/roster-contracts';
 import type { RequestInfo } from '@sc/service';
 import { contentOf, loadSnapshot } from './signboard-content';
@@ -48,9 +50,13 @@ export interface Touched {
   containing?: string[];
 }
 
+/** Recorded changes one refresh takes at most (the rest in the next, at once). */
+const REFRESH_BATCH = 500;
+
 /**
- * The transaction options of every change that ends in {@link SignboardService.refresh}: READ
- * COMMITTED, so what it reads after waiting for a lock is what the previous holder committed.
+ * The transaction options of the roster changes that record a {@link SignboardService.refresh}: READ
+ * COMMITTED, so what a change reads after waiting for its aggregate's lock is what the previous
+ * holder committed.
  */
 export const BOARD_TRANSACTION: TransactionOptions = { isolation: 'READ COMMITTED' };
 
@@ -63,15 +69,18 @@ export interface NewSignboard {
 }
 
 /**
- * Signboards: their content follows the roster. Every roster change that can alter a board calls
- * {@link SignboardService.refresh} in its own transaction, so a board is flagged out of date (and
- * the event written) exactly when the change commits.
+ * Signboards: their content follows the roster. Every roster change that can alter a board records
+ * it with {@link SignboardService.refresh} in its own transaction (an insert, no board lock) and calls
+ * {@link SignboardService.settle} after its commit, which refreshes the boards of every change
+ * pending in one pass (ADR 0026): a board is flagged out of date (and the event written) before the
+ * change's mutation answers, and concurrent changes of different places never wait for each other.
  */
 export class SignboardService {
   constructor(
     private readonly ds: DataSource,
     private readonly outbox: Outbox,
     private readonly committed: () => void = () => undefined,
+    private readonly logger?: Logger,
   ) {}
 
   // ---- reads: signboards are public ----
@@ -118,118 +127,197 @@ export class SignboardService {
   }
 
   /**
-   * The boards a change can alter, locked (MySQL, `FOR UPDATE` in code order, so two changes never
-   * deadlock on boards): those standing at or scoped on one of `places`, and those showing one of
-   * `grids` or the grid of one of `places` (a board shows every grid with a member inside its scope),
-   * plus those whose scope contains one of `containing` (sort keys of places that just left a grid).
-   *
-   * The caller holds the locks that keep this set from moving under it: the changed place, then the
-   * grid the place is in (a place joins or leaves a grid only under that grid's lock), or the grid
-   * itself. It runs in a READ COMMITTED transaction ({@link BOARD_TRANSACTION}), so the content read
-   * after the board locks includes every change committed by a writer that held them before.
+   * Records, in the change's transaction, that it may have altered boards: one inserted row, no
+   * lock on any board (ADR 0026). The boards follow in {@link settle}, after the commit; call it then
+   * when this returned true (false: no board can show what the change touched).
    */
-  async lockAffected(m: EntityManager, touched: Touched): Promise<Signboard[]> {
-    const places = [...new Set(touched.places ?? [])];
-    const grids = new Set(touched.grids ?? []);
-    if (places.length) {
-      const memberships = await m.getRepository(GridMember).findBy({ placeId: In(places) });
-      for (const x of memberships) grids.add(x.gridId);
+  async refresh(m: EntityManager, actor: string, now: Date, touched: Touched): Promise<boolean> {
+    // Nothing to record when no board can show what changed (a courtyard outside every grid, a
+    // place with no board): a concurrent change that brings it onto a board records its own.
+    const [affected] = await this.affectedBy(m, [touched]);
+    if (!affected?.length) return false;
+    await m.getRepository(SignboardRefresh).insert({ touched: JSON.stringify(touched), actor, at: now });
+    return true;
+  }
+
+  /**
+   * Brings the boards up to date with every change recorded by {@link refresh} and committed before
+   * this call: resolves once a refresh pass that began after the call has ended (callers that arrive
+   * while a pass runs share the next one). Never rejects: a failed pass is logged, its changes stay
+   * recorded, and the next pass (the periodic `signboard-refresh` job at the latest) takes them up.
+   */
+  settle(): Promise<void> {
+    if (!this.running) {
+      this.running = this.pass().finally(() => {
+        this.running = null;
+      });
+      return this.running;
     }
-    const sortKeys = new Set(touched.containing ?? []);
-    if (grids.size) {
-      const members = await m.getRepository(GridMember).findBy({ gridId: In([...grids]) });
-      for (const x of members) sortKeys.add(x.sortKey);
+    this.next ??= this.running.then(() => {
+      this.next = null;
+      return this.settle();
+    });
+    return this.next;
+  }
+
+  private running: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+
+  private async pass(): Promise<void> {
+    try {
+      for (;;) {
+        const { more, announced } = await transaction(this.ds, (m) => this.refreshPending(m), {
+          isolation: 'REPEATABLE READ',
+        });
+        if (announced) this.committed();
+        if (!more) return;
+      }
+    } catch (error) {
+      this.logger?.warn({ err: error }, 'signboard refresh failed; the next pass retries');
+    }
+  }
+
+  /**
+   * One refresh of up to {@link REFRESH_BATCH} recorded changes, in a REPEATABLE READ transaction:
+   * the refresh lock first (one refresh at a time, across copies), then the recorded changes (the
+   * first plain read: every later read sees one snapshot that includes those changes), the boards
+   * they can alter locked in code order, their content derived from the snapshot; a board whose
+   * content differs from print is flagged and announced with the time and actor of the first change
+   * that could alter it. The changes taken are deleted. Writers never wait for this: they only insert.
+   */
+  private async refreshPending(m: EntityManager): Promise<{ more: boolean; announced: boolean }> {
+    await this.lockRefresh(m);
+    const pending = await m
+      .getRepository(SignboardRefresh)
+      .find({ order: { seq: 'ASC' }, take: REFRESH_BATCH });
+    if (pending.length === 0) return { more: false, announced: false };
+    const touched = pending.map((r) => JSON.parse(r.touched) as Touched);
+    const affected = await this.affectedBy(m, touched);
+    const cause = new Map<string, SignboardRefresh>();
+    affected.forEach((ids, i) => {
+      for (const id of ids) if (!cause.has(id)) cause.set(id, pending[i] as SignboardRefresh);
+    });
+    let announced = false;
+    if (cause.size) {
+      const boards = await forUpdate(
+        m
+          .getRepository(Signboard)
+          .createQueryBuilder('s')
+          .whereInIds([...cause.keys()])
+          .orderBy('s.code', 'ASC'),
+      ).getMany();
+      const snapshot = await loadSnapshot(m, [
+        ...new Set(boards.flatMap((b) => [b.placeId, b.scopePlaceId])),
+      ]);
+      for (const board of boards) {
+        const { hash } = contentOf(board, snapshot);
+        if (hash === board.contentHash) continue;
+        const { actor, at } = cause.get(board.id) as SignboardRefresh;
+        const outOfDate = hash !== board.printedHash;
+        const changes = {
+          contentHash: hash,
+          outOfDate,
+          outOfDateSince: outOfDate ? (board.outOfDateSince ?? at) : null,
+          updatedAt: at,
+        };
+        await m.getRepository(Signboard).update({ id: board.id }, changes);
+        if (outOfDate && !board.outOfDate) {
+          announced = true;
+          await this.outbox.add(
+            m,
+            SignboardEvents.signboardOutOfDate,
+            board.id,
+            {
+              id: board.id,
+              code: board.code,
+              printedVersion: board.printedVersion,
+              contentHash: hash,
+              actor,
+            },
+            { time: at },
+          );
+        }
+      }
+    }
+    await m.getRepository(SignboardRefresh).delete({ seq: In(pending.map((r) => r.seq)) });
+    return { more: pending.length === REFRESH_BATCH, announced };
+  }
+
+  /**
+   * The refresh lock (MySQL; SQLite runs one transaction at a time): every write of a board's
+   * content hash takes it first, so a refresh's snapshot is never older than the hash it compares.
+   */
+  private async lockRefresh(m: EntityManager): Promise<void> {
+    if (!isMysqlFamily(m.connection)) return;
+    await forUpdate(m.getRepository(SignboardRefreshLock).createQueryBuilder('l').where('l.id = 1')).getOne();
+  }
+
+  /**
+   * For each recorded change, the ids of the boards it can alter: those standing at or scoped on one
+   * of its places, and those showing one of its grids or the grid of one of its places (a board
+   * shows every grid with a member inside its scope), plus those whose scope contains one of its
+   * `containing` (sort keys of places that just left a grid). Four queries for any number of changes.
+   */
+  async affectedBy(m: EntityManager, changes: Touched[]): Promise<string[][]> {
+    const allPlaces = [...new Set(changes.flatMap((t) => t.places ?? []))];
+    const gridOf = new Map<string, string>();
+    if (allPlaces.length) {
+      for (const x of await m.getRepository(GridMember).findBy({ placeId: In(allPlaces) }))
+        gridOf.set(x.placeId, x.gridId);
+    }
+    const gridsOf = changes.map((t) => {
+      const grids = new Set(t.grids ?? []);
+      for (const p of t.places ?? []) {
+        const g = gridOf.get(p);
+        if (g) grids.add(g);
+      }
+      return grids;
+    });
+    const allGrids = [...new Set(gridsOf.flatMap((g) => [...g]))];
+    const keysOf = new Map<string, string[]>();
+    if (allGrids.length) {
+      for (const x of await m.getRepository(GridMember).findBy({ gridId: In(allGrids) }))
+        keysOf.set(x.gridId, [...(keysOf.get(x.gridId) ?? []), x.sortKey]);
     }
     // A scope contains a member when the scope's sort key is the member's or one of its prefixes.
-    const prefixes = new Set<string>();
-    for (const key of sortKeys) {
-      const parts = key.split('.');
-      for (let i = 1; i <= parts.length; i++) prefixes.add(parts.slice(0, i).join('.'));
+    const prefixesOf = changes.map((t, i) => {
+      const keys = new Set(t.containing ?? []);
+      for (const g of gridsOf[i] ?? []) for (const k of keysOf.get(g) ?? []) keys.add(k);
+      const prefixes = new Set<string>();
+      for (const key of keys) {
+        const parts = key.split('.');
+        for (let j = 1; j <= parts.length; j++) prefixes.add(parts.slice(0, j).join('.'));
+      }
+      return prefixes;
+    });
+    const allPrefixes = [...new Set(prefixesOf.flatMap((p) => [...p]))];
+    const placeOfKey = new Map<string, string>();
+    if (allPrefixes.length) {
+      for (const p of await m.getRepository(Place).findBy({ sortKey: In(allPrefixes) }))
+        placeOfKey.set(p.sortKey, p.id);
     }
-    const scopes = prefixes.size
-      ? (await m.getRepository(Place).findBy({ sortKey: In([...prefixes]) })).map((p) => p.id)
-      : [];
-    const atOrOn = [...new Set([...places, ...scopes])];
-    if (atOrOn.length === 0) return [];
+    const atOrOn = changes.map((t, i) => {
+      const ids = new Set(t.places ?? []);
+      for (const k of prefixesOf[i] ?? []) {
+        const id = placeOfKey.get(k);
+        if (id) ids.add(id);
+      }
+      return ids;
+    });
+    const allScopes = [...new Set(atOrOn.flatMap((s) => [...s]))];
+    if (allScopes.length === 0) return changes.map(() => []);
     const qb = m
       .getRepository(Signboard)
       .createQueryBuilder('s')
-      .where('s.scope_place_id IN (:...scopes)', { scopes: atOrOn })
-      .orderBy('s.code', 'ASC');
-    if (places.length) qb.orWhere('s.place_id IN (:...places)', { places });
-    return forUpdate(qb).getMany();
-  }
-
-  /**
-   * Share-locks the grids (MySQL `FOR SHARE`): their membership cannot change until the transaction
-   * ends, while other changes that only read them (renames of their places, chief transitions) go on.
-   */
-  async lockGrids(m: EntityManager, ids: (string | null | undefined)[]): Promise<void> {
-    const unique = [...new Set(ids.filter((id): id is string => typeof id === 'string'))].sort();
-    if (unique.length === 0 || !isMysqlFamily(m.connection)) return;
-    await m
-      .getRepository(Grid)
-      .createQueryBuilder('g')
-      .where('g.id IN (:...ids)', { ids: unique })
-      .orderBy('g.id', 'ASC')
-      .setLock('pessimistic_read')
-      .getMany();
-  }
-
-  /**
-   * Share-locks the grid a place is in (see {@link lockGrids}), after the place's own lock: a place
-   * joins or leaves a grid only under that grid's lock, so the membership read again after the lock
-   * is the one that holds until the transaction ends.
-   */
-  async lockGridOf(m: EntityManager, placeId: string): Promise<void> {
-    let gridId = (await m.getRepository(GridMember).findOneBy({ placeId }))?.gridId ?? null;
-    for (;;) {
-      await this.lockGrids(m, [gridId]);
-      const now = (await m.getRepository(GridMember).findOneBy({ placeId }))?.gridId ?? null;
-      if (now === gridId) return;
-      gridId = now;
-    }
-  }
-
-  /**
-   * Recomputes the content of the boards the change can alter (see {@link lockAffected}); flags and
-   * announces those whose content now differs from print. Call it after the change, in its
-   * transaction.
-   */
-  async refresh(m: EntityManager, actor: string, now: Date, touched: Touched): Promise<Signboard[]> {
-    const boards = await this.lockAffected(m, touched);
-    if (boards.length === 0) return [];
-    const snapshot = await loadSnapshot(m, [...new Set(boards.flatMap((b) => [b.placeId, b.scopePlaceId]))]);
-    const flagged: Signboard[] = [];
-    for (const board of boards) {
-      const { hash } = contentOf(board, snapshot);
-      if (hash === board.contentHash) continue;
-      const outOfDate = hash !== board.printedHash;
-      const changes = {
-        contentHash: hash,
-        outOfDate,
-        outOfDateSince: outOfDate ? (board.outOfDateSince ?? now) : null,
-        updatedAt: now,
-      };
-      await m.getRepository(Signboard).update({ id: board.id }, changes);
-      if (outOfDate && !board.outOfDate) {
-        flagged.push({ ...board, ...changes });
-        await this.outbox.add(
-          m,
-          SignboardEvents.signboardOutOfDate,
-          board.id,
-          {
-            id: board.id,
-            code: board.code,
-            printedVersion: board.printedVersion,
-            contentHash: hash,
-            actor,
-          },
-          { time: now },
-        );
-      }
-    }
-    return flagged;
+      .select(['s.id', 's.placeId', 's.scopePlaceId'])
+      .where('s.scope_place_id IN (:...scopes)', { scopes: allScopes });
+    if (allPlaces.length) qb.orWhere('s.place_id IN (:...places)', { places: allPlaces });
+    const boards = await qb.getMany();
+    return changes.map((t, i) => {
+      const places = new Set(t.places ?? []);
+      const scopes = atOrOn[i] as Set<string>;
+      return boards.filter((b) => scopes.has(b.scopePlaceId) || places.has(b.placeId)).map((b) => b.id);
+    });
   }
 
   /** COMMUNITY_STAFF or TOWN_OFFICER: the board was reprinted with its current content. */
@@ -238,6 +326,7 @@ export class SignboardService {
     const board = await transaction(
       this.ds,
       async (m) => {
+        await this.lockRefresh(m);
         const current = await lockById(m, Signboard, id);
         if (!current) throw new NotFoundError('Signboard', id);
         const snapshot = await loadSnapshot(m, [current.placeId, current.scopePlaceId]);
@@ -289,6 +378,7 @@ export class SignboardService {
 
   /** For the demo seed: a board printed with its current content (version 1). */
   async createIn(m: EntityManager, input: NewSignboard, now = new Date()): Promise<Signboard> {
+    await this.lockRefresh(m);
     for (const placeId of [input.placeId, input.scopePlaceId]) {
       if (!(await m.getRepository(Place).existsBy({ id: placeId })))
         throw new NotFoundError('Place', placeId);

@@ -452,6 +452,38 @@ export type DefaultAssignee =
   /** The appointed chief of the grid of the case's street or courtyard. */
   | 'GRID_CHIEF';
 
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
+
 /** Escalate a case to the town (default) or the county. */
 export type EscalateCaseInput = {
   /** The case. */
@@ -691,16 +723,16 @@ export type Query = {
    * The ledger (台账) of a community, street, grid or chief over months, grouped: aggregates, no personal
    * data. COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, ADMIN; a STREET_CHIEF for own grid.
    */
-  caseLedger: Array<LedgerRow>;
+  caseLedger?: Maybe<Array<LedgerRow>>;
   /**
    * Cases the caller sees whole, newest first: COMMUNITY_STAFF and ADMIN all of the community; a
    * STREET_CHIEF those of own grids; a TOWN_OFFICER the escalated ones; a RESIDENT own cases.
    */
-  cases: CaseConnection;
+  cases?: Maybe<CaseConnection>;
   /** The taxonomy (9大类29项): categories with their items' current versions and limits. Public. */
   taxonomy: Array<CaseCategory>;
   /** The exceptions of the working-day calendar of a year (2000–2100). Public. */
-  workCalendar: Array<CalendarDay>;
+  workCalendar?: Maybe<Array<CalendarDay>>;
 };
 
 export type QueryCaseArgs = {
@@ -959,6 +991,7 @@ export type ResolversTypes = {
   Courtyard: ResolverTypeWrapper<Courtyard>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DefaultAssignee: DefaultAssignee;
+  ErrorCode: ErrorCode;
   EscalateCaseInput: EscalateCaseInput;
   EscalationLevel: EscalationLevel;
   GeoPoint: ResolverTypeWrapper<GeoPoint>;
@@ -1347,15 +1380,15 @@ export type QueryResolvers<
 > = {
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
   caseLedger?: Resolver<
-    Array<ResolversTypes['LedgerRow']>,
+    Maybe<Array<ResolversTypes['LedgerRow']>>,
     ParentType,
     ContextType,
     RequireFields<QueryCaseLedgerArgs, 'fromMonth' | 'scope' | 'toMonth'>
   >;
-  cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, Partial<QueryCasesArgs>>;
+  cases?: Resolver<Maybe<ResolversTypes['CaseConnection']>, ParentType, ContextType, Partial<QueryCasesArgs>>;
   taxonomy?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
   workCalendar?: Resolver<
-    Array<ResolversTypes['CalendarDay']>,
+    Maybe<Array<ResolversTypes['CalendarDay']>>,
     ParentType,
     ContextType,
     RequireFields<QueryWorkCalendarArgs, 'year'>

@@ -113,6 +113,38 @@ export type ElectorateKind =
   /** 户: one vote per household of the scope, cast by its head. */
   | 'HOUSEHOLDS';
 
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
+
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
 export type Matter = {
   __typename?: 'Matter';
@@ -344,11 +376,11 @@ export type Query = {
   /** A matter by id, public view; null when there is none. */
   matter?: Maybe<Matter>;
   /** Matters, public view (no token needed), by id (`first`: 0–100, default 20). */
-  matters: MatterConnection;
+  matters?: Maybe<MatterConnection>;
   /** Recomputes a closed vote's tally from the stored ballots and compares it with the published one. Anyone may ask (CONFLICT before close). */
-  recount: Recount;
+  recount?: Maybe<Recount>;
   /** Whether a ballot with this receipt is in the count of the matter. Anyone may ask. */
-  verifyReceipt: ReceiptStatus;
+  verifyReceipt?: Maybe<ReceiptStatus>;
 };
 
 /** Queries of the deliberation service. */
@@ -633,6 +665,7 @@ export type ResolversTypes = {
   Electorate: ResolverTypeWrapper<Electorate>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ElectorateKind: ElectorateKind;
+  ErrorCode: ErrorCode;
   Matter: ResolverTypeWrapper<MatterMapper>;
   MatterConnection: ResolverTypeWrapper<MatterConnectionMapper>;
   MatterEdge: ResolverTypeWrapper<Omit<MatterEdge, 'node'> & { node: ResolversTypes['Matter'] }>;
@@ -877,15 +910,20 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryMatterArgs, 'id'>
   >;
-  matters?: Resolver<ResolversTypes['MatterConnection'], ParentType, ContextType, Partial<QueryMattersArgs>>;
+  matters?: Resolver<
+    Maybe<ResolversTypes['MatterConnection']>,
+    ParentType,
+    ContextType,
+    Partial<QueryMattersArgs>
+  >;
   recount?: Resolver<
-    ResolversTypes['Recount'],
+    Maybe<ResolversTypes['Recount']>,
     ParentType,
     ContextType,
     RequireFields<QueryRecountArgs, 'matterId'>
   >;
   verifyReceipt?: Resolver<
-    ResolversTypes['ReceiptStatus'],
+    Maybe<ResolversTypes['ReceiptStatus']>,
     ParentType,
     ContextType,
     RequireFields<QueryVerifyReceiptArgs, 'matterId' | 'receipt'>

@@ -148,6 +148,38 @@ export type CreateHouseholdInput = {
   landlordResidentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
+
 /** Gender, as encoded in the ID-card number. */
 export type Gender =
   /** Female. */
@@ -447,23 +479,23 @@ export type PopulationStats = {
 export type Query = {
   __typename?: 'Query';
   /** Whole views of personal data, newest first: COMMUNITY_STAFF and ADMIN. */
-  accessLog: AccessLogConnection;
+  accessLog?: Maybe<AccessLogConnection>;
   /** A household by id (same access as `resident`). */
   household?: Maybe<Household>;
   /** Active households. COMMUNITY_STAFF and ADMIN see all; a STREET_CHIEF own grid only. */
-  households: HouseholdConnection;
+  households?: Maybe<HouseholdConnection>;
   /** Counts by category, origin and street (aggregates, no personal data): COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, STREET_CHIEF, ADMIN. */
-  populationStats: PopulationStats;
+  populationStats?: Maybe<PopulationStats>;
   /** A resident by id: staff and ADMIN; a chief for own grid; a resident for self. Null otherwise. */
   resident?: Maybe<Resident>;
   /** Residents, default ACTIVE. COMMUNITY_STAFF and ADMIN see all; a STREET_CHIEF own grid only. */
-  residents: ResidentConnection;
+  residents?: Maybe<ResidentConnection>;
   /** A standard address by id (door masked). Staff and ADMIN; a STREET_CHIEF inside own grid. */
   standardAddress?: Maybe<StandardAddress>;
   /** A unit by id (same access as `units`). */
   unit?: Maybe<Unit>;
   /** Units (实有单位), active ones: staff and ADMIN see all; a STREET_CHIEF those of own grid. */
-  units: UnitConnection;
+  units?: Maybe<UnitConnection>;
 };
 
 export type QueryAccessLogArgs = {
@@ -1103,6 +1135,7 @@ export type ResolversTypes = {
   CourtyardCount: ResolverTypeWrapper<CourtyardCountMapper>;
   CreateHouseholdInput: CreateHouseholdInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ErrorCode: ErrorCode;
   Gender: Gender;
   House: ResolverTypeWrapper<HouseMapper>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1443,7 +1476,7 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   accessLog?: Resolver<
-    ResolversTypes['AccessLogConnection'],
+    Maybe<ResolversTypes['AccessLogConnection']>,
     ParentType,
     ContextType,
     Partial<QueryAccessLogArgs>
@@ -1455,13 +1488,13 @@ export type QueryResolvers<
     RequireFields<QueryHouseholdArgs, 'id'>
   >;
   households?: Resolver<
-    ResolversTypes['HouseholdConnection'],
+    Maybe<ResolversTypes['HouseholdConnection']>,
     ParentType,
     ContextType,
     Partial<QueryHouseholdsArgs>
   >;
   populationStats?: Resolver<
-    ResolversTypes['PopulationStats'],
+    Maybe<ResolversTypes['PopulationStats']>,
     ParentType,
     ContextType,
     Partial<QueryPopulationStatsArgs>
@@ -1473,7 +1506,7 @@ export type QueryResolvers<
     RequireFields<QueryResidentArgs, 'id'>
   >;
   residents?: Resolver<
-    ResolversTypes['ResidentConnection'],
+    Maybe<ResolversTypes['ResidentConnection']>,
     ParentType,
     ContextType,
     Partial<QueryResidentsArgs>
@@ -1485,7 +1518,7 @@ export type QueryResolvers<
     RequireFields<QueryStandardAddressArgs, 'id'>
   >;
   unit?: Resolver<Maybe<ResolversTypes['Unit']>, ParentType, ContextType, RequireFields<QueryUnitArgs, 'id'>>;
-  units?: Resolver<ResolversTypes['UnitConnection'], ParentType, ContextType, Partial<QueryUnitsArgs>>;
+  units?: Resolver<Maybe<ResolversTypes['UnitConnection']>, ParentType, ContextType, Partial<QueryUnitsArgs>>;
 };
 
 export type ResidentResolvers<

@@ -383,6 +383,38 @@ export type CreateStreetInput = {
   residentGroupId: Scalars['ID']['input'];
 };
 
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
+
 /** The party committee's filing (党委备案) of a vetted candidate. */
 export type FileChiefInput = {
   /** Document number of the filing, 1–50 characters, e.g. 蔡党备〔2026〕3号. */
@@ -810,13 +842,13 @@ export type PlaceStatus =
 export type Query = {
   __typename?: 'Query';
   /** Staff accounts, by username. ADMIN only. */
-  accounts: AccountConnection;
+  accounts?: Maybe<AccountConnection>;
   /** A chief by id: appointed chiefs for everyone, candidates for COMMUNITY_STAFF and TOWN_OFFICER. Null when none or not visible. */
   chief?: Maybe<StreetChief>;
   /** Chiefs in one state, in creation order. APPOINTED is public; other states need COMMUNITY_STAFF or TOWN_OFFICER. */
-  chiefs: StreetChiefConnection;
+  chiefs?: Maybe<StreetChiefConnection>;
   /** All communities, in official order. Public. */
-  communities: CommunityConnection;
+  communities?: Maybe<CommunityConnection>;
   /** A community by its code, e.g. `caichang` (retired ones too); null when none. Public: the signboards show it. */
   community?: Maybe<Community>;
   /** A courtyard by id (retired ones too); null when the id is not a courtyard's. Public. */
@@ -824,7 +856,7 @@ export type Query = {
   /** A grid by id; null when there is none. Public. */
   grid?: Maybe<Grid>;
   /** Grids, in creation order. Public. */
-  grids: GridConnection;
+  grids?: Maybe<GridConnection>;
   /**
    * The signed-in account; null when the token's subject is not an account (a resident's or a development
    * token). UNAUTHENTICATED without a token.
@@ -836,18 +868,18 @@ export type Query = {
   /** A signboard by its public code (the QR code links to it); null when none. Public. */
   signboard?: Maybe<Signboard>;
   /** Signboards by code, optionally only those out of date. Public. */
-  signboards: SignboardConnection;
+  signboards?: Maybe<SignboardConnection>;
   /** A street by id (retired ones too); null when the id is not a street's. Public. */
   street?: Maybe<Street>;
   /** Streets, optionally of one resident group or community, in official order. Public. */
-  streets: StreetConnection;
+  streets?: Maybe<StreetConnection>;
   /** Training sessions, oldest first (by the time held). Signed-in users; UNAUTHENTICATED without a token. */
-  trainings: TrainingConnection;
+  trainings?: Maybe<TrainingConnection>;
   /**
    * Active streets with no appointed chief (in no grid, or their grid's chief is missing, suspended or
    * retired), in official order. Public.
    */
-  uncoveredStreets: StreetConnection;
+  uncoveredStreets?: Maybe<StreetConnection>;
   /** Who the caller is, for every valid token (see Viewer); null without a token (no error). */
   viewer?: Maybe<Viewer>;
 };
@@ -1590,6 +1622,7 @@ export type ResolversTypes = {
   CreateSignboardInput: CreateSignboardInput;
   CreateStreetInput: CreateStreetInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ErrorCode: ErrorCode;
   FileChiefInput: FileChiefInput;
   Grid: ResolverTypeWrapper<GridMapper>;
   GridChange: ResolverTypeWrapper<GridChangeMapper>;
@@ -2221,7 +2254,7 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   accounts?: Resolver<
-    ResolversTypes['AccountConnection'],
+    Maybe<ResolversTypes['AccountConnection']>,
     ParentType,
     ContextType,
     Partial<QueryAccountsArgs>
@@ -2233,13 +2266,13 @@ export type QueryResolvers<
     RequireFields<QueryChiefArgs, 'id'>
   >;
   chiefs?: Resolver<
-    ResolversTypes['StreetChiefConnection'],
+    Maybe<ResolversTypes['StreetChiefConnection']>,
     ParentType,
     ContextType,
     RequireFields<QueryChiefsArgs, 'status'>
   >;
   communities?: Resolver<
-    ResolversTypes['CommunityConnection'],
+    Maybe<ResolversTypes['CommunityConnection']>,
     ParentType,
     ContextType,
     RequireFields<QueryCommunitiesArgs, 'status'>
@@ -2257,7 +2290,7 @@ export type QueryResolvers<
     RequireFields<QueryCourtyardArgs, 'id'>
   >;
   grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType, RequireFields<QueryGridArgs, 'id'>>;
-  grids?: Resolver<ResolversTypes['GridConnection'], ParentType, ContextType, Partial<QueryGridsArgs>>;
+  grids?: Resolver<Maybe<ResolversTypes['GridConnection']>, ParentType, ContextType, Partial<QueryGridsArgs>>;
   me?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   residentGroup?: Resolver<
     Maybe<ResolversTypes['ResidentGroup']>,
@@ -2272,7 +2305,7 @@ export type QueryResolvers<
     RequireFields<QuerySignboardArgs, 'code'>
   >;
   signboards?: Resolver<
-    ResolversTypes['SignboardConnection'],
+    Maybe<ResolversTypes['SignboardConnection']>,
     ParentType,
     ContextType,
     Partial<QuerySignboardsArgs>
@@ -2284,19 +2317,19 @@ export type QueryResolvers<
     RequireFields<QueryStreetArgs, 'id'>
   >;
   streets?: Resolver<
-    ResolversTypes['StreetConnection'],
+    Maybe<ResolversTypes['StreetConnection']>,
     ParentType,
     ContextType,
     RequireFields<QueryStreetsArgs, 'status'>
   >;
   trainings?: Resolver<
-    ResolversTypes['TrainingConnection'],
+    Maybe<ResolversTypes['TrainingConnection']>,
     ParentType,
     ContextType,
     Partial<QueryTrainingsArgs>
   >;
   uncoveredStreets?: Resolver<
-    ResolversTypes['StreetConnection'],
+    Maybe<ResolversTypes['StreetConnection']>,
     ParentType,
     ContextType,
     Partial<QueryUncoveredStreetsArgs>

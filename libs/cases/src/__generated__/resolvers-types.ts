@@ -184,7 +184,9 @@ export type Case = {
  */
 export type CaseNotesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -196,7 +198,9 @@ export type CaseNotesArgs = {
  */
 export type CaseTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An action on a case: which case, the version you saw, and why. */
@@ -706,13 +710,21 @@ export type NoteVisibility =
   /** Public: on the public view, and the reporter is told. */
   | 'PUBLIC';
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 export type Query = {
@@ -748,8 +760,10 @@ export type QueryCaseLedgerArgs = {
 
 export type QueryCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryWorkCalendarArgs = {
@@ -1372,6 +1386,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<

@@ -56,7 +56,9 @@ export type Courtyard = {
 /** A courtyard (院落) on a street. */
 export type CourtyardMattersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A matter to draft. */
@@ -361,13 +363,21 @@ export type OptionCount = {
   option: Scalars['String']['output'];
 };
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** Queries of the deliberation service. */
@@ -391,8 +401,10 @@ export type QueryMatterArgs = {
 /** Queries of the deliberation service. */
 export type QueryMattersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<MatterFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Queries of the deliberation service. */
@@ -474,7 +486,9 @@ export type Street = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type StreetMattersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A tally. */
@@ -898,6 +912,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<

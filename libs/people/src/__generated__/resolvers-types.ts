@@ -433,13 +433,21 @@ export type OriginCount = {
   origin: Scalars['String']['output'];
 };
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A published snapshot (see `publishPeopleSnapshot`). */
@@ -500,7 +508,9 @@ export type Query = {
 
 export type QueryAccessLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   residentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -510,8 +520,10 @@ export type QueryHouseholdArgs = {
 
 export type QueryHouseholdsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<HouseholdFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryPopulationStatsArgs = {
@@ -524,8 +536,10 @@ export type QueryResidentArgs = {
 
 export type QueryResidentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ResidentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryStandardAddressArgs = {
@@ -538,8 +552,10 @@ export type QueryUnitArgs = {
 
 export type QueryUnitsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<UnitFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A safety-check visit to record. */
@@ -669,7 +685,9 @@ export type Resident = {
  */
 export type ResidentMovesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -905,7 +923,9 @@ export type Unit = {
 /** 实有单位: a business or organisation (merchants, schools, clinics…). */
 export type UnitInspectionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** 实有单位: a business or organisation (merchants, schools, clinics…). */
@@ -1445,6 +1465,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PeopleSnapshotResolvers<

@@ -44,11 +44,19 @@ enum ErrorCode {
   INTERNAL_SERVER_ERROR
 }
 
-"Relay page information."
+"""
+Relay page information. Every connection pages both ways: \`first\`/\`after\` forward, \`last\`/\`before\`
+backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+cursor this server did not issue is BAD_USER_INPUT (field \`after\` or \`before\`), never an empty page.
+"""
 type PageInfo @shareable {
-  "Whether another page follows this one."
+  "Whether another page follows this one (paging backward: true when \`before\` was given)."
   hasNextPage: Boolean!
-  "Pass as \`after\` to get the next page."
+  "Whether a page precedes this one (paging forward: true when \`after\` was given)."
+  hasPreviousPage: Boolean!
+  "Cursor of the first row of this page: pass as \`before\` (with \`last\`) to get the previous page; null when empty."
+  startCursor: String
+  "Pass as \`after\` to get the next page; null when empty."
   endCursor: String
 }
 `;

@@ -236,14 +236,18 @@ export type Community = {
 /** A community (社区), e.g. 蔡场社区: the top of the places a community manages. */
 export type CommunityResidentGroupsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
 /** A community (社区), e.g. 蔡场社区: the top of the places a community manages. */
 export type CommunityStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -454,19 +458,25 @@ export type Grid = {
 /** A grid (网格): the streets and courtyards in one chief's charge. Public. */
 export type GridCourtyardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A grid (网格): the streets and courtyards in one chief's charge. Public. */
 export type GridHistoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A grid (网格): the streets and courtyards in one chief's charge. Public. */
 export type GridStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** One change of a grid's membership: the full membership after it, with who, when and why. */
@@ -773,13 +783,21 @@ export type NominateChiefInput = {
   residentId: Scalars['ID']['input'];
 };
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** One patrol (巡查) of a street by a chief. Visible where `StreetChief.patrols` is. */
@@ -886,7 +904,9 @@ export type Query = {
 
 export type QueryAccountsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryChiefArgs = {
@@ -895,13 +915,17 @@ export type QueryChiefArgs = {
 
 export type QueryChiefsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<ChiefStatus>;
 };
 
 export type QueryCommunitiesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -919,7 +943,9 @@ export type QueryGridArgs = {
 
 export type QueryGridsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryResidentGroupArgs = {
@@ -932,7 +958,9 @@ export type QuerySignboardArgs = {
 
 export type QuerySignboardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   outOfDate?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -942,20 +970,26 @@ export type QueryStreetArgs = {
 
 export type QueryStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   communityId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   residentGroupId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
 export type QueryTrainingsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryUncoveredStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A patrol (巡查) the signed-in chief made. */
@@ -1032,7 +1066,9 @@ export type ResidentGroup = {
 /** A resident group (居民小组) of a community. */
 export type ResidentGroupStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -1208,7 +1244,9 @@ export type Street = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type StreetCourtyardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -1281,7 +1319,9 @@ export type StreetChief = {
  */
 export type StreetChiefNominationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -1291,7 +1331,9 @@ export type StreetChiefNominationsArgs = {
  */
 export type StreetChiefPatrolsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -1301,7 +1343,9 @@ export type StreetChiefPatrolsArgs = {
  */
 export type StreetChiefTrainingsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -1311,7 +1355,9 @@ export type StreetChiefTrainingsArgs = {
  */
 export type StreetChiefTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of street chiefs. */
@@ -1381,7 +1427,9 @@ export type Training = {
 /** A training session for chiefs. Signed-in users. */
 export type TrainingAttendeesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of training sessions. */
@@ -2213,6 +2261,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PatrolResolvers<

@@ -173,4 +173,54 @@ describe('conventions a frontend builds on, through the gateway [starts: every s
       expect(res.data).toEqual({ streets: null });
     }
   });
+
+  it("populationStats(scope: { gridId }) counts a grid's streets and own courtyards (a chief's dashboard)", async () => {
+    const chief = stack.tokens.mint(['STREET_CHIEF'], { scopes: [] });
+    const grids = await gqlRequest<{
+      grids: {
+        nodes: {
+          id: string;
+          streets: { nodes: { id: string }[] };
+          courtyards: { nodes: { id: string }[] };
+        }[];
+      };
+    }>(
+      stack.gatewayUrl,
+      '{ grids(first: 1) { nodes { id streets(first: 100) { nodes { id } } courtyards(first: 100) { nodes { id } } } } }',
+    );
+    const grid = grids.data!.grids.nodes[0]!;
+    const q = 'query($s: StatsScope) { populationStats(scope: $s) { residents households } }';
+    type Stats = { populationStats: { residents: number; households: number } | null };
+    // The people service learns grids from the roster's events: wait until it knows this one.
+    let byGrid = await gqlRequest<Stats>(stack.gatewayUrl, q, { s: { gridId: grid.id } }, chief);
+    for (let i = 0; i < 300 && errorCodes(byGrid).includes('NOT_FOUND'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      byGrid = await gqlRequest<Stats>(stack.gatewayUrl, q, { s: { gridId: grid.id } }, chief);
+    }
+    expect(byGrid.errors).toBeUndefined();
+    let residents = 0;
+    let households = 0;
+    const parts = [
+      ...grid.streets.nodes.map((s) => ({ streetId: s.id })),
+      ...grid.courtyards.nodes.map((c) => ({ courtyardId: c.id })),
+    ];
+    for (const part of parts) {
+      const res = await gqlRequest<Stats>(stack.gatewayUrl, q, { s: part }, chief);
+      residents += res.data!.populationStats!.residents;
+      households += res.data!.populationStats!.households;
+    }
+    expect(residents).toBeGreaterThan(0);
+    expect(byGrid.data!.populationStats).toEqual({ residents, households });
+    const all = await gqlRequest<Stats>(stack.gatewayUrl, q, {}, chief);
+    expect(all.data!.populationStats!.residents).toBeGreaterThan(residents);
+
+    const unknown = await gqlRequest<Stats>(
+      stack.gatewayUrl,
+      q,
+      { s: { gridId: '00000000-0000-4000-8000-000000000000' } },
+      chief,
+    );
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    expect(unknown.errors![0]!.extensions).toMatchObject({ field: 'scope.gridId', serviceName: 'people' });
+  });
 });

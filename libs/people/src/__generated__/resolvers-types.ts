@@ -864,6 +864,8 @@ export type StandardAddress = {
 export type StatsScope = {
   /** Only this courtyard. */
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only the streets and courtyards of this grid (a chief's dashboard); NOT_FOUND (field `scope.gridId`) for a grid this service does not know. Combined with the others, only what lies in all. */
+  gridId?: InputMaybe<Scalars['ID']['input']>;
   /** Only this street. */
   streetId?: InputMaybe<Scalars['ID']['input']>;
 };

@@ -223,4 +223,31 @@ describe('conventions a frontend builds on, through the gateway [starts: every s
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
     expect(unknown.errors![0]!.extensions).toMatchObject({ field: 'scope.gridId', serviceName: 'people' });
   });
+
+  it('signboard entries carry the ids of their streets and courtyards, in the order of the names', async () => {
+    const res = await gqlRequest<{
+      signboard: {
+        content: { entries: { streets: string[]; streetIds: string[]; courtyardIds: string[] }[] };
+      };
+    }>(
+      stack.gatewayUrl,
+      '{ signboard(code: "CC-SB-05") { content { entries { streets streetIds courtyardIds } } } }',
+    );
+    expect(res.errors).toBeUndefined();
+    const entries = res.data!.signboard.content.entries;
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      expect(e.streetIds).toHaveLength(e.streets.length);
+      const names: string[] = [];
+      for (const id of e.streetIds) {
+        const street = await gqlRequest<{ street: { name: string } | null }>(
+          stack.gatewayUrl,
+          'query($id: ID!) { street(id: $id) { name } }',
+          { id },
+        );
+        names.push(street.data!.street!.name);
+      }
+      expect(names).toEqual(e.streets);
+    }
+  });
 });

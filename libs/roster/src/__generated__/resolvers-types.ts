@@ -1205,12 +1205,16 @@ export type SignboardEntry = {
   chiefName?: Maybe<Scalars['String']['output']>;
   /** The appointed chief's public contact phone; null while the grid has no appointed chief. */
   chiefPhone?: Maybe<Scalars['String']['output']>;
+  /** Ids of the grid's own courtyards, in the order of `courtyards`. */
+  courtyardIds: Array<Scalars['ID']['output']>;
   /** Names of the grid's own courtyards, in official order. */
   courtyards: Array<Scalars['String']['output']>;
   /** Id of the grid. */
   gridId: Scalars['ID']['output'];
   /** Name of the grid, e.g. 正街网格. */
   gridName: Scalars['String']['output'];
+  /** Ids of the grid's streets, in the order of `streets` (link a name to its `Street`). */
+  streetIds: Array<Scalars['ID']['output']>;
   /** Names of the grid's streets, in official order. */
   streets: Array<Scalars['String']['output']>;
 };
@@ -2501,9 +2505,11 @@ export type SignboardEntryResolvers<
   chiefBadge?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   chiefName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   chiefPhone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  courtyardIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   courtyards?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   gridId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   gridName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  streetIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   streets?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 

@@ -11,5 +11,6 @@ module.exports = {
     '<rootDir>/people-import',
     '<rootDir>/people-reencrypt',
     '<rootDir>/bench',
+    '<rootDir>/codegen',
   ],
 };

@@ -13,5 +13,6 @@ module.exports = {
     '<rootDir>/readmodels',
     '<rootDir>/bench',
     '<rootDir>/monitoring',
+    '<rootDir>/codegen',
   ],
 };

@@ -2,7 +2,8 @@
 # The test command (`npm test`): starts what the tests need, checks everything, stops what it started.
 #   1. MariaDB on 127.0.0.1:3306 (started if down)      tools/infra/mariadb.sh
 #   2. a Kafka 3.9 KRaft broker from the official jars   tools/infra/kafka/kafka.sh
-#   3. supergraph composition, SDL descriptions and generated-file checks, typecheck, format check, lint
+#   3. supergraph composition, SDL descriptions and generated-file checks, the example operations of
+#      docs/frontend against the API schema, typecheck, format check, lint
 #      (Nx module boundaries)
 #   4. every jest project through Nx, integration specs against the real MariaDB and Kafka
 #   5. a line per tier: how many tests talked to MariaDB, to Kafka, started child processes, neither
@@ -40,6 +41,7 @@ npx tsx tools/supergraph/compose.ts --check
 npx tsx tools/lint/sdl-descriptions.ts
 npx tsx tools/asyncapi/generate.ts --check
 npx tsx tools/codegen/codegen.ts --check
+npx tsx tools/codegen/operations.ts
 
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit

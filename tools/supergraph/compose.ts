@@ -1,6 +1,7 @@
 /**
  * Composes the supergraph from the subgraph schemas with @apollo/composition and writes the file
- * the gateway loads (apps/gateway/supergraph.graphql), plus the schema reference under docs/schema.
+ * the gateway loads (apps/gateway/supergraph.graphql), plus the schema reference under docs/schema
+ * and the error catalogue docs/errors.md.
  *   npm run supergraph            write the files
  *   npm run supergraph -- --check fail if a committed file is out of date (CI)
  * Fails with the composition errors when the subgraphs do not compose.
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
 import { SERVICES } from '@sc/services';
+import { renderErrorCatalogue } from './errors';
 import { renderReference } from './reference';
 
 const root = path.resolve(__dirname, '../..');
@@ -44,6 +46,7 @@ const outputs: Record<string, string> = {
   'apps/gateway/supergraph.graphql': result.supergraphSdl,
   'docs/schema/api.graphql': printSchema(apiSchema) + '\n',
   'docs/schema/README.md': renderReference(apiSchema),
+  'docs/errors.md': renderErrorCatalogue(apiSchema),
 };
 
 let stale = 0;

@@ -1,4 +1,5 @@
 import {
+  astFromValue,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
@@ -8,13 +9,18 @@ import {
   type GraphQLArgument,
   type GraphQLNamedType,
   type GraphQLSchema,
+  print,
 } from 'graphql';
 
 const esc = (s: string | null | undefined) => (s ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ');
+/** A default value as GraphQL prints it (`= APPOINTED`, `= 20`, `= "x"`), as in the SDL. */
+const defaultOf = (a: Pick<GraphQLArgument, 'defaultValue' | 'type'>) => {
+  if (a.defaultValue === undefined) return '';
+  const ast = astFromValue(a.defaultValue, a.type);
+  return ast ? ` = ${print(ast)}` : '';
+};
 const args = (list: readonly GraphQLArgument[]) =>
-  list.length
-    ? `(${list.map((a) => `${a.name}: ${String(a.type)}${a.defaultValue !== undefined ? ` = ${JSON.stringify(a.defaultValue)}` : ''}`).join(', ')})`
-    : '';
+  list.length ? `(${list.map((a) => `${a.name}: ${String(a.type)}${defaultOf(a)}`).join(', ')})` : '';
 
 function section(type: GraphQLNamedType): string {
   const lines = [`### ${type.name}`, '', esc(type.description) || '_No description._', ''];
@@ -26,7 +32,7 @@ function section(type: GraphQLNamedType): string {
   } else if (isInputObjectType(type)) {
     lines.push('| field | type | description |', '| --- | --- | --- |');
     for (const f of Object.values(type.getFields()))
-      lines.push(`| \`${f.name}\` | \`${String(f.type)}\` | ${esc(f.description)} |`);
+      lines.push(`| \`${f.name}\` | \`${String(f.type)}${defaultOf(f)}\` | ${esc(f.description)} |`);
   } else if (isEnumType(type)) {
     lines.push('| value | description |', '| --- | --- |');
     for (const v of type.getValues()) lines.push(`| \`${v.name}\` | ${esc(v.description)} |`);

@@ -331,7 +331,7 @@ describe('bad input through the real gateway [starts: roster + people on MariaDB
       errors: [
         {
           message: 'Must provide operation name if query contains multiple operations.',
-          extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+          extensions: { code: 'OPERATION_RESOLUTION_FAILURE', serviceName: 'gateway' },
         },
       ],
     });
@@ -348,7 +348,12 @@ describe('bad input through the real gateway [starts: roster + people on MariaDB
       errors: [
         {
           message: expect.stringMatching(/^Query cost 30300 exceeds the limit of 10000/),
-          extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost: 30300, limit: 10000 },
+          extensions: {
+            code: 'GRAPHQL_VALIDATION_FAILED',
+            cost: 30300,
+            limit: 10000,
+            serviceName: 'gateway',
+          },
         },
       ],
     });

@@ -248,7 +248,11 @@ describe('gateway → roster over HTTP [starts: roster subgraph on MariaDB, gate
       // ADR 0028: 401 only for what cannot be read at all; a readable but refused token is 200.
       const reason = kind === 'not a JWT' ? 'MALFORMED' : kind === 'expired' ? 'EXPIRED' : 'INVALID';
       expect(publicQuery.status).toBe(reason === 'MALFORMED' ? 401 : 200);
-      expect(publicQuery.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason });
+      expect(publicQuery.errors?.[0]?.extensions).toEqual({
+        code: 'UNAUTHENTICATED',
+        reason,
+        serviceName: 'gateway',
+      });
       expect(errorCodes(publicQuery)).toEqual(['UNAUTHENTICATED']);
       expect(publicQuery.data ?? null).toBeNull();
       const mutation = await gqlRequest(

@@ -82,8 +82,8 @@ export class CasesLoaders {
   ): Promise<CountedConnection<CaseRecord>> {
     return fetchPage(
       page,
-      async (limit, after) => {
-        const rows = await this.cases.list(q, scope, limit, after);
+      async (limit, after, backward) => {
+        const rows = await this.cases.list(q, scope, limit, after, backward);
         for (const r of rows) this.case.prime(r.id, r);
         return rows;
       },

@@ -83,8 +83,8 @@ export class PeopleLoaders {
   residentPage(q: ResidentQuery, scope: ViewScope, page: Page): Promise<CountedConnection<Resident>> {
     return fetchPage(
       page,
-      async (limit, after) => {
-        const rows = await this.residents.list(q, scope, limit, after);
+      async (limit, after, backward) => {
+        const rows = await this.residents.list(q, scope, limit, after, backward);
         for (const r of rows) this.resident.prime(r.id, r);
         return rows;
       },
@@ -96,8 +96,8 @@ export class PeopleLoaders {
   householdPage(q: HouseholdQuery, scope: ViewScope, page: Page): Promise<CountedConnection<Household>> {
     return fetchPage(
       page,
-      async (limit, after) => {
-        const rows = await this.households.list(q, scope, limit, after);
+      async (limit, after, backward) => {
+        const rows = await this.households.list(q, scope, limit, after, backward);
         for (const h of rows) this.household.prime(h.id, h);
         return rows;
       },
@@ -109,8 +109,8 @@ export class PeopleLoaders {
   unitPage(q: UnitQuery, scope: ViewScope, page: Page): Promise<CountedConnection<RealUnit>> {
     return fetchPage(
       page,
-      async (limit, after) => {
-        const rows = await this.units.list(q, scope, limit, after);
+      async (limit, after, backward) => {
+        const rows = await this.units.list(q, scope, limit, after, backward);
         for (const u of rows) this.unit.prime(u.id, u);
         return rows;
       },

@@ -90,8 +90,8 @@ export class RosterLoaders {
   ): Promise<CountedConnection<T>> {
     return fetchPage(
       page,
-      async (limit, after) => {
-        const ids = await tablePage(this.ds, spec, limit, after);
+      async (limit, after, backward) => {
+        const ids = await tablePage(this.ds, spec, limit, after, backward);
         const rows: (T | null)[] = await Promise.all(ids.map((id) => this.entities.byId<T>(entity, id)));
         return rows.filter((r): r is T => r !== null);
       },
@@ -104,8 +104,8 @@ export class RosterLoaders {
   uncoveredStreets(page: Page): Promise<CountedConnection<Place>> {
     return fetchPage(
       page,
-      async (limit, after) => {
-        const ids = await this.repo.uncoveredStreetIds(limit, after);
+      async (limit, after, backward) => {
+        const ids = await this.repo.uncoveredStreetIds(limit, after, backward);
         const rows = await Promise.all(ids.map((id) => this.place(id, 'STREET')));
         return rows.filter((p): p is Place => p !== null);
       },

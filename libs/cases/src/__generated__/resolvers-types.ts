@@ -184,7 +184,9 @@ export type Case = {
  */
 export type CaseNotesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -196,7 +198,9 @@ export type CaseNotesArgs = {
  */
 export type CaseTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An action on a case: which case, the version you saw, and why. */
@@ -452,6 +456,38 @@ export type DefaultAssignee =
   /** The appointed chief of the grid of the case's street or courtyard. */
   | 'GRID_CHIEF';
 
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
+
 /** Escalate a case to the town (default) or the county. */
 export type EscalateCaseInput = {
   /** The case. */
@@ -674,13 +710,21 @@ export type NoteVisibility =
   /** Public: on the public view, and the reporter is told. */
   | 'PUBLIC';
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 export type Query = {
@@ -691,16 +735,16 @@ export type Query = {
    * The ledger (台账) of a community, street, grid or chief over months, grouped: aggregates, no personal
    * data. COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, ADMIN; a STREET_CHIEF for own grid.
    */
-  caseLedger: Array<LedgerRow>;
+  caseLedger?: Maybe<Array<LedgerRow>>;
   /**
    * Cases the caller sees whole, newest first: COMMUNITY_STAFF and ADMIN all of the community; a
    * STREET_CHIEF those of own grids; a TOWN_OFFICER the escalated ones; a RESIDENT own cases.
    */
-  cases: CaseConnection;
+  cases?: Maybe<CaseConnection>;
   /** The taxonomy (9大类29项): categories with their items' current versions and limits. Public. */
   taxonomy: Array<CaseCategory>;
   /** The exceptions of the working-day calendar of a year (2000–2100). Public. */
-  workCalendar: Array<CalendarDay>;
+  workCalendar?: Maybe<Array<CalendarDay>>;
 };
 
 export type QueryCaseArgs = {
@@ -716,8 +760,10 @@ export type QueryCaseLedgerArgs = {
 
 export type QueryCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryWorkCalendarArgs = {
@@ -959,6 +1005,7 @@ export type ResolversTypes = {
   Courtyard: ResolverTypeWrapper<Courtyard>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DefaultAssignee: DefaultAssignee;
+  ErrorCode: ErrorCode;
   EscalateCaseInput: EscalateCaseInput;
   EscalationLevel: EscalationLevel;
   GeoPoint: ResolverTypeWrapper<GeoPoint>;
@@ -1339,6 +1386,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<
@@ -1347,15 +1396,15 @@ export type QueryResolvers<
 > = {
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
   caseLedger?: Resolver<
-    Array<ResolversTypes['LedgerRow']>,
+    Maybe<Array<ResolversTypes['LedgerRow']>>,
     ParentType,
     ContextType,
     RequireFields<QueryCaseLedgerArgs, 'fromMonth' | 'scope' | 'toMonth'>
   >;
-  cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, Partial<QueryCasesArgs>>;
+  cases?: Resolver<Maybe<ResolversTypes['CaseConnection']>, ParentType, ContextType, Partial<QueryCasesArgs>>;
   taxonomy?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
   workCalendar?: Resolver<
-    Array<ResolversTypes['CalendarDay']>,
+    Maybe<Array<ResolversTypes['CalendarDay']>>,
     ParentType,
     ContextType,
     RequireFields<QueryWorkCalendarArgs, 'year'>

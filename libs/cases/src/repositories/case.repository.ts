@@ -72,9 +72,13 @@ export class CaseRepository {
     scope: Exclude<CaseScope, { kind: 'none' }>,
     limit: number,
     afterKey: string | null,
+    backward = false,
   ): Promise<CaseRecord[]> {
-    const qb = this.filtered(q, scope).orderBy('c.sort_key', 'DESC').limit(limit);
-    if (afterKey !== null) qb.andWhere('c.sort_key < :afterKey', { afterKey });
+    // Newest first; backward (last/before) reads the other way from the cursor.
+    const qb = this.filtered(q, scope)
+      .orderBy('c.sort_key', backward ? 'ASC' : 'DESC')
+      .limit(limit);
+    if (afterKey !== null) qb.andWhere(`c.sort_key ${backward ? '>' : '<'} :afterKey`, { afterKey });
     return qb.getMany();
   }
 

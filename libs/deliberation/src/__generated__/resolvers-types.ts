@@ -56,7 +56,9 @@ export type Courtyard = {
 /** A courtyard (院落) on a street. */
 export type CourtyardMattersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A matter to draft. */
@@ -112,6 +114,38 @@ export type ElectorateKind =
   | 'HOMEOWNERS'
   /** 户: one vote per household of the scope, cast by its head. */
   | 'HOUSEHOLDS';
+
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
 
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
 export type Matter = {
@@ -329,13 +363,21 @@ export type OptionCount = {
   option: Scalars['String']['output'];
 };
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** Queries of the deliberation service. */
@@ -344,11 +386,11 @@ export type Query = {
   /** A matter by id, public view; null when there is none. */
   matter?: Maybe<Matter>;
   /** Matters, public view (no token needed), by id (`first`: 0–100, default 20). */
-  matters: MatterConnection;
+  matters?: Maybe<MatterConnection>;
   /** Recomputes a closed vote's tally from the stored ballots and compares it with the published one. Anyone may ask (CONFLICT before close). */
-  recount: Recount;
+  recount?: Maybe<Recount>;
   /** Whether a ballot with this receipt is in the count of the matter. Anyone may ask. */
-  verifyReceipt: ReceiptStatus;
+  verifyReceipt?: Maybe<ReceiptStatus>;
 };
 
 /** Queries of the deliberation service. */
@@ -359,8 +401,10 @@ export type QueryMatterArgs = {
 /** Queries of the deliberation service. */
 export type QueryMattersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<MatterFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Queries of the deliberation service. */
@@ -442,7 +486,9 @@ export type Street = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type StreetMattersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A tally. */
@@ -633,6 +679,7 @@ export type ResolversTypes = {
   Electorate: ResolverTypeWrapper<Electorate>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ElectorateKind: ElectorateKind;
+  ErrorCode: ErrorCode;
   Matter: ResolverTypeWrapper<MatterMapper>;
   MatterConnection: ResolverTypeWrapper<MatterConnectionMapper>;
   MatterEdge: ResolverTypeWrapper<Omit<MatterEdge, 'node'> & { node: ResolversTypes['Matter'] }>;
@@ -865,6 +912,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<
@@ -877,15 +926,20 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryMatterArgs, 'id'>
   >;
-  matters?: Resolver<ResolversTypes['MatterConnection'], ParentType, ContextType, Partial<QueryMattersArgs>>;
+  matters?: Resolver<
+    Maybe<ResolversTypes['MatterConnection']>,
+    ParentType,
+    ContextType,
+    Partial<QueryMattersArgs>
+  >;
   recount?: Resolver<
-    ResolversTypes['Recount'],
+    Maybe<ResolversTypes['Recount']>,
     ParentType,
     ContextType,
     RequireFields<QueryRecountArgs, 'matterId'>
   >;
   verifyReceipt?: Resolver<
-    ResolversTypes['ReceiptStatus'],
+    Maybe<ResolversTypes['ReceiptStatus']>,
     ParentType,
     ContextType,
     RequireFields<QueryVerifyReceiptArgs, 'matterId' | 'receipt'>

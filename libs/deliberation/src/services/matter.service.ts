@@ -111,9 +111,13 @@ export class MatterService {
     const repo = this.ds.getRepository(Matter);
     return fetchPage(
       page,
-      (limit, after) => {
-        const qb = repo.createQueryBuilder('m').where(where).orderBy('m.id', 'ASC').limit(limit);
-        if (after) qb.andWhere('m.id > :after', { after });
+      (limit, after, backward) => {
+        const qb = repo
+          .createQueryBuilder('m')
+          .where(where)
+          .orderBy('m.id', backward ? 'DESC' : 'ASC')
+          .limit(limit);
+        if (after) qb.andWhere(`m.id ${backward ? '<' : '>'} :after`, { after });
         return qb.getMany();
       },
       (m) => m.id,

@@ -148,6 +148,38 @@ export type CreateHouseholdInput = {
   landlordResidentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
+
 /** Gender, as encoded in the ID-card number. */
 export type Gender =
   /** Female. */
@@ -401,13 +433,21 @@ export type OriginCount = {
   origin: Scalars['String']['output'];
 };
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A published snapshot (see `publishPeopleSnapshot`). */
@@ -447,28 +487,30 @@ export type PopulationStats = {
 export type Query = {
   __typename?: 'Query';
   /** Whole views of personal data, newest first: COMMUNITY_STAFF and ADMIN. */
-  accessLog: AccessLogConnection;
+  accessLog?: Maybe<AccessLogConnection>;
   /** A household by id (same access as `resident`). */
   household?: Maybe<Household>;
   /** Active households. COMMUNITY_STAFF and ADMIN see all; a STREET_CHIEF own grid only. */
-  households: HouseholdConnection;
+  households?: Maybe<HouseholdConnection>;
   /** Counts by category, origin and street (aggregates, no personal data): COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, STREET_CHIEF, ADMIN. */
-  populationStats: PopulationStats;
+  populationStats?: Maybe<PopulationStats>;
   /** A resident by id: staff and ADMIN; a chief for own grid; a resident for self. Null otherwise. */
   resident?: Maybe<Resident>;
   /** Residents, default ACTIVE. COMMUNITY_STAFF and ADMIN see all; a STREET_CHIEF own grid only. */
-  residents: ResidentConnection;
+  residents?: Maybe<ResidentConnection>;
   /** A standard address by id (door masked). Staff and ADMIN; a STREET_CHIEF inside own grid. */
   standardAddress?: Maybe<StandardAddress>;
   /** A unit by id (same access as `units`). */
   unit?: Maybe<Unit>;
   /** Units (实有单位), active ones: staff and ADMIN see all; a STREET_CHIEF those of own grid. */
-  units: UnitConnection;
+  units?: Maybe<UnitConnection>;
 };
 
 export type QueryAccessLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   residentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -478,8 +520,10 @@ export type QueryHouseholdArgs = {
 
 export type QueryHouseholdsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<HouseholdFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryPopulationStatsArgs = {
@@ -492,8 +536,10 @@ export type QueryResidentArgs = {
 
 export type QueryResidentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ResidentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryStandardAddressArgs = {
@@ -506,8 +552,10 @@ export type QueryUnitArgs = {
 
 export type QueryUnitsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<UnitFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A safety-check visit to record. */
@@ -637,7 +685,9 @@ export type Resident = {
  */
 export type ResidentMovesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -814,6 +864,8 @@ export type StandardAddress = {
 export type StatsScope = {
   /** Only this courtyard. */
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only the streets and courtyards of this grid (a chief's dashboard); NOT_FOUND (field `scope.gridId`) for a grid this service does not know. Combined with the others, only what lies in all. */
+  gridId?: InputMaybe<Scalars['ID']['input']>;
   /** Only this street. */
   streetId?: InputMaybe<Scalars['ID']['input']>;
 };
@@ -873,7 +925,9 @@ export type Unit = {
 /** 实有单位: a business or organisation (merchants, schools, clinics…). */
 export type UnitInspectionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** 实有单位: a business or organisation (merchants, schools, clinics…). */
@@ -1103,6 +1157,7 @@ export type ResolversTypes = {
   CourtyardCount: ResolverTypeWrapper<CourtyardCountMapper>;
   CreateHouseholdInput: CreateHouseholdInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ErrorCode: ErrorCode;
   Gender: Gender;
   House: ResolverTypeWrapper<HouseMapper>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1412,6 +1467,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PeopleSnapshotResolvers<
@@ -1443,7 +1500,7 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   accessLog?: Resolver<
-    ResolversTypes['AccessLogConnection'],
+    Maybe<ResolversTypes['AccessLogConnection']>,
     ParentType,
     ContextType,
     Partial<QueryAccessLogArgs>
@@ -1455,13 +1512,13 @@ export type QueryResolvers<
     RequireFields<QueryHouseholdArgs, 'id'>
   >;
   households?: Resolver<
-    ResolversTypes['HouseholdConnection'],
+    Maybe<ResolversTypes['HouseholdConnection']>,
     ParentType,
     ContextType,
     Partial<QueryHouseholdsArgs>
   >;
   populationStats?: Resolver<
-    ResolversTypes['PopulationStats'],
+    Maybe<ResolversTypes['PopulationStats']>,
     ParentType,
     ContextType,
     Partial<QueryPopulationStatsArgs>
@@ -1473,7 +1530,7 @@ export type QueryResolvers<
     RequireFields<QueryResidentArgs, 'id'>
   >;
   residents?: Resolver<
-    ResolversTypes['ResidentConnection'],
+    Maybe<ResolversTypes['ResidentConnection']>,
     ParentType,
     ContextType,
     Partial<QueryResidentsArgs>
@@ -1485,7 +1542,7 @@ export type QueryResolvers<
     RequireFields<QueryStandardAddressArgs, 'id'>
   >;
   unit?: Resolver<Maybe<ResolversTypes['Unit']>, ParentType, ContextType, RequireFields<QueryUnitArgs, 'id'>>;
-  units?: Resolver<ResolversTypes['UnitConnection'], ParentType, ContextType, Partial<QueryUnitsArgs>>;
+  units?: Resolver<Maybe<ResolversTypes['UnitConnection']>, ParentType, ContextType, Partial<QueryUnitsArgs>>;
 };
 
 export type ResidentResolvers<

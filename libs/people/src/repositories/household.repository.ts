@@ -48,9 +48,18 @@ export class HouseholdRepository {
     return applyScope(qb, 'h', scope, null);
   }
 
-  list(q: HouseholdQuery, scope: ViewScope, limit: number, afterId: string | null): Promise<Household[]> {
-    const qb = this.filtered(q, scope).orderBy('h.id', 'ASC').limit(limit);
-    if (afterId !== null) qb.andWhere('h.id > :afterId', { afterId });
+  list(
+    q: HouseholdQuery,
+    scope: ViewScope,
+    limit: number,
+    afterId: string | null,
+    backward = false,
+  ): Promise<Household[]> {
+    // Backward (last/before): the rows before the cursor, nearest first (the page helper reorders).
+    const qb = this.filtered(q, scope)
+      .orderBy('h.id', backward ? 'DESC' : 'ASC')
+      .limit(limit);
+    if (afterId !== null) qb.andWhere(`h.id ${backward ? '<' : '>'} :afterId`, { afterId });
     return qb.getMany();
   }
 

@@ -83,9 +83,18 @@ export class ResidentRepository {
   }
 
   /** Up to `limit` residents after the cursor, in id order. */
-  list(q: ResidentQuery, scope: ViewScope, limit: number, afterId: string | null): Promise<Resident[]> {
-    const qb = this.filtered(q, scope).orderBy('r.id', 'ASC').limit(limit);
-    if (afterId !== null) qb.andWhere('r.id > :afterId', { afterId });
+  list(
+    q: ResidentQuery,
+    scope: ViewScope,
+    limit: number,
+    afterId: string | null,
+    backward = false,
+  ): Promise<Resident[]> {
+    // Backward (last/before): the rows before the cursor, nearest first (the page helper reorders).
+    const qb = this.filtered(q, scope)
+      .orderBy('r.id', backward ? 'DESC' : 'ASC')
+      .limit(limit);
+    if (afterId !== null) qb.andWhere(`r.id ${backward ? '<' : '>'} :afterId`, { afterId });
     return qb.getMany();
   }
 

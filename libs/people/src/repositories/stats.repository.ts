@@ -1,9 +1,13 @@
 import type { DataSource } from 'typeorm';
+import { NotFoundError } from '@sc/graphql';
+import { placesOfGrids } from '@sc/roster-contracts';
 import { RESIDENT_CATEGORIES, type ResidentCategory } from '../entities';
 
 export interface StatsPlace {
   streetId?: string;
   courtyardId?: string;
+  /** The grid's streets and courtyards (from the roster's grid read model). */
+  gridId?: string;
 }
 
 export interface PlaceCounts {
@@ -47,6 +51,18 @@ export class StatsRepository {
     if (place.courtyardId) {
       where.push('courtyard_id = ?');
       params.push(place.courtyardId);
+    }
+    if (place.gridId) {
+      const { streetIds, courtyardIds } = await placesOfGrids(this.ds.manager, [place.gridId]);
+      if (streetIds.length + courtyardIds.length === 0)
+        throw new NotFoundError('Grid', place.gridId, 'scope.gridId');
+      // The grid's streets whole, and its courtyards on their own (the indexed place columns).
+      const ors = [
+        ...(streetIds.length ? [`street_id IN (${streetIds.map(() => '?').join(',')})`] : []),
+        ...(courtyardIds.length ? [`courtyard_id IN (${courtyardIds.map(() => '?').join(',')})`] : []),
+      ];
+      where.push(`(${ors.join(' OR ')})`);
+      params.push(...streetIds, ...courtyardIds);
     }
     const and = where.length ? ` AND ${where.join(' AND ')}` : '';
     const [categories, origins, byStreet, byCourtyard] = await Promise.all([

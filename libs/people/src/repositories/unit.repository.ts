@@ -36,9 +36,18 @@ export class UnitRepository {
     return applyScope(qb, 'u', scope, null);
   }
 
-  list(q: UnitQuery, scope: ViewScope, limit: number, afterId: string | null): Promise<RealUnit[]> {
-    const qb = this.filtered(q, scope).orderBy('u.id', 'ASC').limit(limit);
-    if (afterId !== null) qb.andWhere('u.id > :afterId', { afterId });
+  list(
+    q: UnitQuery,
+    scope: ViewScope,
+    limit: number,
+    afterId: string | null,
+    backward = false,
+  ): Promise<RealUnit[]> {
+    // Backward (last/before): the rows before the cursor, nearest first (the page helper reorders).
+    const qb = this.filtered(q, scope)
+      .orderBy('u.id', backward ? 'DESC' : 'ASC')
+      .limit(limit);
+    if (afterId !== null) qb.andWhere(`u.id ${backward ? '<' : '>'} :afterId`, { afterId });
     return qb.getMany();
   }
 

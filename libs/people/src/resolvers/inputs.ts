@@ -130,7 +130,10 @@ export const householdFilter = z
   .nullish()
   .transform((v) => v ?? {});
 
-export const statsScope = householdFilter;
+export const statsScope = z
+  .object({ streetId: opt(id), courtyardId: opt(id), gridId: opt(id) })
+  .nullish()
+  .transform((v) => v ?? {});
 
 export const purpose = text(200);
 

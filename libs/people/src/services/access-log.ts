@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@sc/auth';
-import { toConnection, transaction } from '@sc/db';
+import { directionOf, toConnection, transaction } from '@sc/db';
 import { BadUserInputError, type Page } from '@sc/graphql';
 import { AccessLogEntry } from '../entities';
 import type { CountedConnection } from '@sc/db';
@@ -73,20 +73,23 @@ export class AccessLogQueries {
       if (residentId) qb.where('a.resident_id = :residentId', { residentId });
       return qb;
     };
+    // Newest first; backward (last/before) reads the other way from the cursor.
+    const backward = page.backward === true;
     const qb = base()
-      .orderBy('a.seq', 'DESC')
+      .orderBy('a.seq', backward ? 'ASC' : 'DESC')
       .limit(page.first + 1);
     if (page.afterKey !== null) {
       const after = Number(page.afterKey);
+      const field = backward ? 'before' : 'after';
       if (!Number.isSafeInteger(after))
-        throw new BadUserInputError('after is not a valid cursor', [
-          { field: 'after', message: 'not a valid cursor' },
+        throw new BadUserInputError(`${field} is not a valid cursor`, [
+          { field, message: 'not a valid cursor' },
         ]);
-      qb.andWhere('a.seq < :after', { after });
+      qb.andWhere(`a.seq ${backward ? '>' : '<'} :after`, { after });
     }
     const rows = page.first === 0 ? [] : await qb.getMany();
     return {
-      ...toConnection(rows, page.first, (a) => String(a.seq)),
+      ...toConnection(rows, page.first, (a) => String(a.seq), directionOf(page)),
       totalCount: () => base().getCount(),
     };
   }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { type CountedConnection, type Page, toConnection } from './pagination';
+import { type CountedConnection, directionOf, type Page, toConnection } from './pagination';
 
 /**
  * A child table listed per parent (a grid's streets, a chief's transitions, a resident's moves).
@@ -30,14 +30,21 @@ export interface ChildRef {
   key: string;
 }
 
-/** One parent's page: `limit` rows past the cursor key `after` (null: from the start). */
+/**
+ * One parent's page: `limit` rows past the cursor key `after` (null: from the start); `backward`:
+ * the rows before it instead (null: from the end), nearest first.
+ */
 export interface ChildPageRequest {
   parentId: string;
   limit: number;
   after: string | null;
+  backward?: boolean;
 }
 
-const requestKey = (r: ChildPageRequest): string => `${r.parentId}\u0000${r.limit}\u0000${r.after ?? ''}`;
+const requestKey = (r: ChildPageRequest): string =>
+  `${r.parentId}\u0000${r.limit}\u0000${r.after ?? ''}\u0000${r.backward ? 'b' : 'f'}`;
+
+const flip = (dir: 'ASC' | 'DESC'): 'ASC' | 'DESC' => (dir === 'ASC' ? 'DESC' : 'ASC');
 
 function filters(spec: ChildListSpec): { sql: string; params: (string | number)[] } {
   const entries = Object.entries(spec.where ?? {});
@@ -59,13 +66,21 @@ export async function childPages(
   requests: readonly ChildPageRequest[],
 ): Promise<Map<string, ChildRef[]>> {
   const out = new Map<string, ChildRef[]>(requests.map((r) => [requestKey(r), []]));
-  const { table, parentColumn: parent, refColumn: ref, sortColumn: sort, direction: dir } = spec;
+  const { table, parentColumn: parent, refColumn: ref, sortColumn: sort } = spec;
   const where = filters(spec);
-  const order = spec.cursor === 'row' ? `${sort} ${dir}, ${ref} ${dir}` : `${sort} ${dir}`;
-  const past = dir === 'ASC' ? '>' : '<';
+  // Backward reads the list the other way from the cursor: the order and the comparison flip.
+  const dirOf = (backward: boolean | undefined) => (backward ? flip(spec.direction) : spec.direction);
+  const orderOf = (dir: 'ASC' | 'DESC') =>
+    spec.cursor === 'row' ? `${sort} ${dir}, ${ref} ${dir}` : `${sort} ${dir}`;
+  const pastOf = (dir: 'ASC' | 'DESC') => (dir === 'ASC' ? '>' : '<');
 
-  const ranked = new Map<string, { limit: number; after: string | null; parents: Set<string> }>();
+  const ranked = new Map<
+    string,
+    { limit: number; after: string | null; backward: boolean; parents: Set<string> }
+  >();
   for (const r of requests) {
+    const dir = dirOf(r.backward);
+    const past = pastOf(dir);
     if (spec.cursor === 'row' && r.after !== null) {
       // c: candidate rows, cur: the cursor row (of the same parent, or the page is empty).
       const rows: { ref: string }[] = await ds.query(
@@ -81,15 +96,23 @@ export async function childPages(
       );
       continue;
     }
-    const batchKey = `${r.limit}\u0000${r.after ?? ''}`;
-    const batch = ranked.get(batchKey) ?? { limit: r.limit, after: r.after, parents: new Set<string>() };
+    const backward = r.backward === true;
+    const batchKey = `${r.limit}\u0000${r.after ?? ''}\u0000${backward ? 'b' : 'f'}`;
+    const batch = ranked.get(batchKey) ?? {
+      limit: r.limit,
+      after: r.after,
+      backward,
+      parents: new Set<string>(),
+    };
     batch.parents.add(r.parentId);
     ranked.set(batchKey, batch);
   }
 
-  for (const { limit, after, parents } of ranked.values()) {
+  for (const { limit, after, backward, parents } of ranked.values()) {
     const parentIds = [...parents];
-    const afterSql = after === null ? '' : ` AND ${sort} ${past} ?`;
+    const dir = dirOf(backward);
+    const order = orderOf(dir);
+    const afterSql = after === null ? '' : ` AND ${sort} ${pastOf(dir)} ?`;
     const rows: { owner: string; ref: string; sort: string | number }[] = await ds.query(
       `SELECT owner, ref, sort FROM (
          SELECT ${parent} AS owner, ${ref} AS ref, ${sort} AS sort,
@@ -101,7 +124,9 @@ export async function childPages(
     );
     for (const row of rows) {
       const key = spec.cursor === 'row' ? String(row.ref) : String(row.sort);
-      out.get(requestKey({ parentId: String(row.owner), limit, after }))?.push({ ref: String(row.ref), key });
+      out
+        .get(requestKey({ parentId: String(row.owner), limit, after, backward }))
+        ?.push({ ref: String(row.ref), key });
     }
   }
   return out;
@@ -156,10 +181,15 @@ export class ChildLists {
     const refs =
       page.first === 0
         ? []
-        : await this.pageLoader(spec).load({ parentId, limit: page.first + 1, after: page.afterKey });
+        : await this.pageLoader(spec).load({
+            parentId,
+            limit: page.first + 1,
+            after: page.afterKey,
+            backward: page.backward === true,
+          });
     const rows = await Promise.all(refs.map(async (r) => ({ key: r.key, node: await load(r.ref) })));
     const present = rows.filter((r): r is { key: string; node: Awaited<T> } => r.node !== null);
-    const connection = toConnection(present, page.first, (r) => r.key);
+    const connection = toConnection(present, page.first, (r) => r.key, directionOf(page));
     return {
       edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.node })),
       nodes: connection.nodes.map((n) => n.node),
@@ -209,24 +239,28 @@ export interface TableListSpec {
   where?: Record<string, string | number>;
 }
 
-/** Up to `limit` row ids past the cursor in sort order (one statement served by an index on the sort column). */
+/**
+ * Up to `limit` row ids past the cursor in sort order (one statement served by an index on the sort
+ * column); `backward`: those before it (from the end without one), nearest first.
+ */
 export async function tablePage(
   ds: DataSource,
   spec: TableListSpec,
   limit: number,
   afterKey: string | null,
+  backward = false,
 ): Promise<string[]> {
   const filters = Object.entries(spec.where ?? {});
   const conditions = filters.map(([column]) => `${column} = ?`);
   const params: (string | number)[] = filters.map(([, value]) => value);
   if (afterKey !== null) {
-    conditions.push(`${spec.sortColumn} > ?`);
+    conditions.push(`${spec.sortColumn} ${backward ? '<' : '>'} ?`);
     params.push(afterKey);
   }
   const rows: { ref: string }[] = await ds.query(
     `SELECT ${spec.refColumn ?? 'id'} AS ref FROM ${spec.table}
      ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-     ORDER BY ${spec.sortColumn} LIMIT ?`,
+     ORDER BY ${spec.sortColumn}${backward ? ' DESC' : ''} LIMIT ?`,
     [...params, limit],
   );
   return rows.map((r) => String(r.ref));

@@ -126,7 +126,11 @@ describe('gateway [starts: a probe subgraph and the gateway on ephemeral ports]'
     const before = probe.state.calls;
     const res = await query('{ whoSentWhat }', 'Bearer a.b.c');
     expect(res.status).toBe(401);
-    expect((await json(res)).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect((await json(res)).errors[0]!.extensions).toEqual({
+      code: 'UNAUTHENTICATED',
+      reason: 'MALFORMED',
+      serviceName: 'gateway',
+    });
     expect(probe.state.calls).toBe(before);
   });
 
@@ -267,7 +271,11 @@ describe('gateway [starts: a probe subgraph and the gateway on ephemeral ports]'
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(body.errors).toEqual([
-      { message: expect.stringMatching(message), extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
+      {
+        message: expect.stringMatching(message),
+        // The gateway names itself on its own errors (docs/errors.md).
+        extensions: { code: 'OPERATION_RESOLUTION_FAILURE', serviceName: 'gateway' },
+      },
     ]);
   });
 
@@ -287,7 +295,7 @@ describe('gateway [starts: a probe subgraph and the gateway on ephemeral ports]'
     expect(body.errors).toEqual([
       {
         message: expect.stringMatching(/^Query cost 30300 exceeds the limit of 10000/),
-        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost: 30300, limit: 10000 },
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost: 30300, limit: 10000, serviceName: 'gateway' },
       },
     ]);
     expect(probe.state.calls).toBe(before);

@@ -230,7 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: createErrorFormatter(log, options.development),
+    formatError: createErrorFormatter(log, options.development, 'gateway'),
     includeStacktraceInErrorResponses: false,
     validationRules: [depthLimitRule(limits.maxDepth)],
     parseOptions: { maxTokens: limits.maxTokens },

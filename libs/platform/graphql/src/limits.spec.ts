@@ -84,7 +84,7 @@ describe('estimateCost', () => {
     scalar _Any
     union _Entity = Item | Person
     type Query {
-      items(first: Int): ItemConnection!
+      items(first: Int, last: Int): ItemConnection!
       person: Person
       node: Node
       _entities(representations: [_Any!]!): [_Entity]!
@@ -106,6 +106,11 @@ describe('estimateCost', () => {
     expect(cost('{ items(first: 100) { nodes { name } } }')).toBe(101);
     expect(cost('{ items(first: 100) { nodes { name owner { name } } } }')).toBe(201);
     expect(cost('{ items(first: 100) { edges { node { name } } } }')).toBe(201);
+  });
+
+  it('counts a backward page by `last`', () => {
+    expect(cost('{ items(last: 100) { nodes { name } } }')).toBe(101);
+    expect(cost('query($n: Int) { items(last: $n) { nodes { name } } }', { n: 50 })).toBe(51);
   });
 
   it('uses the default page size without `first`, and a variable’s value where given', () => {

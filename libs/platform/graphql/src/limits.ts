@@ -100,7 +100,7 @@ export interface CostOptions {
 /**
  * Estimates how many objects an operation's answer holds — a proxy for the rows the services read
  * and the work they do. Every object-typed field counts once per parent object; a list counts its
- * length, where the length of a paged field's lists (`nodes`, `edges`) is its `first` argument (the
+ * length, where the length of a paged field's lists (`nodes`, `edges`) is its `first` (or `last`) argument (the
  * default page size when omitted), a federation `_entities` list is as long as its representations,
  * and any other list is assumed to hold `unpagedListSize` items. Scalars cost nothing (they come with
  * their object). So `{ residents(first: 100) { nodes { name street { name } } } }` costs 1 + 100 +
@@ -183,9 +183,18 @@ export function estimateCost(
       if (!field) continue;
       const named = getNamedType(field.type);
       if (isLeafType(named) || !isCompositeType(named)) continue;
+      // Paging backward, `last` is the page size (both given: the larger, though the server refuses it).
       const firstArg = numberArg(field, first, 'first');
+      const lastArg = numberArg(field, first, 'last');
       const paged = field.args.some((a) => a.name === 'first');
-      const page = paged ? toCount(firstArg, defaultPageSize) : undefined;
+      const page = paged
+        ? lastArg === undefined || lastArg === null
+          ? toCount(firstArg, defaultPageSize)
+          : Math.max(
+              toCount(lastArg, defaultPageSize),
+              firstArg == null ? 0 : toCount(firstArg, defaultPageSize),
+            )
+        : undefined;
       let count = 1;
       if (isListType(getNullableType(field.type))) {
         const reps = numberArg(field, first, 'representations');

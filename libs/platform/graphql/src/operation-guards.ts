@@ -116,13 +116,17 @@ export function variableIssues(
       continue;
     }
     coerceInputValue(value, type, (path, _invalid, error) => {
-      const field = [name, ...path].reduce<string>(
+      // A missing required input field is reported at its object: name the field itself.
+      const missing = /^Field "([_A-Za-z][_0-9A-Za-z]*)" of required type .* was not provided\.$/.exec(
+        error.message,
+      )?.[1];
+      const at = [name, ...path].reduce<string>(
         (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
         '',
       );
       issues.push({
-        field,
-        message: `Variable "$${name}" has an invalid value at "${field}": ${error.message}`,
+        field: missing ? `${at}.${missing}` : at,
+        message: `Variable "$${name}" has an invalid value at "${at}": ${error.message}`,
       });
     });
     if (issues.length >= 20) break;

@@ -21,20 +21,36 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root 
   );
 }
 
-/** Checks `first`/`after`: `first` between 0 and the maximum, `after` a cursor we issued. */
+/**
+ * Checks the page arguments: `first` (0 to the maximum, default 20) and `after`, or backward `last`
+ * and `before` (Relay). Mixing the two directions is BAD_USER_INPUT, as is a cursor we did not issue
+ * (never an empty page: a client would take it for the end of the list).
+ */
 export function parsePage(args: PageArgs, max = MAX_PAGE_SIZE): Page {
-  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  const backward = (args.last ?? null) !== null || (args.before ?? null) !== null;
+  if (backward && ((args.first ?? null) !== null || (args.after ?? null) !== null)) {
+    const field = (args.first ?? null) !== null ? 'first' : 'after';
+    throw new BadUserInputError(`${field} cannot be combined with last or before: page one way`, [
+      { field, message: 'cannot be combined with last or before' },
+    ]);
+  }
+  const sizeField = backward ? 'last' : 'first';
+  const cursorField = backward ? 'before' : 'after';
+  const first = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > max) {
-    throw new BadUserInputError(`first must be between 0 and ${max}`, [
-      { field: 'first', message: `must be between 0 and ${max}` },
+    throw new BadUserInputError(`${sizeField} must be between 0 and ${max}`, [
+      { field: sizeField, message: `must be between 0 and ${max}` },
     ]);
   }
-  if (args.after === undefined || args.after === null) return { first, afterKey: null };
-  const afterKey = decodeCursor(args.after);
+  const cursor = backward ? args.before : args.after;
+  const page = (afterKey: string | null): Page =>
+    backward ? { first, afterKey, backward } : { first, afterKey };
+  if (cursor === undefined || cursor === null) return page(null);
+  const afterKey = decodeCursor(cursor);
   if (afterKey === null) {
-    throw new BadUserInputError('after is not a valid cursor', [
-      { field: 'after', message: 'not a valid cursor' },
+    throw new BadUserInputError(`${cursorField} is not a valid cursor`, [
+      { field: cursorField, message: 'not a valid cursor' },
     ]);
   }
-  return { first, afterKey };
+  return page(afterKey);
 }

@@ -236,14 +236,18 @@ export type Community = {
 /** A community (社区), e.g. 蔡场社区: the top of the places a community manages. */
 export type CommunityResidentGroupsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
 /** A community (社区), e.g. 蔡场社区: the top of the places a community manages. */
 export type CommunityStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -383,6 +387,38 @@ export type CreateStreetInput = {
   residentGroupId: Scalars['ID']['input'];
 };
 
+/**
+ * The error catalogue: every `extensions.code` an answer of this graph can carry (docs/errors.md lists
+ * which operation returns which). Errors a subgraph raised also carry `extensions.serviceName`.
+ */
+export type ErrorCode =
+  /** The HTTP request is not a GraphQL request (body not JSON, too large, wrong method or content type). HTTP 400 or 413. */
+  | 'BAD_REQUEST'
+  /** An argument or input field is wrong: `field` (its path, e.g. `input.name`, `first`, `after`) and `issues` (every problem: `field`, `message`). Nothing was written. */
+  | 'BAD_USER_INPUT'
+  /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
+  | 'CONFLICT'
+  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  | 'FORBIDDEN'
+  /** The document is not GraphQL. HTTP 400. */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document is not valid against this schema, too deep, or too expensive (`cost` and `limit`). HTTP 400; nothing executed. */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** A fault on our side; the message says nothing more (the server log has it). Retrying a query may help. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** A referenced record does not exist or may not be seen (the answer never tells which). `field` when an input named it. */
+  | 'NOT_FOUND'
+  /** No operation could be picked (several in the document and no `operationName`, or an unknown one). HTTP 400. */
+  | 'OPERATION_RESOLUTION_FAILURE'
+  /** Automatic persisted queries: the hash sent is not known yet; send the query with it again. */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** Automatic persisted queries are switched off here; send the query itself. */
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** Too many attempts: `retryAfterSeconds`. */
+  | 'RATE_LIMITED'
+  /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
+  | 'UNAUTHENTICATED';
+
 /** The party committee's filing (党委备案) of a vetted candidate. */
 export type FileChiefInput = {
   /** Document number of the filing, 1–50 characters, e.g. 蔡党备〔2026〕3号. */
@@ -422,19 +458,25 @@ export type Grid = {
 /** A grid (网格): the streets and courtyards in one chief's charge. Public. */
 export type GridCourtyardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A grid (网格): the streets and courtyards in one chief's charge. Public. */
 export type GridHistoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A grid (网格): the streets and courtyards in one chief's charge. Public. */
 export type GridStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** One change of a grid's membership: the full membership after it, with who, when and why. */
@@ -741,13 +783,21 @@ export type NominateChiefInput = {
   residentId: Scalars['ID']['input'];
 };
 
-/** Relay page information. */
+/**
+ * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
+ * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
+ * cursor this server did not issue is BAD_USER_INPUT (field `after` or `before`), never an empty page.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Pass as `after` to get the next page; null when empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether another page follows this one. */
+  /** Whether another page follows this one (paging backward: true when `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether a page precedes this one (paging forward: true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** One patrol (巡查) of a street by a chief. Visible where `StreetChief.patrols` is. */
@@ -810,13 +860,13 @@ export type PlaceStatus =
 export type Query = {
   __typename?: 'Query';
   /** Staff accounts, by username. ADMIN only. */
-  accounts: AccountConnection;
+  accounts?: Maybe<AccountConnection>;
   /** A chief by id: appointed chiefs for everyone, candidates for COMMUNITY_STAFF and TOWN_OFFICER. Null when none or not visible. */
   chief?: Maybe<StreetChief>;
   /** Chiefs in one state, in creation order. APPOINTED is public; other states need COMMUNITY_STAFF or TOWN_OFFICER. */
-  chiefs: StreetChiefConnection;
+  chiefs?: Maybe<StreetChiefConnection>;
   /** All communities, in official order. Public. */
-  communities: CommunityConnection;
+  communities?: Maybe<CommunityConnection>;
   /** A community by its code, e.g. `caichang` (retired ones too); null when none. Public: the signboards show it. */
   community?: Maybe<Community>;
   /** A courtyard by id (retired ones too); null when the id is not a courtyard's. Public. */
@@ -824,7 +874,7 @@ export type Query = {
   /** A grid by id; null when there is none. Public. */
   grid?: Maybe<Grid>;
   /** Grids, in creation order. Public. */
-  grids: GridConnection;
+  grids?: Maybe<GridConnection>;
   /**
    * The signed-in account; null when the token's subject is not an account (a resident's or a development
    * token). UNAUTHENTICATED without a token.
@@ -836,25 +886,27 @@ export type Query = {
   /** A signboard by its public code (the QR code links to it); null when none. Public. */
   signboard?: Maybe<Signboard>;
   /** Signboards by code, optionally only those out of date. Public. */
-  signboards: SignboardConnection;
+  signboards?: Maybe<SignboardConnection>;
   /** A street by id (retired ones too); null when the id is not a street's. Public. */
   street?: Maybe<Street>;
   /** Streets, optionally of one resident group or community, in official order. Public. */
-  streets: StreetConnection;
+  streets?: Maybe<StreetConnection>;
   /** Training sessions, oldest first (by the time held). Signed-in users; UNAUTHENTICATED without a token. */
-  trainings: TrainingConnection;
+  trainings?: Maybe<TrainingConnection>;
   /**
    * Active streets with no appointed chief (in no grid, or their grid's chief is missing, suspended or
    * retired), in official order. Public.
    */
-  uncoveredStreets: StreetConnection;
+  uncoveredStreets?: Maybe<StreetConnection>;
   /** Who the caller is, for every valid token (see Viewer); null without a token (no error). */
   viewer?: Maybe<Viewer>;
 };
 
 export type QueryAccountsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryChiefArgs = {
@@ -863,13 +915,17 @@ export type QueryChiefArgs = {
 
 export type QueryChiefsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<ChiefStatus>;
 };
 
 export type QueryCommunitiesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -887,7 +943,9 @@ export type QueryGridArgs = {
 
 export type QueryGridsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryResidentGroupArgs = {
@@ -900,7 +958,9 @@ export type QuerySignboardArgs = {
 
 export type QuerySignboardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   outOfDate?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -910,20 +970,26 @@ export type QueryStreetArgs = {
 
 export type QueryStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   communityId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   residentGroupId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
 export type QueryTrainingsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryUncoveredStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A patrol (巡查) the signed-in chief made. */
@@ -1000,7 +1066,9 @@ export type ResidentGroup = {
 /** A resident group (居民小组) of a community. */
 export type ResidentGroupStreetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -1137,12 +1205,16 @@ export type SignboardEntry = {
   chiefName?: Maybe<Scalars['String']['output']>;
   /** The appointed chief's public contact phone; null while the grid has no appointed chief. */
   chiefPhone?: Maybe<Scalars['String']['output']>;
+  /** Ids of the grid's own courtyards, in the order of `courtyards`. */
+  courtyardIds: Array<Scalars['ID']['output']>;
   /** Names of the grid's own courtyards, in official order. */
   courtyards: Array<Scalars['String']['output']>;
   /** Id of the grid. */
   gridId: Scalars['ID']['output'];
   /** Name of the grid, e.g. 正街网格. */
   gridName: Scalars['String']['output'];
+  /** Ids of the grid's streets, in the order of `streets` (link a name to its `Street`). */
+  streetIds: Array<Scalars['ID']['output']>;
   /** Names of the grid's streets, in official order. */
   streets: Array<Scalars['String']['output']>;
 };
@@ -1176,7 +1248,9 @@ export type Street = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type StreetCourtyardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -1249,7 +1323,9 @@ export type StreetChief = {
  */
 export type StreetChiefNominationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -1259,7 +1335,9 @@ export type StreetChiefNominationsArgs = {
  */
 export type StreetChiefPatrolsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -1269,7 +1347,9 @@ export type StreetChiefPatrolsArgs = {
  */
 export type StreetChiefTrainingsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -1279,7 +1359,9 @@ export type StreetChiefTrainingsArgs = {
  */
 export type StreetChiefTransitionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of street chiefs. */
@@ -1349,7 +1431,9 @@ export type Training = {
 /** A training session for chiefs. Signed-in users. */
 export type TrainingAttendeesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of training sessions. */
@@ -1590,6 +1674,7 @@ export type ResolversTypes = {
   CreateSignboardInput: CreateSignboardInput;
   CreateStreetInput: CreateStreetInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ErrorCode: ErrorCode;
   FileChiefInput: FileChiefInput;
   Grid: ResolverTypeWrapper<GridMapper>;
   GridChange: ResolverTypeWrapper<GridChangeMapper>;
@@ -2180,6 +2265,8 @@ export type PageInfoResolvers<
 > = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PatrolResolvers<
@@ -2221,7 +2308,7 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   accounts?: Resolver<
-    ResolversTypes['AccountConnection'],
+    Maybe<ResolversTypes['AccountConnection']>,
     ParentType,
     ContextType,
     Partial<QueryAccountsArgs>
@@ -2233,13 +2320,13 @@ export type QueryResolvers<
     RequireFields<QueryChiefArgs, 'id'>
   >;
   chiefs?: Resolver<
-    ResolversTypes['StreetChiefConnection'],
+    Maybe<ResolversTypes['StreetChiefConnection']>,
     ParentType,
     ContextType,
     RequireFields<QueryChiefsArgs, 'status'>
   >;
   communities?: Resolver<
-    ResolversTypes['CommunityConnection'],
+    Maybe<ResolversTypes['CommunityConnection']>,
     ParentType,
     ContextType,
     RequireFields<QueryCommunitiesArgs, 'status'>
@@ -2257,7 +2344,7 @@ export type QueryResolvers<
     RequireFields<QueryCourtyardArgs, 'id'>
   >;
   grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType, RequireFields<QueryGridArgs, 'id'>>;
-  grids?: Resolver<ResolversTypes['GridConnection'], ParentType, ContextType, Partial<QueryGridsArgs>>;
+  grids?: Resolver<Maybe<ResolversTypes['GridConnection']>, ParentType, ContextType, Partial<QueryGridsArgs>>;
   me?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   residentGroup?: Resolver<
     Maybe<ResolversTypes['ResidentGroup']>,
@@ -2272,7 +2359,7 @@ export type QueryResolvers<
     RequireFields<QuerySignboardArgs, 'code'>
   >;
   signboards?: Resolver<
-    ResolversTypes['SignboardConnection'],
+    Maybe<ResolversTypes['SignboardConnection']>,
     ParentType,
     ContextType,
     Partial<QuerySignboardsArgs>
@@ -2284,19 +2371,19 @@ export type QueryResolvers<
     RequireFields<QueryStreetArgs, 'id'>
   >;
   streets?: Resolver<
-    ResolversTypes['StreetConnection'],
+    Maybe<ResolversTypes['StreetConnection']>,
     ParentType,
     ContextType,
     RequireFields<QueryStreetsArgs, 'status'>
   >;
   trainings?: Resolver<
-    ResolversTypes['TrainingConnection'],
+    Maybe<ResolversTypes['TrainingConnection']>,
     ParentType,
     ContextType,
     Partial<QueryTrainingsArgs>
   >;
   uncoveredStreets?: Resolver<
-    ResolversTypes['StreetConnection'],
+    Maybe<ResolversTypes['StreetConnection']>,
     ParentType,
     ContextType,
     Partial<QueryUncoveredStreetsArgs>
@@ -2418,9 +2505,11 @@ export type SignboardEntryResolvers<
   chiefBadge?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   chiefName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   chiefPhone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  courtyardIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   courtyards?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   gridId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   gridName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  streetIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   streets?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 

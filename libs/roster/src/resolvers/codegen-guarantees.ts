@@ -26,7 +26,7 @@ export const guarantees: Resolvers[] = [
       grids: () => ({
         edges: [],
         nodes: [],
-        pageInfo: { hasNextPage: false, endCursor: null },
+        pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
         totalCount: 1,
       }),
     },

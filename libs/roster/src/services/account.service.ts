@@ -294,13 +294,13 @@ export class AccountService {
     requireRole(principal, 'ADMIN');
     return fetchPage(
       page,
-      (limit, afterKey) => {
+      (limit, afterKey, backward) => {
         const qb = this.ds
           .getRepository(Account)
           .createQueryBuilder('a')
-          .orderBy('a.username', 'ASC')
+          .orderBy('a.username', backward ? 'DESC' : 'ASC')
           .limit(limit);
-        if (afterKey !== null) qb.where('a.username > :afterKey', { afterKey });
+        if (afterKey !== null) qb.where(`a.username ${backward ? '<' : '>'} :afterKey`, { afterKey });
         return qb.getMany();
       },
       (a) => a.username,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { OutboxEvent } from '@sc/events';
 import { DEMO_CHIEFS } from '@sc/demo';
@@ -50,9 +51,27 @@ describe.each(ROSTER_DATABASES)('grids and signboards on %s', (_database, seeded
         gridName: '正街网格',
         streets: ['正街', '新街'],
         courtyards: [],
+        streetIds: [street('正街'), street('新街')],
+        courtyardIds: [],
         chief: { id: stableId('chief:1'), name: '张德明', phone: DEMO_CHIEFS[0]!.phone, badge: 'CC-001' },
       },
     ]);
+    // The hash is over what the board prints: the ids (issue 15 §4) leave the hashes of boards
+    // printed before them unchanged.
+    const printed = {
+      code: content.code,
+      location: content.location,
+      placeName: content.placeName,
+      scopeName: content.scopeName,
+      entries: content.entries.map((e) => ({
+        gridId: e.gridId,
+        gridName: e.gridName,
+        streets: e.streets,
+        courtyards: e.courtyards,
+        chief: e.chief,
+      })),
+    };
+    expect(content.hash).toBe(createHash('sha256').update(JSON.stringify(printed)).digest('hex'));
   });
 
   it('refuses a place that is already in another grid, and unknown or retired places', async () => {

@@ -11,6 +11,9 @@ export interface SignboardEntry {
   gridName: string;
   streets: string[];
   courtyards: string[];
+  /** Ids of `streets` and `courtyards`, in the same order (not part of the hash: a board prints names). */
+  streetIds: string[];
+  courtyardIds: string[];
   /** The appointed chief, or null while the grid has none (suspended, retired, not yet appointed). */
   chief: { id: string; name: string; phone: string; badge: string } | null;
 }
@@ -62,12 +65,15 @@ export function contentOf(board: Signboard, s: RosterSnapshot): SignboardContent
     if (!scope || !members.some((x) => within(x.sortKey, scope.sortKey))) continue;
     const names = (kind: GridMember['kind']) =>
       members.filter((x) => x.kind === kind).map((x) => s.places.get(x.placeId)?.name ?? '');
+    const ids = (kind: GridMember['kind']) => members.filter((x) => x.kind === kind).map((x) => x.placeId);
     const chief = s.appointed.get(grid.id);
     entries.push({
       gridId: grid.id,
       gridName: grid.name,
       streets: names('STREET'),
       courtyards: names('COURTYARD'),
+      streetIds: ids('STREET'),
+      courtyardIds: ids('COURTYARD'),
       chief: chief
         ? { id: chief.id, name: chief.name, phone: chief.phone ?? '', badge: chief.badge ?? '' }
         : null,
@@ -78,7 +84,9 @@ export function contentOf(board: Signboard, s: RosterSnapshot): SignboardContent
     location: board.location,
     placeName: s.places.get(board.placeId)?.name ?? '',
     scopeName: scope?.name ?? '',
-    entries,
+    // What the board prints: the ids stay out, so the hash of a printed board does not change.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    entries: entries.map(({ streetIds, courtyardIds, ...printed }) => printed),
   };
-  return { ...shown, hash: createHash('sha256').update(JSON.stringify(shown)).digest('hex') };
+  return { ...shown, entries, hash: createHash('sha256').update(JSON.stringify(shown)).digest('hex') };
 }

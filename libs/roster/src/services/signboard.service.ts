@@ -34,6 +34,8 @@ export interface SignboardView {
     gridName: string;
     streets: string[];
     courtyards: string[];
+    streetIds: string[];
+    courtyardIds: string[];
     chiefName: string | null;
     chiefPhone: string | null;
     chiefBadge: string | null;
@@ -119,6 +121,8 @@ export class SignboardService {
         gridName: e.gridName,
         streets: e.streets,
         courtyards: e.courtyards,
+        streetIds: e.streetIds,
+        courtyardIds: e.courtyardIds,
         chiefName: e.chief?.name ?? null,
         chiefPhone: e.chief?.phone ?? null,
         chiefBadge: e.chief?.badge ?? null,

@@ -20,8 +20,8 @@ export interface ChildListSpec {
    * the sort value is read from that row and ties are broken by the id, so no time value travels.
    */
   cursor: 'value' | 'row';
-  /** Fixed equality filters, e.g. `{ kind: 'STREET' }`. */
-  where?: Record<string, string | number>;
+  /** Fixed filters: equality, e.g. `{ kind: 'STREET' }`, or one of a list, e.g. `{ status: ['A', 'B'] }`. */
+  where?: Record<string, string | number | readonly (string | number)[]>;
 }
 
 /** One row of a child list: what it refers to and its cursor key. */
@@ -42,8 +42,12 @@ const requestKey = (r: ChildPageRequest): string => `${r.parentId}\u0000${r.limi
 function filters(spec: ChildListSpec): { sql: string; params: (string | number)[] } {
   const entries = Object.entries(spec.where ?? {});
   return {
-    sql: entries.map(([column]) => ` AND ${column} = ?`).join(''),
-    params: entries.map(([, value]) => value),
+    sql: entries
+      .map(([column, value]) =>
+        Array.isArray(value) ? ` AND ${column} IN (${value.map(() => '?').join(',')})` : ` AND ${column} = ?`,
+      )
+      .join(''),
+    params: entries.flatMap(([, value]) => (Array.isArray(value) ? [...value] : [value as string | number])),
   };
 }
 

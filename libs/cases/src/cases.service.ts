@@ -9,6 +9,7 @@ import { CasesLoaders } from './loaders';
 import { CASES_MIGRATIONS } from './migrations';
 import { CaseRepository } from './repositories/case.repository';
 import { resolvers } from './resolvers';
+import { seedDemoCases } from './seed/demo';
 import { casesSdl } from './schema';
 import { CasesAccess } from './services/access';
 import { CampaignService } from './services/campaign.service';
@@ -71,6 +72,8 @@ export const cases = defineService({
     );
     return {
       exposed: { cases: caseService, taxonomy, ledger, sweeper, campaigns },
+      seed: () =>
+        seedDemoCases(dataSource, { cases: caseService, taxonomy, ledger, campaigns }, logger, clock),
       jobs: [
         {
           name: 'case-sweeper',

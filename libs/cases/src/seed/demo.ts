@@ -340,7 +340,13 @@ async function readModelsReady(ds: DataSource, logger: Logger): Promise<boolean>
       (await ds.getRepository(RosterPlace).existsBy({ id: street })) &&
       (await ds.getRepository(GridChief).count()) >= DEMO_CHIEFS.length &&
       (await ds.getRepository(ResidentRef).existsBy({ status: 'ACTIVE' }));
-    if (ready) return true;
+    // Real mode: residents arrive in parts; wait until a second look finds no more of them.
+    if (ready) {
+      const before = await ds.getRepository(ResidentRef).count();
+      await new Promise((r) => setTimeout(r, 300));
+      if ((await ds.getRepository(ResidentRef).count()) === before) return true;
+      continue;
+    }
     if (Date.now() > deadline) {
       logger.warn(
         { waitedMs: WAIT_MS },

@@ -39,15 +39,18 @@ export interface ChildPageRequest {
 
 const requestKey = (r: ChildPageRequest): string => `${r.parentId}\u0000${r.limit}\u0000${r.after ?? ''}`;
 
+type FilterValue = NonNullable<ChildListSpec['where']>[string];
+const isList = (v: FilterValue): v is readonly (string | number)[] => Array.isArray(v);
+
 function filters(spec: ChildListSpec): { sql: string; params: (string | number)[] } {
   const entries = Object.entries(spec.where ?? {});
   return {
     sql: entries
       .map(([column, value]) =>
-        Array.isArray(value) ? ` AND ${column} IN (${value.map(() => '?').join(',')})` : ` AND ${column} = ?`,
+        isList(value) ? ` AND ${column} IN (${value.map(() => '?').join(',')})` : ` AND ${column} = ?`,
       )
       .join(''),
-    params: entries.flatMap(([, value]) => (Array.isArray(value) ? [...value] : [value as string | number])),
+    params: entries.flatMap(([, value]) => (isList(value) ? [...value] : [value])),
   };
 }
 

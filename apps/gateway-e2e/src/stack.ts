@@ -132,6 +132,9 @@ export async function startStack(
   }
 }
 
+/** How long a read model may take to catch up with its producer. */
+const CATCH_UP_MS = 600_000;
+
 /**
  * Waits until each service's read models hold what the others' seeds announced through Kafka:
  * people's `roster_place` every roster place, the roster's `people_resident` every resident of
@@ -147,7 +150,9 @@ async function readModelsCaughtUp(services: Record<string, RunningService>): Pro
   ];
   for (const [source, sql, target, table] of pairs) {
     const ids = ((await source.query(sql)) as { id: string }[]).map((r) => r.id);
-    const deadline = Date.now() + 90_000;
+    // The shared topics hold every earlier stack's events (12,000 place events after a day of runs):
+    // a fresh consumer group on a loaded machine needs minutes to read them.
+    const deadline = Date.now() + CATCH_UP_MS;
     for (let i = 0; i < ids.length;) {
       const chunk = ids.slice(i, i + 1000);
       const [row] = (await target.query(
@@ -158,7 +163,8 @@ async function readModelsCaughtUp(services: Record<string, RunningService>): Pro
         i += chunk.length;
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${table} did not catch up with its producer within 90 s`);
+      if (Date.now() > deadline)
+        throw new Error(`${table} did not catch up with its producer within ${CATCH_UP_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

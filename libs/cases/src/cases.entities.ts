@@ -1,6 +1,9 @@
 import { ResidentRef } from '@sc/people-contracts';
 import { GridChief, GridPlace, RosterPlace } from '@sc/roster-contracts';
 import {
+  Campaign,
+  CampaignAction,
+  CampaignTarget,
   CaseCategory,
   CaseItem,
   CaseItemVersion,
@@ -22,6 +25,9 @@ export const CASES_ENTITIES: Function[] = [
   CaseTransition,
   CaseNote,
   CaseLedgerCell,
+  Campaign,
+  CampaignTarget,
+  CampaignAction,
   RosterPlace,
   GridPlace,
   GridChief,

@@ -9,8 +9,10 @@ import { CasesLoaders } from './loaders';
 import { CASES_MIGRATIONS } from './migrations';
 import { CaseRepository } from './repositories/case.repository';
 import { resolvers } from './resolvers';
+import { seedDemoCases } from './seed/demo';
 import { casesSdl } from './schema';
 import { CasesAccess } from './services/access';
+import { CampaignService } from './services/campaign.service';
 import { CaseService } from './services/case.service';
 import { LedgerService } from './services/ledger.service';
 import { PATROL_FINDINGS } from './services/patrol-findings';
@@ -23,6 +25,7 @@ export interface CasesExposed {
   taxonomy: TaxonomyService;
   ledger: LedgerService;
   sweeper: CaseSweeper;
+  campaigns: CampaignService;
 }
 
 /**
@@ -53,6 +56,7 @@ export const cases = defineService({
     const ledger = new LedgerService(dataSource, access);
     const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed);
     const repository = new CaseRepository(dataSource);
+    const campaigns = new CampaignService(dataSource, outbox, access, clock, committed);
     const sweeper = new CaseSweeper(
       dataSource,
       outbox,
@@ -67,12 +71,19 @@ export const cases = defineService({
       logger.child({ component: 'case-sweeper' }),
     );
     return {
-      exposed: { cases: caseService, taxonomy, ledger, sweeper },
+      exposed: { cases: caseService, taxonomy, ledger, sweeper, campaigns },
+      seed: () =>
+        seedDemoCases(dataSource, { cases: caseService, taxonomy, ledger, campaigns }, logger, clock),
       jobs: [
         {
           name: 'case-sweeper',
           intervalMs: env.CASES_SWEEP_INTERVAL_MS,
           run: async (now) => void (await sweeper.sweep(now)),
+        },
+        {
+          name: 'campaign-clock',
+          intervalMs: env.CASES_SWEEP_INTERVAL_MS,
+          run: async (now) => void (await campaigns.tick(now)),
         },
       ],
       context: ({ principal }): CasesContext => ({
@@ -81,6 +92,7 @@ export const cases = defineService({
         cases: caseService,
         taxonomy,
         ledger,
+        campaigns,
       }),
     };
   },

@@ -1,5 +1,6 @@
 import type { RequestInfo } from '@sc/service';
 import type { CasesLoaders } from './loaders';
+import type { CampaignService } from './services/campaign.service';
 import type { CaseService } from './services/case.service';
 import type { LedgerService } from './services/ledger.service';
 import type { TaxonomyService } from './services/taxonomy.service';
@@ -14,4 +15,5 @@ export interface CasesContext extends CasesRequest {
   cases: CaseService;
   taxonomy: TaxonomyService;
   ledger: LedgerService;
+  campaigns: CampaignService;
 }

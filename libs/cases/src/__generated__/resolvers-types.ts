@@ -10,6 +10,14 @@ import type {
   CaseNoteConnectionMapper,
   CaseTransitionConnectionMapper,
   LedgerRowMapper,
+  CampaignMapper,
+  CampaignConnectionMapper,
+  CampaignTargetMapper,
+  CampaignActionMapper,
+  StreetMapper,
+  GridMapper,
+  StreetChiefMapper,
+  ResidentMapper,
 } from '../resolvers/mappers';
 import type { CasesContext } from '../context';
 export type Maybe<T> = T | null;
@@ -93,6 +101,145 @@ export type CalendarDayKind =
   | 'HOLIDAY'
   /** An adjusted working day (调休上班): a working day although on a weekend. */
   | 'WORKDAY';
+
+/**
+ * A campaign (专项行动), e.g. 百日攻坚 (the 100-day campaign): a scope, a period and targets, with
+ * progress from the cases (hazards) and from the recorded actions (visits, installations). Public:
+ * aggregates only.
+ */
+export type Campaign = {
+  __typename?: 'Campaign';
+  /** Length in days. */
+  days: Scalars['Int']['output'];
+  /** Last day, YYYY-MM-DD (China), inclusive. */
+  endsOn: Scalars['String']['output'];
+  /** Id of the campaign (a UUID). */
+  id: Scalars['ID']['output'];
+  /** Public name, e.g. 蔡场社区消防安全百日攻坚. */
+  name: Scalars['String']['output'];
+  /** Where it runs. */
+  scope: CampaignScope;
+  /** First day, YYYY-MM-DD (China). */
+  startsOn: Scalars['String']['output'];
+  /** Planned, active or ended (now). */
+  state: CampaignState;
+  /** Its targets, in the order set. */
+  targets: Array<CampaignTarget>;
+};
+
+/** An action recorded for a campaign (visits, installations). */
+export type CampaignAction = {
+  __typename?: 'CampaignAction';
+  /** The courtyard, if given. */
+  courtyard?: Maybe<Courtyard>;
+  /** The day it was done, YYYY-MM-DD (China). */
+  day: Scalars['String']['output'];
+  /** Id of the action. */
+  id: Scalars['ID']['output'];
+  /** What was done, if given. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** How many (visits, extinguishers, cameras, charging points). */
+  quantity: Scalars['Int']['output'];
+  /** When it was recorded. */
+  recordedAt: Scalars['DateTime']['output'];
+  /** The street. */
+  street: Street;
+  /** The target it counts toward. */
+  target: CampaignTargetName;
+};
+
+/** A page of campaigns, newest start first. */
+export type CampaignConnection = {
+  __typename?: 'CampaignConnection';
+  /** The campaigns with their cursors. */
+  edges: Array<CampaignEdge>;
+  /** The campaigns of this page. */
+  nodes: Array<Campaign>;
+  /** Whether more follow. */
+  pageInfo: PageInfo;
+  /** Every campaign. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A campaign and its cursor. */
+export type CampaignEdge = {
+  __typename?: 'CampaignEdge';
+  /** Pass as `after` to continue after this campaign. */
+  cursor: Scalars['String']['output'];
+  /** The campaign. */
+  node: Campaign;
+};
+
+/** Where a campaign runs. */
+export type CampaignScope = {
+  __typename?: 'CampaignScope';
+  /** The grid, when `kind` is GRID. */
+  grid?: Maybe<Grid>;
+  /** The id of the community, street or grid. */
+  id: Scalars['ID']['output'];
+  /** Community, street or grid. */
+  kind: CampaignScopeKind;
+  /** The street, when `kind` is STREET. */
+  street?: Maybe<Street>;
+};
+
+/** Which places a campaign covers. */
+export type CampaignScopeKind =
+  /** The whole community (社区). */
+  | 'COMMUNITY'
+  /** One grid (网格). */
+  | 'GRID'
+  /** One street (街道). */
+  | 'STREET';
+
+/** Where a campaign is in its period (China dates). */
+export type CampaignState =
+  /** From its first day to the end of its last. */
+  | 'ACTIVE'
+  /** After its last day; its figures are final. */
+  | 'ENDED'
+  /** Before its first day. */
+  | 'PLANNED';
+
+/** A target of a campaign and its progress. */
+export type CampaignTarget = {
+  __typename?: 'CampaignTarget';
+  /** Achieved so far (final once the campaign ended). */
+  achieved: Scalars['Int']['output'];
+  /** The goal. */
+  goal: Scalars['Int']['output'];
+  /** Chinese label, e.g. 入户走访（户次）. */
+  label: Scalars['String']['output'];
+  /** What is counted. */
+  name: CampaignTargetName;
+  /** Achieved over goal (may exceed 1). */
+  rate: Scalars['Float']['output'];
+};
+
+/** A goal of a new campaign. */
+export type CampaignTargetInput = {
+  /** The goal, 1–1,000,000. */
+  goal: Scalars['Int']['input'];
+  /** What is counted (each at most once). */
+  name: CampaignTargetName;
+};
+
+/** What a campaign counts. */
+export type CampaignTargetName =
+  /** Surveillance cameras installed (安装监控探头), recorded as actions. */
+  | 'CAMERAS_INSTALLED'
+  /** EV charging points built (电动车充电桩), recorded as actions. */
+  | 'EV_CHARGING_POINTS'
+  /** Fire extinguishers installed (配置灭火器), recorded as actions. */
+  | 'EXTINGUISHERS_INSTALLED'
+  /** Hazards found: hazard-item cases reported in the scope and period (not rejected or duplicates). */
+  | 'HAZARDS_FOUND'
+  /** Hazards rectified: of those, closed by the rectification check with the outcome FIXED. */
+  | 'HAZARDS_RECTIFIED'
+  /** Household visits (入户走访, visits not distinct households), recorded as actions. */
+  | 'HOUSEHOLDS_VISITED'
+  /** Merchant visits (走访商户), recorded as actions. */
+  | 'MERCHANTS_VISITED';
 
 /**
  * A case (诉求/隐患/事件): a resident's request, a hazard or a violation, from report to close. Anyone may
@@ -433,6 +580,15 @@ export type CaseTransitionEdge = {
   node: CaseTransition;
 };
 
+/** A chief's current caseload. */
+export type Caseload = {
+  __typename?: 'Caseload';
+  /** Cases assigned to the chief that are open (not resolved, closed, rejected or duplicate). */
+  open: Scalars['Int']['output'];
+  /** Of those, the ones past a deadline (flagged by the sweeper). */
+  overdue: Scalars['Int']['output'];
+};
+
 /** How a case was closed. */
 export type ClosedBy =
   /** No rating within the wait (counted as no rating, never as satisfied). */
@@ -447,6 +603,22 @@ export type Courtyard = {
   __typename?: 'Courtyard';
   /** Id of the courtyard (a UUID); other services and the events refer to it. */
   id: Scalars['ID']['output'];
+};
+
+/** A new campaign. */
+export type CreateCampaignInput = {
+  /** Last day, YYYY-MM-DD, not before startsOn, at most 366 days in all, not in the past. */
+  endsOn: Scalars['String']['input'];
+  /** Public name, 1–60 characters. */
+  name: Scalars['String']['input'];
+  /** The id of the community, street or grid (a roster id). */
+  scopeId: Scalars['ID']['input'];
+  /** Community, street or grid. */
+  scopeKind: CampaignScopeKind;
+  /** First day, YYYY-MM-DD (China). */
+  startsOn: Scalars['String']['input'];
+  /** The goals, 1–7 of them. */
+  targets: Array<CampaignTargetInput>;
 };
 
 /** Who gets a case when it is assigned without a target. */
@@ -531,6 +703,17 @@ export type Grid = {
   __typename?: 'Grid';
   /** Id of the grid (a UUID); the STREET_CHIEF scope `grid:<id>` and the events refer to it. */
   id: Scalars['ID']['output'];
+  /**
+   * Open cases (REPORTED to IN_PROGRESS, ESCALATED, REOPENED) routed to this grid, newest first; the
+   * public view for everyone, the full view where entitled. `totalCount` is the grid's open caseload.
+   */
+  openCases: CaseConnection;
+};
+
+/** A grid (网格): the streets and courtyards in one chief's charge. Public. */
+export type GridOpenCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** How ledger rows are grouped. */
@@ -637,12 +820,16 @@ export type Mutation = {
   assignCase: Case;
   /** The chief's (or staff's) rectification check of a resolved hazard: closes it. */
   confirmRectification: Case;
+  /** Create a campaign (COMMUNITY_STAFF, ADMIN); it starts and ends by its dates (events on both). */
+  createCampaign: Campaign;
   /** Escalate (督办) to the town or the county. The chief of the grid, staff, a town officer. */
   escalateCase: Case;
   /** Mark a case a duplicate of another open case. Staff; the chief of the grid. */
   markCaseDuplicate: Case;
   /** The reporter rates a resolved request: 3–5 close it, 1–2 reopen it. */
   rateCase: Case;
+  /** Record an action for an active campaign: COMMUNITY_STAFF in its scope, a STREET_CHIEF in own grid. */
+  recordCampaignAction: CampaignAction;
   /** Reject a case, with a reason. Staff; a town officer on escalated cases. */
   rejectCase: Case;
   /** Reopen a resolved or closed case within 30 days of its resolution (the problem came back). */
@@ -671,6 +858,10 @@ export type MutationConfirmRectificationArgs = {
   input: CaseActionInput;
 };
 
+export type MutationCreateCampaignArgs = {
+  input: CreateCampaignInput;
+};
+
 export type MutationEscalateCaseArgs = {
   input: EscalateCaseInput;
 };
@@ -681,6 +872,10 @@ export type MutationMarkCaseDuplicateArgs = {
 
 export type MutationRateCaseArgs = {
   input: RateCaseInput;
+};
+
+export type MutationRecordCampaignActionArgs = {
+  input: RecordCampaignActionInput;
 };
 
 export type MutationRejectCaseArgs = {
@@ -729,6 +924,10 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** A campaign with its targets and progress; null when there is none. Public. */
+  campaign?: Maybe<Campaign>;
+  /** Campaigns (专项行动, e.g. 百日攻坚), newest start first. Public: aggregates only. */
+  campaigns: CampaignConnection;
   /** A case: the full view for those entitled, the public view for everyone else (no token needed). */
   case?: Maybe<Case>;
   /**
@@ -745,6 +944,15 @@ export type Query = {
   taxonomy: Array<CaseCategory>;
   /** The exceptions of the working-day calendar of a year (2000–2100). Public. */
   workCalendar?: Maybe<Array<CalendarDay>>;
+};
+
+export type QueryCampaignArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type QueryCampaignsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryCaseArgs = {
@@ -782,6 +990,24 @@ export type RateCaseInput = {
   version: Scalars['Int']['input'];
 };
 
+/** An action done for a campaign. */
+export type RecordCampaignActionInput = {
+  /** The campaign (it must be ACTIVE; CONFLICT naming its state otherwise). */
+  campaignId: Scalars['ID']['input'];
+  /** The courtyard (a roster id), which must be on the street. */
+  courtyardId?: InputMaybe<Scalars['ID']['input']>;
+  /** The day it was done, YYYY-MM-DD, within the campaign and not in the future (default today). */
+  day?: InputMaybe<Scalars['String']['input']>;
+  /** What was done, up to 200 characters (no personal data). */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** How many, 1–500 (default 1). */
+  quantity?: InputMaybe<Scalars['Int']['input']>;
+  /** The street (a roster id) in the campaign's scope; a chief's own grid. */
+  streetId: Scalars['ID']['input'];
+  /** The target it counts toward (not HAZARDS_FOUND or HAZARDS_RECTIFIED: those come from the cases). */
+  target: CampaignTargetName;
+};
+
 /** A new case. */
 export type ReportCaseInput = {
   /** Where it came in. A RESIDENT files PLATFORM cases; chiefs PHONE, IN_PERSON, PATROL; staff any. */
@@ -810,8 +1036,22 @@ export type ReportCaseInput = {
  */
 export type Resident = {
   __typename?: 'Resident';
+  /**
+   * The cases this resident reported, newest first, in the full view: for the resident themself
+   * (`resident:<id>`), COMMUNITY_STAFF of the community and ADMIN; null for everyone else.
+   */
+  cases?: Maybe<CaseConnection>;
   /** Id of the resident. */
   id: Scalars['ID']['output'];
+};
+
+/**
+ * 实有人口: a resident. Personal data is masked by default; whole values only through `sensitive`,
+ * for the roles and scopes that need them, and every such view is written to the access log.
+ */
+export type ResidentCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Report what was done. */
@@ -840,8 +1080,20 @@ export type StateCount = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type Street = {
   __typename?: 'Street';
+  /**
+   * Cases on this street, newest first: the public view of each for everyone (no token needed), the
+   * full view where the caller is entitled (see `Case`).
+   */
+  cases: CaseConnection;
   /** Id of the street (a UUID); other services and the events refer to it. */
   id: Scalars['ID']['output'];
+};
+
+/** A street (街道): the unit a street chief (街长) is responsible for. */
+export type StreetCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  state?: InputMaybe<CaseState>;
 };
 
 /**
@@ -851,6 +1103,12 @@ export type Street = {
  */
 export type StreetChief = {
   __typename?: 'StreetChief';
+  /**
+   * The cases assigned to this chief that are open now, and how many of them are overdue (from the
+   * maintained ledger). COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, ADMIN, and a STREET_CHIEF for the
+   * chief of own grid; null for everyone else.
+   */
+  caseload?: Maybe<Caseload>;
   /** Id of the chief (a UUID). A resident nominated again after RETIRED or REJECTED gets a new one. */
   id: Scalars['ID']['output'];
 };
@@ -961,12 +1219,25 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Campaign: Campaign;
   Case: Case;
+  Grid: Grid;
+  Resident: Resident;
+  Street: Street;
+  StreetChief: StreetChief;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Campaign: { __typename: 'Campaign' } & GraphQLRecursivePick<FederationTypes['Campaign'], { id: true }>;
   Case: { __typename: 'Case' } & GraphQLRecursivePick<FederationTypes['Case'], { id: true }>;
+  Grid: { __typename: 'Grid' } & GraphQLRecursivePick<FederationTypes['Grid'], { id: true }>;
+  Resident: { __typename: 'Resident' } & GraphQLRecursivePick<FederationTypes['Resident'], { id: true }>;
+  Street: { __typename: 'Street' } & GraphQLRecursivePick<FederationTypes['Street'], { id: true }>;
+  StreetChief: { __typename: 'StreetChief' } & GraphQLRecursivePick<
+    FederationTypes['StreetChief'],
+    { id: true }
+  >;
 };
 
 /** Mapping between all available schema types and the resolvers types */
@@ -980,10 +1251,28 @@ export type ResolversTypes = {
   AssigneeKind: AssigneeKind;
   CalendarDay: ResolverTypeWrapper<CalendarDay>;
   CalendarDayKind: CalendarDayKind;
+  Campaign: ResolverTypeWrapper<CampaignMapper>;
+  CampaignAction: ResolverTypeWrapper<CampaignActionMapper>;
+  CampaignConnection: ResolverTypeWrapper<CampaignConnectionMapper>;
+  CampaignEdge: ResolverTypeWrapper<Omit<CampaignEdge, 'node'> & { node: ResolversTypes['Campaign'] }>;
+  CampaignScope: ResolverTypeWrapper<
+    Omit<CampaignScope, 'grid' | 'street'> & {
+      grid?: Maybe<ResolversTypes['Grid']>;
+      street?: Maybe<ResolversTypes['Street']>;
+    }
+  >;
+  CampaignScopeKind: CampaignScopeKind;
+  CampaignState: CampaignState;
+  CampaignTarget: ResolverTypeWrapper<CampaignTargetMapper>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  CampaignTargetInput: CampaignTargetInput;
+  CampaignTargetName: CampaignTargetName;
   Case: ResolverTypeWrapper<CaseMapper>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CaseActionInput: CaseActionInput;
-  CaseAssignee: ResolverTypeWrapper<CaseAssignee>;
+  CaseAssignee: ResolverTypeWrapper<
+    Omit<CaseAssignee, 'chief'> & { chief?: Maybe<ResolversTypes['StreetChief']> }
+  >;
   CaseCategory: ResolverTypeWrapper<CaseCategoryMapper>;
   CaseChannel: CaseChannel;
   CaseConfirmation: CaseConfirmation;
@@ -1001,17 +1290,18 @@ export type ResolversTypes = {
   CaseTransitionEdge: ResolverTypeWrapper<
     Omit<CaseTransitionEdge, 'node'> & { node: ResolversTypes['CaseTransition'] }
   >;
+  Caseload: ResolverTypeWrapper<Caseload>;
   ClosedBy: ClosedBy;
   Courtyard: ResolverTypeWrapper<Courtyard>;
+  CreateCampaignInput: CreateCampaignInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DefaultAssignee: DefaultAssignee;
   ErrorCode: ErrorCode;
   EscalateCaseInput: EscalateCaseInput;
   EscalationLevel: EscalationLevel;
   GeoPoint: ResolverTypeWrapper<GeoPoint>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GeoPointInput: GeoPointInput;
-  Grid: ResolverTypeWrapper<Grid>;
+  Grid: ResolverTypeWrapper<GridMapper>;
   LedgerGroup: LedgerGroup;
   LedgerRow: ResolverTypeWrapper<LedgerRowMapper>;
   LedgerScopeInput: LedgerScopeInput;
@@ -1023,12 +1313,13 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RateCaseInput: RateCaseInput;
+  RecordCampaignActionInput: RecordCampaignActionInput;
   ReportCaseInput: ReportCaseInput;
-  Resident: ResolverTypeWrapper<Resident>;
+  Resident: ResolverTypeWrapper<ResidentMapper>;
   ResolveCaseInput: ResolveCaseInput;
   StateCount: ResolverTypeWrapper<StateCount>;
-  Street: ResolverTypeWrapper<Street>;
-  StreetChief: ResolverTypeWrapper<StreetChief>;
+  Street: ResolverTypeWrapper<StreetMapper>;
+  StreetChief: ResolverTypeWrapper<StreetChiefMapper>;
   TimeLimit: ResolverTypeWrapper<TimeLimit>;
 };
 
@@ -1041,10 +1332,21 @@ export type ResolversParentTypes = {
   AddCaseNoteInput: AddCaseNoteInput;
   AssignCaseInput: AssignCaseInput;
   CalendarDay: CalendarDay;
+  Campaign: CampaignMapper;
+  CampaignAction: CampaignActionMapper;
+  CampaignConnection: CampaignConnectionMapper;
+  CampaignEdge: Omit<CampaignEdge, 'node'> & { node: ResolversParentTypes['Campaign'] };
+  CampaignScope: Omit<CampaignScope, 'grid' | 'street'> & {
+    grid?: Maybe<ResolversParentTypes['Grid']>;
+    street?: Maybe<ResolversParentTypes['Street']>;
+  };
+  CampaignTarget: CampaignTargetMapper;
+  Float: Scalars['Float']['output'];
+  CampaignTargetInput: CampaignTargetInput;
   Case: CaseMapper;
   Boolean: Scalars['Boolean']['output'];
   CaseActionInput: CaseActionInput;
-  CaseAssignee: CaseAssignee;
+  CaseAssignee: Omit<CaseAssignee, 'chief'> & { chief?: Maybe<ResolversParentTypes['StreetChief']> };
   CaseCategory: CaseCategoryMapper;
   CaseConnection: CaseConnectionMapper;
   CaseEdge: Omit<CaseEdge, 'node'> & { node: ResolversParentTypes['Case'] };
@@ -1056,13 +1358,14 @@ export type ResolversParentTypes = {
   CaseTransition: CaseTransitionMapper;
   CaseTransitionConnection: CaseTransitionConnectionMapper;
   CaseTransitionEdge: Omit<CaseTransitionEdge, 'node'> & { node: ResolversParentTypes['CaseTransition'] };
+  Caseload: Caseload;
   Courtyard: Courtyard;
+  CreateCampaignInput: CreateCampaignInput;
   DateTime: Scalars['DateTime']['output'];
   EscalateCaseInput: EscalateCaseInput;
   GeoPoint: GeoPoint;
-  Float: Scalars['Float']['output'];
   GeoPointInput: GeoPointInput;
-  Grid: Grid;
+  Grid: GridMapper;
   LedgerRow: LedgerRowMapper;
   LedgerScopeInput: LedgerScopeInput;
   MarkDuplicateInput: MarkDuplicateInput;
@@ -1070,12 +1373,13 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RateCaseInput: RateCaseInput;
+  RecordCampaignActionInput: RecordCampaignActionInput;
   ReportCaseInput: ReportCaseInput;
-  Resident: Resident;
+  Resident: ResidentMapper;
   ResolveCaseInput: ResolveCaseInput;
   StateCount: StateCount;
-  Street: Street;
-  StreetChief: StreetChief;
+  Street: StreetMapper;
+  StreetChief: StreetChiefMapper;
   TimeLimit: TimeLimit;
 };
 
@@ -1086,6 +1390,79 @@ export type CalendarDayResolvers<
   day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['CalendarDayKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CampaignResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'],
+  FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign'],
+> = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Campaign']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  endsOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['CampaignScope'], ParentType, ContextType>;
+  startsOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CampaignState'], ParentType, ContextType>;
+  targets?: Resolver<Array<ResolversTypes['CampaignTarget']>, ParentType, ContextType>;
+};
+
+export type CampaignActionResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CampaignAction'] = ResolversParentTypes['CampaignAction'],
+> = {
+  courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  street?: Resolver<ResolversTypes['Street'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['CampaignTargetName'], ParentType, ContextType>;
+};
+
+export type CampaignConnectionResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CampaignConnection'] = ResolversParentTypes['CampaignConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['CampaignEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CampaignEdgeResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CampaignEdge'] = ResolversParentTypes['CampaignEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
+};
+
+export type CampaignScopeResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CampaignScope'] = ResolversParentTypes['CampaignScope'],
+> = {
+  grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CampaignScopeKind'], ParentType, ContextType>;
+  street?: Resolver<Maybe<ResolversTypes['Street']>, ParentType, ContextType>;
+};
+
+export type CampaignTargetResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CampaignTarget'] = ResolversParentTypes['CampaignTarget'],
+> = {
+  achieved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  goal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['CampaignTargetName'], ParentType, ContextType>;
+  rate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type CaseResolvers<
@@ -1251,6 +1628,14 @@ export type CaseTransitionEdgeResolvers<
   node?: Resolver<ResolversTypes['CaseTransition'], ParentType, ContextType>;
 };
 
+export type CaseloadResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['Caseload'] = ResolversParentTypes['Caseload'],
+> = {
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type CourtyardResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Courtyard'] = ResolversParentTypes['Courtyard'],
@@ -1273,8 +1658,15 @@ export type GeoPointResolvers<
 export type GridResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Grid'] = ResolversParentTypes['Grid'],
+  FederationReferenceType extends FederationReferenceTypes['Grid'] = FederationReferenceTypes['Grid'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Grid']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  openCases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, Partial<GridOpenCasesArgs>>;
 };
 
 export type LedgerRowResolvers<
@@ -1330,6 +1722,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationConfirmRectificationArgs, 'input'>
   >;
+  createCampaign?: Resolver<
+    ResolversTypes['Campaign'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateCampaignArgs, 'input'>
+  >;
   escalateCase?: Resolver<
     ResolversTypes['Case'],
     ParentType,
@@ -1347,6 +1745,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationRateCaseArgs, 'input'>
+  >;
+  recordCampaignAction?: Resolver<
+    ResolversTypes['CampaignAction'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRecordCampaignActionArgs, 'input'>
   >;
   rejectCase?: Resolver<
     ResolversTypes['Case'],
@@ -1394,6 +1798,18 @@ export type QueryResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
+  campaign?: Resolver<
+    Maybe<ResolversTypes['Campaign']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryCampaignArgs, 'id'>
+  >;
+  campaigns?: Resolver<
+    ResolversTypes['CampaignConnection'],
+    ParentType,
+    ContextType,
+    Partial<QueryCampaignsArgs>
+  >;
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
   caseLedger?: Resolver<
     Maybe<Array<ResolversTypes['LedgerRow']>>,
@@ -1414,7 +1830,19 @@ export type QueryResolvers<
 export type ResidentResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Resident'] = ResolversParentTypes['Resident'],
+  FederationReferenceType extends FederationReferenceTypes['Resident'] = FederationReferenceTypes['Resident'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Resident']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  cases?: Resolver<
+    Maybe<ResolversTypes['CaseConnection']>,
+    ParentType,
+    ContextType,
+    Partial<ResidentCasesArgs>
+  >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -1429,14 +1857,29 @@ export type StateCountResolvers<
 export type StreetResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Street'] = ResolversParentTypes['Street'],
+  FederationReferenceType extends FederationReferenceTypes['Street'] = FederationReferenceTypes['Street'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Street']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, Partial<StreetCasesArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type StreetChiefResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['StreetChief'] = ResolversParentTypes['StreetChief'],
+  FederationReferenceType extends FederationReferenceTypes['StreetChief'] =
+    FederationReferenceTypes['StreetChief'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['StreetChief']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  caseload?: Resolver<Maybe<ResolversTypes['Caseload']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -1450,6 +1893,12 @@ export type TimeLimitResolvers<
 
 export type Resolvers<ContextType = CasesContext> = {
   CalendarDay?: CalendarDayResolvers<ContextType>;
+  Campaign?: CampaignResolvers<ContextType>;
+  CampaignAction?: CampaignActionResolvers<ContextType>;
+  CampaignConnection?: CampaignConnectionResolvers<ContextType>;
+  CampaignEdge?: CampaignEdgeResolvers<ContextType>;
+  CampaignScope?: CampaignScopeResolvers<ContextType>;
+  CampaignTarget?: CampaignTargetResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   CaseAssignee?: CaseAssigneeResolvers<ContextType>;
   CaseCategory?: CaseCategoryResolvers<ContextType>;
@@ -1462,6 +1911,7 @@ export type Resolvers<ContextType = CasesContext> = {
   CaseTransition?: CaseTransitionResolvers<ContextType>;
   CaseTransitionConnection?: CaseTransitionConnectionResolvers<ContextType>;
   CaseTransitionEdge?: CaseTransitionEdgeResolvers<ContextType>;
+  Caseload?: CaseloadResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   GeoPoint?: GeoPointResolvers<ContextType>;

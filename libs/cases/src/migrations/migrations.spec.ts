@@ -6,6 +6,9 @@ describeMigrations({
   entities: cases.entities,
   migrations: cases.migrations,
   tables: [
+    'campaign',
+    'campaign_action',
+    'campaign_target',
     'case_category',
     'case_item',
     'case_item_version',

@@ -1,6 +1,8 @@
 import { DateTimeScalar } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { campaignResolvers } from './campaigns';
 import { caseResolvers } from './cases';
+import { graphResolvers } from './graph';
 import { taxonomyResolvers } from './taxonomy';
 
 /**
@@ -11,6 +13,8 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   ...taxonomyResolvers,
   ...caseResolvers,
-  Query: { ...taxonomyResolvers.Query, ...caseResolvers.Query },
-  Mutation: { ...caseResolvers.Mutation },
+  ...graphResolvers,
+  ...campaignResolvers,
+  Query: { ...taxonomyResolvers.Query, ...caseResolvers.Query, ...campaignResolvers.Query },
+  Mutation: { ...caseResolvers.Mutation, ...campaignResolvers.Mutation },
 } satisfies Resolvers;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CASE_CHANNELS, CASE_OUTCOMES, CASE_STATES } from '@sc/cases-contracts';
-import { id, line, optional, paragraph } from '@sc/graphql';
+import { CAMPAIGN_TARGET_NAMES, CASE_CHANNELS, CASE_OUTCOMES, CASE_STATES } from '@sc/cases-contracts';
+import { calendarDate, id, line, optional, paragraph } from '@sc/graphql';
 
 /** The edge rules of every cases input (zod); a refused input writes nothing. */
 
@@ -127,3 +127,40 @@ export const ledgerArgs = z
     groupBy: optional(z.array(z.enum(['CATEGORY', 'ITEM', 'MONTH'])).max(3)),
   })
   .refine((a) => a.fromMonth <= a.toMonth, { message: 'must not be after toMonth', path: ['fromMonth'] });
+
+export const createCampaignInput = z.object({
+  name: line(60),
+  scopeKind: z.enum(['COMMUNITY', 'STREET', 'GRID']),
+  scopeId: id(),
+  startsOn: calendarDate(),
+  endsOn: calendarDate(),
+  targets: z
+    .array(
+      z.object({
+        name: z.enum(CAMPAIGN_TARGET_NAMES),
+        goal: z
+          .number({ message: 'must be a number' })
+          .int('must be an integer')
+          .min(1, 'must be 1–1,000,000')
+          .max(1_000_000, 'must be 1–1,000,000'),
+      }),
+    )
+    .min(1, 'must have at least one target')
+    .max(CAMPAIGN_TARGET_NAMES.length, `at most ${CAMPAIGN_TARGET_NAMES.length} targets`),
+});
+
+export const recordCampaignActionInput = z.object({
+  campaignId: id(),
+  target: z.enum(CAMPAIGN_TARGET_NAMES),
+  quantity: z
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be 1–500')
+    .max(500, 'must be 1–500')
+    .nullish()
+    .transform((v) => v ?? 1),
+  streetId: id(),
+  courtyardId: optional(id()),
+  day: optional(calendarDate()),
+  note: optional(line(200)),
+});

@@ -5,7 +5,16 @@
  */
 import type { CountedConnection } from '@sc/db';
 import type { LedgerRow } from '../services/ledger.service';
-import type { CaseCategory, CaseItemVersion, CaseNote, CaseRecord, CaseTransition } from '../entities';
+import type { TargetProgress } from '../services/campaign.service';
+import type {
+  Campaign,
+  CampaignAction,
+  CaseCategory,
+  CaseItemVersion,
+  CaseNote,
+  CaseRecord,
+  CaseTransition,
+} from '../entities';
 
 export type CaseMapper = CaseRecord;
 export type CaseCategoryMapper = CaseCategory;
@@ -17,3 +26,12 @@ export type CaseConnectionMapper = CountedConnection<CaseRecord>;
 export type CaseNoteConnectionMapper = CountedConnection<CaseNote>;
 export type CaseTransitionConnectionMapper = CountedConnection<CaseTransition>;
 export type LedgerRowMapper = LedgerRow;
+export type CampaignMapper = Campaign;
+export type CampaignConnectionMapper = CountedConnection<Campaign>;
+export type CampaignTargetMapper = TargetProgress;
+export type CampaignActionMapper = CampaignAction;
+/** The other services' entities, as cases knows them: their id (it adds its fields to them). */
+export type StreetMapper = { id: string };
+export type GridMapper = { id: string };
+export type StreetChiefMapper = { id: string };
+export type ResidentMapper = { id: string };

@@ -62,6 +62,23 @@ export class CasesAccess {
     return this.scopeOf(principal).kind === 'all';
   }
 
+  /** `Resident.cases`: the resident themself, staff of this community, ADMIN. */
+  seesResidentCases(principal: Principal | null, residentId: string): boolean {
+    const scope = this.scopeOf(principal);
+    return scope.kind === 'all' || (scope.kind === 'own' && scope.residentId === residentId);
+  }
+
+  /**
+   * `StreetChief.caseload` (aggregates): staff, town officers, county viewers, ADMIN; a STREET_CHIEF
+   * for the chief of a grid of the token (`chiefGridId`: the grid the chief is appointed to).
+   */
+  seesCaseload(principal: Principal | null, chiefGridId: string | null): boolean {
+    if (!principal) return false;
+    if (hasRole(principal, 'ADMIN', 'COMMUNITY_STAFF', 'TOWN_OFFICER', 'COUNTY_VIEWER')) return true;
+    const scope = this.scopeOf(principal);
+    return scope.kind === 'grids' && chiefGridId !== null && scope.gridIds.includes(chiefGridId);
+  }
+
   /** Aggregates are not personal data: staff, town officers, county viewers, chiefs, ADMIN. */
   requireStats(principal: Principal | null): Principal {
     const p = requireAuthenticated(principal);

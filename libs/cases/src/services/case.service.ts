@@ -144,6 +144,16 @@ export class CaseService {
     return req.loaders.casePage({ ...q, now: this.clock() }, scope, page);
   }
 
+  /** `Resident.cases`: the resident themself and staff. */
+  seesResidentCases(principal: Principal | null, residentId: string): boolean {
+    return this.access.seesResidentCases(principal, residentId);
+  }
+
+  /** `StreetChief.caseload`: statistics roles, and a chief for the chief of own grid. */
+  seesCaseload(principal: Principal | null, chiefGridId: string | null): boolean {
+    return this.access.seesCaseload(principal, chiefGridId);
+  }
+
   /** Past a deadline it has not met, now. */
   overdue(c: CaseRecord, now = this.clock()): boolean {
     if (!OPEN_STATES.includes(c.status)) return false;

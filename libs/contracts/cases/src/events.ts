@@ -159,9 +159,35 @@ const campaign = z.object({
   at: iso,
   actor: z.string(),
 });
+export const CAMPAIGN_TARGET_NAMES = [
+  'HOUSEHOLDS_VISITED',
+  'MERCHANTS_VISITED',
+  'HAZARDS_FOUND',
+  'HAZARDS_RECTIFIED',
+  'EXTINGUISHERS_INSTALLED',
+  'CAMERAS_INSTALLED',
+  'EV_CHARGING_POINTS',
+] as const;
+const targetName = z.enum(CAMPAIGN_TARGET_NAMES);
+const campaignStarted = campaign.extend({
+  targets: z.array(z.object({ name: targetName, goal: z.number().int() })).describe('The goals'),
+});
+const campaignEnded = campaign.extend({
+  targets: z
+    .array(z.object({ name: targetName, goal: z.number().int(), achieved: z.number().int() }))
+    .describe('The goals and what was achieved in the period (hazard figures frozen at the end)'),
+});
 const campaignEvents = {
-  campaignStarted: ['cn.caichang.cases.campaign.started.v1', campaign, 'A campaign started.'],
-  campaignEnded: ['cn.caichang.cases.campaign.ended.v1', campaign, 'A campaign ended.'],
+  campaignStarted: [
+    'cn.caichang.cases.campaign.started.v1',
+    campaignStarted,
+    'A campaign started (its first day began, China time), with its goals.',
+  ],
+  campaignEnded: [
+    'cn.caichang.cases.campaign.ended.v1',
+    campaignEnded,
+    'A campaign ended (its last day passed), with its goals and final figures.',
+  ],
 } as const;
 
 export const CaseEvents = eventsOn(CasesTopic, caseEvents);

@@ -20,8 +20,8 @@ export interface ChildListSpec {
    * the sort value is read from that row and ties are broken by the id, so no time value travels.
    */
   cursor: 'value' | 'row';
-  /** Fixed equality filters, e.g. `{ kind: 'STREET' }`. */
-  where?: Record<string, string | number>;
+  /** Fixed filters: equality, e.g. `{ kind: 'STREET' }`, or one of a list, e.g. `{ status: ['A', 'B'] }`. */
+  where?: Record<string, string | number | readonly (string | number)[]>;
 }
 
 /** One row of a child list: what it refers to and its cursor key. */
@@ -46,11 +46,18 @@ const requestKey = (r: ChildPageRequest): string =>
 
 const flip = (dir: 'ASC' | 'DESC'): 'ASC' | 'DESC' => (dir === 'ASC' ? 'DESC' : 'ASC');
 
+type FilterValue = NonNullable<ChildListSpec['where']>[string];
+const isList = (v: FilterValue): v is readonly (string | number)[] => Array.isArray(v);
+
 function filters(spec: ChildListSpec): { sql: string; params: (string | number)[] } {
   const entries = Object.entries(spec.where ?? {});
   return {
-    sql: entries.map(([column]) => ` AND ${column} = ?`).join(''),
-    params: entries.map(([, value]) => value),
+    sql: entries
+      .map(([column, value]) =>
+        isList(value) ? ` AND ${column} IN (${value.map(() => '?').join(',')})` : ` AND ${column} = ?`,
+      )
+      .join(''),
+    params: entries.flatMap(([, value]) => (isList(value) ? [...value] : [value])),
   };
 }
 

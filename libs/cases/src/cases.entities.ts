@@ -7,7 +7,11 @@ import {
   CaseLedgerCell,
   CaseNote,
   CaseRecord,
+  CaseEvidence,
+  CaseEvidenceChunk,
+  CaseSupport,
   CaseTransition,
+  CaseUpdateNotice,
   WorkCalendarDay,
 } from './entities';
 
@@ -22,6 +26,10 @@ export const CASES_ENTITIES: Function[] = [
   CaseTransition,
   CaseNote,
   CaseLedgerCell,
+  CaseSupport,
+  CaseUpdateNotice,
+  CaseEvidence,
+  CaseEvidenceChunk,
   RosterPlace,
   GridPlace,
   GridChief,

@@ -12,6 +12,8 @@ import { resolvers } from './resolvers';
 import { casesSdl } from './schema';
 import { CasesAccess } from './services/access';
 import { CaseService } from './services/case.service';
+import { CsvExports } from './services/csv';
+import { IntakeService } from './services/intake.service';
 import { LedgerService } from './services/ledger.service';
 import { PATROL_FINDINGS } from './services/patrol-findings';
 import { CaseSweeper } from './services/sweeper';
@@ -23,6 +25,7 @@ export interface CasesExposed {
   taxonomy: TaxonomyService;
   ledger: LedgerService;
   sweeper: CaseSweeper;
+  intake: IntakeService;
 }
 
 /**
@@ -51,8 +54,12 @@ export const cases = defineService({
     await taxonomy.ensureSeeded(logger);
     const access = new CasesAccess(env.CASES_COMMUNITY_CODE);
     const ledger = new LedgerService(dataSource, access);
-    const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed);
+    const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed, {
+      warnAt: env.CASES_WARN_AT,
+    });
     const repository = new CaseRepository(dataSource);
+    const intake = new IntakeService(dataSource, outbox, access, taxonomy, ledger, caseService, clock, committed);
+    const csv = new CsvExports(access, repository, caseService, ledger, clock);
     const sweeper = new CaseSweeper(
       dataSource,
       outbox,
@@ -67,7 +74,7 @@ export const cases = defineService({
       logger.child({ component: 'case-sweeper' }),
     );
     return {
-      exposed: { cases: caseService, taxonomy, ledger, sweeper },
+      exposed: { cases: caseService, taxonomy, ledger, sweeper, intake },
       jobs: [
         {
           name: 'case-sweeper',
@@ -81,6 +88,8 @@ export const cases = defineService({
         cases: caseService,
         taxonomy,
         ledger,
+        intake,
+        csv,
       }),
     };
   },

@@ -1,6 +1,8 @@
 import type { RequestInfo } from '@sc/service';
 import type { CasesLoaders } from './loaders';
 import type { CaseService } from './services/case.service';
+import type { CsvExports } from './services/csv';
+import type { IntakeService } from './services/intake.service';
 import type { LedgerService } from './services/ledger.service';
 import type { TaxonomyService } from './services/taxonomy.service';
 
@@ -14,4 +16,7 @@ export interface CasesContext extends CasesRequest {
   cases: CaseService;
   taxonomy: TaxonomyService;
   ledger: LedgerService;
+  /** Intake (h-cases-intake): me too, similar cases, corrections, updates. */
+  intake: IntakeService;
+  csv: CsvExports;
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { DataSource } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import {
   alignById,
   ChildLists,
@@ -11,6 +11,7 @@ import {
 } from '@sc/db';
 import {
   CaseNote,
+  CaseSupport,
   CaseTransition,
   type CaseCategory,
   type CaseItemVersion,
@@ -42,6 +43,8 @@ export class CasesLoaders {
   readonly itemVersion: DataLoader<string, CaseItemVersion | null>;
   readonly itemsOfCategory: DataLoader<string, CaseItemVersion[]>;
   readonly category: DataLoader<string, CaseCategory | null>;
+  /** Intake: whether a resident supports a case ("me too"), key `<residentId>|<caseId>`. */
+  readonly support: DataLoader<string, boolean>;
   private readonly entities: EntityLoaders;
   private readonly lists: ChildLists;
 
@@ -65,10 +68,28 @@ export class CasesLoaders {
       const found = await taxonomy.currentItems(codes);
       return codes.map((c) => found.get(c) ?? []);
     });
+    this.support = new DataLoader(async (keys) => {
+      const pairs = keys.map((k) => k.split('|') as [string, string]);
+      const rows = await ds.getRepository(CaseSupport).findBy({
+        residentId: In([...new Set(pairs.map(([r]) => r))]),
+        caseId: In([...new Set(pairs.map(([, c]) => c))]),
+      });
+      const has = new Set(rows.map((r) => `${r.residentId}|${r.caseId}`));
+      return keys.map((k) => has.has(k));
+    });
     this.category = new DataLoader(async (codes) => {
       const all = new Map((await taxonomy.categories()).map((c) => [c.code, c]));
       return codes.map((c) => all.get(c) ?? null);
     });
+  }
+
+  supportedBy(residentId: string, caseId: string): Promise<boolean> {
+    return this.support.load(`${residentId}|${caseId}`);
+  }
+
+  /** A note by id (the case updates' notes). */
+  note(id: string): Promise<CaseNote | null> {
+    return this.entities.byId(CaseNote, id);
   }
 
   item(code: string, version: number): Promise<CaseItemVersion | null> {

@@ -10,6 +10,9 @@ import type {
   CaseNoteConnectionMapper,
   CaseTransitionConnectionMapper,
   LedgerRowMapper,
+  CaseUpdateMapper,
+  CaseUpdateConnectionMapper,
+  SimilarCaseMapper,
 } from '../resolvers/mappers';
 import type { CasesContext } from '../context';
 export type Maybe<T> = T | null;
@@ -47,6 +50,16 @@ export type AddCaseNoteInput = {
   id: Scalars['ID']['input'];
   /** Public or internal. */
   visibility: NoteVisibility;
+};
+
+/** The reporter adds to a resolved or closed case, which reopens it (within 30 days of the resolution). */
+export type AddToResolvedCaseInput = {
+  /** What is still wrong, 1–2000 characters (a public note, and the reason of the reopen). */
+  addition: Scalars['String']['input'];
+  /** The case. */
+  id: Scalars['ID']['input'];
+  /** The `version` you saw. */
+  version: Scalars['Int']['input'];
 };
 
 /** Assign a case. Without `kind`: the item's default (the appointed chief of the grid, or staff). */
@@ -167,6 +180,10 @@ export type Case = {
   state: CaseState;
   /** The street. */
   street: Street;
+  /** "Me too" (附议): how many residents support this case instead of reporting it again. Public. */
+  supportCount: Scalars['Int']['output'];
+  /** Whether the caller (a resident) supports this case; null for callers who are not residents. */
+  supportedByMe?: Maybe<Scalars['Boolean']['output']>;
   /** Full view: every transition, oldest first; null in the public view. */
   transitions?: Maybe<CaseTransitionConnection>;
   /** For urgent items (fire): what the reporter should do at once, e.g. phone 119. */
@@ -429,6 +446,56 @@ export type CaseTransitionEdge = {
   node: CaseTransition;
 };
 
+/** A public update of a case the caller reported or supports (the reporter is told of every one). */
+export type CaseUpdate = {
+  __typename?: 'CaseUpdate';
+  /** The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT. */
+  action: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** The case. */
+  case: Case;
+  /** Id of the update. */
+  id: Scalars['ID']['output'];
+  /** What kind of update. */
+  kind: CaseUpdateKind;
+  /** The public note, for PUBLIC_NOTE (ID and phone numbers masked). */
+  note?: Maybe<CaseNote>;
+  /** The case's state after the update. */
+  state: CaseState;
+};
+
+/** A page of case updates, newest first. */
+export type CaseUpdateConnection = {
+  __typename?: 'CaseUpdateConnection';
+  /** The updates with their cursors. */
+  edges: Array<CaseUpdateEdge>;
+  /** The updates of this page. */
+  nodes: Array<CaseUpdate>;
+  /** Whether more follow. */
+  pageInfo: PageInfo;
+  /** Every update of the caller. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An update and its cursor. */
+export type CaseUpdateEdge = {
+  __typename?: 'CaseUpdateEdge';
+  /** Pass as `after` to continue after this update. */
+  cursor: Scalars['String']['output'];
+  /** The update. */
+  node: CaseUpdate;
+};
+
+/** What kind of public update a resident is told of. */
+export type CaseUpdateKind =
+  /** Staff corrected the item or the place. */
+  | 'CORRECTED'
+  /** A public note was added. */
+  | 'PUBLIC_NOTE'
+  /** The case changed state (accepted, assigned, resolved, closed, reopened, …). */
+  | 'STATE_CHANGED';
+
 /** How a case was closed. */
 export type ClosedBy =
   /** No rating within the wait (counted as no rating, never as satisfied). */
@@ -438,11 +505,51 @@ export type ClosedBy =
   /** The chief's rectification check. */
   | 'RECTIFICATION_CHECK';
 
+/**
+ * A staff correction of a wrong item or place. The case is re-routed to the grid of the place; the
+ * deadlines stay those of the original accept unless `recomputeDeadlines` is true (with the reason).
+ */
+export type CorrectCaseInput = {
+  /** The right courtyard, on the street; null: none. */
+  courtyardId?: InputMaybe<Scalars['ID']['input']>;
+  /** The case (open states only). */
+  id: Scalars['ID']['input'];
+  /** The right item. */
+  itemCode?: InputMaybe<Scalars['ID']['input']>;
+  /** The right coordinates; null: none. */
+  location?: InputMaybe<GeoPointInput>;
+  /** Why, 1–500 characters (kept in the history). */
+  reason: Scalars['String']['input'];
+  /** True: recompute the deadlines from the (corrected) item's current version; default false. */
+  recomputeDeadlines?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The right description of the spot, 1–200 characters. */
+  spot?: InputMaybe<Scalars['String']['input']>;
+  /** The right street (without `courtyardId`: no courtyard). */
+  streetId?: InputMaybe<Scalars['ID']['input']>;
+  /** The `version` you saw. */
+  version: Scalars['Int']['input'];
+};
+
 /** A courtyard (院落) on a street. */
 export type Courtyard = {
   __typename?: 'Courtyard';
   /** Id of the courtyard (a UUID); other services and the events refer to it. */
   id: Scalars['ID']['output'];
+};
+
+/** One page of a CSV export (UTF-8; the first page starts with a BOM and the header row). */
+export type CsvPage = {
+  __typename?: 'CsvPage';
+  /** The CSV text of this page: RFC 4180, CRLF line ends, formula-like cells prefixed with an apostrophe. */
+  csv: Scalars['String']['output'];
+  /** Pass as `after` for the next page; append its `csv` to this one. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more pages follow. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** Data rows in this page. */
+  rows: Scalars['Int']['output'];
+  /** Rows of the whole export. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** Who gets a case when it is assigned without a target. */
@@ -597,10 +704,14 @@ export type Mutation = {
   acceptCase: Case;
   /** Add a public or internal note. Those who see the case whole (a reporter: public notes on own case). */
   addCaseNote: CaseNote;
+  /** The reporter adds to a resolved or closed case within 30 days: a public note, and the case reopens. */
+  addToResolvedCase: Case;
   /** Assign or reassign a case. Staff; a town officer on escalated cases; a chief to themself in own grid. */
   assignCase: Case;
   /** The chief's (or staff's) rectification check of a resolved hazard: closes it. */
   confirmRectification: Case;
+  /** Correct a wrong item or place (logged; re-routed; deadlines kept unless said). COMMUNITY_STAFF, ADMIN. */
+  correctCase: Case;
   /** Escalate (督办) to the town or the county. The chief of the grid, staff, a town officer. */
   escalateCase: Case;
   /** Mark a case a duplicate of another open case. Staff; the chief of the grid. */
@@ -617,6 +728,8 @@ export type Mutation = {
   resolveCase: Case;
   /** Start work on an assigned case. The chief of the grid, staff, a town officer on escalated cases. */
   startCase: Case;
+  /** "Me too" (附议) on an open case: counted once per resident; the supporter is told of its updates. RESIDENT. */
+  supportCase: Case;
 };
 
 export type MutationAcceptCaseArgs = {
@@ -627,12 +740,20 @@ export type MutationAddCaseNoteArgs = {
   input: AddCaseNoteInput;
 };
 
+export type MutationAddToResolvedCaseArgs = {
+  input: AddToResolvedCaseInput;
+};
+
 export type MutationAssignCaseArgs = {
   input: AssignCaseInput;
 };
 
 export type MutationConfirmRectificationArgs = {
   input: CaseActionInput;
+};
+
+export type MutationCorrectCaseArgs = {
+  input: CorrectCaseInput;
 };
 
 export type MutationEscalateCaseArgs = {
@@ -667,6 +788,10 @@ export type MutationStartCaseArgs = {
   input: CaseActionInput;
 };
 
+export type MutationSupportCaseArgs = {
+  id: Scalars['ID']['input'];
+};
+
 /** Who may read a note. */
 export type NoteVisibility =
   /** Internal: staff, the chief of the grid and town officers on escalated cases only. */
@@ -692,11 +817,22 @@ export type Query = {
    * data. COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, ADMIN; a STREET_CHIEF for own grid.
    */
   caseLedger: Array<LedgerRow>;
+  /** The ledger as CSV (BOM, header, one row per group). COMMUNITY_STAFF of the community, ADMIN. */
+  caseLedgerCsv: Scalars['String']['output'];
   /**
    * Cases the caller sees whole, newest first: COMMUNITY_STAFF and ADMIN all of the community; a
    * STREET_CHIEF those of own grids; a TOWN_OFFICER the escalated ones; a RESIDENT own cases.
    */
   cases: CaseConnection;
+  /** A filtered case list as CSV, page by page (newest first). COMMUNITY_STAFF of the community, ADMIN. */
+  casesCsv: CsvPage;
+  /** The public updates of the cases the caller reported or supports, newest first. RESIDENT. */
+  myCaseUpdates: CaseUpdateConnection;
+  /**
+   * While reporting: open cases of the same item within 50 m of `location` or on `courtyardId`, nearest
+   * first, to say "me too" (supportCase) instead of reporting again. Any signed-in caller.
+   */
+  similarOpenCases: Array<SimilarCase>;
   /** The taxonomy (9大类29项): categories with their items' current versions and limits. Public. */
   taxonomy: Array<CaseCategory>;
   /** The exceptions of the working-day calendar of a year (2000–2100). Public. */
@@ -714,10 +850,36 @@ export type QueryCaseLedgerArgs = {
   toMonth: Scalars['String']['input'];
 };
 
+export type QueryCaseLedgerCsvArgs = {
+  fromMonth: Scalars['String']['input'];
+  groupBy?: InputMaybe<Array<LedgerGroup>>;
+  scope: LedgerScopeInput;
+  toMonth: Scalars['String']['input'];
+};
+
 export type QueryCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryCasesCsvArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CaseFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryMyCaseUpdatesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QuerySimilarOpenCasesArgs = {
+  courtyardId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  itemCode: Scalars['ID']['input'];
+  location?: InputMaybe<GeoPointInput>;
+  streetId: Scalars['ID']['input'];
 };
 
 export type QueryWorkCalendarArgs = {
@@ -780,6 +942,17 @@ export type ResolveCaseInput = {
   resolution: Scalars['String']['input'];
   /** The `version` you saw. */
   version: Scalars['Int']['input'];
+};
+
+/** An open case offered while reporting: the same item within 50 m, or on the same courtyard. */
+export type SimilarCase = {
+  __typename?: 'SimilarCase';
+  /** The open case (public view unless the caller is entitled to more). */
+  case: Case;
+  /** Metres from the given point (haversine); null when either has no coordinates. */
+  distanceMeters?: Maybe<Scalars['Float']['output']>;
+  /** True when it is on the courtyard given. */
+  sameCourtyard: Scalars['Boolean']['output'];
 };
 
 /** A count of cases in one state. */
@@ -930,6 +1103,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AddCaseNoteInput: AddCaseNoteInput;
+  AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   AssigneeKind: AssigneeKind;
   CalendarDay: ResolverTypeWrapper<CalendarDay>;
@@ -955,8 +1129,14 @@ export type ResolversTypes = {
   CaseTransitionEdge: ResolverTypeWrapper<
     Omit<CaseTransitionEdge, 'node'> & { node: ResolversTypes['CaseTransition'] }
   >;
+  CaseUpdate: ResolverTypeWrapper<CaseUpdateMapper>;
+  CaseUpdateConnection: ResolverTypeWrapper<CaseUpdateConnectionMapper>;
+  CaseUpdateEdge: ResolverTypeWrapper<Omit<CaseUpdateEdge, 'node'> & { node: ResolversTypes['CaseUpdate'] }>;
+  CaseUpdateKind: CaseUpdateKind;
   ClosedBy: ClosedBy;
+  CorrectCaseInput: CorrectCaseInput;
   Courtyard: ResolverTypeWrapper<Courtyard>;
+  CsvPage: ResolverTypeWrapper<CsvPage>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DefaultAssignee: DefaultAssignee;
   EscalateCaseInput: EscalateCaseInput;
@@ -979,6 +1159,7 @@ export type ResolversTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: ResolverTypeWrapper<Resident>;
   ResolveCaseInput: ResolveCaseInput;
+  SimilarCase: ResolverTypeWrapper<SimilarCaseMapper>;
   StateCount: ResolverTypeWrapper<StateCount>;
   Street: ResolverTypeWrapper<Street>;
   StreetChief: ResolverTypeWrapper<StreetChief>;
@@ -992,6 +1173,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   AddCaseNoteInput: AddCaseNoteInput;
+  AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   CalendarDay: CalendarDay;
   Case: CaseMapper;
@@ -1009,7 +1191,12 @@ export type ResolversParentTypes = {
   CaseTransition: CaseTransitionMapper;
   CaseTransitionConnection: CaseTransitionConnectionMapper;
   CaseTransitionEdge: Omit<CaseTransitionEdge, 'node'> & { node: ResolversParentTypes['CaseTransition'] };
+  CaseUpdate: CaseUpdateMapper;
+  CaseUpdateConnection: CaseUpdateConnectionMapper;
+  CaseUpdateEdge: Omit<CaseUpdateEdge, 'node'> & { node: ResolversParentTypes['CaseUpdate'] };
+  CorrectCaseInput: CorrectCaseInput;
   Courtyard: Courtyard;
+  CsvPage: CsvPage;
   DateTime: Scalars['DateTime']['output'];
   EscalateCaseInput: EscalateCaseInput;
   GeoPoint: GeoPoint;
@@ -1026,6 +1213,7 @@ export type ResolversParentTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: Resident;
   ResolveCaseInput: ResolveCaseInput;
+  SimilarCase: SimilarCaseMapper;
   StateCount: StateCount;
   Street: Street;
   StreetChief: StreetChief;
@@ -1083,6 +1271,8 @@ export type CaseResolvers<
   spot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['CaseState'], ParentType, ContextType>;
   street?: Resolver<ResolversTypes['Street'], ParentType, ContextType>;
+  supportCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  supportedByMe?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   transitions?: Resolver<
     Maybe<ResolversTypes['CaseTransitionConnection']>,
     ParentType,
@@ -1204,11 +1394,54 @@ export type CaseTransitionEdgeResolvers<
   node?: Resolver<ResolversTypes['CaseTransition'], ParentType, ContextType>;
 };
 
+export type CaseUpdateResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseUpdate'] = ResolversParentTypes['CaseUpdate'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  case?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CaseUpdateKind'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['CaseNote']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CaseState'], ParentType, ContextType>;
+};
+
+export type CaseUpdateConnectionResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseUpdateConnection'] =
+    ResolversParentTypes['CaseUpdateConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['CaseUpdateEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['CaseUpdate']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CaseUpdateEdgeResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseUpdateEdge'] = ResolversParentTypes['CaseUpdateEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CaseUpdate'], ParentType, ContextType>;
+};
+
 export type CourtyardResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Courtyard'] = ResolversParentTypes['Courtyard'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type CsvPageResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CsvPage'] = ResolversParentTypes['CsvPage'],
+> = {
+  csv?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1271,6 +1504,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationAddCaseNoteArgs, 'input'>
   >;
+  addToResolvedCase?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddToResolvedCaseArgs, 'input'>
+  >;
   assignCase?: Resolver<
     ResolversTypes['Case'],
     ParentType,
@@ -1282,6 +1521,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationConfirmRectificationArgs, 'input'>
+  >;
+  correctCase?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCorrectCaseArgs, 'input'>
   >;
   escalateCase?: Resolver<
     ResolversTypes['Case'],
@@ -1331,6 +1576,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationStartCaseArgs, 'input'>
   >;
+  supportCase?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationSupportCaseArgs, 'id'>
+  >;
 };
 
 export type PageInfoResolvers<
@@ -1352,7 +1603,26 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryCaseLedgerArgs, 'fromMonth' | 'scope' | 'toMonth'>
   >;
+  caseLedgerCsv?: Resolver<
+    ResolversTypes['String'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryCaseLedgerCsvArgs, 'fromMonth' | 'scope' | 'toMonth'>
+  >;
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, Partial<QueryCasesArgs>>;
+  casesCsv?: Resolver<ResolversTypes['CsvPage'], ParentType, ContextType, Partial<QueryCasesCsvArgs>>;
+  myCaseUpdates?: Resolver<
+    ResolversTypes['CaseUpdateConnection'],
+    ParentType,
+    ContextType,
+    Partial<QueryMyCaseUpdatesArgs>
+  >;
+  similarOpenCases?: Resolver<
+    Array<ResolversTypes['SimilarCase']>,
+    ParentType,
+    ContextType,
+    RequireFields<QuerySimilarOpenCasesArgs, 'itemCode' | 'streetId'>
+  >;
   taxonomy?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
   workCalendar?: Resolver<
     Array<ResolversTypes['CalendarDay']>,
@@ -1367,6 +1637,15 @@ export type ResidentResolvers<
   ParentType extends ResolversParentTypes['Resident'] = ResolversParentTypes['Resident'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SimilarCaseResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['SimilarCase'] = ResolversParentTypes['SimilarCase'],
+> = {
+  case?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
+  distanceMeters?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  sameCourtyard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type StateCountResolvers<
@@ -1413,7 +1692,11 @@ export type Resolvers<ContextType = CasesContext> = {
   CaseTransition?: CaseTransitionResolvers<ContextType>;
   CaseTransitionConnection?: CaseTransitionConnectionResolvers<ContextType>;
   CaseTransitionEdge?: CaseTransitionEdgeResolvers<ContextType>;
+  CaseUpdate?: CaseUpdateResolvers<ContextType>;
+  CaseUpdateConnection?: CaseUpdateConnectionResolvers<ContextType>;
+  CaseUpdateEdge?: CaseUpdateEdgeResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
+  CsvPage?: CsvPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   GeoPoint?: GeoPointResolvers<ContextType>;
   Grid?: GridResolvers<ContextType>;
@@ -1422,6 +1705,7 @@ export type Resolvers<ContextType = CasesContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
+  SimilarCase?: SimilarCaseResolvers<ContextType>;
   StateCount?: StateCountResolvers<ContextType>;
   Street?: StreetResolvers<ContextType>;
   StreetChief?: StreetChiefResolvers<ContextType>;

@@ -24,6 +24,9 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
 @Index('ix_case_respond_due', ['respondOverdue', 'respondDueAt'])
 @Index('ix_case_resolve_due', ['resolveOverdue', 'resolveDueAt'])
 @Index('ix_case_courtyard', ['courtyardId', 'status'])
+@Index('ix_case_item_geo', ['itemCode', 'latitude', 'longitude'])
+@Index('ix_case_respond_warn', ['respondWarned', 'respondWarnAt'])
+@Index('ix_case_resolve_warn', ['resolveWarned', 'resolveWarnAt'])
 export class CaseRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -161,6 +164,18 @@ export class CaseRecord {
 
   @Column({ name: 'reopen_count', type: 'int' })
   reopenCount!: number;
+
+  /** When the sweeper warns that the response is due soon (CASES_WARN_AT of the time, set at accept). */
+  @Column({ name: 'respond_warn_at', type: 'datetime', precision: 3, nullable: true })
+  respondWarnAt!: Date | null;
+
+  /** When the sweeper warns that the resolution is due soon. */
+  @Column({ name: 'resolve_warn_at', type: 'datetime', precision: 3, nullable: true })
+  resolveWarnAt!: Date | null;
+
+  /** "Me too" (附议) count: residents who support the case (one each, `case_support`). */
+  @Column({ name: 'support_count', type: 'int', default: 0 })
+  supportCount!: number;
 
   @Column({ name: 'sort_key', type: 'varchar', length: 64 })
   sortKey!: string;

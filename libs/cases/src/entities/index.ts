@@ -1,3 +1,4 @@
 export * from './case.entity';
 export * from './taxonomy.entity';
 export * from './ledger.entity';
+export * from './intake.entity';

@@ -1,6 +1,7 @@
 import { DateTimeScalar } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { caseResolvers } from './cases';
+import { intakeResolvers } from './intake';
 import { taxonomyResolvers } from './taxonomy';
 
 /**
@@ -11,6 +12,8 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   ...taxonomyResolvers,
   ...caseResolvers,
-  Query: { ...taxonomyResolvers.Query, ...caseResolvers.Query },
-  Mutation: { ...caseResolvers.Mutation },
+  ...intakeResolvers,
+  Query: { ...taxonomyResolvers.Query, ...caseResolvers.Query, ...intakeResolvers.Query },
+  Mutation: { ...caseResolvers.Mutation, ...intakeResolvers.Mutation },
+  Case: { ...caseResolvers.Case, ...intakeResolvers.Case },
 } satisfies Resolvers;

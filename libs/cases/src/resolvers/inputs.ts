@@ -127,3 +127,27 @@ export const ledgerArgs = z
     groupBy: optional(z.array(z.enum(['CATEGORY', 'ITEM', 'MONTH'])).max(3)),
   })
   .refine((a) => a.fromMonth <= a.toMonth, { message: 'must not be after toMonth', path: ['fromMonth'] });
+
+// ---- intake (h-cases-intake) ----
+export const similarArgs = z.object({
+  itemCode: code,
+  streetId: id(),
+  courtyardId: optional(id()),
+  location: optional(geoPoint),
+  first: optional(z.number().int('must be an integer').min(1, 'must be 1–20').max(20, 'must be 1–20')),
+});
+
+export const correctCaseInput = z.object({
+  id: id(),
+  version,
+  itemCode: optional(code),
+  streetId: optional(id()),
+  courtyardId: id().nullish(),
+  spot: optional(line(200)),
+  location: geoPoint.nullish(),
+  recomputeDeadlines: optional(z.boolean()),
+  reason,
+});
+
+export const addToResolvedCaseInput = z.object({ id: id(), version, addition: paragraph(2000) });
+// ---- end intake ----

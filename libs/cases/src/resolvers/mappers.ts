@@ -5,7 +5,15 @@
  */
 import type { CountedConnection } from '@sc/db';
 import type { LedgerRow } from '../services/ledger.service';
-import type { CaseCategory, CaseItemVersion, CaseNote, CaseRecord, CaseTransition } from '../entities';
+import type {
+  CaseCategory,
+  CaseItemVersion,
+  CaseNote,
+  CaseRecord,
+  CaseTransition,
+  CaseUpdateNotice,
+} from '../entities';
+import type { SimilarCase } from '../services/intake.service';
 
 export type CaseMapper = CaseRecord;
 export type CaseCategoryMapper = CaseCategory;
@@ -17,3 +25,9 @@ export type CaseConnectionMapper = CountedConnection<CaseRecord>;
 export type CaseNoteConnectionMapper = CountedConnection<CaseNote>;
 export type CaseTransitionConnectionMapper = CountedConnection<CaseTransition>;
 export type LedgerRowMapper = LedgerRow;
+
+// ---- intake (h-cases-intake) ----
+export type CaseUpdateMapper = CaseUpdateNotice;
+export type CaseUpdateConnectionMapper = CountedConnection<CaseUpdateNotice>;
+export type SimilarCaseMapper = SimilarCase;
+// ---- end intake ----

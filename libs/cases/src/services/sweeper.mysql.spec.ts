@@ -107,4 +107,48 @@ describe('the case sweeper with a moved clock, two running copies [starts: two c
       resolveOverdue: true,
     });
   }, 60_000);
+
+  it('warns once per deadline when 80 % of the time is used, in one copy, before any overdue mark', async () => {
+    const [a] = copies as [RunningCases, RunningCases];
+    now = new Date('2026-12-07T02:00:00.000Z'); // Monday 10:00 China time.
+    // Sanitation: respond 24 h (warn after 19.2 h), resolve 3 working days → end of Thursday 12-10.
+    let c = await a.exposed.cases.report(request(a, RESIDENT), report({ spot: '预警' }));
+    c = await a.exposed.cases.accept(request(a, STAFF), { id: c.id, version: c.version });
+    expect(c.respondWarnAt?.toISOString()).toBe('2026-12-07T21:12:00.000Z');
+
+    now = new Date('2026-12-07T21:00:00.000Z'); // 19 h: not yet.
+    await sweepBoth();
+    expect(await events(c.id)).toEqual(['reported.v1', 'accepted.v1']);
+
+    now = new Date('2026-12-07T22:00:00.000Z'); // 20 h: the response is due soon.
+    await sweepBoth();
+    await sweepBoth();
+    expect(await events(c.id)).toEqual(['reported.v1', 'accepted.v1', 'due-soon.v1']);
+
+    c = await a.exposed.cases.assign(request(a, STAFF), { id: c.id, version: c.version });
+    // 80 % of report → resolve deadline (12-10 16:00Z) is 12-09 22:48Z.
+    now = new Date('2026-12-10T00:00:00.000Z');
+    await sweepBoth();
+    await sweepBoth();
+    const all = await copies[0]!.dataSource
+      .getRepository(OutboxEvent)
+      .find({ where: { aggregateId: c.id }, order: { seq: 'ASC' } });
+    expect(all.map((e) => e.type.replace('cn.caichang.cases.case.', ''))).toEqual([
+      'reported.v1',
+      'accepted.v1',
+      'due-soon.v1',
+      'assigned.v1',
+      'due-soon.v1',
+    ]);
+    expect((JSON.parse(all.slice(-1)[0]!.envelope) as { data: unknown }).data).toMatchObject({
+      deadline: 'RESOLVE',
+      dueAt: '2026-12-10T16:00:00.000Z',
+    });
+    expect(await a.dataSource.getRepository(CaseRecord).findOneByOrFail({ id: c.id })).toMatchObject({
+      respondWarned: true,
+      resolveWarned: true,
+      respondOverdue: false,
+      resolveOverdue: false,
+    });
+  }, 60_000);
 });

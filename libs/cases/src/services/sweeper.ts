@@ -1,4 +1,4 @@
-import { type DataSource, In, IsNull, LessThan } from 'typeorm';
+import { type DataSource, In, IsNull, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
 import { CaseEvents } from '@sc/cases-contracts';
 import type { Logger } from '@sc/config';
 import { lockById, transaction } from '@sc/db';
@@ -20,6 +20,9 @@ export interface SweeperOptions {
 }
 
 export interface SweepReport {
+  /** Due-soon warnings (CASES_WARN_AT of the time used), once per deadline. */
+  respondDueSoon: number;
+  resolveDueSoon: number;
   respondOverdue: number;
   resolveOverdue: number;
   escalated: number;
@@ -46,10 +49,51 @@ export class CaseSweeper {
   ) {}
 
   async sweep(now: Date): Promise<SweepReport> {
-    const report: SweepReport = { respondOverdue: 0, resolveOverdue: 0, escalated: 0, autoClosed: 0 };
+    const report: SweepReport = {
+      respondDueSoon: 0,
+      resolveDueSoon: 0,
+      respondOverdue: 0,
+      resolveOverdue: 0,
+      escalated: 0,
+      autoClosed: 0,
+    };
     const repo = this.ds.getRepository(CaseRecord);
     const batch = this.opts.batch ?? 500;
     const open = In([...OPEN_STATES]);
+
+    // Due-soon warnings first (a deadline already missed is not warned of: it is marked overdue).
+    for (const deadline of ['RESPOND', 'RESOLVE'] as const) {
+      for (;;) {
+        const soon =
+          deadline === 'RESPOND'
+            ? await repo.find({
+                select: { id: true },
+                where: {
+                  respondWarned: false,
+                  respondWarnAt: LessThanOrEqual(now),
+                  respondDueAt: MoreThan(now),
+                  respondedAt: IsNull(),
+                  status: open,
+                },
+                take: batch,
+              })
+            : await repo.find({
+                select: { id: true },
+                where: {
+                  resolveWarned: false,
+                  resolveWarnAt: LessThanOrEqual(now),
+                  resolveDueAt: MoreThan(now),
+                  status: open,
+                },
+                take: batch,
+              });
+        let warned = 0;
+        for (const { id } of soon) if (await this.markDueSoon(id, deadline, now)) warned++;
+        if (deadline === 'RESPOND') report.respondDueSoon += warned;
+        else report.resolveDueSoon += warned;
+        if (soon.length < batch || warned === 0) break;
+      }
+    }
 
     for (const deadline of ['RESPOND', 'RESOLVE'] as const) {
       for (;;) {
@@ -158,6 +202,33 @@ export class CaseSweeper {
         { time: now },
       );
       await this.ledger.record(m, c, after);
+      return true;
+    });
+  }
+
+  /** Warns once that a deadline is near: the locked row is checked again before the change. */
+  private markDueSoon(id: string, deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<boolean> {
+    return transaction(this.ds, async (m) => {
+      const c = await lockById(m, CaseRecord, id);
+      if (!c || !OPEN_STATES.includes(c.status)) return false;
+      const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
+      const warnAt = deadline === 'RESPOND' ? c.respondWarnAt : c.resolveWarnAt;
+      if (!dueAt || !warnAt || warnAt > now || dueAt <= now) return false;
+      if (deadline === 'RESPOND' && (c.respondWarned || c.respondedAt !== null)) return false;
+      if (deadline === 'RESOLVE' && c.resolveWarned) return false;
+      const changes = deadline === 'RESPOND' ? { respondWarned: true } : { resolveWarned: true };
+      await m.getRepository(CaseRecord).update({ id }, changes);
+      await this.outbox.add(
+        m,
+        CaseEvents.caseDueSoon,
+        id,
+        {
+          ...snapshotOf({ ...c, ...changes }, c.status, 'SWEEP', now, 'system'),
+          deadline,
+          dueAt: dueAt.toISOString(),
+        },
+        { time: now },
+      );
       return true;
     });
   }

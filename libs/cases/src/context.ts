@@ -2,6 +2,7 @@ import type { RequestInfo } from '@sc/service';
 import type { CasesLoaders } from './loaders';
 import type { CaseService } from './services/case.service';
 import type { CsvExports } from './services/csv';
+import type { EvidenceService } from './services/evidence.service';
 import type { IntakeService } from './services/intake.service';
 import type { LedgerService } from './services/ledger.service';
 import type { TaxonomyService } from './services/taxonomy.service';
@@ -19,4 +20,5 @@ export interface CasesContext extends CasesRequest {
   /** Intake (h-cases-intake): me too, similar cases, corrections, updates. */
   intake: IntakeService;
   csv: CsvExports;
+  evidence: EvidenceService;
 }

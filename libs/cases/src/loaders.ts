@@ -10,6 +10,7 @@ import {
   type Page,
 } from '@sc/db';
 import {
+  CaseEvidence,
   CaseNote,
   CaseSupport,
   CaseTransition,
@@ -45,6 +46,8 @@ export class CasesLoaders {
   readonly category: DataLoader<string, CaseCategory | null>;
   /** Intake: whether a resident supports a case ("me too"), key `<residentId>|<caseId>`. */
   readonly support: DataLoader<string, boolean>;
+  /** Intake: the evidence photos of a case, oldest first. */
+  readonly evidence: DataLoader<string, CaseEvidence[]>;
   private readonly entities: EntityLoaders;
   private readonly lists: ChildLists;
 
@@ -77,6 +80,12 @@ export class CasesLoaders {
       const has = new Set(rows.map((r) => `${r.residentId}|${r.caseId}`));
       return keys.map((k) => has.has(k));
     });
+    this.evidence = new DataLoader(async (caseIds) => {
+      const rows = await ds
+        .getRepository(CaseEvidence)
+        .find({ where: { caseId: In([...caseIds]) }, order: { at: 'ASC', id: 'ASC' } });
+      return caseIds.map((id) => rows.filter((r) => r.caseId === id));
+    });
     this.category = new DataLoader(async (codes) => {
       const all = new Map((await taxonomy.categories()).map((c) => [c.code, c]));
       return codes.map((c) => all.get(c) ?? null);
@@ -85,6 +94,10 @@ export class CasesLoaders {
 
   supportedBy(residentId: string, caseId: string): Promise<boolean> {
     return this.support.load(`${residentId}|${caseId}`);
+  }
+
+  evidenceOf(caseId: string): Promise<CaseEvidence[]> {
+    return this.evidence.load(caseId);
   }
 
   /** A note by id (the case updates' notes). */

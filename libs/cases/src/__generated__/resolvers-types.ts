@@ -13,6 +13,7 @@ import type {
   CaseUpdateMapper,
   CaseUpdateConnectionMapper,
   SimilarCaseMapper,
+  CaseEvidenceMapper,
 } from '../resolvers/mappers';
 import type { CasesContext } from '../context';
 export type Maybe<T> = T | null;
@@ -89,6 +90,18 @@ export type AssigneeKind =
   /** The town (镇), after an escalation. */
   | 'TOWN';
 
+/** Attach uploaded photos to a case (or change their phase or visibility). */
+export type AttachCaseEvidenceInput = {
+  /** The case (one the caller sees whole). */
+  caseId: Scalars['ID']['input'];
+  /** Photos the caller uploaded, 1–10. */
+  evidenceIds: Array<Scalars['ID']['input']>;
+  /** Before or after. */
+  phase: EvidencePhase;
+  /** Show them on the public view (default false). */
+  public?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** An exception of the working-day calendar (every other Monday–Friday is a working day). */
 export type CalendarDay = {
   __typename?: 'CalendarDay';
@@ -136,6 +149,8 @@ export type Case = {
   duplicateOf?: Maybe<Case>;
   /** How far it was escalated. */
   escalationLevel: EscalationLevel;
+  /** Evidence photos, oldest first: all of them in the full view, those marked public in the public view. */
+  evidence: Array<CaseEvidence>;
   /** Full view: the 12345 referral number. */
   externalNumber?: Maybe<Scalars['String']['output']>;
   /** True when the caller sees the full view; false: the public view (the fields marked full view are null). */
@@ -288,6 +303,29 @@ export type CaseEdge = {
   cursor: Scalars['String']['output'];
   /** The case. */
   node: Case;
+};
+
+/**
+ * An evidence photo (metadata such as GPS stripped on upload). Upload it first with
+ * `POST <cases service>/evidence` (raw JPEG, PNG or WebP body, at most 5 MB, Bearer token), then refer to
+ * its id from reportCase, resolveCase or attachCaseEvidence.
+ */
+export type CaseEvidence = {
+  __typename?: 'CaseEvidence';
+  /** When it was uploaded. */
+  at: Scalars['DateTime']['output'];
+  /** image/jpeg, image/png or image/webp (from its bytes). */
+  contentType: Scalars['String']['output'];
+  /** Id of the photo. */
+  id: Scalars['ID']['output'];
+  /** Before or after. */
+  phase: EvidencePhase;
+  /** Shown on the public view. */
+  public: Scalars['Boolean']['output'];
+  /** Bytes, after stripping. */
+  size: Scalars['Int']['output'];
+  /** Path on the cases service to fetch it: `/evidence/<id>` (send the Bearer token unless it is public). */
+  url: Scalars['String']['output'];
 };
 
 /** Conditions on a list of cases; all of them must hold. */
@@ -580,6 +618,13 @@ export type EscalationLevel =
   /** To the town (镇). */
   | 'TOWN';
 
+/** Whether a photo shows the problem or the fix. */
+export type EvidencePhase =
+  /** After: the rectification (with the resolution). */
+  | 'AFTER'
+  /** Before: the problem (with the report). */
+  | 'BEFORE';
+
 /** WGS-84 coordinates of a spot. */
 export type GeoPoint = {
   __typename?: 'GeoPoint';
@@ -708,6 +753,8 @@ export type Mutation = {
   addToResolvedCase: Case;
   /** Assign or reassign a case. Staff; a town officer on escalated cases; a chief to themself in own grid. */
   assignCase: Case;
+  /** Attach photos the caller uploaded to a case the caller sees whole. */
+  attachCaseEvidence: Case;
   /** The chief's (or staff's) rectification check of a resolved hazard: closes it. */
   confirmRectification: Case;
   /** Correct a wrong item or place (logged; re-routed; deadlines kept unless said). COMMUNITY_STAFF, ADMIN. */
@@ -746,6 +793,10 @@ export type MutationAddToResolvedCaseArgs = {
 
 export type MutationAssignCaseArgs = {
   input: AssignCaseInput;
+};
+
+export type MutationAttachCaseEvidenceArgs = {
+  input: AttachCaseEvidenceInput;
 };
 
 export type MutationConfirmRectificationArgs = {
@@ -906,6 +957,8 @@ export type ReportCaseInput = {
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
   /** What the problem is, 1–2000 characters. */
   description: Scalars['String']['input'];
+  /** Photos of the problem (BEFORE) uploaded by the caller, at most 10. */
+  evidenceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** For HOTLINE_12345: the hotline's referral number (unique, 1–40 characters). */
   externalNumber?: InputMaybe<Scalars['String']['input']>;
   /** The item, if the reporter or recorder knows it (triage sets or corrects it at accept). */
@@ -932,6 +985,8 @@ export type Resident = {
 
 /** Report what was done. */
 export type ResolveCaseInput = {
+  /** Photos of the fix (AFTER) uploaded by the caller, at most 10. */
+  evidenceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** The case. */
   id: Scalars['ID']['input'];
   /** What came of it. */
@@ -1106,10 +1161,11 @@ export type ResolversTypes = {
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   AssigneeKind: AssigneeKind;
+  AttachCaseEvidenceInput: AttachCaseEvidenceInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CalendarDay: ResolverTypeWrapper<CalendarDay>;
   CalendarDayKind: CalendarDayKind;
   Case: ResolverTypeWrapper<CaseMapper>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CaseActionInput: CaseActionInput;
   CaseAssignee: ResolverTypeWrapper<CaseAssignee>;
   CaseCategory: ResolverTypeWrapper<CaseCategoryMapper>;
@@ -1117,6 +1173,7 @@ export type ResolversTypes = {
   CaseConfirmation: CaseConfirmation;
   CaseConnection: ResolverTypeWrapper<CaseConnectionMapper>;
   CaseEdge: ResolverTypeWrapper<Omit<CaseEdge, 'node'> & { node: ResolversTypes['Case'] }>;
+  CaseEvidence: ResolverTypeWrapper<CaseEvidenceMapper>;
   CaseFilter: CaseFilter;
   CaseItem: ResolverTypeWrapper<CaseItemMapper>;
   CaseNote: ResolverTypeWrapper<CaseNoteMapper>;
@@ -1141,6 +1198,7 @@ export type ResolversTypes = {
   DefaultAssignee: DefaultAssignee;
   EscalateCaseInput: EscalateCaseInput;
   EscalationLevel: EscalationLevel;
+  EvidencePhase: EvidencePhase;
   GeoPoint: ResolverTypeWrapper<GeoPoint>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GeoPointInput: GeoPointInput;
@@ -1175,14 +1233,16 @@ export type ResolversParentTypes = {
   AddCaseNoteInput: AddCaseNoteInput;
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
+  AttachCaseEvidenceInput: AttachCaseEvidenceInput;
+  Boolean: Scalars['Boolean']['output'];
   CalendarDay: CalendarDay;
   Case: CaseMapper;
-  Boolean: Scalars['Boolean']['output'];
   CaseActionInput: CaseActionInput;
   CaseAssignee: CaseAssignee;
   CaseCategory: CaseCategoryMapper;
   CaseConnection: CaseConnectionMapper;
   CaseEdge: Omit<CaseEdge, 'node'> & { node: ResolversParentTypes['Case'] };
+  CaseEvidence: CaseEvidenceMapper;
   CaseFilter: CaseFilter;
   CaseItem: CaseItemMapper;
   CaseNote: CaseNoteMapper;
@@ -1249,6 +1309,7 @@ export type CaseResolvers<
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   duplicateOf?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType>;
   escalationLevel?: Resolver<ResolversTypes['EscalationLevel'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['CaseEvidence']>, ParentType, ContextType>;
   externalNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fullView?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType>;
@@ -1317,6 +1378,19 @@ export type CaseEdgeResolvers<
 > = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
+};
+
+export type CaseEvidenceResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseEvidence'] = ResolversParentTypes['CaseEvidence'],
+> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  phase?: Resolver<ResolversTypes['EvidencePhase'], ParentType, ContextType>;
+  public?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CaseItemResolvers<
@@ -1516,6 +1590,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationAssignCaseArgs, 'input'>
   >;
+  attachCaseEvidence?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAttachCaseEvidenceArgs, 'input'>
+  >;
   confirmRectification?: Resolver<
     ResolversTypes['Case'],
     ParentType,
@@ -1685,6 +1765,7 @@ export type Resolvers<ContextType = CasesContext> = {
   CaseCategory?: CaseCategoryResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;
+  CaseEvidence?: CaseEvidenceResolvers<ContextType>;
   CaseItem?: CaseItemResolvers<ContextType>;
   CaseNote?: CaseNoteResolvers<ContextType>;
   CaseNoteConnection?: CaseNoteConnectionResolvers<ContextType>;

@@ -42,6 +42,7 @@ export const reportCaseInput = z.object({
       .trim()
       .regex(/^[A-Za-z0-9-]{1,40}$/, 'must be 1–40 letters, digits or hyphens'),
   ),
+  evidenceIds: optional(z.array(id()).max(10, 'at most 10 photos')),
 });
 
 export const caseActionInput = z.object({ id: id(), version, reason });
@@ -68,6 +69,7 @@ export const resolveCaseInput = z.object({
   outcome: z.enum(CASE_OUTCOMES),
   referredTo: optional(line(60)),
   resolution: paragraph(2000),
+  evidenceIds: optional(z.array(id()).max(10, 'at most 10 photos')),
 });
 
 export const escalateCaseInput = z.object({
@@ -150,4 +152,10 @@ export const correctCaseInput = z.object({
 });
 
 export const addToResolvedCaseInput = z.object({ id: id(), version, addition: paragraph(2000) });
+export const attachCaseEvidenceInput = z.object({
+  caseId: id(),
+  evidenceIds: z.array(id()).min(1, 'at least one photo').max(10, 'at most 10 photos'),
+  phase: z.enum(['BEFORE', 'AFTER']),
+  public: optional(z.boolean()),
+});
 // ---- end intake ----

@@ -1,5 +1,6 @@
 import { parseInput, parsePage } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { EVIDENCE_PATH } from '../services/evidence.service';
 import * as inputs from './inputs';
 
 /** Intake (h-cases-intake): me too, similar open cases, corrections, the reporter's updates, CSV. */
@@ -31,10 +32,18 @@ export const intakeResolvers = {
     correctCase: (_, { input }, ctx) => ctx.intake.correct(ctx, parseInput(inputs.correctCaseInput, input)),
     addToResolvedCase: (_, { input }, ctx) =>
       ctx.intake.addToResolved(ctx, parseInput(inputs.addToResolvedCaseInput, input)),
+    attachCaseEvidence: (_, { input }, ctx) =>
+      ctx.evidence.attach(ctx, parseInput(inputs.attachCaseEvidenceInput, input)),
   },
   Case: {
     supportCount: (c) => c.supportCount,
     supportedByMe: (c, _, ctx) => ctx.intake.supportedByMe(ctx, c),
+    evidence: (c, _, ctx) => ctx.evidence.ofCase(ctx, c),
+  },
+  CaseEvidence: {
+    phase: (e) => e.phase ?? 'BEFORE',
+    public: (e) => e.isPublic,
+    url: (e) => `${EVIDENCE_PATH}/${e.id}`,
   },
   CaseUpdate: {
     case: async (n, _, ctx) => {

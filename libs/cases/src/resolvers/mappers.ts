@@ -7,6 +7,7 @@ import type { CountedConnection } from '@sc/db';
 import type { LedgerRow } from '../services/ledger.service';
 import type {
   CaseCategory,
+  CaseEvidence,
   CaseItemVersion,
   CaseNote,
   CaseRecord,
@@ -30,4 +31,5 @@ export type LedgerRowMapper = LedgerRow;
 export type CaseUpdateMapper = CaseUpdateNotice;
 export type CaseUpdateConnectionMapper = CountedConnection<CaseUpdateNotice>;
 export type SimilarCaseMapper = SimilarCase;
+export type CaseEvidenceMapper = CaseEvidence;
 // ---- end intake ----

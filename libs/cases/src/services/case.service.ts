@@ -28,6 +28,7 @@ import {
 import type { CaseQuery } from '../repositories/case.repository';
 import type { CasesAccess } from './access';
 import type { LedgerService } from './ledger.service';
+import { attachEvidenceIn } from './evidence.service';
 import { notifyFollowers } from './notices';
 import { resolveLimit, respondLimit, type TaxonomyService } from './taxonomy.service';
 
@@ -41,6 +42,8 @@ export interface ReportInput {
   description: string;
   reporterResidentId?: string;
   externalNumber?: string;
+  /** Photos of the problem uploaded by the caller (intake). */
+  evidenceIds?: string[];
 }
 export interface ActionInput {
   id: string;
@@ -67,6 +70,8 @@ export interface ResolveInput {
   outcome: CaseOutcome;
   referredTo?: string;
   resolution: string;
+  /** Photos of the fix uploaded by the caller (intake). */
+  evidenceIds?: string[];
 }
 export interface EscalateInput {
   id: string;
@@ -350,6 +355,7 @@ export class CaseService {
       time: at,
     });
     await this.ledger.record(m, null, row);
+    if (input.evidenceIds?.length) await attachEvidenceIn(m, actor, id, input.evidenceIds, 'BEFORE', false);
     return row;
   }
 
@@ -462,7 +468,10 @@ export class CaseService {
       req,
       { ...input, reason: input.resolution.slice(0, 500) },
       'RESOLVE',
-      (_m, _c, _p, at) => {
+      async (m, c, p, at) => {
+        if (input.evidenceIds?.length) {
+          await attachEvidenceIn(m, p.subject, c.id, input.evidenceIds, 'AFTER', false);
+        }
         if (input.outcome === 'NOT_OUR_RESPONSIBILITY' && !input.referredTo) {
           throw badInput('input.referredTo', 'is required when the outcome is NOT_OUR_RESPONSIBILITY');
         }

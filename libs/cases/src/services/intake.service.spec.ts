@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { decodeCursor } from '@sc/db';
 import { OutboxEvent } from '@sc/events';
 import { GridChief, GridPlace, RosterPlace } from '@sc/roster-contracts';
 import { CaseRecord, CaseSupport, CaseTransition, CaseUpdateNotice } from '../entities';
@@ -394,7 +395,6 @@ describe('intake on the embedded database (SQLite): me too, similar cases, corre
       expect(first).toMatchObject({ rows: 2, totalCount: 3, hasNextPage: true });
       expect(first.csv.startsWith(`${BOM}id,state,channel,`)).toBe(true);
       expect(first.csv.split('\r\n')).toHaveLength(4); // header, 2 rows, trailing empty
-      const { decodeCursor } = await import('@sc/db');
       const second = await f.csv.caseList(STAFF, filter, {
         first: 2,
         afterKey: decodeCursor(first.endCursor!),

@@ -11,7 +11,8 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
  * item the deadlines come from (fixed at accept, ADR 0017). The table is named `case_record`:
  * `case` is an SQL keyword.
  *
- * `sortKey` (`<reportedAt ISO>~<id>`) is the list order, newest first, and the cursor.
+ * `sortKey` (`<reportedAt ISO>~<id>`) is the list order, newest first, and the cursor. The sweeper's
+ * indexes lead with (flag, status): closed cases never marked overdue are not scanned by the sweep.
  */
 @Entity({ name: 'case_record' })
 @Index('ix_case_status', ['status', 'sortKey'])
@@ -21,12 +22,12 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
 @Index('ix_case_item', ['itemCode', 'sortKey'])
 @Index('ix_case_category', ['categoryCode', 'sortKey'])
 @Index('ix_case_escalation', ['escalationLevel', 'sortKey'])
-@Index('ix_case_respond_due', ['respondOverdue', 'respondDueAt'])
-@Index('ix_case_resolve_due', ['resolveOverdue', 'resolveDueAt'])
+@Index('ix_case_respond_due', ['respondOverdue', 'status', 'respondDueAt'])
+@Index('ix_case_resolve_due', ['resolveOverdue', 'status', 'resolveDueAt'])
 @Index('ix_case_courtyard', ['courtyardId', 'status'])
 @Index('ix_case_item_geo', ['itemCode', 'latitude', 'longitude'])
-@Index('ix_case_respond_warn', ['respondWarned', 'respondWarnAt'])
-@Index('ix_case_resolve_warn', ['resolveWarned', 'resolveWarnAt'])
+@Index('ix_case_respond_warn', ['respondWarned', 'status', 'respondWarnAt'])
+@Index('ix_case_resolve_warn', ['resolveWarned', 'status', 'resolveWarnAt'])
 export class CaseRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -1,9 +1,10 @@
 import { type DataSource, In, IsNull, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
 import { CaseEvents } from '@sc/cases-contracts';
 import type { Logger } from '@sc/config';
-import { lockById, transaction } from '@sc/db';
+import { forUpdate, lockById, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { pendingEvent } from '@sc/events';
+import { type Contributions, delta } from '../domain/ledger';
 import { OPEN_STATES } from '../domain/lifecycle';
 import { CaseRecord } from '../entities';
 import { type CaseService, snapshotOf } from './case.service';
@@ -30,6 +31,16 @@ export interface SweepReport {
 }
 
 const DAY_MS = 86_400_000;
+/** Cases marked overdue per transaction. */
+const OVERDUE_CHUNK = 200;
+
+function mergeInto(into: Contributions, from: Contributions): void {
+  for (const [key, counters] of from) {
+    let cell = into.get(key);
+    if (!cell) into.set(key, (cell = new Map<string, number>()));
+    for (const [counter, amount] of counters) cell.set(counter, (cell.get(counter) ?? 0) + amount);
+  }
+}
 
 /**
  * The deadline sweeper (超期预警/督办), run as a kit job in every copy but in one at a time
@@ -115,7 +126,13 @@ export class CaseSweeper {
                 take: batch,
               });
         let marked = 0;
-        for (const { id } of due) if (await this.markOverdue(id, deadline, now)) marked++;
+        for (let i = 0; i < due.length; i += OVERDUE_CHUNK) {
+          marked += await this.markOverdue(
+            due.slice(i, i + OVERDUE_CHUNK).map((r) => r.id),
+            deadline,
+            now,
+          );
+        }
         if (deadline === 'RESPOND') report.respondOverdue += marked;
         else report.resolveOverdue += marked;
         // Rows that no longer qualify (answered meanwhile) are skipped; stop when a batch marks nothing.
@@ -182,27 +199,44 @@ export class CaseSweeper {
     return report;
   }
 
-  /** Marks one deadline missed, once: the locked row is checked again before the change. */
-  private markOverdue(id: string, deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<boolean> {
+  /**
+   * Marks a deadline missed, once, for a chunk of cases in one transaction (a commit per case would
+   * bound the sweep by the disk's fsyncs): the locked rows are checked again before the change; one
+   * event per case; the ledger deltas merged into one write per cell.
+   */
+  private markOverdue(ids: string[], deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<number> {
     return transaction(this.ds, async (m) => {
-      const c = await lockById(m, CaseRecord, id);
-      if (!c || !OPEN_STATES.includes(c.status)) return false;
-      const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
-      if (!dueAt || dueAt >= now) return false;
-      if (deadline === 'RESPOND' && (c.respondOverdue || c.respondedAt !== null)) return false;
-      if (deadline === 'RESOLVE' && c.resolveOverdue) return false;
+      const rows = await forUpdate(
+        m.getRepository(CaseRecord).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }),
+      ).getMany();
+      const marked = rows.filter((c) => {
+        if (!OPEN_STATES.includes(c.status)) return false;
+        const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
+        if (!dueAt || dueAt >= now) return false;
+        if (deadline === 'RESPOND') return !c.respondOverdue && c.respondedAt === null;
+        return !c.resolveOverdue;
+      });
+      if (marked.length === 0) return 0;
       const changes = deadline === 'RESPOND' ? { respondOverdue: true } : { resolveOverdue: true };
-      await m.getRepository(CaseRecord).update({ id }, changes);
-      const after = { ...c, ...changes };
-      await this.outbox.add(
-        m,
-        CaseEvents.caseOverdue,
-        id,
-        { ...snapshotOf(after, c.status, 'SWEEP', now, 'system'), deadline, dueAt: dueAt.toISOString() },
-        { time: now },
-      );
-      await this.ledger.record(m, c, after);
-      return true;
+      await m.getRepository(CaseRecord).update({ id: In(marked.map((c) => c.id)) }, changes);
+      const merged: Contributions = new Map();
+      const events = marked.map((c) => {
+        const after = { ...c, ...changes };
+        const dueAt = (deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt) as Date;
+        mergeInto(merged, delta(c, after));
+        return {
+          subject: c.id,
+          data: {
+            ...snapshotOf(after, c.status, 'SWEEP', now, 'system'),
+            deadline,
+            dueAt: dueAt.toISOString(),
+          },
+          time: now,
+        };
+      });
+      await this.outbox.addMany(m, CaseEvents.caseOverdue, events);
+      await this.ledger.add(m, merged);
+      return marked.length;
     });
   }
 

@@ -86,10 +86,44 @@ export class Outbox {
     return this.write(manager, { topic: entryOrContract.topic, ...built, ...options });
   }
 
+  /**
+   * Records many events of one transaction in multi-row INSERTs (in the given order, which is their
+   * `seq` order): for batch work such as a sweep, where a statement per event would dominate.
+   */
+  async addMany<T>(
+    manager: EntityManager,
+    contract: EventContract<T>,
+    events: readonly { subject: string; data: T; time?: Date }[],
+  ): Promise<CloudEvent<unknown>[]> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('Outbox.add must run inside the transaction of the change it describes');
+    }
+    if (!contract.topic) {
+      throw new Error(`event contract ${contract.type} is not declared on a topic (use topic.event)`);
+    }
+    const topic = contract.topic;
+    const built = events.map((e) =>
+      this.envelope({ topic, ...contract.build(e.subject, e.data), time: e.time }),
+    );
+    for (let i = 0; i < built.length; i += 100) {
+      await manager.insert(
+        OutboxEvent,
+        built.slice(i, i + 100).map((b) => b.row),
+      );
+    }
+    return built.map((b) => b.event);
+  }
+
   private async write(manager: EntityManager, e: OutboxEntry): Promise<CloudEvent<unknown>> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('Outbox.add must run inside the transaction of the change it describes');
     }
+    const { row, event } = this.envelope(e);
+    await manager.insert(OutboxEvent, row);
+    return event;
+  }
+
+  private envelope(e: OutboxEntry) {
     const id = e.id ?? randomUUID();
     if (id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) {
       throw new Error(`event id must have 1 to ${MAX_EVENT_ID_LENGTH} characters`);
@@ -117,7 +151,7 @@ export class Outbox {
         `event ${id} of type ${e.type} is ${bytes} bytes; the outbox takes at most ${MAX_ENVELOPE_BYTES}`,
       );
     }
-    await manager.insert(OutboxEvent, {
+    const row = {
       id,
       topic: e.topic,
       aggregateId: e.subject,
@@ -127,7 +161,7 @@ export class Outbox {
       publishedAt: null,
       attempts: 0,
       lastError: null,
-    });
-    return event;
+    };
+    return { row, event };
   }
 }

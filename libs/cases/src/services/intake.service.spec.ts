@@ -105,7 +105,7 @@ describe('intake on the embedded database (SQLite): me too, similar cases, corre
         await fieldOf(
           f.intake.similarOpenCases(f.request(RESIDENT), { itemCode: 'NO_SUCH', streetId: IDS.street }),
         ),
-      ).toBe('itemCode');
+      ).toBe('args.itemCode');
       expect(
         await codeOf(
           f.intake.similarOpenCases(f.request(null), { itemCode: 'LITTERING', streetId: IDS.street }),

@@ -112,7 +112,7 @@ export class IntakeService {
     requireAuthenticated(req.principal);
     const limit = input.first ?? 10;
     const item = await this.taxonomy.current(this.ds.manager, input.itemCode);
-    if (!item) throw badInput('itemCode', 'is not an item of the taxonomy');
+    if (!item) throw badInput('args.itemCode', 'is not an item of the taxonomy');
     const repo = this.ds.getRepository(CaseRecord);
     const found = new Map<string, SimilarCase>();
     if (input.location) {

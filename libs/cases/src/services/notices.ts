@@ -32,7 +32,7 @@ export async function notifyFollowers(
       sortKey: noticeSortKey(update.at, id),
     };
   });
-  await m.insert(CaseUpdateNotice, rows);
+  for (let i = 0; i < rows.length; i += 500) await m.insert(CaseUpdateNotice, rows.slice(i, i + 500));
 }
 
 let sequence = 0;

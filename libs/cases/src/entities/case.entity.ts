@@ -12,7 +12,8 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
  * `case` is an SQL keyword.
  *
  * `sortKey` (`<reportedAt ISO>~<id>`) is the list order, newest first, and the cursor. The sweeper's
- * indexes lead with (flag, status): closed cases never marked overdue are not scanned by the sweep.
+ * indexes lead with (flag[, responded_at], status): answered or closed cases never marked overdue are
+ * not scanned by the sweep.
  */
 @Entity({ name: 'case_record' })
 @Index('ix_case_status', ['status', 'sortKey'])
@@ -22,12 +23,13 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
 @Index('ix_case_item', ['itemCode', 'sortKey'])
 @Index('ix_case_category', ['categoryCode', 'sortKey'])
 @Index('ix_case_escalation', ['escalationLevel', 'sortKey'])
-@Index('ix_case_respond_due', ['respondOverdue', 'status', 'respondDueAt'])
+@Index('ix_case_respond_due', ['respondOverdue', 'respondedAt', 'status', 'respondDueAt'])
 @Index('ix_case_resolve_due', ['resolveOverdue', 'status', 'resolveDueAt'])
 @Index('ix_case_courtyard', ['courtyardId', 'status'])
 @Index('ix_case_item_geo', ['itemCode', 'latitude', 'longitude'])
-@Index('ix_case_respond_warn', ['respondWarned', 'status', 'respondWarnAt'])
+@Index('ix_case_respond_warn', ['respondWarned', 'respondedAt', 'status', 'respondWarnAt'])
 @Index('ix_case_resolve_warn', ['resolveWarned', 'status', 'resolveWarnAt'])
+@Index('ix_case_resolved_wait', ['status', 'resolvedAt'])
 export class CaseRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

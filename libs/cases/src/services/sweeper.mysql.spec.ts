@@ -9,7 +9,9 @@ import { cases as casesService, type RunningCases } from '../cases.service';
 import { CasesLoaders } from '../loaders';
 import { CaseRecord } from '../entities';
 import { CaseRepository } from '../repositories/case.repository';
-import { fillReadModels, report, RESIDENT, STAFF } from './spec-helpers';
+import { fillReadModels, IDS, report, RESIDENT, STAFF } from './spec-helpers';
+
+const IDS_RESIDENT = IDS.resident;
 
 describe('the case sweeper with a moved clock, two running copies [starts: two cases services on one MariaDB database; needs: MariaDB, Kafka]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-cases-sweep-'));
@@ -150,5 +152,37 @@ describe('the case sweeper with a moved clock, two running copies [starts: two c
       respondOverdue: false,
       resolveOverdue: false,
     });
+  }, 60_000);
+
+  it('closes a resolved request without rating after the wait as NO_RATING, once; never a hazard awaiting its check', async () => {
+    const [a] = copies as [RunningCases, RunningCases];
+    now = new Date('2026-12-14T02:00:00.000Z');
+    const resolved = async (over: Record<string, unknown>, by = RESIDENT) => {
+      let c = await a.exposed.cases.report(request(a, by), report(over));
+      c = await a.exposed.cases.accept(request(a, STAFF), { id: c.id, version: c.version });
+      c = await a.exposed.cases.assign(request(a, STAFF), { id: c.id, version: c.version });
+      c = await a.exposed.cases.start(request(a, STAFF), { id: c.id, version: c.version, reason: '办理' });
+      return a.exposed.cases.resolve(request(a, STAFF), {
+        id: c.id,
+        version: c.version,
+        outcome: 'FIXED',
+        resolution: '已处理',
+      });
+    };
+    const requestCase = await resolved({ spot: '待评价' });
+    const hazard = await resolved(
+      { spot: '待复查', itemCode: 'FIRE_EXIT_BLOCKED', reporterResidentId: IDS_RESIDENT },
+      STAFF,
+    );
+    now = new Date('2026-12-22T03:00:00.000Z'); // 8 days later
+    await sweepBoth();
+    await sweepBoth();
+    const repo = a.dataSource.getRepository(CaseRecord);
+    expect(await repo.findOneByOrFail({ id: requestCase.id })).toMatchObject({
+      status: 'CLOSED',
+      closedBy: 'NO_RATING',
+    });
+    expect((await events(requestCase.id)).filter((e) => e === 'closed.v1')).toHaveLength(1);
+    expect((await repo.findOneByOrFail({ id: hazard.id })).status).toBe('RESOLVED');
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import type { Outbox } from '@sc/events';
 import { pendingEvent } from '@sc/events';
 import { type Contributions, delta } from '../domain/ledger';
 import { OPEN_STATES } from '../domain/lifecycle';
-import { CaseRecord } from '../entities';
+import { CaseItemVersion, CaseRecord } from '../entities';
 import { type CaseService, snapshotOf } from './case.service';
 import type { LedgerService } from './ledger.service';
 import type { TaxonomyService } from './taxonomy.service';
@@ -176,22 +176,20 @@ export class CaseSweeper {
       if (done) report.escalated++;
     }
 
-    const waiting = await repo.find({
-      where: {
-        status: 'RESOLVED',
-        resolvedAt: LessThan(new Date(now.getTime() - this.opts.autoCloseDays * DAY_MS)),
-      },
-      take: batch,
-    });
-    for (const c of waiting) {
-      if (!c.itemCode || !c.itemVersion) continue;
-      const item = (
-        await this.taxonomy.versions(this.ds.manager, [{ code: c.itemCode, version: c.itemVersion }])
-      )
-        .values()
-        .next().value;
-      if (item?.confirmation !== 'RATING' || c.reporterResidentId === null) continue;
-      const done = await this.cases.autoClose(c.id).catch((error: unknown) => this.skipped(error, c.id));
+    // Requests (confirmed by RATING) with a reporter, resolved longer ago than the wait: filtered in
+    // SQL, so hazards waiting for their check are not read again by every sweep.
+    const waiting = await repo
+      .createQueryBuilder('c')
+      .select('c.id', 'id')
+      .innerJoin(CaseItemVersion, 'v', 'v.item_code = c.item_code AND v.version = c.item_version')
+      .where("c.status = 'RESOLVED'")
+      .andWhere('c.resolved_at < :cut', { cut: new Date(now.getTime() - this.opts.autoCloseDays * DAY_MS) })
+      .andWhere('c.reporter_resident_id IS NOT NULL')
+      .andWhere("v.confirmation = 'RATING'")
+      .limit(batch)
+      .getRawMany<{ id: string }>();
+    for (const { id } of waiting) {
+      const done = await this.cases.autoClose(id).catch((error: unknown) => this.skipped(error, id));
       if (done) report.autoClosed++;
     }
     this.committed();

@@ -48,6 +48,15 @@ describe('bench CLIs, arguments [starts: the benches as child processes; needs: 
         [['--clients', '1'], /^bench:writes: --clients must be a whole number from 2 to 50\n/],
       ],
     ],
+    [
+      'tools/bench/cases.ts',
+      /^usage: npm run bench:cases \[-- --cases N\]/,
+      [
+        [['--bogus'], /^bench:cases: Unknown option '--bogus'\n/],
+        [['--cases', '10'], /^bench:cases: --cases must be a whole number ≥ 1000\n/],
+        [['--open'], /^bench:cases: Option '--open <value>' argument missing\n/],
+      ],
+    ],
   ] as [string, RegExp, [string[], RegExp][]][])('%s', (file, usage, bad) => {
     it('prints its usage for --help, exit 0', () => {
       const run = bench(file, ['--help']);

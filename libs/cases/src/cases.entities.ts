@@ -10,7 +10,11 @@ import {
   CaseLedgerCell,
   CaseNote,
   CaseRecord,
+  CaseEvidence,
+  CaseEvidenceChunk,
+  CaseSupport,
   CaseTransition,
+  CaseUpdateNotice,
   WorkCalendarDay,
 } from './entities';
 
@@ -28,6 +32,10 @@ export const CASES_ENTITIES: Function[] = [
   Campaign,
   CampaignTarget,
   CampaignAction,
+  CaseSupport,
+  CaseUpdateNotice,
+  CaseEvidence,
+  CaseEvidenceChunk,
   RosterPlace,
   GridPlace,
   GridChief,

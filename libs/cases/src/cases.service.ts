@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { databaseKind } from '@sc/db';
 import { CASES_EVENTS } from '@sc/cases-contracts';
 import { RESIDENTS_READ_MODEL } from '@sc/people-contracts';
 import { GRID_CHIEFS_READ_MODEL, GRID_READ_MODEL, PLACES_READ_MODEL } from '@sc/roster-contracts';
@@ -14,6 +16,9 @@ import { casesSdl } from './schema';
 import { CasesAccess } from './services/access';
 import { CampaignService } from './services/campaign.service';
 import { CaseService } from './services/case.service';
+import { CsvExports } from './services/csv';
+import { EvidenceService } from './services/evidence.service';
+import { IntakeService } from './services/intake.service';
 import { LedgerService } from './services/ledger.service';
 import { PATROL_FINDINGS } from './services/patrol-findings';
 import { CaseSweeper } from './services/sweeper';
@@ -26,6 +31,8 @@ export interface CasesExposed {
   ledger: LedgerService;
   sweeper: CaseSweeper;
   campaigns: CampaignService;
+  intake: IntakeService;
+  evidence: EvidenceService;
 }
 
 /**
@@ -49,14 +56,37 @@ export const cases = defineService({
     RESIDENTS_READ_MODEL,
     PATROL_FINDINGS,
   ],
-  async build({ env, dataSource, outbox, committed, logger, clock }) {
+  async build({ env, config, dataSource, outbox, committed, logger, clock, authenticate }) {
     const taxonomy = new TaxonomyService(dataSource, clock);
     await taxonomy.ensureSeeded(logger);
     const access = new CasesAccess(env.CASES_COMMUNITY_CODE);
     const ledger = new LedgerService(dataSource, access);
-    const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed);
+    const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed, {
+      warnAt: env.CASES_WARN_AT,
+    });
     const repository = new CaseRepository(dataSource);
     const campaigns = new CampaignService(dataSource, outbox, access, clock, committed);
+    const intake = new IntakeService(
+      dataSource,
+      outbox,
+      access,
+      taxonomy,
+      ledger,
+      caseService,
+      clock,
+      committed,
+    );
+    const csv = new CsvExports(access, repository, caseService, ledger, clock);
+    const evidence = new EvidenceService(
+      dataSource,
+      access,
+      databaseKind(config.databaseUrl) === 'sqlite'
+        ? { kind: 'FILE', dir: path.join(config.dataDir, 'cases-evidence') }
+        : { kind: 'DATABASE' },
+      clock,
+      authenticate,
+      logger.child({ component: 'evidence' }),
+    );
     const sweeper = new CaseSweeper(
       dataSource,
       outbox,
@@ -71,7 +101,7 @@ export const cases = defineService({
       logger.child({ component: 'case-sweeper' }),
     );
     return {
-      exposed: { cases: caseService, taxonomy, ledger, sweeper, campaigns },
+      exposed: { cases: caseService, taxonomy, ledger, sweeper, campaigns, intake, evidence },
       seed: () =>
         seedDemoCases(dataSource, { cases: caseService, taxonomy, ledger, campaigns }, logger, clock),
       jobs: [
@@ -93,7 +123,11 @@ export const cases = defineService({
         taxonomy,
         ledger,
         campaigns,
+        intake,
+        csv,
+        evidence,
       }),
+      routes: evidence.routes(),
     };
   },
 });

@@ -2,6 +2,9 @@ import type { RequestInfo } from '@sc/service';
 import type { CasesLoaders } from './loaders';
 import type { CampaignService } from './services/campaign.service';
 import type { CaseService } from './services/case.service';
+import type { CsvExports } from './services/csv';
+import type { EvidenceService } from './services/evidence.service';
+import type { IntakeService } from './services/intake.service';
 import type { LedgerService } from './services/ledger.service';
 import type { TaxonomyService } from './services/taxonomy.service';
 
@@ -16,4 +19,8 @@ export interface CasesContext extends CasesRequest {
   taxonomy: TaxonomyService;
   ledger: LedgerService;
   campaigns: CampaignService;
+  /** Intake (h-cases-intake): me too, similar cases, corrections, updates. */
+  intake: IntakeService;
+  csv: CsvExports;
+  evidence: EvidenceService;
 }

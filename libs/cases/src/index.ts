@@ -8,3 +8,4 @@ export * from './domain/taxonomy';
 export * from './entities';
 export { CASES_MIGRATIONS } from './migrations';
 export * from './schema';
+export { contributions, LEDGER_COUNTERS, parseCellKey, type Contributions } from './domain/ledger';

@@ -12,7 +12,9 @@ import {
   type Page,
 } from '@sc/db';
 import {
+  CaseEvidence,
   CaseNote,
+  CaseSupport,
   CaseTransition,
   type CaseCategory,
   type CaseItemVersion,
@@ -72,6 +74,10 @@ export class CasesLoaders {
   readonly chiefGrid: DataLoader<string, string | null>;
   /** Campaigns and their progress. */
   readonly campaigns: CampaignLoaders;
+  /** Intake: whether a resident supports a case ("me too"), key `<residentId>|<caseId>`. */
+  readonly support: DataLoader<string, boolean>;
+  /** Intake: the evidence photos of a case, oldest first. */
+  readonly evidence: DataLoader<string, CaseEvidence[]>;
   private readonly entities: EntityLoaders;
   private readonly lists: ChildLists;
 
@@ -95,6 +101,21 @@ export class CasesLoaders {
     this.itemsOfCategory = new DataLoader(async (codes) => {
       const found = await taxonomy.currentItems(codes);
       return codes.map((c) => found.get(c) ?? []);
+    });
+    this.support = new DataLoader(async (keys) => {
+      const pairs = keys.map((k) => k.split('|') as [string, string]);
+      const rows = await ds.getRepository(CaseSupport).findBy({
+        residentId: In([...new Set(pairs.map(([r]) => r))]),
+        caseId: In([...new Set(pairs.map(([, c]) => c))]),
+      });
+      const has = new Set(rows.map((r) => `${r.residentId}|${r.caseId}`));
+      return keys.map((k) => has.has(k));
+    });
+    this.evidence = new DataLoader(async (caseIds) => {
+      const rows = await ds
+        .getRepository(CaseEvidence)
+        .find({ where: { caseId: In([...caseIds]) }, order: { at: 'ASC', id: 'ASC' } });
+      return caseIds.map((id) => rows.filter((r) => r.caseId === id));
     });
     this.category = new DataLoader(async (codes) => {
       const all = new Map((await taxonomy.categories()).map((c) => [c.code, c]));
@@ -134,6 +155,19 @@ export class CasesLoaders {
   /** Cases a resident reported, newest first. */
   residentCases(residentId: string, page: Page): Promise<CountedConnection<CaseRecord>> {
     return this.lists.page(OF_REPORTER, residentId, page, (id) => this.case.load(id));
+  }
+
+  supportedBy(residentId: string, caseId: string): Promise<boolean> {
+    return this.support.load(`${residentId}|${caseId}`);
+  }
+
+  evidenceOf(caseId: string): Promise<CaseEvidence[]> {
+    return this.evidence.load(caseId);
+  }
+
+  /** A note by id (the case updates' notes). */
+  note(id: string): Promise<CaseNote | null> {
+    return this.entities.byId(CaseNote, id);
   }
 
   item(code: string, version: number): Promise<CaseItemVersion | null> {

@@ -11,7 +11,9 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
  * item the deadlines come from (fixed at accept, ADR 0017). The table is named `case_record`:
  * `case` is an SQL keyword.
  *
- * `sortKey` (`<reportedAt ISO>~<id>`) is the list order, newest first, and the cursor.
+ * `sortKey` (`<reportedAt ISO>~<id>`) is the list order, newest first, and the cursor. The sweeper's
+ * indexes lead with (flag[, responded_at], status): answered or closed cases never marked overdue are
+ * not scanned by the sweep.
  */
 @Entity({ name: 'case_record' })
 @Index('ix_case_status', ['status', 'sortKey'])
@@ -24,9 +26,13 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
 @Index('ix_case_item', ['itemCode', 'sortKey'])
 @Index('ix_case_category', ['categoryCode', 'sortKey'])
 @Index('ix_case_escalation', ['escalationLevel', 'sortKey'])
-@Index('ix_case_respond_due', ['respondOverdue', 'respondDueAt'])
-@Index('ix_case_resolve_due', ['resolveOverdue', 'resolveDueAt'])
+@Index('ix_case_respond_due', ['respondOverdue', 'respondedAt', 'status', 'respondDueAt'])
+@Index('ix_case_resolve_due', ['resolveOverdue', 'status', 'resolveDueAt'])
 @Index('ix_case_courtyard', ['courtyardId', 'status'])
+@Index('ix_case_item_geo', ['itemCode', 'latitude', 'longitude'])
+@Index('ix_case_respond_warn', ['respondWarned', 'respondedAt', 'status', 'respondWarnAt'])
+@Index('ix_case_resolve_warn', ['resolveWarned', 'status', 'resolveWarnAt'])
+@Index('ix_case_resolved_wait', ['status', 'resolvedAt'])
 export class CaseRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -164,6 +170,18 @@ export class CaseRecord {
 
   @Column({ name: 'reopen_count', type: 'int' })
   reopenCount!: number;
+
+  /** When the sweeper warns that the response is due soon (CASES_WARN_AT of the time, set at accept). */
+  @Column({ name: 'respond_warn_at', type: 'datetime', precision: 3, nullable: true })
+  respondWarnAt!: Date | null;
+
+  /** When the sweeper warns that the resolution is due soon. */
+  @Column({ name: 'resolve_warn_at', type: 'datetime', precision: 3, nullable: true })
+  resolveWarnAt!: Date | null;
+
+  /** "Me too" (附议) count: residents who support the case (one each, `case_support`). */
+  @Column({ name: 'support_count', type: 'int', default: 0 })
+  supportCount!: number;
 
   @Column({ name: 'sort_key', type: 'varchar', length: 64 })
   sortKey!: string;

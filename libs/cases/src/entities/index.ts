@@ -2,3 +2,4 @@ export * from './case.entity';
 export * from './taxonomy.entity';
 export * from './ledger.entity';
 export * from './campaign.entity';
+export * from './intake.entity';

@@ -2,10 +2,12 @@
 import { Init1796203188867 } from './1796203188867-Init';
 import { CampaignsAndGraphIndexes1796279121397 } from './1796279121397-CampaignsAndGraphIndexes';
 import { ResidentRefVersion1796279356068 } from './1796279356068-ResidentRefVersion';
+import { Intake1796282021832 } from './1796282021832-Intake';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const CASES_MIGRATIONS: Function[] = [
   Init1796203188867,
   CampaignsAndGraphIndexes1796279121397,
   ResidentRefVersion1796279356068,
+  Intake1796282021832,
 ];

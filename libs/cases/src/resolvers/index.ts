@@ -3,6 +3,7 @@ import type { Resolvers } from '../__generated__/resolvers-types';
 import { campaignResolvers } from './campaigns';
 import { caseResolvers } from './cases';
 import { graphResolvers } from './graph';
+import { intakeResolvers } from './intake';
 import { taxonomyResolvers } from './taxonomy';
 
 /**
@@ -15,6 +16,13 @@ export const resolvers = {
   ...caseResolvers,
   ...graphResolvers,
   ...campaignResolvers,
-  Query: { ...taxonomyResolvers.Query, ...caseResolvers.Query, ...campaignResolvers.Query },
-  Mutation: { ...caseResolvers.Mutation, ...campaignResolvers.Mutation },
+  ...intakeResolvers,
+  Query: {
+    ...taxonomyResolvers.Query,
+    ...caseResolvers.Query,
+    ...campaignResolvers.Query,
+    ...intakeResolvers.Query,
+  },
+  Mutation: { ...caseResolvers.Mutation, ...campaignResolvers.Mutation, ...intakeResolvers.Mutation },
+  Case: { ...caseResolvers.Case, ...intakeResolvers.Case },
 } satisfies Resolvers;

@@ -42,6 +42,7 @@ export const reportCaseInput = z.object({
       .trim()
       .regex(/^[A-Za-z0-9-]{1,40}$/, 'must be 1–40 letters, digits or hyphens'),
   ),
+  evidenceIds: optional(z.array(id()).max(10, 'at most 10 photos')),
 });
 
 export const caseActionInput = z.object({ id: id(), version, reason });
@@ -68,6 +69,7 @@ export const resolveCaseInput = z.object({
   outcome: z.enum(CASE_OUTCOMES),
   referredTo: optional(line(60)),
   resolution: paragraph(2000),
+  evidenceIds: optional(z.array(id()).max(10, 'at most 10 photos')),
 });
 
 export const escalateCaseInput = z.object({
@@ -164,3 +166,32 @@ export const recordCampaignActionInput = z.object({
   day: optional(calendarDate()),
   note: optional(line(200)),
 });
+// ---- intake (h-cases-intake) ----
+export const similarArgs = z.object({
+  itemCode: code,
+  streetId: id(),
+  courtyardId: optional(id()),
+  location: optional(geoPoint),
+  first: optional(z.number().int('must be an integer').min(1, 'must be 1–20').max(20, 'must be 1–20')),
+});
+
+export const correctCaseInput = z.object({
+  id: id(),
+  version,
+  itemCode: optional(code),
+  streetId: optional(id()),
+  courtyardId: id().nullish(),
+  spot: optional(line(200)),
+  location: geoPoint.nullish(),
+  recomputeDeadlines: optional(z.boolean()),
+  reason,
+});
+
+export const addToResolvedCaseInput = z.object({ id: id(), version, addition: paragraph(2000) });
+export const attachCaseEvidenceInput = z.object({
+  caseId: id(),
+  evidenceIds: z.array(id()).min(1, 'at least one photo').max(10, 'at most 10 photos'),
+  phase: z.enum(['BEFORE', 'AFTER']),
+  public: optional(z.boolean()),
+});
+// ---- end intake ----

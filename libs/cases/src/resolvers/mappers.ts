@@ -10,11 +10,14 @@ import type {
   Campaign,
   CampaignAction,
   CaseCategory,
+  CaseEvidence,
   CaseItemVersion,
   CaseNote,
   CaseRecord,
   CaseTransition,
+  CaseUpdateNotice,
 } from '../entities';
+import type { SimilarCase } from '../services/intake.service';
 
 export type CaseMapper = CaseRecord;
 export type CaseCategoryMapper = CaseCategory;
@@ -35,3 +38,10 @@ export type StreetMapper = { id: string };
 export type GridMapper = { id: string };
 export type StreetChiefMapper = { id: string };
 export type ResidentMapper = { id: string };
+
+// ---- intake (h-cases-intake) ----
+export type CaseUpdateMapper = CaseUpdateNotice;
+export type CaseUpdateConnectionMapper = CountedConnection<CaseUpdateNotice>;
+export type SimilarCaseMapper = SimilarCase;
+export type CaseEvidenceMapper = CaseEvidence;
+// ---- end intake ----

@@ -28,6 +28,8 @@ import {
 import type { CaseQuery } from '../repositories/case.repository';
 import type { CasesAccess } from './access';
 import type { LedgerService } from './ledger.service';
+import { attachEvidenceIn } from './evidence.service';
+import { notifyFollowers } from './notices';
 import { resolveLimit, respondLimit, type TaxonomyService } from './taxonomy.service';
 
 export interface ReportInput {
@@ -40,6 +42,8 @@ export interface ReportInput {
   description: string;
   reporterResidentId?: string;
   externalNumber?: string;
+  /** Photos of the problem uploaded by the caller (intake). */
+  evidenceIds?: string[];
 }
 export interface ActionInput {
   id: string;
@@ -66,6 +70,8 @@ export interface ResolveInput {
   outcome: CaseOutcome;
   referredTo?: string;
   resolution: string;
+  /** Photos of the fix uploaded by the caller (intake). */
+  evidenceIds?: string[];
 }
 export interface EscalateInput {
   id: string;
@@ -102,6 +108,17 @@ const CHANNELS_BY_ROLE = {
 export const REOPEN_WINDOW_DAYS = 30;
 const URGENT_ADVICE = '紧急情况请立即拨打 119（火警）/ 110，再等待街长处理。';
 
+export interface CaseServiceOptions {
+  /** Share of the time to a deadline after which the sweeper warns (default 0.8). */
+  warnAt?: number;
+}
+const DEFAULT_WARN_AT = 0.8;
+
+/** The moment `share` of the time from `from` to `due` is used (the due-soon warning). */
+export function warnTime(from: Date, due: Date, share: number): Date {
+  return new Date(from.getTime() + Math.round((due.getTime() - from.getTime()) * share));
+}
+
 /** What each action writes besides the state: the changed columns, and the event's extra fields. */
 interface Step {
   changes: Partial<CaseRecord>;
@@ -125,7 +142,13 @@ export class CaseService {
     private readonly ledger: LedgerService,
     private readonly clock: () => Date,
     private readonly committed: () => void = () => undefined,
+    private readonly options: CaseServiceOptions = {},
   ) {}
+
+  /** The share of the time to a deadline after which the sweeper warns (CASES_WARN_AT). */
+  get warnShare(): number {
+    return this.options.warnAt ?? DEFAULT_WARN_AT;
+  }
 
   // ---- reads ----
 
@@ -320,6 +343,9 @@ export class CaseService {
       respondWarned: false,
       resolveWarned: false,
       reopenCount: 0,
+      respondWarnAt: null,
+      resolveWarnAt: null,
+      supportCount: 0,
       sortKey: `${at.toISOString()}~${id}`,
       createdAt: at,
       updatedAt: at,
@@ -339,6 +365,7 @@ export class CaseService {
       time: at,
     });
     await this.ledger.record(m, null, row);
+    if (input.evidenceIds?.length) await attachEvidenceIn(m, actor, id, input.evidenceIds, 'BEFORE', false);
     return row;
   }
 
@@ -368,15 +395,19 @@ export class CaseService {
       const item = await this.taxonomy.current(m, code);
       if (!item) throw badInput('input.itemCode', 'is not an item of the taxonomy');
       const calendar = await this.taxonomy.calendar(m);
+      // Counted from the report, by the version at accept: re-categorising later changes nothing.
+      const respondDueAt = calendar.add(c.reportedAt, respondLimit(item));
+      const resolveDueAt = calendar.add(c.reportedAt, resolveLimit(item));
       return {
         changes: {
           itemCode: item.itemCode,
           itemVersion: item.version,
           categoryCode: item.categoryCode,
           acceptedAt: at,
-          // Counted from the report, by the version at accept: re-categorising later changes nothing.
-          respondDueAt: calendar.add(c.reportedAt, respondLimit(item)),
-          resolveDueAt: calendar.add(c.reportedAt, resolveLimit(item)),
+          respondDueAt,
+          resolveDueAt,
+          respondWarnAt: warnTime(c.reportedAt, respondDueAt, this.warnShare),
+          resolveWarnAt: warnTime(c.reportedAt, resolveDueAt, this.warnShare),
         },
         event: (_after, s) => pendingEvent(CaseEvents.caseAccepted, s),
       };
@@ -447,7 +478,10 @@ export class CaseService {
       req,
       { ...input, reason: input.resolution.slice(0, 500) },
       'RESOLVE',
-      (_m, _c, _p, at) => {
+      async (m, c, p, at) => {
+        if (input.evidenceIds?.length) {
+          await attachEvidenceIn(m, p.subject, c.id, input.evidenceIds, 'AFTER', false);
+        }
         if (input.outcome === 'NOT_OUR_RESPONSIBILITY' && !input.referredTo) {
           throw badInput('input.referredTo', 'is required when the outcome is NOT_OUR_RESPONSIBILITY');
         }
@@ -629,6 +663,9 @@ export class CaseService {
           at: this.clock(),
         };
         await m.insert(CaseNote, note);
+        if (note.visibility === 'PUBLIC') {
+          await notifyFollowers(m, c, { kind: 'PUBLIC_NOTE', action: 'NOTE', noteId: note.id, at: note.at });
+        }
         return note;
       }),
     );
@@ -714,10 +751,13 @@ export class CaseService {
       }
     }
     await this.ledger.record(m, before, after);
+    // Every transition is a public update: the reporter and the supporters are told.
+    await notifyFollowers(m, after, { kind: 'STATE_CHANGED', action, noteId: null, at });
     return after;
   }
 
-  private async requiredItem(m: EntityManager, c: CaseRecord): Promise<CaseItemVersion> {
+  /** The item version a case was accepted under (its deadlines come from it). */
+  async requiredItem(m: EntityManager, c: CaseRecord): Promise<CaseItemVersion> {
     const item =
       c.itemCode && c.itemVersion
         ? (await this.taxonomy.versions(m, [{ code: c.itemCode, version: c.itemVersion }])).values().next()
@@ -736,7 +776,7 @@ export class CaseService {
 
 const rank = (l: EscalationLevel): number => (l === 'NONE' ? 0 : l === 'TOWN' ? 1 : 2);
 
-function badInput(field: string, message: string): BadUserInputError {
+export function badInput(field: string, message: string): BadUserInputError {
   return new BadUserInputError(`${field} ${message}`, [{ field, message }]);
 }
 

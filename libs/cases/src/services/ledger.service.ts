@@ -16,6 +16,9 @@ import type { CaseRecord } from '../entities';
 import type { CasesAccess } from './access';
 import { CASE_STATES, type CaseState } from '@sc/cases-contracts';
 
+/** Cells per upsert statement (SQLite allows 32,766 parameters: 200 × (5 + 36 counters) fits). */
+const LEDGER_CELLS_PER_STATEMENT = 200;
+
 export type LedgerGroup = 'CATEGORY' | 'ITEM' | 'MONTH';
 
 export interface LedgerQuery {
@@ -63,31 +66,35 @@ export class LedgerService {
     await this.add(m, delta(before, after));
   }
 
+  /**
+   * Adds contributions, many cells per statement (a sweep's chunk touches hundreds): the counters of
+   * all cells of a statement are the union of theirs (a missing one adds 0), the cells in key order so
+   * concurrent transactions lock them in one order.
+   */
   async add(m: EntityManager, changes: Contributions): Promise<void> {
     const mysql = isMysqlFamily(this.ds);
-    for (const key of [...changes.keys()].sort()) {
-      const counters = [...(changes.get(key) ?? new Map<string, number>())];
-      if (counters.length === 0) continue;
-      const cell = parseCellKey(key);
-      const columns = counters.map(([c]) => c);
-      const values = counters.map(([, v]) => v);
+    const keys = [...changes.keys()].filter((k) => (changes.get(k)?.size ?? 0) > 0).sort();
+    for (let i = 0; i < keys.length; i += LEDGER_CELLS_PER_STATEMENT) {
+      const chunk = keys.slice(i, i + LEDGER_CELLS_PER_STATEMENT);
+      const columns = [...new Set(chunk.flatMap((k) => [...(changes.get(k)?.keys() ?? [])]))].sort();
       const update = columns
         .map((c) => (mysql ? `${c} = ${c} + VALUES(${c})` : `${c} = ${c} + excluded.${c}`))
         .join(', ');
+      const tuple = `(?, ?, ?, ?, ?, ${columns.map(() => '?').join(', ')})`;
+      const params: (string | number)[] = [];
+      for (const key of chunk) {
+        const cell = parseCellKey(key);
+        const counters = changes.get(key) ?? new Map<string, number>();
+        params.push(cell.scopeKind, cell.scopeId, cell.categoryCode, cell.itemCode, cell.month);
+        for (const c of columns) params.push(counters.get(c) ?? 0);
+      }
       const sql =
         `INSERT INTO case_ledger (scope_kind, scope_id, category_code, item_code, month, ${columns.join(', ')}) ` +
-        `VALUES (?, ?, ?, ?, ?, ${columns.map(() => '?').join(', ')}) ` +
+        `VALUES ${chunk.map(() => tuple).join(', ')} ` +
         (mysql
           ? `ON DUPLICATE KEY UPDATE ${update}`
           : `ON CONFLICT (scope_kind, scope_id, category_code, item_code, month) DO UPDATE SET ${update}`);
-      await m.query(sql, [
-        cell.scopeKind,
-        cell.scopeId,
-        cell.categoryCode,
-        cell.itemCode,
-        cell.month,
-        ...values,
-      ]);
+      await m.query(sql, params);
     }
   }
 

@@ -15,6 +15,8 @@ import { CasesLoaders } from '../loaders';
 import { CaseRepository } from '../repositories/case.repository';
 import { CasesAccess } from './access';
 import { CaseService } from './case.service';
+import { CsvExports } from './csv';
+import { IntakeService } from './intake.service';
 import { LedgerService } from './ledger.service';
 import { TaxonomyService } from './taxonomy.service';
 
@@ -38,6 +40,8 @@ export interface CasesFixture {
   taxonomy: TaxonomyService;
   ledger: LedgerService;
   outbox: Outbox;
+  intake: IntakeService;
+  csv: CsvExports;
   /** The moving clock every service uses. */
   clock: { now: Date };
   request: (principal: Principal | null) => CasesRequest;
@@ -111,7 +115,11 @@ export async function casesFixture(url?: string, migrations = !!url): Promise<Ca
   const outbox = new Outbox(CASES_EVENTS);
   const service = new CaseService(ds, outbox, access, taxonomy, ledger, now);
   const repository = new CaseRepository(ds);
+  const intake = new IntakeService(ds, outbox, access, taxonomy, ledger, service, now);
+  const csv = new CsvExports(access, repository, service, ledger, now);
   return {
+    intake,
+    csv,
     ds,
     cases: service,
     taxonomy,

@@ -9,7 +9,9 @@ import { cases as casesService, type RunningCases } from '../cases.service';
 import { CasesLoaders } from '../loaders';
 import { CaseRecord } from '../entities';
 import { CaseRepository } from '../repositories/case.repository';
-import { fillReadModels, report, RESIDENT, STAFF } from './spec-helpers';
+import { fillReadModels, IDS, report, RESIDENT, STAFF } from './spec-helpers';
+
+const IDS_RESIDENT = IDS.resident;
 
 describe('the case sweeper with a moved clock, two running copies [starts: two cases services on one MariaDB database; needs: MariaDB, Kafka]', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-cases-sweep-'));
@@ -106,5 +108,81 @@ describe('the case sweeper with a moved clock, two running copies [starts: two c
       respondOverdue: true,
       resolveOverdue: true,
     });
+  }, 60_000);
+
+  it('warns once per deadline when 80 % of the time is used, in one copy, before any overdue mark', async () => {
+    const [a] = copies as [RunningCases, RunningCases];
+    now = new Date('2026-12-07T02:00:00.000Z'); // Monday 10:00 China time.
+    // Sanitation: respond 24 h (warn after 19.2 h), resolve 3 working days → end of Thursday 12-10.
+    let c = await a.exposed.cases.report(request(a, RESIDENT), report({ spot: '预警' }));
+    c = await a.exposed.cases.accept(request(a, STAFF), { id: c.id, version: c.version });
+    expect(c.respondWarnAt?.toISOString()).toBe('2026-12-07T21:12:00.000Z');
+
+    now = new Date('2026-12-07T21:00:00.000Z'); // 19 h: not yet.
+    await sweepBoth();
+    expect(await events(c.id)).toEqual(['reported.v1', 'accepted.v1']);
+
+    now = new Date('2026-12-07T22:00:00.000Z'); // 20 h: the response is due soon.
+    await sweepBoth();
+    await sweepBoth();
+    expect(await events(c.id)).toEqual(['reported.v1', 'accepted.v1', 'due-soon.v1']);
+
+    c = await a.exposed.cases.assign(request(a, STAFF), { id: c.id, version: c.version });
+    // 80 % of report → resolve deadline (12-10 16:00Z) is 12-09 22:48Z.
+    now = new Date('2026-12-10T00:00:00.000Z');
+    await sweepBoth();
+    await sweepBoth();
+    const all = await copies[0]!.dataSource
+      .getRepository(OutboxEvent)
+      .find({ where: { aggregateId: c.id }, order: { seq: 'ASC' } });
+    expect(all.map((e) => e.type.replace('cn.caichang.cases.case.', ''))).toEqual([
+      'reported.v1',
+      'accepted.v1',
+      'due-soon.v1',
+      'assigned.v1',
+      'due-soon.v1',
+    ]);
+    expect((JSON.parse(all.slice(-1)[0]!.envelope) as { data: unknown }).data).toMatchObject({
+      deadline: 'RESOLVE',
+      dueAt: '2026-12-10T16:00:00.000Z',
+    });
+    expect(await a.dataSource.getRepository(CaseRecord).findOneByOrFail({ id: c.id })).toMatchObject({
+      respondWarned: true,
+      resolveWarned: true,
+      respondOverdue: false,
+      resolveOverdue: false,
+    });
+  }, 60_000);
+
+  it('closes a resolved request without rating after the wait as NO_RATING, once; never a hazard awaiting its check', async () => {
+    const [a] = copies as [RunningCases, RunningCases];
+    now = new Date('2026-12-14T02:00:00.000Z');
+    const resolved = async (over: Record<string, unknown>, by = RESIDENT) => {
+      let c = await a.exposed.cases.report(request(a, by), report(over));
+      c = await a.exposed.cases.accept(request(a, STAFF), { id: c.id, version: c.version });
+      c = await a.exposed.cases.assign(request(a, STAFF), { id: c.id, version: c.version });
+      c = await a.exposed.cases.start(request(a, STAFF), { id: c.id, version: c.version, reason: '办理' });
+      return a.exposed.cases.resolve(request(a, STAFF), {
+        id: c.id,
+        version: c.version,
+        outcome: 'FIXED',
+        resolution: '已处理',
+      });
+    };
+    const requestCase = await resolved({ spot: '待评价' });
+    const hazard = await resolved(
+      { spot: '待复查', itemCode: 'FIRE_EXIT_BLOCKED', reporterResidentId: IDS_RESIDENT },
+      STAFF,
+    );
+    now = new Date('2026-12-22T03:00:00.000Z'); // 8 days later
+    await sweepBoth();
+    await sweepBoth();
+    const repo = a.dataSource.getRepository(CaseRecord);
+    expect(await repo.findOneByOrFail({ id: requestCase.id })).toMatchObject({
+      status: 'CLOSED',
+      closedBy: 'NO_RATING',
+    });
+    expect((await events(requestCase.id)).filter((e) => e === 'closed.v1')).toHaveLength(1);
+    expect((await repo.findOneByOrFail({ id: hazard.id })).status).toBe('RESOLVED');
   }, 60_000);
 });

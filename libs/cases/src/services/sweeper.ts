@@ -1,11 +1,12 @@
-import { type DataSource, In, IsNull, LessThan } from 'typeorm';
+import { type DataSource, In, IsNull, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
 import { CaseEvents } from '@sc/cases-contracts';
 import type { Logger } from '@sc/config';
-import { lockById, transaction } from '@sc/db';
+import { forUpdate, lockById, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { pendingEvent } from '@sc/events';
+import { type Contributions, delta } from '../domain/ledger';
 import { OPEN_STATES } from '../domain/lifecycle';
-import { CaseRecord } from '../entities';
+import { CaseItemVersion, CaseRecord } from '../entities';
 import { type CaseService, snapshotOf } from './case.service';
 import type { LedgerService } from './ledger.service';
 import type { TaxonomyService } from './taxonomy.service';
@@ -20,6 +21,9 @@ export interface SweeperOptions {
 }
 
 export interface SweepReport {
+  /** Due-soon warnings (CASES_WARN_AT of the time used), once per deadline. */
+  respondDueSoon: number;
+  resolveDueSoon: number;
   respondOverdue: number;
   resolveOverdue: number;
   escalated: number;
@@ -27,6 +31,16 @@ export interface SweepReport {
 }
 
 const DAY_MS = 86_400_000;
+/** Cases marked overdue per transaction. */
+const OVERDUE_CHUNK = 200;
+
+function mergeInto(into: Contributions, from: Contributions): void {
+  for (const [key, counters] of from) {
+    let cell = into.get(key);
+    if (!cell) into.set(key, (cell = new Map<string, number>()));
+    for (const [counter, amount] of counters) cell.set(counter, (cell.get(counter) ?? 0) + amount);
+  }
+}
 
 /**
  * The deadline sweeper (超期预警/督办), run as a kit job in every copy but in one at a time
@@ -46,10 +60,51 @@ export class CaseSweeper {
   ) {}
 
   async sweep(now: Date): Promise<SweepReport> {
-    const report: SweepReport = { respondOverdue: 0, resolveOverdue: 0, escalated: 0, autoClosed: 0 };
+    const report: SweepReport = {
+      respondDueSoon: 0,
+      resolveDueSoon: 0,
+      respondOverdue: 0,
+      resolveOverdue: 0,
+      escalated: 0,
+      autoClosed: 0,
+    };
     const repo = this.ds.getRepository(CaseRecord);
     const batch = this.opts.batch ?? 500;
     const open = In([...OPEN_STATES]);
+
+    // Due-soon warnings first (a deadline already missed is not warned of: it is marked overdue).
+    for (const deadline of ['RESPOND', 'RESOLVE'] as const) {
+      for (;;) {
+        const soon =
+          deadline === 'RESPOND'
+            ? await repo.find({
+                select: { id: true },
+                where: {
+                  respondWarned: false,
+                  respondWarnAt: LessThanOrEqual(now),
+                  respondDueAt: MoreThan(now),
+                  respondedAt: IsNull(),
+                  status: open,
+                },
+                take: batch,
+              })
+            : await repo.find({
+                select: { id: true },
+                where: {
+                  resolveWarned: false,
+                  resolveWarnAt: LessThanOrEqual(now),
+                  resolveDueAt: MoreThan(now),
+                  status: open,
+                },
+                take: batch,
+              });
+        let warned = 0;
+        for (const { id } of soon) if (await this.markDueSoon(id, deadline, now)) warned++;
+        if (deadline === 'RESPOND') report.respondDueSoon += warned;
+        else report.resolveDueSoon += warned;
+        if (soon.length < batch || warned === 0) break;
+      }
+    }
 
     for (const deadline of ['RESPOND', 'RESOLVE'] as const) {
       for (;;) {
@@ -71,7 +126,13 @@ export class CaseSweeper {
                 take: batch,
               });
         let marked = 0;
-        for (const { id } of due) if (await this.markOverdue(id, deadline, now)) marked++;
+        for (let i = 0; i < due.length; i += OVERDUE_CHUNK) {
+          marked += await this.markOverdue(
+            due.slice(i, i + OVERDUE_CHUNK).map((r) => r.id),
+            deadline,
+            now,
+          );
+        }
         if (deadline === 'RESPOND') report.respondOverdue += marked;
         else report.resolveOverdue += marked;
         // Rows that no longer qualify (answered meanwhile) are skipped; stop when a batch marks nothing.
@@ -115,22 +176,20 @@ export class CaseSweeper {
       if (done) report.escalated++;
     }
 
-    const waiting = await repo.find({
-      where: {
-        status: 'RESOLVED',
-        resolvedAt: LessThan(new Date(now.getTime() - this.opts.autoCloseDays * DAY_MS)),
-      },
-      take: batch,
-    });
-    for (const c of waiting) {
-      if (!c.itemCode || !c.itemVersion) continue;
-      const item = (
-        await this.taxonomy.versions(this.ds.manager, [{ code: c.itemCode, version: c.itemVersion }])
-      )
-        .values()
-        .next().value;
-      if (item?.confirmation !== 'RATING' || c.reporterResidentId === null) continue;
-      const done = await this.cases.autoClose(c.id).catch((error: unknown) => this.skipped(error, c.id));
+    // Requests (confirmed by RATING) with a reporter, resolved longer ago than the wait: filtered in
+    // SQL, so hazards waiting for their check are not read again by every sweep.
+    const waiting = await repo
+      .createQueryBuilder('c')
+      .select('c.id', 'id')
+      .innerJoin(CaseItemVersion, 'v', 'v.item_code = c.item_code AND v.version = c.item_version')
+      .where("c.status = 'RESOLVED'")
+      .andWhere('c.resolved_at < :cut', { cut: new Date(now.getTime() - this.opts.autoCloseDays * DAY_MS) })
+      .andWhere('c.reporter_resident_id IS NOT NULL')
+      .andWhere("v.confirmation = 'RATING'")
+      .limit(batch)
+      .getRawMany<{ id: string }>();
+    for (const { id } of waiting) {
+      const done = await this.cases.autoClose(id).catch((error: unknown) => this.skipped(error, id));
       if (done) report.autoClosed++;
     }
     this.committed();
@@ -138,26 +197,70 @@ export class CaseSweeper {
     return report;
   }
 
-  /** Marks one deadline missed, once: the locked row is checked again before the change. */
-  private markOverdue(id: string, deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<boolean> {
+  /**
+   * Marks a deadline missed, once, for a chunk of cases in one transaction (a commit per case would
+   * bound the sweep by the disk's fsyncs): the locked rows are checked again before the change; one
+   * event per case; the ledger deltas merged into one write per cell.
+   */
+  private markOverdue(ids: string[], deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<number> {
+    return transaction(this.ds, async (m) => {
+      const rows = await forUpdate(
+        m.getRepository(CaseRecord).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }),
+      ).getMany();
+      const marked = rows.filter((c) => {
+        if (!OPEN_STATES.includes(c.status)) return false;
+        const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
+        if (!dueAt || dueAt >= now) return false;
+        if (deadline === 'RESPOND') return !c.respondOverdue && c.respondedAt === null;
+        return !c.resolveOverdue;
+      });
+      if (marked.length === 0) return 0;
+      const changes = deadline === 'RESPOND' ? { respondOverdue: true } : { resolveOverdue: true };
+      await m.getRepository(CaseRecord).update({ id: In(marked.map((c) => c.id)) }, changes);
+      const merged: Contributions = new Map();
+      const events = marked.map((c) => {
+        const after = { ...c, ...changes };
+        const dueAt = (deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt) as Date;
+        mergeInto(merged, delta(c, after));
+        return {
+          subject: c.id,
+          data: {
+            ...snapshotOf(after, c.status, 'SWEEP', now, 'system'),
+            deadline,
+            dueAt: dueAt.toISOString(),
+          },
+          time: now,
+        };
+      });
+      await this.outbox.addMany(m, CaseEvents.caseOverdue, events);
+      await this.ledger.add(m, merged);
+      return marked.length;
+    });
+  }
+
+  /** Warns once that a deadline is near: the locked row is checked again before the change. */
+  private markDueSoon(id: string, deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<boolean> {
     return transaction(this.ds, async (m) => {
       const c = await lockById(m, CaseRecord, id);
       if (!c || !OPEN_STATES.includes(c.status)) return false;
       const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
-      if (!dueAt || dueAt >= now) return false;
-      if (deadline === 'RESPOND' && (c.respondOverdue || c.respondedAt !== null)) return false;
-      if (deadline === 'RESOLVE' && c.resolveOverdue) return false;
-      const changes = deadline === 'RESPOND' ? { respondOverdue: true } : { resolveOverdue: true };
+      const warnAt = deadline === 'RESPOND' ? c.respondWarnAt : c.resolveWarnAt;
+      if (!dueAt || !warnAt || warnAt > now || dueAt <= now) return false;
+      if (deadline === 'RESPOND' && (c.respondWarned || c.respondedAt !== null)) return false;
+      if (deadline === 'RESOLVE' && c.resolveWarned) return false;
+      const changes = deadline === 'RESPOND' ? { respondWarned: true } : { resolveWarned: true };
       await m.getRepository(CaseRecord).update({ id }, changes);
-      const after = { ...c, ...changes };
       await this.outbox.add(
         m,
-        CaseEvents.caseOverdue,
+        CaseEvents.caseDueSoon,
         id,
-        { ...snapshotOf(after, c.status, 'SWEEP', now, 'system'), deadline, dueAt: dueAt.toISOString() },
+        {
+          ...snapshotOf({ ...c, ...changes }, c.status, 'SWEEP', now, 'system'),
+          deadline,
+          dueAt: dueAt.toISOString(),
+        },
         { time: now },
       );
-      await this.ledger.record(m, c, after);
       return true;
     });
   }

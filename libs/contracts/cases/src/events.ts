@@ -88,6 +88,22 @@ const overdue = z.object({
   deadline: z.enum(['RESPOND', 'RESOLVE']),
   dueAt: iso,
 });
+// ---- intake (h-cases-intake): me too, staff correction ----
+const supported = z.object({
+  ...snapshot,
+  supportCount: z.number().int().describe('Residents supporting the case ("me too", 附议) after this one'),
+});
+const corrected = z.object({
+  ...snapshot,
+  previousItemCode: z.string().nullable().describe('Item before the correction'),
+  previousStreetId: z.string().describe('Street before the correction'),
+  previousCourtyardId: z.string().nullable().describe('Courtyard before the correction'),
+  previousGridId: z.string().nullable().describe('Grid before the correction (the case is re-routed)'),
+  deadlinesRecomputed: z
+    .boolean()
+    .describe('False: the deadlines are still those of the original accept; true: staff recomputed them'),
+});
+// ---- end intake ----
 const closed = z.object({
   ...snapshot,
   closedBy: z.enum(['RATING', 'RECTIFICATION_CHECK', 'NO_RATING']),
@@ -147,6 +163,18 @@ const caseEvents = {
     overdue,
     'A case has used most of the time to a deadline (the warning share is a setting), once per deadline.',
   ],
+  // ---- intake (h-cases-intake) ----
+  caseSupported: [
+    'cn.caichang.cases.case.supported.v1',
+    supported,
+    'A resident said "me too" (附议) on an open case instead of reporting it again (once per resident; who is not said).',
+  ],
+  caseCorrected: [
+    'cn.caichang.cases.case.corrected.v1',
+    corrected,
+    'Staff corrected the item or the place of a case (re-routed to the grid of the place); the ledger moves with it.',
+  ],
+  // ---- end intake ----
 } as const;
 
 const campaign = z.object({

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type DataSource, IsNull, Not } from 'typeorm';
+import { z } from 'zod';
 import { createDataSource, transaction } from '@sc/db';
+import { defineTopic, eventsOn } from './contract';
 import { parseEnvelope } from './cloud-event';
 import { OUTBOX_ENTITIES, InboxEvent, OutboxEvent } from './entities';
 import { InProcessBus } from './in-process-bus';
@@ -70,6 +72,26 @@ describe('@sc/events in embedded mode [SQLite file database, in-process bus]', (
     await expect(
       outbox.add(ds.manager, { topic: TOPIC, type: TYPE, subject: 's1', data: {} }),
     ).rejects.toThrow('inside the transaction');
+  });
+
+  it('addMany writes many events of one contract in order (multi-row), validated, inside a transaction only', async () => {
+    const topic = defineTopic({ name: 'caichang.roster.streets.v1', description: 'test', key: 'street id' });
+    const { renamed } = eventsOn(topic, {
+      renamed: ['cn.caichang.roster.street.renamed.v1', z.object({ name: z.string() }), 'Renamed.'],
+    } as const);
+    const many = Array.from({ length: 250 }, (_, i) => ({ subject: `s${i}`, data: { name: `街${i}` } }));
+    const events = await transaction(ds, (m) => outbox.addMany(m, renamed, many));
+    const rows = await ds.getRepository(OutboxEvent).find({ order: { seq: 'ASC' } });
+    expect(rows.map((r) => r.aggregateId)).toEqual(many.map((e) => e.subject));
+    expect(rows.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    expect(parseEnvelope(rows[249]?.envelope)).toMatchObject({ type: renamed.type, data: { name: '街249' } });
+    await expect(
+      transaction(ds, (m) =>
+        outbox.addMany(m, renamed, [{ subject: 'x', data: { name: 1 as unknown as string } }]),
+      ),
+    ).rejects.toThrow();
+    await expect(outbox.addMany(ds.manager, renamed, many)).rejects.toThrow('inside the transaction');
+    expect(await ds.getRepository(OutboxEvent).count()).toBe(250);
   });
 
   it('relays events to in-process subscribers in outbox order, keyed by aggregate, and marks them published', async () => {

@@ -87,10 +87,53 @@ export class Outbox {
     return this.write(manager, { topic: entryOrContract.topic, ...built, ...options });
   }
 
+  /**
+   * Records many events of one transaction in multi-row INSERTs (in the given order, which is their
+   * `seq` order): for batch work such as a sweep, where a statement per event would dominate.
+   */
+  async addMany<T>(
+    manager: EntityManager,
+    contract: EventContract<T>,
+    events: readonly { subject: string; data: T; time?: Date }[],
+  ): Promise<CloudEvent<unknown>[]> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('Outbox.add must run inside the transaction of the change it describes');
+    }
+    if (!contract.topic) {
+      throw new Error(`event contract ${contract.type} is not declared on a topic (use topic.event)`);
+    }
+    const topic = contract.topic;
+    const built = events.map((e) =>
+      this.envelope({ topic, ...contract.build(e.subject, e.data), time: e.time }),
+    );
+    for (let i = 0; i < built.length; i += 100) {
+      await manager.insert(
+        OutboxEvent,
+        built.slice(i, i + 100).map((b) => b.row),
+      );
+    }
+    return built.map((b) => b.event);
+  }
+
   private async write(manager: EntityManager, e: OutboxEntry): Promise<CloudEvent<unknown>> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('Outbox.add must run inside the transaction of the change it describes');
     }
+    return inSpan(
+      `outbox write ${e.type}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: { 'cloudevents.event_type': e.type, 'messaging.destination.name': e.topic },
+      },
+      async () => {
+        const { row, event } = this.envelope(e);
+        await manager.insert(OutboxEvent, row);
+        return event;
+      },
+    );
+  }
+
+  private envelope(e: OutboxEntry) {
     const id = e.id ?? randomUUID();
     if (id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) {
       throw new Error(`event id must have 1 to ${MAX_EVENT_ID_LENGTH} characters`);
@@ -101,45 +144,37 @@ export class Outbox {
     if (e.topic.length === 0 || e.topic.length > 200 || e.type.length === 0 || e.type.length > 200) {
       throw new Error('event topic and type must have 1 to 200 characters');
     }
-    return inSpan(
-      `outbox write ${e.type}`,
-      {
-        kind: SpanKind.INTERNAL,
-        attributes: { 'cloudevents.event_type': e.type, 'messaging.destination.name': e.topic },
-      },
-      async () => {
-        const event: CloudEvent<unknown> = {
-          specversion: '1.0',
-          id,
-          source: this.source,
-          type: e.type,
-          subject: e.subject,
-          time: (e.time ?? new Date()).toISOString(),
-          datacontenttype: 'application/json',
-          data: e.data,
-          // The outbox write's own span: a consumer's handling becomes its child, in the same trace.
-          ...traceHeaders(),
-        };
-        const envelope = JSON.stringify(event);
-        const bytes = Buffer.byteLength(envelope, 'utf8');
-        if (bytes > MAX_ENVELOPE_BYTES) {
-          throw new Error(
-            `event ${id} of type ${e.type} is ${bytes} bytes; the outbox takes at most ${MAX_ENVELOPE_BYTES}`,
-          );
-        }
-        await manager.insert(OutboxEvent, {
-          id,
-          topic: e.topic,
-          aggregateId: e.subject,
-          type: e.type,
-          envelope,
-          createdAt: new Date(),
-          publishedAt: null,
-          attempts: 0,
-          lastError: null,
-        });
-        return event;
-      },
-    );
+    const event: CloudEvent<unknown> = {
+      specversion: '1.0',
+      id,
+      source: this.source,
+      type: e.type,
+      subject: e.subject,
+      time: (e.time ?? new Date()).toISOString(),
+      datacontenttype: 'application/json',
+      data: e.data,
+      // The active span (the outbox write's own, or the caller's for a batch): a consumer's handling
+      // becomes its child, in the same trace (CloudEvents distributed-tracing extension).
+      ...traceHeaders(),
+    };
+    const envelope = JSON.stringify(event);
+    const bytes = Buffer.byteLength(envelope, 'utf8');
+    if (bytes > MAX_ENVELOPE_BYTES) {
+      throw new Error(
+        `event ${id} of type ${e.type} is ${bytes} bytes; the outbox takes at most ${MAX_ENVELOPE_BYTES}`,
+      );
+    }
+    const row = {
+      id,
+      topic: e.topic,
+      aggregateId: e.subject,
+      type: e.type,
+      envelope,
+      createdAt: new Date(),
+      publishedAt: null,
+      attempts: 0,
+      lastError: null,
+    };
+    return { row, event };
   }
 }

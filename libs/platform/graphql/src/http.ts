@@ -21,7 +21,10 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage) => Promise<TContext>;
   logger: Logger;
   readiness?: ReadinessCheck[];
-  /** Extra GET routes, e.g. `/.well-known/jwks.json`. */
+  /**
+   * Extra routes. A key is a path (`/.well-known/jwks.json`: GET only) or a method and a path
+   * (`POST /evidence`); a path ending in `/*` matches every path below it (`GET /evidence/*`).
+   */
   routes?: Record<string, RouteHandler>;
   maxBodyBytes?: number;
   graphqlPath?: string;
@@ -110,6 +113,29 @@ async function runReadiness(
   return { ok: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
 }
 
+/** The route for a request: `<METHOD> <path>`, then the bare path (GET), then `/*` prefixes. */
+export function findRoute(
+  routes: Record<string, RouteHandler> | undefined,
+  method: string,
+  pathname: string,
+): RouteHandler | undefined {
+  if (!routes) return undefined;
+  const exact = routes[`${method} ${pathname}`] ?? (method === 'GET' ? routes[pathname] : undefined);
+  if (exact) return exact;
+  for (const [key, handler] of Object.entries(routes)) {
+    const [m, p] = key.includes(' ') ? (key.split(' ', 2) as [string, string]) : ['GET', key];
+    if (
+      m === method &&
+      p.endsWith('/*') &&
+      pathname.startsWith(p.slice(0, -1)) &&
+      pathname.length > p.length - 1
+    ) {
+      return handler;
+    }
+  }
+  return undefined;
+}
+
 /**
  * One small HTTP layer for subgraphs and the gateway: `/graphql` through Apollo Server's
  * framework-neutral API, `/healthz` (the process is up), `/readyz` (its dependencies answer), and
@@ -134,8 +160,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         checks: result.checks,
       });
     }
-    const route = options.routes?.[url.pathname];
-    if (route && req.method === 'GET') return route(req, res);
+    const route = findRoute(options.routes, req.method ?? 'GET', url.pathname);
+    if (route) return route(req, res);
     if (url.pathname !== graphqlPath) return sendJson(res, 404, { error: 'not found' });
 
     const headers = new HeaderMap();

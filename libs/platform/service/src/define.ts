@@ -53,6 +53,11 @@ export interface ServiceKit<TEnv> {
   clock: () => Date;
   /** The service's metrics, served on `/metrics`: add the service's own figures here. */
   metrics: Metrics;
+  /**
+   * The caller of a plain HTTP route (`routes`), from its `Authorization: Bearer` header, verified
+   * like a GraphQL request's: null when there is none; rejects with UNAUTHENTICATED when it is refused.
+   */
+  authenticate: (req: IncomingMessage) => Promise<Principal | null>;
 }
 
 /** A service that issues tokens: its signing key is served as a JWKS and verifies its own tokens. */
@@ -66,6 +71,7 @@ export interface ServiceParts<TContext extends RequestInfo, TExposed> {
   context(request: { principal: Principal | null; req: IncomingMessage }): TContext | Promise<TContext>;
   /** Set by the token issuer: the kit serves `/.well-known/jwks.json` and verifies with this key. */
   issuer?: TokenIssuing;
+  /** Plain HTTP routes beside /graphql (see `findRoute`: `POST /path`, `GET /prefix/*`). */
   routes?: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
   /** Loads the demo data when the database is empty (idempotent). */

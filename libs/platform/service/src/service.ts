@@ -225,7 +225,13 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       onClose: (closer) => void closers.push(closer),
       clock,
       metrics,
+      authenticate: async (req) => {
+        if (!routeVerifier) throw new Error('a route was called before the service listens');
+        return authenticate(req.headers.authorization, routeVerifier);
+      },
     };
+    // Set once the key resolver is known (after build); routes are served only after that.
+    let routeVerifier: TokenVerifier | null = null;
     const parts = await definition.build(kit);
 
     // Subscribe before anything is seeded or served: the in-process bus keeps no history.
@@ -302,6 +308,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       issuer: config.auth.issuer,
       audience: config.auth.audience,
     });
+    routeVerifier = verifier;
     const routes: Record<string, RouteHandler> = { ...parts.routes };
     if (parts.issuer) {
       const jwks = toJwks([parts.issuer.signingKey]);

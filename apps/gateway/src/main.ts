@@ -37,5 +37,6 @@ runUntilSignal('gateway', logger, () =>
     host: env.GATEWAY_HOST,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(env),
+    deduplicateInflight: env.GATEWAY_DEDUPLICATE_INFLIGHT,
   }),
 );

@@ -50,3 +50,77 @@ export function subgraphFetcher(onRetry?: (code: string) => void): Fetcher {
     }
   };
 }
+
+/**
+ * Request headers that do not change a subgraph's answer to a query, left out of the merging key:
+ * the caller's address (`X-Forwarded-For`) only counts failed logins, a mutation, never merged.
+ * Every other header is part of the key, so a header added later that the subgraphs read is kept
+ * apart without anyone remembering to list it.
+ */
+const ANSWER_NEUTRAL_HEADERS = new Set(['x-forwarded-for']);
+
+/**
+ * The key under which identical in-flight subgraph queries are merged (ADR 0035): the subgraph's URL,
+ * the whole body (the operation and its variables) and every request header but the answer-neutral
+ * ones — above all `Authorization`, so two callers with different tokens are never merged. Undefined
+ * for what is never merged: a mutation (or anything not recognisably a query), a request that can be
+ * aborted (one caller's abort must not end another's answer), a body that is not a string.
+ */
+export function inflightKey(url: string, init: Parameters<Fetcher>[1]): string | undefined {
+  if (!init || init.signal || typeof init.body !== 'string' || !isQueryBody(init.body)) return undefined;
+  if ((init.method ?? 'POST').toUpperCase() !== 'POST') return undefined;
+  const headers: string[] = [];
+  for (const [name, value] of new Headers(init.headers as HeadersInit)) {
+    if (!ANSWER_NEUTRAL_HEADERS.has(name)) headers.push(`${name}:${value}`);
+  }
+  // JSON of the parts: no separator inside a header or the body can make two different requests alike.
+  return JSON.stringify([url, headers.sort(), init.body]);
+}
+
+interface Buffered {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * Merges identical in-flight subgraph queries (ADR 0035): while one is on its way, a request with the
+ * same {@link inflightKey} waits for its answer instead of being sent; each caller gets its own copy of
+ * the answer (status, headers, body), or the same failure. Nothing is kept once the answer is read —
+ * this is not a cache: a request sent after an answer arrived is always sent again.
+ */
+export function mergingFetcher(inner: Fetcher, onMerged?: () => void): Fetcher {
+  const inflight = new Map<string, Promise<Buffered>>();
+  const copy = (b: Buffered) =>
+    new Response(b.body, {
+      status: b.status,
+      statusText: b.statusText,
+      headers: b.headers,
+    }) as unknown as Awaited<ReturnType<Fetcher>>;
+  return async (url, init) => {
+    const key = inflightKey(url, init);
+    if (key === undefined) return inner(url, init);
+    let pending = inflight.get(key);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          const res = await inner(url, init);
+          const body = await res.text();
+          return {
+            status: res.status,
+            statusText: res.statusText,
+            headers: new Headers(res.headers as HeadersInit),
+            body,
+          };
+        } finally {
+          inflight.delete(key);
+        }
+      })();
+      inflight.set(key, pending);
+    } else {
+      onMerged?.();
+    }
+    return copy(await pending);
+  };
+}

@@ -70,7 +70,7 @@ export function inflightKey(url: string, init: Parameters<Fetcher>[1]): string |
   if (!init || init.signal || typeof init.body !== 'string' || !isQueryBody(init.body)) return undefined;
   if ((init.method ?? 'POST').toUpperCase() !== 'POST') return undefined;
   const headers: string[] = [];
-  for (const [name, value] of new Headers(init.headers as HeadersInit)) {
+  for (const [name, value] of new Headers(init.headers as ConstructorParameters<typeof Headers>[0])) {
     if (!ANSWER_NEUTRAL_HEADERS.has(name)) headers.push(`${name}:${value}`);
   }
   // JSON of the parts: no separator inside a header or the body can make two different requests alike.
@@ -110,7 +110,7 @@ export function mergingFetcher(inner: Fetcher, onMerged?: () => void): Fetcher {
           return {
             status: res.status,
             statusText: res.statusText,
-            headers: new Headers(res.headers as HeadersInit),
+            headers: new Headers(res.headers as ConstructorParameters<typeof Headers>[0]),
             body,
           };
         } finally {

@@ -405,7 +405,8 @@ async function main(): Promise<void> {
     // Warm-up: every target with every query (JIT, pools, caches), not recorded.
     if (WARMUP > 0) {
       for (const q of QUERIES) {
-        for (const target of TARGETS) if (!unanswered.has(`${target}|${q}`)) await load(target, q, 10, WARMUP);
+        for (const target of TARGETS)
+          if (!unanswered.has(`${target}|${q}`)) await load(target, q, 10, WARMUP);
       }
     }
 
@@ -415,6 +416,8 @@ async function main(): Promise<void> {
     if (QUICK && !CONNECTIONS.includes(1)) {
       for (const q of QUERIES) plan.push({ q, c: 1, duration: 5 });
     }
+    // RSS of every process after each step of the plan: a plateau is heap sizing, a climb a leak.
+    const rssSteps: { step: string; rss: Record<string, number> }[] = [];
     for (const { q, c, duration } of plan) {
       for (let run = 0; run < RUNS; run++) {
         // Interleaved: each run asks every target once, in an order that rotates between runs.
@@ -446,6 +449,10 @@ async function main(): Promise<void> {
           );
         }
       }
+      rssSteps.push({
+        step: `${q} c=${c}`,
+        rss: Object.fromEntries(running.map((r) => [r.name, rssMb(r.proc.pid)])),
+      });
     }
     await pause(5_000);
     const after = Object.fromEntries(running.map((r) => [r.name, rssMb(r.proc.pid)]));
@@ -461,6 +468,7 @@ async function main(): Promise<void> {
       running,
       queries: QUERIES,
       unanswered,
+      rssSteps,
     });
     process.stdout.write(`\n${report.table}\n`);
     if (!values['no-write']) {
@@ -659,6 +667,7 @@ function buildReport(input: {
   running: Running[];
   queries: QueryName[];
   unanswered: Map<string, string>;
+  rssSteps: { step: string; rss: Record<string, number> }[];
 }): { section: string; table: string; summary: string } {
   const { results } = input;
   const groups = new Map<string, Row[]>();
@@ -693,10 +702,11 @@ function buildReport(input: {
   }
   const table = lines.join('\n');
   const memory = [
-    '| process | RSS idle MB | RSS after load MB |',
-    '| --- | --- | --- |',
+    `| process | RSS idle MB | RSS after each step MB (${input.rssSteps.map((s) => s.step).join(', ')}) | RSS 5 s after the load MB |`,
+    '| --- | --- | --- | --- |',
     ...processes.map(
-      (p) => `| ${p} | ${(input.idle[p] ?? 0).toFixed(0)} | ${(input.after[p] ?? 0).toFixed(0)} |`,
+      (p) =>
+        `| ${p} | ${(input.idle[p] ?? 0).toFixed(0)} | ${input.rssSteps.map((s) => (s.rss[p] ?? 0).toFixed(0)).join(' → ')} | ${(input.after[p] ?? 0).toFixed(0)} |`,
     ),
   ].join('\n');
 
@@ -721,7 +731,9 @@ function buildReport(input: {
     '',
     memory,
     '',
-    ...[...input.unanswered].map(([k, why]) => `Not measured: ${k.replace('|', ' ')}, which answered \`${why.replace(/`/g, "'")}\`.\n`),
+    ...[...input.unanswered].map(
+      ([k, why]) => `Not measured: ${k.replace('|', ' ')}, which answered \`${why.replace(/`/g, "'")}\`.\n`,
+    ),
     `Summary (q1 and q2, ${c10} connections; p50 at 1 connection): \`${summary}\`. Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; 1-min load average ${input.loadBefore.toFixed(1)} before, ${input.loadAfter.toFixed(1)} after (other work on the machine competes for the cores).`,
   ].join('\n');
   return { section, table: `${table}\n\n${memory}`, summary };

@@ -1,6 +1,8 @@
 import { composeServices } from '@apollo/composition';
 import { GraphQLError, parse } from 'graphql';
 import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { StaticKeyResolver, TokenIssuer, TokenVerifier, signingKeyFromPem } from '@sc/auth';
@@ -235,8 +237,7 @@ describe('merging of identical in-flight subgraph queries [starts: a gated subgr
 
 describe('a failed subgraph connection reaches every merged caller [starts: an HTTP server that drops connections, the gateway]', () => {
   it('answers each merged caller with the same masked fault', async () => {
-    const http = await import('node:http');
-    const sockets: import('node:net').Socket[] = [];
+    const sockets: Socket[] = [];
     let received = 0;
     const server = http.createServer((req) => {
       received++;

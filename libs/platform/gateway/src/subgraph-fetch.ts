@@ -77,6 +77,8 @@ export function inflightKey(url: string, init: Parameters<Fetcher>[1]): string |
   return JSON.stringify([url, headers.sort(), init.body]);
 }
 
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+
 interface Buffered {
   status: number;
   statusText: string;
@@ -84,28 +86,65 @@ interface Buffered {
   body: string;
 }
 
+interface InFlight {
+  /** Callers that joined the first one (it is not counted). */
+  joined: number;
+  /** The answer, read whole, for everyone who joined (and the first caller, when anyone did). */
+  answer: Promise<Buffered>;
+}
+
 /**
  * Merges identical in-flight subgraph queries (ADR 0035): while one is on its way, a request with the
  * same {@link inflightKey} waits for its answer instead of being sent; each caller gets its own copy of
- * the answer (status, headers, body), or the same failure. Nothing is kept once the answer is read —
- * this is not a cache: a request sent after an answer arrived is always sent again.
+ * the answer (status, headers, body), or the same failure. Nothing is kept once the answer is in —
+ * this is not a cache: a request sent after an answer arrived is always sent again. When nobody
+ * joined by the time the answer's head arrives, the first caller gets the response as it came (no
+ * copy, no extra cost for traffic that cannot be merged).
  */
 export function mergingFetcher(inner: Fetcher, onMerged?: () => void): Fetcher {
-  const inflight = new Map<string, Promise<Buffered>>();
+  const inflight = new Map<string, InFlight>();
   const copy = (b: Buffered) =>
     new Response(b.body, {
       status: b.status,
       statusText: b.statusText,
       headers: b.headers,
-    }) as unknown as Awaited<ReturnType<Fetcher>>;
+    }) as unknown as FetcherResponse;
   return async (url, init) => {
     const key = inflightKey(url, init);
     if (key === undefined) return inner(url, init);
-    let pending = inflight.get(key);
-    if (!pending) {
-      pending = (async () => {
+    const joined = inflight.get(key);
+    if (joined) {
+      joined.joined++;
+      onMerged?.();
+      return copy(await joined.answer);
+    }
+    let settle!: (b: Promise<Buffered>) => void;
+    const entry: InFlight = {
+      joined: 0,
+      answer: new Promise<Buffered>((resolve) => (settle = resolve)),
+    };
+    inflight.set(key, entry);
+    // Settles once the answer's head is in: with the response itself when nobody joined.
+    const head = (async (): Promise<FetcherResponse | undefined> => {
+      let res: FetcherResponse;
+      try {
+        res = await inner(url, init);
+      } catch (error) {
+        // The same failure for everyone who joined (handled here, so no rejection goes unobserved).
+        inflight.delete(key);
+        const failed = Promise.reject(error as Error);
+        failed.catch(() => undefined);
+        settle(failed);
+        throw error;
+      }
+      // Synchronously with the check: a caller either joined before (and is answered from the copy)
+      // or finds no entry and sends its own request.
+      if (entry.joined === 0) {
+        inflight.delete(key);
+        return res;
+      }
+      const buffered = (async () => {
         try {
-          const res = await inner(url, init);
           const body = await res.text();
           return {
             status: res.status,
@@ -117,10 +156,11 @@ export function mergingFetcher(inner: Fetcher, onMerged?: () => void): Fetcher {
           inflight.delete(key);
         }
       })();
-      inflight.set(key, pending);
-    } else {
-      onMerged?.();
-    }
-    return copy(await pending);
+      buffered.catch(() => undefined);
+      settle(buffered);
+      return undefined;
+    })();
+    const own = await head;
+    return own ?? copy(await entry.answer);
   };
 }

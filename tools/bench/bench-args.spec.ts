@@ -57,6 +57,19 @@ describe('bench CLIs, arguments [starts: the benches as child processes; needs: 
         [['--open'], /^bench:cases: Option '--open <value>' argument missing\n/],
       ],
     ],
+    [
+      'tools/bench/gateway.ts',
+      /^usage: npm run bench:gateway \[-- --quick\]/,
+      [
+        [['--bogus'], /^bench:gateway: Unknown option '--bogus'\n/],
+        [['--runs', 'many'], /^bench:gateway: --runs needs a whole number ≥ 1\n/],
+        [
+          ['--connections', '10,x'],
+          /^bench:gateway: --connections needs whole numbers ≥ 1, comma-separated\n/,
+        ],
+        [['--targets', 'direct,nginx'], /^bench:gateway: --targets: unknown nginx \(one of direct, /],
+      ],
+    ],
   ] as [string, RegExp, [string[], RegExp][]][])('%s', (file, usage, bad) => {
     it('prints its usage for --help, exit 0', () => {
       const run = bench(file, ['--help']);

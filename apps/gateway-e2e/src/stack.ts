@@ -52,6 +52,8 @@ export interface Stack {
 export async function startStack(
   label: string,
   env: Record<string, Record<string, string>> = {},
+  /** `readModels: false`: serve at once, without waiting for the read models (specs that need none). */
+  options: { readModels?: boolean } = {},
 ): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sc-${label}-`));
   const logger = createLogger({ service: label, level: TEST_LOG_LEVEL });
@@ -96,7 +98,7 @@ export async function startStack(
     }
     if (!keys) throw new Error('no registered service issues tokens');
     const services = Object.fromEntries(running.map((s) => [s.name, s]));
-    await readModelsCaughtUp(services);
+    if (options.readModels !== false) await readModelsCaughtUp(services);
     gateway = await startGateway({
       supergraphSdl: readSupergraph(...supergraphFiles()),
       subgraphUrls: Object.fromEntries(running.map((s) => [s.name, `${s.url}/graphql`])),

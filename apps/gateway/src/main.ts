@@ -39,6 +39,7 @@ runUntilSignal('gateway', logger, async () => {
     host: env.GATEWAY_HOST,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(env),
+    deduplicateInflight: env.GATEWAY_DEDUPLICATE_INFLIGHT,
   });
   return {
     close: async () => {

@@ -21,6 +21,11 @@ export const gatewayEnvSchema = z.object({
    * development, none otherwise; set but empty: none.
    */
   GATEWAY_CORS_ORIGINS: corsOriginsEnv(),
+  /**
+   * Merge identical in-flight subgraph queries of the same caller (ADR 0035); `false` only to measure
+   * what it saves.
+   */
+  GATEWAY_DEDUPLICATE_INFLIGHT: envVar.bool(true),
   /** The composed supergraph; by default the one shipped with the gateway app. */
   SUPERGRAPH_FILE: z.string().optional(),
   /** Where the token issuer (roster) publishes its public keys. */

@@ -7,7 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { subgraphFetcher } from './subgraph-fetch';
+import { mergingFetcher, subgraphFetcher } from './subgraph-fetch';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import { type Counter, type Histogram, Metrics } from '@sc/metrics';
@@ -184,6 +184,11 @@ export interface GatewayOptions {
   trustedProxies?: TrustedProxies;
   /** Browser origins allowed to call from elsewhere (see gatewayCors); none by default. */
   cors?: CorsPolicy;
+  /**
+   * Merge identical in-flight subgraph queries of the same caller (same token; ADR 0035). On by
+   * default; off only to measure what it saves.
+   */
+  deduplicateInflight?: boolean;
   /** Where the gateway's metrics go (served on `/metrics`); a registry of its own by default. */
   metrics?: Metrics;
 }
@@ -218,12 +223,17 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
       const resolved = options.subgraphUrls[name] ?? url;
       if (!resolved) throw new Error(`no URL for subgraph ${name}`);
       urls[name] = resolved;
+      const fetcher = subgraphFetcher((code) =>
+        log.warn({ subgraph: name, code }, 'subgraph connection reset; query sent again'),
+      );
       return new SubgraphDataSource(
         name,
         resolved,
-        subgraphFetcher((code) =>
-          log.warn({ subgraph: name, code }, 'subgraph connection reset; query sent again'),
-        ),
+        options.deduplicateInflight === false
+          ? fetcher
+          : mergingFetcher(fetcher, () =>
+              log.debug({ subgraph: name }, 'subgraph query merged with an identical one in flight'),
+            ),
         fetchMetrics,
       );
     },

@@ -50,3 +50,119 @@ export function subgraphFetcher(onRetry?: (code: string) => void): Fetcher {
     }
   };
 }
+
+/**
+ * Request headers that do not change a subgraph's answer to a query, left out of the merging key:
+ * the caller's address (`X-Forwarded-For`) only counts failed logins, a mutation, never merged; the
+ * trace context (`traceparent`, `tracestate`, one per request when tracing is on) only says which
+ * trace the call belongs to — a merged call appears in the first caller's trace.
+ * Every other header is part of the key, so a header added later that the subgraphs read is kept
+ * apart without anyone remembering to list it.
+ */
+const ANSWER_NEUTRAL_HEADERS = new Set(['x-forwarded-for', 'traceparent', 'tracestate']);
+
+/**
+ * The key under which identical in-flight subgraph queries are merged (ADR 0035): the subgraph's URL,
+ * the whole body (the operation and its variables) and every request header but the answer-neutral
+ * ones — above all `Authorization`, so two callers with different tokens are never merged. Undefined
+ * for what is never merged: a mutation (or anything not recognisably a query), a request that can be
+ * aborted (one caller's abort must not end another's answer), a body that is not a string.
+ */
+export function inflightKey(url: string, init: Parameters<Fetcher>[1]): string | undefined {
+  if (!init || init.signal || typeof init.body !== 'string' || !isQueryBody(init.body)) return undefined;
+  if ((init.method ?? 'POST').toUpperCase() !== 'POST') return undefined;
+  const headers: string[] = [];
+  for (const [name, value] of new Headers(init.headers as ConstructorParameters<typeof Headers>[0])) {
+    if (!ANSWER_NEUTRAL_HEADERS.has(name)) headers.push(`${name}:${value}`);
+  }
+  // JSON of the parts: no separator inside a header or the body can make two different requests alike.
+  return JSON.stringify([url, headers.sort(), init.body]);
+}
+
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+
+interface Buffered {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: string;
+}
+
+interface InFlight {
+  /** Callers that joined the first one (it is not counted). */
+  joined: number;
+  /** The answer, read whole, for everyone who joined (and the first caller, when anyone did). */
+  answer: Promise<Buffered>;
+}
+
+/**
+ * Merges identical in-flight subgraph queries (ADR 0035): while one is on its way, a request with the
+ * same {@link inflightKey} waits for its answer instead of being sent; each caller gets its own copy of
+ * the answer (status, headers, body), or the same failure. Nothing is kept once the answer is in —
+ * this is not a cache: a request sent after an answer arrived is always sent again. When nobody
+ * joined by the time the answer's head arrives, the first caller gets the response as it came (no
+ * copy, no extra cost for traffic that cannot be merged).
+ */
+export function mergingFetcher(inner: Fetcher, onMerged?: () => void): Fetcher {
+  const inflight = new Map<string, InFlight>();
+  const copy = (b: Buffered) =>
+    new Response(b.body, {
+      status: b.status,
+      statusText: b.statusText,
+      headers: b.headers,
+    }) as unknown as FetcherResponse;
+  return async (url, init) => {
+    const key = inflightKey(url, init);
+    if (key === undefined) return inner(url, init);
+    const joined = inflight.get(key);
+    if (joined) {
+      joined.joined++;
+      onMerged?.();
+      return copy(await joined.answer);
+    }
+    let settle!: (b: Promise<Buffered>) => void;
+    const entry: InFlight = {
+      joined: 0,
+      answer: new Promise<Buffered>((resolve) => (settle = resolve)),
+    };
+    inflight.set(key, entry);
+    // Settles once the answer's head is in: with the response itself when nobody joined.
+    const head = (async (): Promise<FetcherResponse | undefined> => {
+      let res: FetcherResponse;
+      try {
+        res = await inner(url, init);
+      } catch (error) {
+        // The same failure for everyone who joined (handled here, so no rejection goes unobserved).
+        inflight.delete(key);
+        const failed = Promise.reject(error as Error);
+        failed.catch(() => undefined);
+        settle(failed);
+        throw error;
+      }
+      // Synchronously with the check: a caller either joined before (and is answered from the copy)
+      // or finds no entry and sends its own request.
+      if (entry.joined === 0) {
+        inflight.delete(key);
+        return res;
+      }
+      const buffered = (async () => {
+        try {
+          const body = await res.text();
+          return {
+            status: res.status,
+            statusText: res.statusText,
+            headers: new Headers(res.headers as ConstructorParameters<typeof Headers>[0]),
+            body,
+          };
+        } finally {
+          inflight.delete(key);
+        }
+      })();
+      buffered.catch(() => undefined);
+      settle(buffered);
+      return undefined;
+    })();
+    const own = await head;
+    return own ?? copy(await entry.answer);
+  };
+}

@@ -79,8 +79,8 @@ describe('cases through the gateway by role [starts: every service on MariaDB wi
     const cases = stack.services['cases'];
     if (!cases) throw new Error('cases did not start');
     ds = cases.dataSource;
-    // The shared topics hold every earlier stack's events too: wait until cases knows what this
-    // stack's roster and people announced, then load the demo cases (as CASES_SEED_DEMO would).
+    // Wait until cases knows what this stack's roster and people announced, then load the demo cases
+    // (as CASES_SEED_DEMO would).
     const [people] = (await stack.people.dataSource.query(
       "SELECT COUNT(*) AS n FROM resident WHERE status = 'ACTIVE'",
     )) as { n: number | string }[];
@@ -90,7 +90,7 @@ describe('cases through the gateway by role [starts: every service on MariaDB wi
         (await ds.getRepository(RosterPlace).existsBy({ id: STREET })) &&
         (await ds.getRepository(GridChief).existsBy({ gridId: GRID, status: 'APPOINTED' })) &&
         (await ds.getRepository(ResidentRef).countBy({ status: 'ACTIVE' })) >= Number(people?.n),
-      300_000,
+      120_000,
     );
     await cases.seed();
     const [a, b] = await ds
@@ -359,7 +359,7 @@ describe('cases through the gateway by role [starts: every service on MariaDB wi
         value: JSON.stringify(value),
       });
       await producer.send({
-        topic: ActivitiesTopic.name,
+        topic: stack.topicPrefix + ActivitiesTopic.name,
         messages: [message(envelope), message({ ...envelope, id: copyId })],
       });
     } finally {

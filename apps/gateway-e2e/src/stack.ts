@@ -134,13 +134,16 @@ export async function startStack(
   }
 }
 
-/** How long a read model may take to catch up with its producer. */
-const CATCH_UP_MS = 600_000;
+/**
+ * How long a read model may take to catch up with its producer. Each stack has topics of its own
+ * (KAFKA_TOPIC_PREFIX), so this is the time to read this stack's seeds, not the suite's history.
+ */
+const CATCH_UP_MS = 120_000;
 
 /**
  * Waits until each service's read models hold what the others' seeds announced through Kafka:
  * people's `roster_place` every roster place, the roster's `people_resident` every resident of
- * people (ids only; the shared topics may hold more, from other stacks).
+ * people (ids only).
  */
 async function readModelsCaughtUp(services: Record<string, RunningService>): Promise<void> {
   const roster = services['roster']?.dataSource;
@@ -152,8 +155,6 @@ async function readModelsCaughtUp(services: Record<string, RunningService>): Pro
   ];
   for (const [source, sql, target, table] of pairs) {
     const ids = ((await source.query(sql)) as { id: string }[]).map((r) => r.id);
-    // The shared topics hold every earlier stack's events (12,000 place events after a day of runs):
-    // a fresh consumer group on a loaded machine needs minutes to read them.
     const deadline = Date.now() + CATCH_UP_MS;
     for (let i = 0; i < ids.length;) {
       const chunk = ids.slice(i, i + 1000);

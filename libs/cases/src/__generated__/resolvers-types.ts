@@ -18,6 +18,10 @@ import type {
   GridMapper,
   StreetChiefMapper,
   ResidentMapper,
+  CaseUpdateMapper,
+  CaseUpdateConnectionMapper,
+  SimilarCaseMapper,
+  CaseEvidenceMapper,
 } from '../resolvers/mappers';
 import type { CasesContext } from '../context';
 export type Maybe<T> = T | null;
@@ -57,6 +61,16 @@ export type AddCaseNoteInput = {
   visibility: NoteVisibility;
 };
 
+/** The reporter adds to a resolved or closed case, which reopens it (within 30 days of the resolution). */
+export type AddToResolvedCaseInput = {
+  /** What is still wrong, 1–2000 characters (a public note, and the reason of the reopen). */
+  addition: Scalars['String']['input'];
+  /** The case. */
+  id: Scalars['ID']['input'];
+  /** The `version` you saw. */
+  version: Scalars['Int']['input'];
+};
+
 /** Assign a case. Without `kind`: the item's default (the appointed chief of the grid, or staff). */
 export type AssignCaseInput = {
   /** CHIEF: the chief id (default: the grid's appointed chief). */
@@ -83,6 +97,18 @@ export type AssigneeKind =
   | 'STAFF'
   /** The town (镇), after an escalation. */
   | 'TOWN';
+
+/** Attach uploaded photos to a case (or change their phase or visibility). */
+export type AttachCaseEvidenceInput = {
+  /** The case (one the caller sees whole). */
+  caseId: Scalars['ID']['input'];
+  /** Photos the caller uploaded, 1–10. */
+  evidenceIds: Array<Scalars['ID']['input']>;
+  /** Before or after. */
+  phase: EvidencePhase;
+  /** Show them on the public view (default false). */
+  public?: InputMaybe<Scalars['Boolean']['input']>;
+};
 
 /** An exception of the working-day calendar (every other Monday–Friday is a working day). */
 export type CalendarDay = {
@@ -270,6 +296,8 @@ export type Case = {
   duplicateOf?: Maybe<Case>;
   /** How far it was escalated. */
   escalationLevel: EscalationLevel;
+  /** Evidence photos, oldest first: all of them in the full view, those marked public in the public view. */
+  evidence: Array<CaseEvidence>;
   /** Full view: the 12345 referral number. */
   externalNumber?: Maybe<Scalars['String']['output']>;
   /** True when the caller sees the full view; false: the public view (the fields marked full view are null). */
@@ -314,6 +342,10 @@ export type Case = {
   state: CaseState;
   /** The street. */
   street: Street;
+  /** "Me too" (附议): how many residents support this case instead of reporting it again. Public. */
+  supportCount: Scalars['Int']['output'];
+  /** Whether the caller (a resident) supports this case; null for callers who are not residents. */
+  supportedByMe?: Maybe<Scalars['Boolean']['output']>;
   /** Full view: every transition, oldest first; null in the public view. */
   transitions?: Maybe<CaseTransitionConnection>;
   /** For urgent items (fire): what the reporter should do at once, e.g. phone 119. */
@@ -422,6 +454,29 @@ export type CaseEdge = {
   cursor: Scalars['String']['output'];
   /** The case. */
   node: Case;
+};
+
+/**
+ * An evidence photo (metadata such as GPS stripped on upload). Upload it first with
+ * `POST <cases service>/evidence` (raw JPEG, PNG or WebP body, at most 5 MB, Bearer token), then refer to
+ * its id from reportCase, resolveCase or attachCaseEvidence.
+ */
+export type CaseEvidence = {
+  __typename?: 'CaseEvidence';
+  /** When it was uploaded. */
+  at: Scalars['DateTime']['output'];
+  /** image/jpeg, image/png or image/webp (from its bytes). */
+  contentType: Scalars['String']['output'];
+  /** Id of the photo. */
+  id: Scalars['ID']['output'];
+  /** Before or after. */
+  phase: EvidencePhase;
+  /** Shown on the public view. */
+  public: Scalars['Boolean']['output'];
+  /** Bytes, after stripping. */
+  size: Scalars['Int']['output'];
+  /** Path on the cases service to fetch it: `/evidence/<id>` (send the Bearer token unless it is public). */
+  url: Scalars['String']['output'];
 };
 
 /** Conditions on a list of cases; all of them must hold. */
@@ -580,6 +635,56 @@ export type CaseTransitionEdge = {
   node: CaseTransition;
 };
 
+/** A public update of a case the caller reported or supports (the reporter is told of every one). */
+export type CaseUpdate = {
+  __typename?: 'CaseUpdate';
+  /** The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT. */
+  action: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** The case. */
+  case: Case;
+  /** Id of the update. */
+  id: Scalars['ID']['output'];
+  /** What kind of update. */
+  kind: CaseUpdateKind;
+  /** The public note, for PUBLIC_NOTE (ID and phone numbers masked). */
+  note?: Maybe<CaseNote>;
+  /** The case's state after the update. */
+  state: CaseState;
+};
+
+/** A page of case updates, newest first. */
+export type CaseUpdateConnection = {
+  __typename?: 'CaseUpdateConnection';
+  /** The updates with their cursors. */
+  edges: Array<CaseUpdateEdge>;
+  /** The updates of this page. */
+  nodes: Array<CaseUpdate>;
+  /** Whether more follow. */
+  pageInfo: PageInfo;
+  /** Every update of the caller. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An update and its cursor. */
+export type CaseUpdateEdge = {
+  __typename?: 'CaseUpdateEdge';
+  /** Pass as `after` to continue after this update. */
+  cursor: Scalars['String']['output'];
+  /** The update. */
+  node: CaseUpdate;
+};
+
+/** What kind of public update a resident is told of. */
+export type CaseUpdateKind =
+  /** Staff corrected the item or the place. */
+  | 'CORRECTED'
+  /** A public note was added. */
+  | 'PUBLIC_NOTE'
+  /** The case changed state (accepted, assigned, resolved, closed, reopened, …). */
+  | 'STATE_CHANGED';
+
 /** A chief's current caseload. */
 export type Caseload = {
   __typename?: 'Caseload';
@@ -597,6 +702,31 @@ export type ClosedBy =
   | 'RATING'
   /** The chief's rectification check. */
   | 'RECTIFICATION_CHECK';
+
+/**
+ * A staff correction of a wrong item or place. The case is re-routed to the grid of the place; the
+ * deadlines stay those of the original accept unless `recomputeDeadlines` is true (with the reason).
+ */
+export type CorrectCaseInput = {
+  /** The right courtyard, on the street; null: none. */
+  courtyardId?: InputMaybe<Scalars['ID']['input']>;
+  /** The case (open states only). */
+  id: Scalars['ID']['input'];
+  /** The right item. */
+  itemCode?: InputMaybe<Scalars['ID']['input']>;
+  /** The right coordinates; null: none. */
+  location?: InputMaybe<GeoPointInput>;
+  /** Why, 1–500 characters (kept in the history). */
+  reason: Scalars['String']['input'];
+  /** True: recompute the deadlines from the (corrected) item's current version; default false. */
+  recomputeDeadlines?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The right description of the spot, 1–200 characters. */
+  spot?: InputMaybe<Scalars['String']['input']>;
+  /** The right street (without `courtyardId`: no courtyard). */
+  streetId?: InputMaybe<Scalars['ID']['input']>;
+  /** The `version` you saw. */
+  version: Scalars['Int']['input'];
+};
 
 /** A courtyard (院落) on a street. */
 export type Courtyard = {
@@ -619,6 +749,21 @@ export type CreateCampaignInput = {
   startsOn: Scalars['String']['input'];
   /** The goals, 1–7 of them. */
   targets: Array<CampaignTargetInput>;
+};
+
+/** One page of a CSV export (UTF-8; the first page starts with a BOM and the header row). */
+export type CsvPage = {
+  __typename?: 'CsvPage';
+  /** The CSV text of this page: RFC 4180, CRLF line ends, formula-like cells prefixed with an apostrophe. */
+  csv: Scalars['String']['output'];
+  /** Pass as `after` for the next page; append its `csv` to this one. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more pages follow. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** Data rows in this page. */
+  rows: Scalars['Int']['output'];
+  /** Rows of the whole export. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** Who gets a case when it is assigned without a target. */
@@ -681,6 +826,13 @@ export type EscalationLevel =
   /** To the town (镇). */
   | 'TOWN';
 
+/** Whether a photo shows the problem or the fix. */
+export type EvidencePhase =
+  /** After: the rectification (with the resolution). */
+  | 'AFTER'
+  /** Before: the problem (with the report). */
+  | 'BEFORE';
+
 /** WGS-84 coordinates of a spot. */
 export type GeoPoint = {
   __typename?: 'GeoPoint';
@@ -713,7 +865,9 @@ export type Grid = {
 /** A grid (网格): the streets and courtyards in one chief's charge. Public. */
 export type GridOpenCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** How ledger rows are grouped. */
@@ -816,10 +970,16 @@ export type Mutation = {
   acceptCase: Case;
   /** Add a public or internal note. Those who see the case whole (a reporter: public notes on own case). */
   addCaseNote: CaseNote;
+  /** The reporter adds to a resolved or closed case within 30 days: a public note, and the case reopens. */
+  addToResolvedCase: Case;
   /** Assign or reassign a case. Staff; a town officer on escalated cases; a chief to themself in own grid. */
   assignCase: Case;
+  /** Attach photos the caller uploaded to a case the caller sees whole. */
+  attachCaseEvidence: Case;
   /** The chief's (or staff's) rectification check of a resolved hazard: closes it. */
   confirmRectification: Case;
+  /** Correct a wrong item or place (logged; re-routed; deadlines kept unless said). COMMUNITY_STAFF, ADMIN. */
+  correctCase: Case;
   /** Create a campaign (COMMUNITY_STAFF, ADMIN); it starts and ends by its dates (events on both). */
   createCampaign: Campaign;
   /** Escalate (督办) to the town or the county. The chief of the grid, staff, a town officer. */
@@ -840,6 +1000,8 @@ export type Mutation = {
   resolveCase: Case;
   /** Start work on an assigned case. The chief of the grid, staff, a town officer on escalated cases. */
   startCase: Case;
+  /** "Me too" (附议) on an open case: counted once per resident; the supporter is told of its updates. RESIDENT. */
+  supportCase: Case;
 };
 
 export type MutationAcceptCaseArgs = {
@@ -850,12 +1012,24 @@ export type MutationAddCaseNoteArgs = {
   input: AddCaseNoteInput;
 };
 
+export type MutationAddToResolvedCaseArgs = {
+  input: AddToResolvedCaseInput;
+};
+
 export type MutationAssignCaseArgs = {
   input: AssignCaseInput;
 };
 
+export type MutationAttachCaseEvidenceArgs = {
+  input: AttachCaseEvidenceInput;
+};
+
 export type MutationConfirmRectificationArgs = {
   input: CaseActionInput;
+};
+
+export type MutationCorrectCaseArgs = {
+  input: CorrectCaseInput;
 };
 
 export type MutationCreateCampaignArgs = {
@@ -898,6 +1072,10 @@ export type MutationStartCaseArgs = {
   input: CaseActionInput;
 };
 
+export type MutationSupportCaseArgs = {
+  id: Scalars['ID']['input'];
+};
+
 /** Who may read a note. */
 export type NoteVisibility =
   /** Internal: staff, the chief of the grid and town officers on escalated cases only. */
@@ -927,7 +1105,7 @@ export type Query = {
   /** A campaign with its targets and progress; null when there is none. Public. */
   campaign?: Maybe<Campaign>;
   /** Campaigns (专项行动, e.g. 百日攻坚), newest start first. Public: aggregates only. */
-  campaigns: CampaignConnection;
+  campaigns?: Maybe<CampaignConnection>;
   /** A case: the full view for those entitled, the public view for everyone else (no token needed). */
   case?: Maybe<Case>;
   /**
@@ -935,11 +1113,22 @@ export type Query = {
    * data. COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, ADMIN; a STREET_CHIEF for own grid.
    */
   caseLedger?: Maybe<Array<LedgerRow>>;
+  /** The ledger as CSV (BOM, header, one row per group). COMMUNITY_STAFF of the community, ADMIN. */
+  caseLedgerCsv?: Maybe<Scalars['String']['output']>;
   /**
    * Cases the caller sees whole, newest first: COMMUNITY_STAFF and ADMIN all of the community; a
    * STREET_CHIEF those of own grids; a TOWN_OFFICER the escalated ones; a RESIDENT own cases.
    */
   cases?: Maybe<CaseConnection>;
+  /** A filtered case list as CSV, page by page (newest first). COMMUNITY_STAFF of the community, ADMIN. */
+  casesCsv?: Maybe<CsvPage>;
+  /** The public updates of the cases the caller reported or supports, newest first. RESIDENT. */
+  myCaseUpdates?: Maybe<CaseUpdateConnection>;
+  /**
+   * While reporting: open cases of the same item within 50 m of `location` or on `courtyardId`, nearest
+   * first, to say "me too" (supportCase) instead of reporting again. Any signed-in caller.
+   */
+  similarOpenCases?: Maybe<Array<SimilarCase>>;
   /** The taxonomy (9大类29项): categories with their items' current versions and limits. Public. */
   taxonomy: Array<CaseCategory>;
   /** The exceptions of the working-day calendar of a year (2000–2100). Public. */
@@ -952,7 +1141,9 @@ export type QueryCampaignArgs = {
 
 export type QueryCampaignsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryCaseArgs = {
@@ -966,12 +1157,40 @@ export type QueryCaseLedgerArgs = {
   toMonth: Scalars['String']['input'];
 };
 
+export type QueryCaseLedgerCsvArgs = {
+  fromMonth: Scalars['String']['input'];
+  groupBy?: InputMaybe<Array<LedgerGroup>>;
+  scope: LedgerScopeInput;
+  toMonth: Scalars['String']['input'];
+};
+
 export type QueryCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryCasesCsvArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CaseFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryMyCaseUpdatesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QuerySimilarOpenCasesArgs = {
+  courtyardId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  itemCode: Scalars['ID']['input'];
+  location?: InputMaybe<GeoPointInput>;
+  streetId: Scalars['ID']['input'];
 };
 
 export type QueryWorkCalendarArgs = {
@@ -1016,6 +1235,8 @@ export type ReportCaseInput = {
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
   /** What the problem is, 1–2000 characters. */
   description: Scalars['String']['input'];
+  /** Photos of the problem (BEFORE) uploaded by the caller, at most 10. */
+  evidenceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** For HOTLINE_12345: the hotline's referral number (unique, 1–40 characters). */
   externalNumber?: InputMaybe<Scalars['String']['input']>;
   /** The item, if the reporter or recorder knows it (triage sets or corrects it at accept). */
@@ -1051,11 +1272,15 @@ export type Resident = {
  */
 export type ResidentCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Report what was done. */
 export type ResolveCaseInput = {
+  /** Photos of the fix (AFTER) uploaded by the caller, at most 10. */
+  evidenceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** The case. */
   id: Scalars['ID']['input'];
   /** What came of it. */
@@ -1066,6 +1291,17 @@ export type ResolveCaseInput = {
   resolution: Scalars['String']['input'];
   /** The `version` you saw. */
   version: Scalars['Int']['input'];
+};
+
+/** An open case offered while reporting: the same item within 50 m, or on the same courtyard. */
+export type SimilarCase = {
+  __typename?: 'SimilarCase';
+  /** The open case (public view unless the caller is entitled to more). */
+  case: Case;
+  /** Metres from the given point (haversine); null when either has no coordinates. */
+  distanceMeters?: Maybe<Scalars['Float']['output']>;
+  /** True when it is on the courtyard given. */
+  sameCourtyard: Scalars['Boolean']['output'];
 };
 
 /** A count of cases in one state. */
@@ -1092,7 +1328,9 @@ export type Street = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type StreetCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   state?: InputMaybe<CaseState>;
 };
 
@@ -1247,8 +1485,11 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AddCaseNoteInput: AddCaseNoteInput;
+  AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   AssigneeKind: AssigneeKind;
+  AttachCaseEvidenceInput: AttachCaseEvidenceInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CalendarDay: ResolverTypeWrapper<CalendarDay>;
   CalendarDayKind: CalendarDayKind;
   Campaign: ResolverTypeWrapper<CampaignMapper>;
@@ -1268,7 +1509,6 @@ export type ResolversTypes = {
   CampaignTargetInput: CampaignTargetInput;
   CampaignTargetName: CampaignTargetName;
   Case: ResolverTypeWrapper<CaseMapper>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CaseActionInput: CaseActionInput;
   CaseAssignee: ResolverTypeWrapper<
     Omit<CaseAssignee, 'chief'> & { chief?: Maybe<ResolversTypes['StreetChief']> }
@@ -1278,6 +1518,7 @@ export type ResolversTypes = {
   CaseConfirmation: CaseConfirmation;
   CaseConnection: ResolverTypeWrapper<CaseConnectionMapper>;
   CaseEdge: ResolverTypeWrapper<Omit<CaseEdge, 'node'> & { node: ResolversTypes['Case'] }>;
+  CaseEvidence: ResolverTypeWrapper<CaseEvidenceMapper>;
   CaseFilter: CaseFilter;
   CaseItem: ResolverTypeWrapper<CaseItemMapper>;
   CaseNote: ResolverTypeWrapper<CaseNoteMapper>;
@@ -1290,15 +1531,22 @@ export type ResolversTypes = {
   CaseTransitionEdge: ResolverTypeWrapper<
     Omit<CaseTransitionEdge, 'node'> & { node: ResolversTypes['CaseTransition'] }
   >;
+  CaseUpdate: ResolverTypeWrapper<CaseUpdateMapper>;
+  CaseUpdateConnection: ResolverTypeWrapper<CaseUpdateConnectionMapper>;
+  CaseUpdateEdge: ResolverTypeWrapper<Omit<CaseUpdateEdge, 'node'> & { node: ResolversTypes['CaseUpdate'] }>;
+  CaseUpdateKind: CaseUpdateKind;
   Caseload: ResolverTypeWrapper<Caseload>;
   ClosedBy: ClosedBy;
+  CorrectCaseInput: CorrectCaseInput;
   Courtyard: ResolverTypeWrapper<Courtyard>;
   CreateCampaignInput: CreateCampaignInput;
+  CsvPage: ResolverTypeWrapper<CsvPage>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DefaultAssignee: DefaultAssignee;
   ErrorCode: ErrorCode;
   EscalateCaseInput: EscalateCaseInput;
   EscalationLevel: EscalationLevel;
+  EvidencePhase: EvidencePhase;
   GeoPoint: ResolverTypeWrapper<GeoPoint>;
   GeoPointInput: GeoPointInput;
   Grid: ResolverTypeWrapper<GridMapper>;
@@ -1317,6 +1565,7 @@ export type ResolversTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: ResolverTypeWrapper<ResidentMapper>;
   ResolveCaseInput: ResolveCaseInput;
+  SimilarCase: ResolverTypeWrapper<SimilarCaseMapper>;
   StateCount: ResolverTypeWrapper<StateCount>;
   Street: ResolverTypeWrapper<StreetMapper>;
   StreetChief: ResolverTypeWrapper<StreetChiefMapper>;
@@ -1330,7 +1579,10 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   AddCaseNoteInput: AddCaseNoteInput;
+  AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
+  AttachCaseEvidenceInput: AttachCaseEvidenceInput;
+  Boolean: Scalars['Boolean']['output'];
   CalendarDay: CalendarDay;
   Campaign: CampaignMapper;
   CampaignAction: CampaignActionMapper;
@@ -1344,12 +1596,12 @@ export type ResolversParentTypes = {
   Float: Scalars['Float']['output'];
   CampaignTargetInput: CampaignTargetInput;
   Case: CaseMapper;
-  Boolean: Scalars['Boolean']['output'];
   CaseActionInput: CaseActionInput;
   CaseAssignee: Omit<CaseAssignee, 'chief'> & { chief?: Maybe<ResolversParentTypes['StreetChief']> };
   CaseCategory: CaseCategoryMapper;
   CaseConnection: CaseConnectionMapper;
   CaseEdge: Omit<CaseEdge, 'node'> & { node: ResolversParentTypes['Case'] };
+  CaseEvidence: CaseEvidenceMapper;
   CaseFilter: CaseFilter;
   CaseItem: CaseItemMapper;
   CaseNote: CaseNoteMapper;
@@ -1358,9 +1610,14 @@ export type ResolversParentTypes = {
   CaseTransition: CaseTransitionMapper;
   CaseTransitionConnection: CaseTransitionConnectionMapper;
   CaseTransitionEdge: Omit<CaseTransitionEdge, 'node'> & { node: ResolversParentTypes['CaseTransition'] };
+  CaseUpdate: CaseUpdateMapper;
+  CaseUpdateConnection: CaseUpdateConnectionMapper;
+  CaseUpdateEdge: Omit<CaseUpdateEdge, 'node'> & { node: ResolversParentTypes['CaseUpdate'] };
   Caseload: Caseload;
+  CorrectCaseInput: CorrectCaseInput;
   Courtyard: Courtyard;
   CreateCampaignInput: CreateCampaignInput;
+  CsvPage: CsvPage;
   DateTime: Scalars['DateTime']['output'];
   EscalateCaseInput: EscalateCaseInput;
   GeoPoint: GeoPoint;
@@ -1377,6 +1634,7 @@ export type ResolversParentTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: ResidentMapper;
   ResolveCaseInput: ResolveCaseInput;
+  SimilarCase: SimilarCaseMapper;
   StateCount: StateCount;
   Street: StreetMapper;
   StreetChief: StreetChiefMapper;
@@ -1485,6 +1743,7 @@ export type CaseResolvers<
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   duplicateOf?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType>;
   escalationLevel?: Resolver<ResolversTypes['EscalationLevel'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['CaseEvidence']>, ParentType, ContextType>;
   externalNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fullView?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType>;
@@ -1507,6 +1766,8 @@ export type CaseResolvers<
   spot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['CaseState'], ParentType, ContextType>;
   street?: Resolver<ResolversTypes['Street'], ParentType, ContextType>;
+  supportCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  supportedByMe?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   transitions?: Resolver<
     Maybe<ResolversTypes['CaseTransitionConnection']>,
     ParentType,
@@ -1551,6 +1812,19 @@ export type CaseEdgeResolvers<
 > = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
+};
+
+export type CaseEvidenceResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseEvidence'] = ResolversParentTypes['CaseEvidence'],
+> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  phase?: Resolver<ResolversTypes['EvidencePhase'], ParentType, ContextType>;
+  public?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CaseItemResolvers<
@@ -1628,6 +1902,38 @@ export type CaseTransitionEdgeResolvers<
   node?: Resolver<ResolversTypes['CaseTransition'], ParentType, ContextType>;
 };
 
+export type CaseUpdateResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseUpdate'] = ResolversParentTypes['CaseUpdate'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  case?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CaseUpdateKind'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['CaseNote']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CaseState'], ParentType, ContextType>;
+};
+
+export type CaseUpdateConnectionResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseUpdateConnection'] =
+    ResolversParentTypes['CaseUpdateConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['CaseUpdateEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['CaseUpdate']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CaseUpdateEdgeResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CaseUpdateEdge'] = ResolversParentTypes['CaseUpdateEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CaseUpdate'], ParentType, ContextType>;
+};
+
 export type CaseloadResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['Caseload'] = ResolversParentTypes['Caseload'],
@@ -1641,6 +1947,17 @@ export type CourtyardResolvers<
   ParentType extends ResolversParentTypes['Courtyard'] = ResolversParentTypes['Courtyard'],
 > = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type CsvPageResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['CsvPage'] = ResolversParentTypes['CsvPage'],
+> = {
+  csv?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1710,17 +2027,35 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationAddCaseNoteArgs, 'input'>
   >;
+  addToResolvedCase?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddToResolvedCaseArgs, 'input'>
+  >;
   assignCase?: Resolver<
     ResolversTypes['Case'],
     ParentType,
     ContextType,
     RequireFields<MutationAssignCaseArgs, 'input'>
   >;
+  attachCaseEvidence?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAttachCaseEvidenceArgs, 'input'>
+  >;
   confirmRectification?: Resolver<
     ResolversTypes['Case'],
     ParentType,
     ContextType,
     RequireFields<MutationConfirmRectificationArgs, 'input'>
+  >;
+  correctCase?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCorrectCaseArgs, 'input'>
   >;
   createCampaign?: Resolver<
     ResolversTypes['Campaign'],
@@ -1782,6 +2117,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationStartCaseArgs, 'input'>
   >;
+  supportCase?: Resolver<
+    ResolversTypes['Case'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationSupportCaseArgs, 'id'>
+  >;
 };
 
 export type PageInfoResolvers<
@@ -1805,7 +2146,7 @@ export type QueryResolvers<
     RequireFields<QueryCampaignArgs, 'id'>
   >;
   campaigns?: Resolver<
-    ResolversTypes['CampaignConnection'],
+    Maybe<ResolversTypes['CampaignConnection']>,
     ParentType,
     ContextType,
     Partial<QueryCampaignsArgs>
@@ -1817,7 +2158,26 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryCaseLedgerArgs, 'fromMonth' | 'scope' | 'toMonth'>
   >;
+  caseLedgerCsv?: Resolver<
+    Maybe<ResolversTypes['String']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryCaseLedgerCsvArgs, 'fromMonth' | 'scope' | 'toMonth'>
+  >;
   cases?: Resolver<Maybe<ResolversTypes['CaseConnection']>, ParentType, ContextType, Partial<QueryCasesArgs>>;
+  casesCsv?: Resolver<Maybe<ResolversTypes['CsvPage']>, ParentType, ContextType, Partial<QueryCasesCsvArgs>>;
+  myCaseUpdates?: Resolver<
+    Maybe<ResolversTypes['CaseUpdateConnection']>,
+    ParentType,
+    ContextType,
+    Partial<QueryMyCaseUpdatesArgs>
+  >;
+  similarOpenCases?: Resolver<
+    Maybe<Array<ResolversTypes['SimilarCase']>>,
+    ParentType,
+    ContextType,
+    RequireFields<QuerySimilarOpenCasesArgs, 'itemCode' | 'streetId'>
+  >;
   taxonomy?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
   workCalendar?: Resolver<
     Maybe<Array<ResolversTypes['CalendarDay']>>,
@@ -1844,6 +2204,15 @@ export type ResidentResolvers<
     Partial<ResidentCasesArgs>
   >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SimilarCaseResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['SimilarCase'] = ResolversParentTypes['SimilarCase'],
+> = {
+  case?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
+  distanceMeters?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  sameCourtyard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type StateCountResolvers<
@@ -1904,6 +2273,7 @@ export type Resolvers<ContextType = CasesContext> = {
   CaseCategory?: CaseCategoryResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;
+  CaseEvidence?: CaseEvidenceResolvers<ContextType>;
   CaseItem?: CaseItemResolvers<ContextType>;
   CaseNote?: CaseNoteResolvers<ContextType>;
   CaseNoteConnection?: CaseNoteConnectionResolvers<ContextType>;
@@ -1911,8 +2281,12 @@ export type Resolvers<ContextType = CasesContext> = {
   CaseTransition?: CaseTransitionResolvers<ContextType>;
   CaseTransitionConnection?: CaseTransitionConnectionResolvers<ContextType>;
   CaseTransitionEdge?: CaseTransitionEdgeResolvers<ContextType>;
+  CaseUpdate?: CaseUpdateResolvers<ContextType>;
+  CaseUpdateConnection?: CaseUpdateConnectionResolvers<ContextType>;
+  CaseUpdateEdge?: CaseUpdateEdgeResolvers<ContextType>;
   Caseload?: CaseloadResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
+  CsvPage?: CsvPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   GeoPoint?: GeoPointResolvers<ContextType>;
   Grid?: GridResolvers<ContextType>;
@@ -1921,6 +2295,7 @@ export type Resolvers<ContextType = CasesContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
+  SimilarCase?: SimilarCaseResolvers<ContextType>;
   StateCount?: StateCountResolvers<ContextType>;
   Street?: StreetResolvers<ContextType>;
   StreetChief?: StreetChiefResolvers<ContextType>;

@@ -19,7 +19,7 @@ import {
   type EscalationLevel,
 } from '../entities';
 import type { CampaignService } from '../services/campaign.service';
-import type { CaseService } from '../services/case.service';
+import { type CaseService, warnTime } from '../services/case.service';
 import type { LedgerService } from '../services/ledger.service';
 import { resolveLimit, respondLimit, type TaxonomyService } from '../services/taxonomy.service';
 
@@ -172,7 +172,7 @@ export async function seedDemoCases(
 
   const rows: CaseRecord[] = [];
   const transitions: CaseTransition[] = [];
-  const build = new CaseBuilder(calendar, rows, transitions);
+  const build = new CaseBuilder(calendar, rows, transitions, deps.cases.warnShare);
 
   // 1. The 320 hazards of the 100-day campaign: found on patrol, rectified and checked.
   const campaignStartAt = chinaMidnight(campaignStart).getTime();
@@ -414,6 +414,8 @@ class CaseBuilder {
     private readonly calendar: WorkCalendar,
     private readonly rows: CaseRecord[],
     private readonly transitions: CaseTransition[],
+    /** Share of the time to a deadline after which the sweeper warns (CASES_WARN_AT). */
+    private readonly warnShare: number,
   ) {}
 
   /** Transitions written so far, per case. */
@@ -601,6 +603,8 @@ class CaseBuilder {
       acceptedAt: null,
       respondDueAt: null,
       resolveDueAt: null,
+      respondWarnAt: null,
+      resolveWarnAt: null,
       respondedAt: null,
       resolvedAt: null,
       closedAt: null,
@@ -619,6 +623,7 @@ class CaseBuilder {
       respondWarned: false,
       resolveWarned: false,
       reopenCount: 0,
+      supportCount: 0,
       sortKey: `${reportedAt.toISOString()}~${id}`,
       createdAt: reportedAt,
       updatedAt: reportedAt,
@@ -628,11 +633,16 @@ class CaseBuilder {
   }
 
   private accept(c: CaseRecord, item: CaseItemVersion, at: Date, actor: string) {
+    const respondDueAt = this.calendar.add(c.reportedAt, respondLimit(item));
+    const resolveDueAt = this.calendar.add(c.reportedAt, resolveLimit(item));
+    // As the accept in CaseService computes them (the due-soon warnings of the sweeper).
     Object.assign(c, {
       status: 'ACCEPTED',
       acceptedAt: at,
-      respondDueAt: this.calendar.add(c.reportedAt, respondLimit(item)),
-      resolveDueAt: this.calendar.add(c.reportedAt, resolveLimit(item)),
+      respondDueAt,
+      resolveDueAt,
+      respondWarnAt: warnTime(c.reportedAt, respondDueAt, this.warnShare),
+      resolveWarnAt: warnTime(c.reportedAt, resolveDueAt, this.warnShare),
     });
     this.step(c, 'ACCEPT', 'REPORTED', 'ACCEPTED', actor, '受理', at);
   }

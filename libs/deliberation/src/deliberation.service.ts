@@ -11,6 +11,7 @@ import { resolvers } from './resolvers';
 import { deliberationSdl } from './schema';
 import { seedDemoMatters } from './seed/demo';
 import { BallotKey } from './services/ballot-key';
+import { DiscussionService } from './services/discussion.service';
 import { MatterService } from './services/matter.service';
 
 /**
@@ -31,8 +32,9 @@ export const deliberation = defineService({
   async build({ env, config, dataSource, outbox, committed, logger, clock }) {
     const key = BallotKey.from(env.DELIBERATION_BALLOT_KEY, config.nodeEnv, config.dataDir);
     const matters = new MatterService(dataSource, outbox, key, committed, clock);
+    const discussion = new DiscussionService(dataSource, outbox, matters, committed, clock);
     return {
-      exposed: { matters },
+      exposed: { matters, discussion },
       seed: () => seedDemoMatters(dataSource, matters, logger, clock),
       jobs: [
         {
@@ -43,8 +45,9 @@ export const deliberation = defineService({
       ],
       context: ({ principal }): DeliberationContext => ({
         principal,
-        loaders: new DeliberationLoaders(dataSource),
+        loaders: new DeliberationLoaders(dataSource, discussion),
         matters,
+        discussion,
       }),
     };
   },

@@ -10,6 +10,16 @@ import type {
   CourtyardMapper,
   ResidentMapper,
   RecountMapper,
+  OpinionMapper,
+  OpinionConnectionMapper,
+  MeetingMapper,
+  MeetingConnectionMapper,
+  MeetingQuorumMapper,
+  AttendeeMapper,
+  AttendeeConnectionMapper,
+  InPersonEntryMapper,
+  InPersonEntryConnectionMapper,
+  InPersonConfirmationMapper,
 } from '../resolvers/mappers';
 import type { DeliberationContext } from '../context';
 export type Maybe<T> = T | null;
@@ -26,6 +36,50 @@ export type Scalars = {
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
+
+/** A resident present at a meeting. */
+export type Attendee = {
+  __typename?: 'Attendee';
+  /** 18+ by birth year. */
+  adult: Scalars['Boolean']['output'];
+  /** Their household id. */
+  householdId?: Maybe<Scalars['ID']['output']>;
+  /** When it was recorded. */
+  recordedAt: Scalars['DateTime']['output'];
+  /** Resident id. */
+  residentId: Scalars['ID']['output'];
+};
+
+/** A page of attendees. */
+export type AttendeeConnection = {
+  __typename?: 'AttendeeConnection';
+  /** Edges with cursors. */
+  edges: Array<AttendeeEdge>;
+  /** The attendees of this page. */
+  nodes: Array<Attendee>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Residents present, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An attendee in a page. */
+export type AttendeeEdge = {
+  __typename?: 'AttendeeEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The attendee. */
+  node: Attendee;
+};
+
+/** Capacity an opinion's author wrote in. */
+export type AuthorRole =
+  /** Community staff. */
+  | 'COMMUNITY_STAFF'
+  /** A resident of the scope. */
+  | 'RESIDENT'
+  /** A street chief. */
+  | 'STREET_CHIEF';
 
 /** What `castBallot` returns. */
 export type BallotReceipt = {
@@ -113,6 +167,85 @@ export type ElectorateKind =
   /** 户: one vote per household of the scope, cast by its head. */
   | 'HOUSEHOLDS';
 
+/** A ballot cast in person, as entered by the first person. */
+export type InPersonBallotInput = {
+  /** The choices, as on `castBallot`. */
+  choices: Array<Scalars['String']['input']>;
+  /** The meeting (its matter's vote must be open). */
+  meetingId: Scalars['ID']['input'];
+  /** The resident who voted: on the attendance list, casting for a voter of the frozen electorate. */
+  residentId: Scalars['ID']['input'];
+};
+
+/** What `confirmInPersonBallot` returns. */
+export type InPersonConfirmation = {
+  __typename?: 'InPersonConfirmation';
+  /** The entry, now CONFIRMED. */
+  entry: InPersonEntry;
+  /** The ballot's receipt, to hand to the voter for `verifyReceipt`. */
+  receipt: Scalars['String']['output'];
+};
+
+/** A ballot cast in person at a meeting: entered by one person, confirmed or rejected by a second (two-person entry). */
+export type InPersonEntry = {
+  __typename?: 'InPersonEntry';
+  /** The resident who cast it. */
+  casterResidentId: Scalars['ID']['output'];
+  /** The choice while PENDING (for the second person to check); erased once decided on a secret ballot. */
+  choices?: Maybe<Array<Scalars['String']['output']>>;
+  /** When. */
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Account id of who confirmed or rejected it. */
+  decidedBy?: Maybe<Scalars['String']['output']>;
+  /** When. */
+  enteredAt: Scalars['DateTime']['output'];
+  /** Account id of who entered it. */
+  enteredBy: Scalars['String']['output'];
+  /** Id of the entry. */
+  id: Scalars['ID']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** The meeting. */
+  meetingId: Scalars['ID']['output'];
+  /** Why it was rejected. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** Pending, confirmed or rejected. */
+  status: InPersonState;
+  /** The electorate voter (household or resident id) it is for. */
+  voterId: Scalars['ID']['output'];
+};
+
+/** A page of in-person entries. */
+export type InPersonEntryConnection = {
+  __typename?: 'InPersonEntryConnection';
+  /** Edges with cursors. */
+  edges: Array<InPersonEntryEdge>;
+  /** The entries of this page. */
+  nodes: Array<InPersonEntry>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Entries, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An in-person entry in a page. */
+export type InPersonEntryEdge = {
+  __typename?: 'InPersonEntryEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: InPersonEntry;
+};
+
+/** State of an in-person entry. */
+export type InPersonState =
+  /** Confirmed by a second person: the ballot is in the vote. */
+  | 'CONFIRMED'
+  /** Entered, awaiting a second person. */
+  | 'PENDING'
+  /** Rejected (with a note). */
+  | 'REJECTED';
+
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
 export type Matter = {
   __typename?: 'Matter';
@@ -130,8 +263,12 @@ export type Matter = {
   kind: MatterKind;
   /** At most this many options per ballot. */
   maxSelections: Scalars['Int']['output'];
+  /** Meetings (院落会, 街区会) on this matter, by start time (`first`: 0–100, default 20). */
+  meetings: MeetingConnection;
   /** When voting opened. */
   opensAt?: Maybe<Scalars['DateTime']['output']>;
+  /** 民议: the opinions on this matter (not the replies), oldest first (`first`: 0–100, default 20). Hidden ones stay in the list with their reason; their text only for staff. */
+  opinions: OpinionConnection;
   /** Options: FOR/AGAINST/ABSTAIN, or the list of choices. */
   options: Array<Scalars['String']['output']>;
   /** Results hidden until close (turnout is always shown). */
@@ -156,6 +293,18 @@ export type Matter = {
   turnout?: Maybe<Turnout>;
   /** Optimistic version (changes with every move). */
   version: Scalars['Int']['output'];
+};
+
+/** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
+export type MatterMeetingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
+export type MatterOpinionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of matters. */
@@ -241,6 +390,102 @@ export type MatterTransition = {
   toState: MatterState;
 };
 
+/** A meeting on a matter (院落会, 街区会): time, place, agenda, attendance, minutes. */
+export type Meeting = {
+  __typename?: 'Meeting';
+  /** Agenda. */
+  agenda: Scalars['String']['output'];
+  /** Residents present, by resident id (`first`: 0–100, default 20). STREET_CHIEF, COMMUNITY_STAFF and ADMIN only; null for anyone else. */
+  attendance?: Maybe<AttendeeConnection>;
+  /** Id of the meeting. */
+  id: Scalars['ID']['output'];
+  /** Ballots entered in person at this meeting, oldest first (`first`: 0–100, default 20). STREET_CHIEF, COMMUNITY_STAFF and ADMIN only; null for anyone else. */
+  inPersonEntries?: Maybe<InPersonEntryConnection>;
+  /** Courtyard or street meeting. */
+  kind: MeetingKind;
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** Minutes recorded by the chief (null before). */
+  minutes?: Maybe<Scalars['String']['output']>;
+  /** When the minutes were recorded. */
+  minutesAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where. */
+  place: Scalars['String']['output'];
+  /** The residents' meeting quorum (城市居民委员会组织法 §9) over the attendance recorded. */
+  quorum: MeetingQuorum;
+  /** When it starts. */
+  startsAt: Scalars['DateTime']['output'];
+  /** Scheduled or held. */
+  status: MeetingState;
+};
+
+/** A meeting on a matter (院落会, 街区会): time, place, agenda, attendance, minutes. */
+export type MeetingAttendanceArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A meeting on a matter (院落会, 街区会): time, place, agenda, attendance, minutes. */
+export type MeetingInPersonEntriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of meetings. */
+export type MeetingConnection = {
+  __typename?: 'MeetingConnection';
+  /** Edges with cursors. */
+  edges: Array<MeetingEdge>;
+  /** The meetings of this page. */
+  nodes: Array<Meeting>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Meetings on the matter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A meeting in a page. */
+export type MeetingEdge = {
+  __typename?: 'MeetingEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The meeting. */
+  node: Meeting;
+};
+
+/** What a meeting is. */
+export type MeetingKind =
+  /** 院落会: a courtyard meeting. */
+  | 'COURTYARD'
+  /** 街区会: a street meeting. */
+  | 'STREET';
+
+/** The residents' meeting quorum: more than half of the adult residents, or two thirds of the households, of the scope present (城市居民委员会组织法 §9; decisions then by more than half of those present). */
+export type MeetingQuorum = {
+  __typename?: 'MeetingQuorum';
+  /** Adult residents of the scope when attendance was last recorded (null before). */
+  adults?: Maybe<Scalars['Int']['output']>;
+  /** Adults (18+ by birth year) present. */
+  adultsPresent: Scalars['Int']['output'];
+  /** Households of the scope when attendance was last recorded (null before). */
+  households?: Maybe<Scalars['Int']['output']>;
+  /** Households with a member present. */
+  householdsPresent: Scalars['Int']['output'];
+  /** True when more than half of the adults or at least two thirds of the households are present. */
+  met: Scalars['Boolean']['output'];
+  /** Residents present. */
+  present: Scalars['Int']['output'];
+  /** The rule and its source. */
+  source: Scalars['String']['output'];
+};
+
+/** State of a meeting. */
+export type MeetingState =
+  /** Held: the chief recorded the minutes. */
+  | 'HELD'
+  /** Scheduled; attendance and in-person ballots are being recorded. */
+  | 'SCHEDULED';
+
 /** Mutations of the deliberation service. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -250,14 +495,30 @@ export type Mutation = {
   closeVote: Matter;
   /** IMPLEMENTING → IMPLEMENTED with the final report (STREET_CHIEF, COMMUNITY_STAFF). */
   completeImplementation: Matter;
+  /** Second person (COMMUNITY_STAFF, not who entered it): the in-person ballot goes into the vote; returns its receipt. */
+  confirmInPersonBallot: InPersonConfirmation;
   /** Drafts a matter: RESIDENT (own scope), STREET_CHIEF, COMMUNITY_STAFF. Emits matter.drafted. */
   draftMatter: Matter;
+  /** First person of a two-person entry (STREET_CHIEF, COMMUNITY_STAFF): a ballot cast in person at a meeting, PENDING until confirmed. A voter who voted online cannot vote in person (CONFLICT). */
+  enterInPersonBallot: InPersonEntry;
   /** Moves the closing time of an open vote later (COMMUNITY_STAFF), logged with the reason. */
   extendVote: Matter;
+  /** Hides an opinion with a reason (COMMUNITY_STAFF); it is kept and staff still read it. CONFLICT when already hidden. Emits opinion.hidden. */
+  hideOpinion: Opinion;
   /** DRAFT → DISCUSSION (STREET_CHIEF, COMMUNITY_STAFF). */
   openDiscussion: Matter;
   /** DISCUSSION → VOTING (COMMUNITY_STAFF): freezes the electorate (size and hash published). */
   openVoting: Matter;
+  /** Posts an opinion or a reply (RESIDENT of the scope, STREET_CHIEF, COMMUNITY_STAFF) on a matter in DISCUSSION or VOTING. Emits opinion.posted. */
+  postOpinion: Opinion;
+  /** Records residents present at a SCHEDULED meeting (STREET_CHIEF, COMMUNITY_STAFF): residents of the scope or of the frozen electorate; ids already recorded are kept. */
+  recordAttendance: Meeting;
+  /** The chief records the minutes (STREET_CHIEF): the meeting is HELD and its quorum published. Emits meeting.held. */
+  recordMinutes: Meeting;
+  /** Rejects a PENDING in-person entry with a reason (STREET_CHIEF, COMMUNITY_STAFF). */
+  rejectInPersonBallot: InPersonEntry;
+  /** Schedules a meeting on a matter in DISCUSSION or VOTING (STREET_CHIEF, COMMUNITY_STAFF). Emits meeting.scheduled. */
+  scheduleMeeting: Meeting;
   /** ADOPTED → IMPLEMENTING (STREET_CHIEF, COMMUNITY_STAFF). */
   startImplementing: Matter;
   /** Withdraws a matter before its vote closes (STREET_CHIEF, COMMUNITY_STAFF). */
@@ -282,13 +543,29 @@ export type MutationCompleteImplementationArgs = {
 };
 
 /** Mutations of the deliberation service. */
+export type MutationConfirmInPersonBallotArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Mutations of the deliberation service. */
 export type MutationDraftMatterArgs = {
   input: DraftMatterInput;
 };
 
 /** Mutations of the deliberation service. */
+export type MutationEnterInPersonBallotArgs = {
+  input: InPersonBallotInput;
+};
+
+/** Mutations of the deliberation service. */
 export type MutationExtendVoteArgs = {
   closesAt: Scalars['DateTime']['input'];
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationHideOpinionArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
 };
@@ -307,6 +584,34 @@ export type MutationOpenVotingArgs = {
 };
 
 /** Mutations of the deliberation service. */
+export type MutationPostOpinionArgs = {
+  input: PostOpinionInput;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRecordAttendanceArgs = {
+  meetingId: Scalars['ID']['input'];
+  residentIds: Array<Scalars['ID']['input']>;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRecordMinutesArgs = {
+  meetingId: Scalars['ID']['input'];
+  minutes: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRejectInPersonBallotArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationScheduleMeetingArgs = {
+  input: ScheduleMeetingInput;
+};
+
+/** Mutations of the deliberation service. */
 export type MutationStartImplementingArgs = {
   id: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -316,6 +621,61 @@ export type MutationStartImplementingArgs = {
 export type MutationWithdrawMatterArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+/** 民议: an opinion on a matter or a reply to one. Never deleted: hidden ones keep their text for staff. */
+export type Opinion = {
+  __typename?: 'Opinion';
+  /** The author's resident id when a resident wrote it (no name). */
+  authorResidentId?: Maybe<Scalars['ID']['output']>;
+  /** The capacity the author wrote in. */
+  authorRole: AuthorRole;
+  /** The text; null when hidden, unless the caller is STREET_CHIEF, COMMUNITY_STAFF or ADMIN. */
+  body?: Maybe<Scalars['String']['output']>;
+  /** When it was posted. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Hidden by staff. */
+  hidden: Scalars['Boolean']['output'];
+  /** When it was hidden. */
+  hiddenAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why it was hidden (shown to everyone). */
+  hiddenReason?: Maybe<Scalars['String']['output']>;
+  /** Id of the opinion. */
+  id: Scalars['ID']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** Replies, oldest first (`first`: 0–100, default 20); empty on a reply. */
+  replies: OpinionConnection;
+  /** The opinion this replies to (a top-level one); null for an opinion. */
+  replyTo?: Maybe<Scalars['ID']['output']>;
+};
+
+/** 民议: an opinion on a matter or a reply to one. Never deleted: hidden ones keep their text for staff. */
+export type OpinionRepliesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of opinions. */
+export type OpinionConnection = {
+  __typename?: 'OpinionConnection';
+  /** Edges with cursors. */
+  edges: Array<OpinionEdge>;
+  /** The opinions of this page. */
+  nodes: Array<Opinion>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Opinions in the list, across all pages (hidden ones included). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An opinion in a page. */
+export type OpinionEdge = {
+  __typename?: 'OpinionEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The opinion. */
+  node: Opinion;
 };
 
 /** Count of one option. */
@@ -336,6 +696,16 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** Whether another page follows this one. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** An opinion or reply to post. */
+export type PostOpinionInput = {
+  /** The text (1–2000 characters). */
+  body: Scalars['String']['input'];
+  /** The matter (in DISCUSSION or VOTING). */
+  matterId: Scalars['ID']['input'];
+  /** The opinion this replies to (a reply to a reply joins the thread). */
+  replyTo?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Queries of the deliberation service. */
@@ -418,6 +788,20 @@ export type RulePreset =
   | 'RESIDENTS_MEETING'
   /** 红白理事会: four fifths take part; two thirds of those taking part adopt. */
   | 'RULES_OF_CONDUCT';
+
+/** A meeting to schedule. */
+export type ScheduleMeetingInput = {
+  /** Agenda (1–5000 characters). */
+  agenda: Scalars['String']['input'];
+  /** Courtyard or street meeting. */
+  kind: MeetingKind;
+  /** The matter (in DISCUSSION or VOTING). */
+  matterId: Scalars['ID']['input'];
+  /** Where (1–200 characters). */
+  place: Scalars['String']['input'];
+  /** When it starts. */
+  startsAt: Scalars['DateTime']['input'];
+};
 
 /** The place a matter concerns (roster ids). */
 export type ScopeKind =
@@ -621,18 +1005,30 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  BallotReceipt: ResolverTypeWrapper<Omit<BallotReceipt, 'matter'> & { matter: ResolversTypes['Matter'] }>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  CastBallotInput: CastBallotInput;
+  Attendee: ResolverTypeWrapper<AttendeeMapper>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Courtyard: ResolverTypeWrapper<CourtyardMapper>;
+  AttendeeConnection: ResolverTypeWrapper<AttendeeConnectionMapper>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AttendeeEdge: ResolverTypeWrapper<Omit<AttendeeEdge, 'node'> & { node: ResolversTypes['Attendee'] }>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AuthorRole: AuthorRole;
+  BallotReceipt: ResolverTypeWrapper<Omit<BallotReceipt, 'matter'> & { matter: ResolversTypes['Matter'] }>;
+  CastBallotInput: CastBallotInput;
+  Courtyard: ResolverTypeWrapper<CourtyardMapper>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DraftMatterInput: DraftMatterInput;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Electorate: ResolverTypeWrapper<Electorate>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ElectorateKind: ElectorateKind;
+  InPersonBallotInput: InPersonBallotInput;
+  InPersonConfirmation: ResolverTypeWrapper<InPersonConfirmationMapper>;
+  InPersonEntry: ResolverTypeWrapper<InPersonEntryMapper>;
+  InPersonEntryConnection: ResolverTypeWrapper<InPersonEntryConnectionMapper>;
+  InPersonEntryEdge: ResolverTypeWrapper<
+    Omit<InPersonEntryEdge, 'node'> & { node: ResolversTypes['InPersonEntry'] }
+  >;
+  InPersonState: InPersonState;
   Matter: ResolverTypeWrapper<MatterMapper>;
   MatterConnection: ResolverTypeWrapper<MatterConnectionMapper>;
   MatterEdge: ResolverTypeWrapper<Omit<MatterEdge, 'node'> & { node: ResolversTypes['Matter'] }>;
@@ -640,14 +1036,25 @@ export type ResolversTypes = {
   MatterKind: MatterKind;
   MatterState: MatterState;
   MatterTransition: ResolverTypeWrapper<MatterTransitionMapper>;
+  Meeting: ResolverTypeWrapper<MeetingMapper>;
+  MeetingConnection: ResolverTypeWrapper<MeetingConnectionMapper>;
+  MeetingEdge: ResolverTypeWrapper<Omit<MeetingEdge, 'node'> & { node: ResolversTypes['Meeting'] }>;
+  MeetingKind: MeetingKind;
+  MeetingQuorum: ResolverTypeWrapper<MeetingQuorumMapper>;
+  MeetingState: MeetingState;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Opinion: ResolverTypeWrapper<OpinionMapper>;
+  OpinionConnection: ResolverTypeWrapper<OpinionConnectionMapper>;
+  OpinionEdge: ResolverTypeWrapper<Omit<OpinionEdge, 'node'> & { node: ResolversTypes['Opinion'] }>;
   OptionCount: ResolverTypeWrapper<OptionCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PostOpinionInput: PostOpinionInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReceiptStatus: ReceiptStatus;
   Recount: ResolverTypeWrapper<RecountMapper>;
   Resident: ResolverTypeWrapper<ResidentMapper>;
   RulePreset: RulePreset;
+  ScheduleMeetingInput: ScheduleMeetingInput;
   ScopeKind: ScopeKind;
   Street: ResolverTypeWrapper<StreetMapper>;
   Tally: ResolverTypeWrapper<TallyMapper>;
@@ -659,32 +1066,77 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  BallotReceipt: Omit<BallotReceipt, 'matter'> & { matter: ResolversParentTypes['Matter'] };
-  String: Scalars['String']['output'];
-  CastBallotInput: CastBallotInput;
+  Attendee: AttendeeMapper;
+  Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
-  Courtyard: CourtyardMapper;
+  AttendeeConnection: AttendeeConnectionMapper;
   Int: Scalars['Int']['output'];
+  AttendeeEdge: Omit<AttendeeEdge, 'node'> & { node: ResolversParentTypes['Attendee'] };
+  String: Scalars['String']['output'];
+  BallotReceipt: Omit<BallotReceipt, 'matter'> & { matter: ResolversParentTypes['Matter'] };
+  CastBallotInput: CastBallotInput;
+  Courtyard: CourtyardMapper;
   DateTime: Scalars['DateTime']['output'];
   DraftMatterInput: DraftMatterInput;
-  Boolean: Scalars['Boolean']['output'];
   Electorate: Electorate;
   Float: Scalars['Float']['output'];
+  InPersonBallotInput: InPersonBallotInput;
+  InPersonConfirmation: InPersonConfirmationMapper;
+  InPersonEntry: InPersonEntryMapper;
+  InPersonEntryConnection: InPersonEntryConnectionMapper;
+  InPersonEntryEdge: Omit<InPersonEntryEdge, 'node'> & { node: ResolversParentTypes['InPersonEntry'] };
   Matter: MatterMapper;
   MatterConnection: MatterConnectionMapper;
   MatterEdge: Omit<MatterEdge, 'node'> & { node: ResolversParentTypes['Matter'] };
   MatterFilter: MatterFilter;
   MatterTransition: MatterTransitionMapper;
+  Meeting: MeetingMapper;
+  MeetingConnection: MeetingConnectionMapper;
+  MeetingEdge: Omit<MeetingEdge, 'node'> & { node: ResolversParentTypes['Meeting'] };
+  MeetingQuorum: MeetingQuorumMapper;
   Mutation: Record<PropertyKey, never>;
+  Opinion: OpinionMapper;
+  OpinionConnection: OpinionConnectionMapper;
+  OpinionEdge: Omit<OpinionEdge, 'node'> & { node: ResolversParentTypes['Opinion'] };
   OptionCount: OptionCount;
   PageInfo: PageInfo;
+  PostOpinionInput: PostOpinionInput;
   Query: Record<PropertyKey, never>;
   Recount: RecountMapper;
   Resident: ResidentMapper;
+  ScheduleMeetingInput: ScheduleMeetingInput;
   Street: StreetMapper;
   Tally: TallyMapper;
   Turnout: Turnout;
   VoteRuleView: VoteRuleViewMapper;
+};
+
+export type AttendeeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Attendee'] = ResolversParentTypes['Attendee'],
+> = {
+  adult?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  householdId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  residentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type AttendeeConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['AttendeeConnection'] = ResolversParentTypes['AttendeeConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['AttendeeEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Attendee']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AttendeeEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['AttendeeEdge'] = ResolversParentTypes['AttendeeEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Attendee'], ParentType, ContextType>;
 };
 
 export type BallotReceiptResolvers<
@@ -728,6 +1180,52 @@ export type ElectorateResolvers<
   size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type InPersonConfirmationResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonConfirmation'] =
+    ResolversParentTypes['InPersonConfirmation'],
+> = {
+  entry?: Resolver<ResolversTypes['InPersonEntry'], ParentType, ContextType>;
+  receipt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type InPersonEntryResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonEntry'] = ResolversParentTypes['InPersonEntry'],
+> = {
+  casterResidentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  choices?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enteredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  enteredBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  meetingId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InPersonState'], ParentType, ContextType>;
+  voterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type InPersonEntryConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonEntryConnection'] =
+    ResolversParentTypes['InPersonEntryConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['InPersonEntryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['InPersonEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InPersonEntryEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonEntryEdge'] = ResolversParentTypes['InPersonEntryEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['InPersonEntry'], ParentType, ContextType>;
+};
+
 export type MatterResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Matter'] = ResolversParentTypes['Matter'],
@@ -745,7 +1243,19 @@ export type MatterResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MatterKind'], ParentType, ContextType>;
   maxSelections?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  meetings?: Resolver<
+    ResolversTypes['MeetingConnection'],
+    ParentType,
+    ContextType,
+    Partial<MatterMeetingsArgs>
+  >;
   opensAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  opinions?: Resolver<
+    ResolversTypes['OpinionConnection'],
+    ParentType,
+    ContextType,
+    Partial<MatterOpinionsArgs>
+  >;
   options?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   resultsHidden?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['VoteRuleView'], ParentType, ContextType>;
@@ -790,6 +1300,65 @@ export type MatterTransitionResolvers<
   toState?: Resolver<ResolversTypes['MatterState'], ParentType, ContextType>;
 };
 
+export type MeetingResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Meeting'] = ResolversParentTypes['Meeting'],
+> = {
+  agenda?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  attendance?: Resolver<
+    Maybe<ResolversTypes['AttendeeConnection']>,
+    ParentType,
+    ContextType,
+    Partial<MeetingAttendanceArgs>
+  >;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inPersonEntries?: Resolver<
+    Maybe<ResolversTypes['InPersonEntryConnection']>,
+    ParentType,
+    ContextType,
+    Partial<MeetingInPersonEntriesArgs>
+  >;
+  kind?: Resolver<ResolversTypes['MeetingKind'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  minutes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  minutesAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  place?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quorum?: Resolver<ResolversTypes['MeetingQuorum'], ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['MeetingState'], ParentType, ContextType>;
+};
+
+export type MeetingConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MeetingConnection'] = ResolversParentTypes['MeetingConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['MeetingEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Meeting']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MeetingEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MeetingEdge'] = ResolversParentTypes['MeetingEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Meeting'], ParentType, ContextType>;
+};
+
+export type MeetingQuorumResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MeetingQuorum'] = ResolversParentTypes['MeetingQuorum'],
+> = {
+  adults?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  adultsPresent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  households?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  householdsPresent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  met?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  present?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
@@ -812,17 +1381,35 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationCompleteImplementationArgs, 'id' | 'reason'>
   >;
+  confirmInPersonBallot?: Resolver<
+    ResolversTypes['InPersonConfirmation'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationConfirmInPersonBallotArgs, 'id'>
+  >;
   draftMatter?: Resolver<
     ResolversTypes['Matter'],
     ParentType,
     ContextType,
     RequireFields<MutationDraftMatterArgs, 'input'>
   >;
+  enterInPersonBallot?: Resolver<
+    ResolversTypes['InPersonEntry'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationEnterInPersonBallotArgs, 'input'>
+  >;
   extendVote?: Resolver<
     ResolversTypes['Matter'],
     ParentType,
     ContextType,
     RequireFields<MutationExtendVoteArgs, 'closesAt' | 'id' | 'reason'>
+  >;
+  hideOpinion?: Resolver<
+    ResolversTypes['Opinion'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationHideOpinionArgs, 'id' | 'reason'>
   >;
   openDiscussion?: Resolver<
     ResolversTypes['Matter'],
@@ -836,6 +1423,36 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationOpenVotingArgs, 'closesAt' | 'id'>
   >;
+  postOpinion?: Resolver<
+    ResolversTypes['Opinion'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationPostOpinionArgs, 'input'>
+  >;
+  recordAttendance?: Resolver<
+    ResolversTypes['Meeting'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRecordAttendanceArgs, 'meetingId' | 'residentIds'>
+  >;
+  recordMinutes?: Resolver<
+    ResolversTypes['Meeting'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRecordMinutesArgs, 'meetingId' | 'minutes'>
+  >;
+  rejectInPersonBallot?: Resolver<
+    ResolversTypes['InPersonEntry'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRejectInPersonBallotArgs, 'id' | 'reason'>
+  >;
+  scheduleMeeting?: Resolver<
+    ResolversTypes['Meeting'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationScheduleMeetingArgs, 'input'>
+  >;
   startImplementing?: Resolver<
     ResolversTypes['Matter'],
     ParentType,
@@ -848,6 +1465,46 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationWithdrawMatterArgs, 'id' | 'reason'>
   >;
+};
+
+export type OpinionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Opinion'] = ResolversParentTypes['Opinion'],
+> = {
+  authorResidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  authorRole?: Resolver<ResolversTypes['AuthorRole'], ParentType, ContextType>;
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hidden?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hiddenAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  hiddenReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  replies?: Resolver<
+    ResolversTypes['OpinionConnection'],
+    ParentType,
+    ContextType,
+    Partial<OpinionRepliesArgs>
+  >;
+  replyTo?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type OpinionConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['OpinionConnection'] = ResolversParentTypes['OpinionConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['OpinionEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Opinion']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OpinionEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['OpinionEdge'] = ResolversParentTypes['OpinionEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Opinion'], ParentType, ContextType>;
 };
 
 export type OptionCountResolvers<
@@ -964,15 +1621,29 @@ export type VoteRuleViewResolvers<
 };
 
 export type Resolvers<ContextType = DeliberationContext> = {
+  Attendee?: AttendeeResolvers<ContextType>;
+  AttendeeConnection?: AttendeeConnectionResolvers<ContextType>;
+  AttendeeEdge?: AttendeeEdgeResolvers<ContextType>;
   BallotReceipt?: BallotReceiptResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Electorate?: ElectorateResolvers<ContextType>;
+  InPersonConfirmation?: InPersonConfirmationResolvers<ContextType>;
+  InPersonEntry?: InPersonEntryResolvers<ContextType>;
+  InPersonEntryConnection?: InPersonEntryConnectionResolvers<ContextType>;
+  InPersonEntryEdge?: InPersonEntryEdgeResolvers<ContextType>;
   Matter?: MatterResolvers<ContextType>;
   MatterConnection?: MatterConnectionResolvers<ContextType>;
   MatterEdge?: MatterEdgeResolvers<ContextType>;
   MatterTransition?: MatterTransitionResolvers<ContextType>;
+  Meeting?: MeetingResolvers<ContextType>;
+  MeetingConnection?: MeetingConnectionResolvers<ContextType>;
+  MeetingEdge?: MeetingEdgeResolvers<ContextType>;
+  MeetingQuorum?: MeetingQuorumResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Opinion?: OpinionResolvers<ContextType>;
+  OpinionConnection?: OpinionConnectionResolvers<ContextType>;
+  OpinionEdge?: OpinionEdgeResolvers<ContextType>;
   OptionCount?: OptionCountResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,5 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { DISCUSSION_ENTITIES } from './discussion';
 import { PLACES_READ_MODEL_ENTITIES } from './read-models';
+
+export * from './discussion';
 
 export const MATTER_KINDS = [
   'PROPERTY',
@@ -206,5 +209,6 @@ export const DELIBERATION_ENTITIES = [
   ElectorateMember,
   Participation,
   Ballot,
+  ...DISCUSSION_ENTITIES,
   ...PLACES_READ_MODEL_ENTITIES,
 ];

@@ -2,6 +2,7 @@ import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
 import type { PublishedTally } from '../entities';
+import { DiscussionService, meetingQuorumMet } from '../services/discussion.service';
 import { ruleOf } from '../services/matter.service';
 import * as inputs from './inputs';
 
@@ -81,6 +82,38 @@ export const resolvers = {
         'completeImplementation',
         parseInput(inputs.requiredReason, args.reason, 'reason'),
       ),
+    postOpinion: (_, { input }, ctx) =>
+      ctx.discussion.postOpinion(ctx, parseInput(inputs.postOpinionInput, input)),
+    hideOpinion: (_, args, ctx) =>
+      ctx.discussion.hideOpinion(
+        ctx,
+        parseInput(inputs.entityId, args.id, 'id'),
+        parseInput(inputs.requiredReason, args.reason, 'reason'),
+      ),
+    scheduleMeeting: (_, { input }, ctx) =>
+      ctx.discussion.scheduleMeeting(ctx, parseInput(inputs.scheduleMeetingInput, input)),
+    recordAttendance: (_, args, ctx) =>
+      ctx.discussion.recordAttendance(
+        ctx,
+        parseInput(inputs.entityId, args.meetingId, 'meetingId'),
+        parseInput(inputs.residentIds, args.residentIds, 'residentIds'),
+      ),
+    recordMinutes: (_, args, ctx) =>
+      ctx.discussion.recordMinutes(
+        ctx,
+        parseInput(inputs.entityId, args.meetingId, 'meetingId'),
+        parseInput(inputs.minutes, args.minutes, 'minutes'),
+      ),
+    enterInPersonBallot: (_, { input }, ctx) =>
+      ctx.discussion.enterInPersonBallot(ctx, parseInput(inputs.inPersonBallotInput, input)),
+    confirmInPersonBallot: (_, args, ctx) =>
+      ctx.discussion.confirmInPersonBallot(ctx, parseInput(inputs.entityId, args.id, 'id')),
+    rejectInPersonBallot: (_, args, ctx) =>
+      ctx.discussion.rejectInPersonBallot(
+        ctx,
+        parseInput(inputs.entityId, args.id, 'id'),
+        parseInput(inputs.requiredReason, args.reason, 'reason'),
+      ),
     withdrawMatter: (_, args, ctx) =>
       ctx.matters.move(
         ctx,
@@ -110,6 +143,38 @@ export const resolvers = {
       return t ? tallyView(t, m.tally === null) : null;
     },
     transitions: (m, _, ctx) => ctx.loaders.transitions.load(m.id),
+    opinions: (m, args, ctx) => ctx.loaders.matterOpinions(m.id, parsePage(args)),
+    meetings: (m, args, ctx) => ctx.loaders.matterMeetings(m.id, parsePage(args)),
+  },
+  Opinion: {
+    replyTo: (o) => o.parentId,
+    authorRole: (o) => o.authorRole as 'RESIDENT' | 'STREET_CHIEF' | 'COMMUNITY_STAFF',
+    body: (o, _, ctx) => (!o.hidden || DiscussionService.isStaff(ctx.principal) ? o.body : null),
+    replies: (o, args, ctx) =>
+      o.depth > 0
+        ? {
+            edges: [],
+            nodes: [],
+            pageInfo: { hasNextPage: false, endCursor: null },
+            totalCount: () => Promise.resolve(0),
+          }
+        : ctx.loaders.opinionReplies(o.id, parsePage(args)),
+  },
+  Meeting: {
+    quorum: async (mt, _, ctx) => {
+      const p = await ctx.loaders.presence.load(mt.id);
+      const q = { ...p, adults: mt.adults, households: mt.households };
+      return {
+        ...q,
+        met: meetingQuorumMet({ ...p, adults: mt.adults ?? 0, households: mt.households ?? 0 }),
+        source:
+          '城市居民委员会组织法 §9: more than half of the adult residents or two thirds of the households present',
+      };
+    },
+    attendance: (mt, args, ctx) =>
+      DiscussionService.isStaff(ctx.principal) ? ctx.loaders.meetingAttendance(mt.id, parsePage(args)) : null,
+    inPersonEntries: (mt, args, ctx) =>
+      DiscussionService.isStaff(ctx.principal) ? ctx.loaders.meetingEntries(mt.id, parsePage(args)) : null,
   },
   VoteRuleView: {
     preset: (m) => ruleOf(m).preset,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dateTime, id, line, paragraph } from '@sc/graphql';
 import { ELECTORATE_KINDS, RULE_PRESETS, THRESHOLD_KINDS } from '../domain/rules';
-import { MATTER_KINDS, MATTER_STATES, SCOPE_KINDS } from '../entities';
+import { MATTER_KINDS, MATTER_STATES, MEETING_KINDS, SCOPE_KINDS } from '../entities';
 
 export const draftInput = z
   .object({
@@ -69,3 +69,26 @@ export const requiredReason = line(500);
 export const closesAt = dateTime();
 export const matterId = id();
 export const receipt = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits');
+
+export const postOpinionInput = z.object({
+  matterId: id(),
+  body: paragraph(2000),
+  replyTo: id()
+    .nullish()
+    .transform((v) => v ?? null),
+});
+export const scheduleMeetingInput = z.object({
+  matterId: id(),
+  kind: z.enum(MEETING_KINDS),
+  startsAt: dateTime(),
+  place: line(200),
+  agenda: paragraph(5000),
+});
+export const residentIds = z.array(id()).min(1).max(500);
+export const minutes = paragraph(20000);
+export const inPersonBallotInput = z.object({
+  meetingId: id(),
+  residentId: id(),
+  choices: z.array(line(50)).min(1).max(20),
+});
+export const entityId = id();

@@ -1,5 +1,13 @@
 import type { CountedConnection } from '@sc/db';
-import type { Matter, MatterTransition, PublishedTally } from '../entities';
+import type {
+  InPersonEntry,
+  Matter,
+  MatterTransition,
+  Meeting,
+  MeetingAttendance,
+  Opinion,
+  PublishedTally,
+} from '../entities';
 
 export type MatterMapper = Matter;
 export type MatterConnectionMapper = CountedConnection<Matter>;
@@ -17,3 +25,21 @@ export type RecountMapper = {
   published: TallyMapper;
   recomputed: TallyMapper;
 };
+export type OpinionMapper = Opinion;
+export type OpinionConnectionMapper = CountedConnection<Opinion>;
+export type MeetingMapper = Meeting;
+export type MeetingConnectionMapper = CountedConnection<Meeting>;
+export type MeetingQuorumMapper = {
+  present: number;
+  adultsPresent: number;
+  adults: number | null;
+  householdsPresent: number;
+  households: number | null;
+  met: boolean;
+  source: string;
+};
+export type AttendeeMapper = MeetingAttendance;
+export type AttendeeConnectionMapper = CountedConnection<MeetingAttendance>;
+export type InPersonEntryMapper = InPersonEntry;
+export type InPersonEntryConnectionMapper = CountedConnection<InPersonEntry>;
+export type InPersonConfirmationMapper = { entry: InPersonEntry; receipt: string };

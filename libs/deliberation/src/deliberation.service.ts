@@ -13,6 +13,7 @@ import { seedDemoMatters } from './seed/demo';
 import { BallotKey } from './services/ballot-key';
 import { DiscussionService } from './services/discussion.service';
 import { MatterService } from './services/matter.service';
+import { ProxyService } from './services/proxy.service';
 
 /**
  * The deliberation subgraph (民事、民议、民定): matters with their lifecycle, votes with a frozen
@@ -33,8 +34,9 @@ export const deliberation = defineService({
     const key = BallotKey.from(env.DELIBERATION_BALLOT_KEY, config.nodeEnv, config.dataDir);
     const matters = new MatterService(dataSource, outbox, key, committed, clock);
     const discussion = new DiscussionService(dataSource, outbox, matters, committed, clock);
+    const proxies = new ProxyService(dataSource, matters, committed);
     return {
-      exposed: { matters, discussion },
+      exposed: { matters, discussion, proxies },
       seed: () => seedDemoMatters(dataSource, matters, logger, clock),
       jobs: [
         {
@@ -48,6 +50,7 @@ export const deliberation = defineService({
         loaders: new DeliberationLoaders(dataSource, discussion),
         matters,
         discussion,
+        proxies,
       }),
     };
   },

@@ -1,7 +1,18 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import { alignById, ChildLists, type ChildListSpec, type CountedConnection, type Page } from '@sc/db';
-import { InPersonEntry, Matter, MatterTransition, Meeting, MeetingAttendance, Opinion } from './entities';
+import { PeopleVoter } from '@sc/people-contracts';
+import {
+  ElectorateMember,
+  InPersonEntry,
+  Matter,
+  MatterTransition,
+  Meeting,
+  MeetingAttendance,
+  Opinion,
+  Participation,
+  VoteProxy,
+} from './entities';
 import type { DiscussionService } from './services/discussion.service';
 
 const BY_STREET: ChildListSpec = {
@@ -24,6 +35,15 @@ const OPINIONS: ChildListSpec = {
 };
 const REPLIES: ChildListSpec = { ...OPINIONS, parentColumn: 'parent_id', where: undefined };
 const MEETINGS: ChildListSpec = { ...OPINIONS, table: 'meeting', sortColumn: 'starts_at', where: undefined };
+const PROXIES: ChildListSpec = {
+  table: 'proxy',
+  parentColumn: 'matter_id',
+  refColumn: 'id',
+  sortColumn: 'voter_id',
+  direction: 'ASC',
+  cursor: 'value',
+  where: { status: 'ACTIVE' },
+};
 const ATTENDANCE: ChildListSpec = {
   table: 'meeting_attendance',
   parentColumn: 'meeting_id',
@@ -124,4 +144,90 @@ export class DeliberationLoaders {
   meetingEntries(meetingId: string, page: Page): Promise<CountedConnection<InPersonEntry>> {
     return this.lists.page(ENTRIES, meetingId, page, (id) => this.entry.load(id));
   }
+
+  readonly proxy = new DataLoader<string, VoteProxy | null>(async (ids) =>
+    alignById(ids, await this.ds.getRepository(VoteProxy).findBy({ id: In([...ids]) })),
+  );
+
+  matterProxies(matterId: string, page: Page): Promise<CountedConnection<VoteProxy>> {
+    return this.lists.page(PROXIES, matterId, page, (id) => this.proxy.load(id));
+  }
+
+  /** Voters of the people read model by resident id (access checks). */
+  readonly voter = new DataLoader<string, PeopleVoter | null>(async (ids) =>
+    alignById(ids, await this.ds.getRepository(PeopleVoter).findBy({ id: In([...ids]) })),
+  );
+
+  /** Household.ballotStatus by `householdId\u0000matterId`: a handful of statements per batch. */
+  readonly ballotStatus = new DataLoader<string, BallotStatusView | null>(async (keys) => {
+    const pairs = keys.map((k) => k.split('\u0000') as [string, string]);
+    const matters = await this.matter.loadMany([...new Set(pairs.map(([, m]) => m))]);
+    const byId = new Map(
+      matters.filter((m): m is Matter => !!m && !(m instanceof Error)).map((m) => [m.id, m]),
+    );
+    const households = [...new Set(pairs.map(([h]) => h))];
+    const members = await this.ds
+      .getRepository(PeopleVoter)
+      .find({ where: { householdId: In(households) }, select: { id: true, householdId: true } });
+    const memberIds = new Map<string, string[]>();
+    for (const v of members) {
+      const list = memberIds.get(v.householdId as string) ?? [];
+      list.push(v.id);
+      memberIds.set(v.householdId as string, list);
+    }
+    // The voter ids each key stands for: the household itself, or its members.
+    const voterIds = (h: string, m: Matter) =>
+      m.electorateKind === 'HOUSEHOLDS' ? [h] : (memberIds.get(h) ?? []);
+    const wanted = pairs.flatMap(([h, mid]) => {
+      const m = byId.get(mid);
+      return m ? voterIds(h, m).map((voterId) => ({ matterId: mid, voterId })) : [];
+    });
+    const [electorate, participation, proxies] = wanted.length
+      ? await Promise.all([
+          this.ds.getRepository(ElectorateMember).findBy(wanted),
+          this.ds.getRepository(Participation).findBy(wanted),
+          this.ds
+            .getRepository(VoteProxy)
+            .findBy(wanted.map((w) => ({ matterId: w.matterId, activeSlot: w.voterId }))),
+        ])
+      : [[], [], []];
+    const key = (matterId: string, voterId: string) => `${matterId}\u0000${voterId}`;
+    const inElectorate = new Map(electorate.map((e) => [key(e.matterId, e.voterId), e]));
+    const took = new Map(participation.map((p) => [key(p.matterId, p.voterId), p]));
+    const proxy = new Map(proxies.map((p) => [key(p.matterId, p.voterId), p]));
+    return pairs.map(([h, mid]) => {
+      const m = byId.get(mid);
+      if (!m) return null;
+      const ids = voterIds(h, m).filter((v) => inElectorate.has(key(mid, v)));
+      const own = m.electorateKind === 'HOUSEHOLDS' ? h : null;
+      const p = own ? took.get(key(mid, own)) : undefined;
+      const x = own ? (proxy.get(key(mid, own)) ?? null) : null;
+      return {
+        matterId: mid,
+        matterStatus: m.status,
+        inElectorate: ids.length > 0,
+        voters: ids.length,
+        voted: ids.filter((v) => took.has(key(mid, v))).length,
+        channel: p?.channel ?? null,
+        casterResidentId: own
+          ? (p?.casterResidentId ??
+            x?.proxyResidentId ??
+            inElectorate.get(key(mid, own))?.casterResidentId ??
+            null)
+          : null,
+        proxy: x,
+      };
+    });
+  });
+}
+
+export interface BallotStatusView {
+  matterId: string;
+  matterStatus: Matter['status'];
+  inElectorate: boolean;
+  voters: number;
+  voted: number;
+  channel: 'ONLINE' | 'IN_PERSON' | null;
+  casterResidentId: string | null;
+  proxy: VoteProxy | null;
 }

@@ -20,6 +20,11 @@ import type {
   InPersonEntryMapper,
   InPersonEntryConnectionMapper,
   InPersonConfirmationMapper,
+  VoteProxyMapper,
+  VoteProxyConnectionMapper,
+  ElectorateMapper,
+  HouseholdMapper,
+  BallotStatusMapper,
 } from '../resolvers/mappers';
 import type { DeliberationContext } from '../context';
 export type Maybe<T> = T | null;
@@ -81,6 +86,13 @@ export type AuthorRole =
   /** A street chief. */
   | 'STREET_CHIEF';
 
+/** How a ballot reached the vote. */
+export type BallotChannel =
+  /** Cast in person at a meeting (two-person entry). */
+  | 'IN_PERSON'
+  /** Cast online (castBallot). */
+  | 'ONLINE';
+
 /** What `castBallot` returns. */
 export type BallotReceipt = {
   __typename?: 'BallotReceipt';
@@ -90,12 +102,35 @@ export type BallotReceipt = {
   receipt: Scalars['String']['output'];
 };
 
+/** A household's standing in a vote (HOUSEHOLDS electorates: the household is the voter; otherwise its members of the frozen electorate, by their current household). */
+export type BallotStatus = {
+  __typename?: 'BallotStatus';
+  /** HOUSEHOLDS votes: the resident who cast (or may cast) the household's ballot: the head, or the proxy. */
+  casterResidentId?: Maybe<Scalars['ID']['output']>;
+  /** HOUSEHOLDS votes: the channel of the household's ballot, null before it voted. */
+  channel?: Maybe<BallotChannel>;
+  /** The household (or one of its members) is in the electorate frozen at opening. */
+  inElectorate: Scalars['Boolean']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** The matter's state. */
+  matterStatus: MatterState;
+  /** HOUSEHOLDS votes: the active proxy, if any. */
+  proxy?: Maybe<VoteProxy>;
+  /** How many of them took part. */
+  voted: Scalars['Int']['output'];
+  /** Voters of the electorate from this household (1 for a HOUSEHOLDS vote). */
+  voters: Scalars['Int']['output'];
+};
+
 /** A ballot. */
 export type CastBallotInput = {
   /** Chosen options (FOR, AGAINST or ABSTAIN; or up to maxSelections of the choices). */
   choices: Array<Scalars['String']['input']>;
   /** The matter. */
   matterId: Scalars['ID']['input'];
+  /** The voter cast for, as its proxy (omit to cast one's own ballot). */
+  voterId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A courtyard (院落) on a street. */
@@ -115,6 +150,8 @@ export type CourtyardMattersArgs = {
 
 /** A matter to draft. */
 export type DraftMatterInput = {
+  /** Allow proxies beyond an adult member of the household (default false). */
+  allowProxies?: InputMaybe<Scalars['Boolean']['input']>;
   /** A list of choices (2–20) instead of FOR/AGAINST/ABSTAIN. */
   choices?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Description (1–5000 characters). */
@@ -154,8 +191,16 @@ export type Electorate = {
   area?: Maybe<Scalars['Float']['output']>;
   /** SHA-256 (hex) over the sorted voter ids joined by newlines. */
   hash: Scalars['String']['output'];
+  /** The voter–proxy list (active proxies), by voter id (`first`: 0–100, default 20). */
+  proxies: VoteProxyConnection;
   /** Number of voters. */
   size: Scalars['Int']['output'];
+};
+
+/** The electorate frozen when voting opened. */
+export type ElectorateProxiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Who votes: fixed when voting opens. */
@@ -166,6 +211,20 @@ export type ElectorateKind =
   | 'HOMEOWNERS'
   /** 户: one vote per household of the scope, cast by its head. */
   | 'HOUSEHOLDS';
+
+/** 户: a household at a standard address. */
+export type Household = {
+  __typename?: 'Household';
+  /** How this household stands in a matter's vote: in the electorate, voted or not, on which channel, by whom (never what). The household's members, STREET_CHIEF, COMMUNITY_STAFF and ADMIN; null for anyone else or an unknown matter. */
+  ballotStatus?: Maybe<BallotStatus>;
+  /** Id of the household. */
+  id: Scalars['ID']['output'];
+};
+
+/** 户: a household at a standard address. */
+export type HouseholdBallotStatusArgs = {
+  matterId: Scalars['ID']['input'];
+};
 
 /** A ballot cast in person, as entered by the first person. */
 export type InPersonBallotInput = {
@@ -249,6 +308,8 @@ export type InPersonState =
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
 export type Matter = {
   __typename?: 'Matter';
+  /** Proxies beyond an adult member of the household allowed (委托投票, at most 2 voters per proxy). */
+  allowProxies: Scalars['Boolean']['output'];
   /** When voting closes (or closed). */
   closesAt?: Maybe<Scalars['DateTime']['output']>;
   /** Description. */
@@ -503,6 +564,8 @@ export type Mutation = {
   enterInPersonBallot: InPersonEntry;
   /** Moves the closing time of an open vote later (COMMUNITY_STAFF), logged with the reason. */
   extendVote: Matter;
+  /** 委托投票: the caller (RESIDENT casting for a voter of the open vote) lets an adult cast for it: a member of the household, or, where the matter allows, another resident of the scope. At most 2 voters per proxy (CONFLICT); refused once the voter voted. */
+  grantProxy: VoteProxy;
   /** Hides an opinion with a reason (COMMUNITY_STAFF); it is kept and staff still read it. CONFLICT when already hidden. Emits opinion.hidden. */
   hideOpinion: Opinion;
   /** DRAFT → DISCUSSION (STREET_CHIEF, COMMUNITY_STAFF). */
@@ -517,6 +580,8 @@ export type Mutation = {
   recordMinutes: Meeting;
   /** Rejects a PENDING in-person entry with a reason (STREET_CHIEF, COMMUNITY_STAFF). */
   rejectInPersonBallot: InPersonEntry;
+  /** Revokes the caller's proxy for the open vote, as long as no ballot was cast for the voter (CONFLICT after). */
+  revokeProxy: VoteProxy;
   /** Schedules a meeting on a matter in DISCUSSION or VOTING (STREET_CHIEF, COMMUNITY_STAFF). Emits meeting.scheduled. */
   scheduleMeeting: Meeting;
   /** ADOPTED → IMPLEMENTING (STREET_CHIEF, COMMUNITY_STAFF). */
@@ -565,6 +630,12 @@ export type MutationExtendVoteArgs = {
 };
 
 /** Mutations of the deliberation service. */
+export type MutationGrantProxyArgs = {
+  matterId: Scalars['ID']['input'];
+  proxyResidentId: Scalars['ID']['input'];
+};
+
+/** Mutations of the deliberation service. */
 export type MutationHideOpinionArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
@@ -604,6 +675,11 @@ export type MutationRecordMinutesArgs = {
 export type MutationRejectInPersonBallotArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRevokeProxyArgs = {
+  matterId: Scalars['ID']['input'];
 };
 
 /** Mutations of the deliberation service. */
@@ -707,6 +783,20 @@ export type PostOpinionInput = {
   /** The opinion this replies to (a reply to a reply joins the thread). */
   replyTo?: InputMaybe<Scalars['ID']['input']>;
 };
+
+/** Who a proxy is. */
+export type ProxyKind =
+  /** An adult member of the voting household (always allowed). */
+  | 'HOUSEHOLD_MEMBER'
+  /** Another resident of the scope (only where the matter allows proxies). */
+  | 'OTHER';
+
+/** State of a proxy. */
+export type ProxyState =
+  /** In force: the proxy may cast the voter's ballot. */
+  | 'ACTIVE'
+  /** Revoked by the voter before a ballot was cast. */
+  | 'REVOKED';
 
 /** Queries of the deliberation service. */
 export type Query = {
@@ -877,6 +967,47 @@ export type VoteOutcome =
   /** Rejected. */
   | 'REJECTED';
 
+/** 委托投票: a voter of the frozen electorate lets another adult cast its ballot (the ballot stays secret). */
+export type VoteProxy = {
+  __typename?: 'VoteProxy';
+  /** When it was given. */
+  grantedAt: Scalars['DateTime']['output'];
+  /** Household member or other. */
+  kind: ProxyKind;
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** The resident who holds the proxy. */
+  proxyResidentId: Scalars['ID']['output'];
+  /** When it was revoked. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Active or revoked. */
+  status: ProxyState;
+  /** The electorate voter (household or resident id). */
+  voterId: Scalars['ID']['output'];
+};
+
+/** A page of proxies. */
+export type VoteProxyConnection = {
+  __typename?: 'VoteProxyConnection';
+  /** Edges with cursors. */
+  edges: Array<VoteProxyEdge>;
+  /** The proxies of this page. */
+  nodes: Array<VoteProxy>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Active proxies, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A proxy in a page. */
+export type VoteProxyEdge = {
+  __typename?: 'VoteProxyEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The proxy. */
+  node: VoteProxy;
+};
+
 /** A matter's rule. */
 export type VoteRuleView = {
   __typename?: 'VoteRuleView';
@@ -990,6 +1121,7 @@ export type DirectiveResolverFn<
 /** Mapping of federation types */
 export type FederationTypes = {
   Courtyard: Courtyard;
+  Household: Household;
   Matter: Matter;
   Resident: Resident;
   Street: Street;
@@ -998,6 +1130,7 @@ export type FederationTypes = {
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
   Courtyard: { __typename: 'Courtyard' } & GraphQLRecursivePick<FederationTypes['Courtyard'], { id: true }>;
+  Household: { __typename: 'Household' } & GraphQLRecursivePick<FederationTypes['Household'], { id: true }>;
   Matter: { __typename: 'Matter' } & GraphQLRecursivePick<FederationTypes['Matter'], { id: true }>;
   Resident: { __typename: 'Resident' } & GraphQLRecursivePick<FederationTypes['Resident'], { id: true }>;
   Street: { __typename: 'Street' } & GraphQLRecursivePick<FederationTypes['Street'], { id: true }>;
@@ -1013,14 +1146,17 @@ export type ResolversTypes = {
   AttendeeEdge: ResolverTypeWrapper<Omit<AttendeeEdge, 'node'> & { node: ResolversTypes['Attendee'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AuthorRole: AuthorRole;
+  BallotChannel: BallotChannel;
   BallotReceipt: ResolverTypeWrapper<Omit<BallotReceipt, 'matter'> & { matter: ResolversTypes['Matter'] }>;
+  BallotStatus: ResolverTypeWrapper<BallotStatusMapper>;
   CastBallotInput: CastBallotInput;
   Courtyard: ResolverTypeWrapper<CourtyardMapper>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DraftMatterInput: DraftMatterInput;
-  Electorate: ResolverTypeWrapper<Electorate>;
+  Electorate: ResolverTypeWrapper<ElectorateMapper>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ElectorateKind: ElectorateKind;
+  Household: ResolverTypeWrapper<HouseholdMapper>;
   InPersonBallotInput: InPersonBallotInput;
   InPersonConfirmation: ResolverTypeWrapper<InPersonConfirmationMapper>;
   InPersonEntry: ResolverTypeWrapper<InPersonEntryMapper>;
@@ -1049,6 +1185,8 @@ export type ResolversTypes = {
   OptionCount: ResolverTypeWrapper<OptionCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PostOpinionInput: PostOpinionInput;
+  ProxyKind: ProxyKind;
+  ProxyState: ProxyState;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReceiptStatus: ReceiptStatus;
   Recount: ResolverTypeWrapper<RecountMapper>;
@@ -1061,6 +1199,9 @@ export type ResolversTypes = {
   ThresholdKind: ThresholdKind;
   Turnout: ResolverTypeWrapper<Turnout>;
   VoteOutcome: VoteOutcome;
+  VoteProxy: ResolverTypeWrapper<VoteProxyMapper>;
+  VoteProxyConnection: ResolverTypeWrapper<VoteProxyConnectionMapper>;
+  VoteProxyEdge: ResolverTypeWrapper<Omit<VoteProxyEdge, 'node'> & { node: ResolversTypes['VoteProxy'] }>;
   VoteRuleView: ResolverTypeWrapper<VoteRuleViewMapper>;
 };
 
@@ -1074,12 +1215,14 @@ export type ResolversParentTypes = {
   AttendeeEdge: Omit<AttendeeEdge, 'node'> & { node: ResolversParentTypes['Attendee'] };
   String: Scalars['String']['output'];
   BallotReceipt: Omit<BallotReceipt, 'matter'> & { matter: ResolversParentTypes['Matter'] };
+  BallotStatus: BallotStatusMapper;
   CastBallotInput: CastBallotInput;
   Courtyard: CourtyardMapper;
   DateTime: Scalars['DateTime']['output'];
   DraftMatterInput: DraftMatterInput;
-  Electorate: Electorate;
+  Electorate: ElectorateMapper;
   Float: Scalars['Float']['output'];
+  Household: HouseholdMapper;
   InPersonBallotInput: InPersonBallotInput;
   InPersonConfirmation: InPersonConfirmationMapper;
   InPersonEntry: InPersonEntryMapper;
@@ -1108,6 +1251,9 @@ export type ResolversParentTypes = {
   Street: StreetMapper;
   Tally: TallyMapper;
   Turnout: Turnout;
+  VoteProxy: VoteProxyMapper;
+  VoteProxyConnection: VoteProxyConnectionMapper;
+  VoteProxyEdge: Omit<VoteProxyEdge, 'node'> & { node: ResolversParentTypes['VoteProxy'] };
   VoteRuleView: VoteRuleViewMapper;
 };
 
@@ -1147,6 +1293,20 @@ export type BallotReceiptResolvers<
   receipt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type BallotStatusResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['BallotStatus'] = ResolversParentTypes['BallotStatus'],
+> = {
+  casterResidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  channel?: Resolver<Maybe<ResolversTypes['BallotChannel']>, ParentType, ContextType>;
+  inElectorate?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterStatus?: Resolver<ResolversTypes['MatterState'], ParentType, ContextType>;
+  proxy?: Resolver<Maybe<ResolversTypes['VoteProxy']>, ParentType, ContextType>;
+  voted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  voters?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type CourtyardResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Courtyard'] = ResolversParentTypes['Courtyard'],
@@ -1177,7 +1337,33 @@ export type ElectorateResolvers<
 > = {
   area?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  proxies?: Resolver<
+    ResolversTypes['VoteProxyConnection'],
+    ParentType,
+    ContextType,
+    Partial<ElectorateProxiesArgs>
+  >;
   size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type HouseholdResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Household'] = ResolversParentTypes['Household'],
+  FederationReferenceType extends FederationReferenceTypes['Household'] =
+    FederationReferenceTypes['Household'],
+> = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Household']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  ballotStatus?: Resolver<
+    Maybe<ResolversTypes['BallotStatus']>,
+    ParentType,
+    ContextType,
+    RequireFields<HouseholdBallotStatusArgs, 'matterId'>
+  >;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type InPersonConfirmationResolvers<
@@ -1236,6 +1422,7 @@ export type MatterResolvers<
     FederationReferenceType,
     ContextType
   >;
+  allowProxies?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   closesAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   electorate?: Resolver<Maybe<ResolversTypes['Electorate']>, ParentType, ContextType>;
@@ -1405,6 +1592,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationExtendVoteArgs, 'closesAt' | 'id' | 'reason'>
   >;
+  grantProxy?: Resolver<
+    ResolversTypes['VoteProxy'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationGrantProxyArgs, 'matterId' | 'proxyResidentId'>
+  >;
   hideOpinion?: Resolver<
     ResolversTypes['Opinion'],
     ParentType,
@@ -1446,6 +1639,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationRejectInPersonBallotArgs, 'id' | 'reason'>
+  >;
+  revokeProxy?: Resolver<
+    ResolversTypes['VoteProxy'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRevokeProxyArgs, 'matterId'>
   >;
   scheduleMeeting?: Resolver<
     ResolversTypes['Meeting'],
@@ -1609,6 +1808,38 @@ export type TurnoutResolvers<
   participants?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type VoteProxyResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['VoteProxy'] = ResolversParentTypes['VoteProxy'],
+> = {
+  grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ProxyKind'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  proxyResidentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ProxyState'], ParentType, ContextType>;
+  voterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type VoteProxyConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['VoteProxyConnection'] =
+    ResolversParentTypes['VoteProxyConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['VoteProxyEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['VoteProxy']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type VoteProxyEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['VoteProxyEdge'] = ResolversParentTypes['VoteProxyEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['VoteProxy'], ParentType, ContextType>;
+};
+
 export type VoteRuleViewResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['VoteRuleView'] = ResolversParentTypes['VoteRuleView'],
@@ -1625,9 +1856,11 @@ export type Resolvers<ContextType = DeliberationContext> = {
   AttendeeConnection?: AttendeeConnectionResolvers<ContextType>;
   AttendeeEdge?: AttendeeEdgeResolvers<ContextType>;
   BallotReceipt?: BallotReceiptResolvers<ContextType>;
+  BallotStatus?: BallotStatusResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Electorate?: ElectorateResolvers<ContextType>;
+  Household?: HouseholdResolvers<ContextType>;
   InPersonConfirmation?: InPersonConfirmationResolvers<ContextType>;
   InPersonEntry?: InPersonEntryResolvers<ContextType>;
   InPersonEntryConnection?: InPersonEntryConnectionResolvers<ContextType>;
@@ -1652,5 +1885,8 @@ export type Resolvers<ContextType = DeliberationContext> = {
   Street?: StreetResolvers<ContextType>;
   Tally?: TallyResolvers<ContextType>;
   Turnout?: TurnoutResolvers<ContextType>;
+  VoteProxy?: VoteProxyResolvers<ContextType>;
+  VoteProxyConnection?: VoteProxyConnectionResolvers<ContextType>;
+  VoteProxyEdge?: VoteProxyEdgeResolvers<ContextType>;
   VoteRuleView?: VoteRuleViewResolvers<ContextType>;
 };

@@ -4,6 +4,7 @@ import { abstainingCanBlock } from '../domain/rules';
 import type { PublishedTally } from '../entities';
 import { DiscussionService, meetingQuorumMet } from '../services/discussion.service';
 import { ruleOf } from '../services/matter.service';
+import { residentOf } from '../services/scope';
 import * as inputs from './inputs';
 
 const share = (s: { num: number; den: number; strict: boolean }) =>
@@ -66,7 +67,7 @@ export const resolvers = {
       ),
     castBallot: (_, { input }, ctx) => {
       const i = parseInput(inputs.castInput, input);
-      return ctx.matters.castBallot(ctx, i.matterId, i.choices);
+      return ctx.matters.castBallot(ctx, i.matterId, i.choices, i.voterId);
     },
     startImplementing: (_, args, ctx) =>
       ctx.matters.move(
@@ -114,6 +115,14 @@ export const resolvers = {
         parseInput(inputs.entityId, args.id, 'id'),
         parseInput(inputs.requiredReason, args.reason, 'reason'),
       ),
+    grantProxy: (_, args, ctx) =>
+      ctx.proxies.grant(
+        ctx,
+        parseInput(inputs.matterId, args.matterId, 'matterId'),
+        parseInput(inputs.entityId, args.proxyResidentId, 'proxyResidentId'),
+      ),
+    revokeProxy: (_, args, ctx) =>
+      ctx.proxies.revoke(ctx, parseInput(inputs.matterId, args.matterId, 'matterId')),
     withdrawMatter: (_, args, ctx) =>
       ctx.matters.move(
         ctx,
@@ -128,7 +137,7 @@ export const resolvers = {
     electorate: (m) =>
       m.electorateSize === null || m.electorateHash === null
         ? null
-        : { size: m.electorateSize, hash: m.electorateHash, area: m.electorateArea },
+        : { matterId: m.id, size: m.electorateSize, hash: m.electorateHash, area: m.electorateArea },
     turnout: async (m, _, ctx) => {
       if (m.electorateSize === null) return null;
       const t = await ctx.matters.turnout(m);
@@ -176,6 +185,9 @@ export const resolvers = {
     inPersonEntries: (mt, args, ctx) =>
       DiscussionService.isStaff(ctx.principal) ? ctx.loaders.meetingEntries(mt.id, parsePage(args)) : null,
   },
+  Electorate: {
+    proxies: (e, args, ctx) => ctx.loaders.matterProxies(e.matterId, parsePage(args)),
+  },
   VoteRuleView: {
     preset: (m) => ruleOf(m).preset,
     source: (m) => ruleOf(m).source,
@@ -191,6 +203,22 @@ export const resolvers = {
   Courtyard: {
     __resolveReference: (ref) => ({ id: ref.id }),
     matters: (c, args, ctx) => ctx.loaders.courtyardMatters(c.id, parsePage(args)),
+  },
+  Household: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    ballotStatus: async (h, args, ctx) => {
+      const matterId = parseInput(inputs.matterId, args.matterId, 'matterId');
+      if (!DiscussionService.isStaff(ctx.principal)) {
+        // A member of the household (people read model), or its caster in this vote.
+        const self = residentOf(ctx.principal);
+        const voter = self ? await ctx.loaders.voter.load(self) : null;
+        const status = voter ? await ctx.loaders.ballotStatus.load(`${h.id}\u0000${matterId}`) : null;
+        const member = voter?.householdId === h.id || (!!status && status.casterResidentId === self);
+        if (!member) return null;
+        return status;
+      }
+      return ctx.loaders.ballotStatus.load(`${h.id}\u0000${matterId}`);
+    },
   },
   Resident: {
     __resolveReference: (ref) => ({ id: ref.id }),

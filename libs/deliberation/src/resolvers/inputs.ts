@@ -20,6 +20,7 @@ export const draftInput = z
     maxSelections: z.number().int().min(1).max(20).nullish(),
     secret: z.boolean().nullish(),
     resultsHidden: z.boolean().nullish(),
+    allowProxies: z.boolean().nullish(),
   })
   .refine((v) => !v.quorumNum || !v.quorumDen || v.quorumNum <= v.quorumDen, {
     path: ['quorumNum'],
@@ -42,6 +43,7 @@ export const draftInput = z
       maxSelections: v.maxSelections ?? 1,
       secret: v.secret ?? electorateKind !== 'HOMEOWNERS',
       resultsHidden: v.resultsHidden ?? false,
+      allowProxies: v.allowProxies ?? false,
     };
   });
 
@@ -58,7 +60,13 @@ export const matterFilter = z
     scopeId: f?.scopeId ?? undefined,
   }));
 
-export const castInput = z.object({ matterId: id(), choices: z.array(line(50)).min(1).max(20) });
+export const castInput = z.object({
+  matterId: id(),
+  choices: z.array(line(50)).min(1).max(20),
+  voterId: id()
+    .nullish()
+    .transform((v) => v ?? null),
+});
 export const reason = z
   .string()
   .trim()

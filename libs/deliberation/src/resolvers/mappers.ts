@@ -1,4 +1,5 @@
 import type { CountedConnection } from '@sc/db';
+import type { BallotStatusView } from '../loaders';
 import type {
   InPersonEntry,
   Matter,
@@ -7,6 +8,7 @@ import type {
   MeetingAttendance,
   Opinion,
   PublishedTally,
+  VoteProxy,
 } from '../entities';
 
 export type MatterMapper = Matter;
@@ -43,3 +45,8 @@ export type AttendeeConnectionMapper = CountedConnection<MeetingAttendance>;
 export type InPersonEntryMapper = InPersonEntry;
 export type InPersonEntryConnectionMapper = CountedConnection<InPersonEntry>;
 export type InPersonConfirmationMapper = { entry: InPersonEntry; receipt: string };
+export type VoteProxyMapper = VoteProxy;
+export type VoteProxyConnectionMapper = CountedConnection<VoteProxy>;
+export type ElectorateMapper = { matterId: string; size: number; hash: string; area: number | null };
+export type HouseholdMapper = { id: string };
+export type BallotStatusMapper = BallotStatusView;

@@ -32,6 +32,7 @@ import {
   Matter,
   MatterTransition,
   Participation,
+  VoteProxy,
   type MatterKind,
   type MatterState,
   type PublishedTally,
@@ -59,6 +60,7 @@ export interface DraftInput {
   maxSelections: number;
   secret: boolean;
   resultsHidden: boolean;
+  allowProxies?: boolean;
 }
 
 export interface MatterFilter {
@@ -205,6 +207,7 @@ export class MatterService {
         maxSelections: input.maxSelections,
         secret: input.secret,
         resultsHidden: input.resultsHidden,
+        allowProxies: input.allowProxies ?? false,
         opensAt: null,
         closesAt: null,
         electorateSize: null,
@@ -370,6 +373,7 @@ export class MatterService {
     req: RequestInfo,
     matterId: string,
     choices: string[],
+    voterId: string | null = null,
   ): Promise<{ receipt: string; matter: Matter }> {
     const principal = requireAuthenticated(req.principal);
     const residentId = residentOf(principal);
@@ -377,7 +381,9 @@ export class MatterService {
       throw new ForbiddenError('only a resident casts a ballot (RESIDENT with a resident scope)');
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await transaction(this.ds, (m) => this.castOnce(m, matterId, residentId, choices));
+        const result = await transaction(this.ds, (m) =>
+          this.castOnce(m, matterId, residentId, choices, voterId),
+        );
         return result;
       } catch (error) {
         if (attempt < 8 && (isUniqueViolation(error) || isDeadlock(error))) continue;
@@ -405,14 +411,39 @@ export class MatterService {
     return { matter, now };
   }
 
-  private async castOnce(m: EntityManager, matterId: string, residentId: string, choices: string[]) {
+  private async castOnce(
+    m: EntityManager,
+    matterId: string,
+    residentId: string,
+    choices: string[],
+    voterId: string | null,
+  ) {
     const { matter, now } = await this.lockOpenVote(m, matterId);
     const distinct = validChoices(matter, choices, 'input.choices');
-    const member = await m
-      .getRepository(ElectorateMember)
-      .findOneBy({ matterId, casterResidentId: residentId });
-    if (!member) throw new ForbiddenError('you are not in the electorate frozen when this vote opened');
-    const receipt = await this.writeBallot(m, matter, member, residentId, 'ONLINE', distinct, now);
+    const members = m.getRepository(ElectorateMember);
+    const member = voterId
+      ? await members.findOneBy({ matterId, voterId })
+      : await members.findOneBy({ matterId, casterResidentId: residentId });
+    if (!member)
+      throw voterId
+        ? new NotFoundError('Voter of this electorate', voterId, 'input.voterId')
+        : new ForbiddenError('you are not in the electorate frozen when this vote opened');
+    const own = member.casterResidentId === residentId;
+    // Checked after the voter's participation row is locked, so a proxy granted or revoked meanwhile
+    // is seen (grantProxy locks the same row).
+    const check = async () => {
+      const proxies = m
+        .getRepository(VoteProxy)
+        .createQueryBuilder('x')
+        .where('x.matter_id = :matterId AND x.active_slot = :voterId', { matterId, voterId: member.voterId });
+      if (isMysqlFamily(this.ds)) proxies.setLock('pessimistic_read');
+      const proxy = await proxies.getOne();
+      if (own && proxy)
+        throw new ForbiddenError('you gave a proxy for this vote: revoke it to vote yourself');
+      if (!own && proxy?.proxyResidentId !== residentId)
+        throw new ForbiddenError('you hold no proxy of this voter for this vote');
+    };
+    const receipt = await this.writeBallot(m, matter, member, residentId, 'ONLINE', distinct, now, check);
     return { receipt, matter };
   }
 
@@ -430,6 +461,7 @@ export class MatterService {
     channel: 'ONLINE' | 'IN_PERSON',
     distinct: string[],
     now: Date,
+    check?: () => Promise<void>,
   ): Promise<string> {
     const matterId = matter.id;
     const slot = this.key.slot(matterId, member.voterId);
@@ -439,6 +471,7 @@ export class MatterService {
       .where('p.matter_id = :matterId AND p.voter_id = :voterId', { matterId, voterId: member.voterId });
     if (isMysqlFamily(this.ds)) pq.setLock('pessimistic_write');
     const known = await pq.getOne();
+    await check?.();
     if (known && known.channel !== channel)
       throw new ConflictError(
         known.channel === 'IN_PERSON' ? 'This voter voted in person' : 'This voter voted online',
@@ -642,7 +675,11 @@ export class MatterService {
 
   /** Open votes a resident may cast (Resident.votableMatters). */
   async votable(residentId: string): Promise<Matter[]> {
-    const rows = await this.ds.getRepository(ElectorateMember).findBy({ casterResidentId: residentId });
+    const own = await this.ds.getRepository(ElectorateMember).findBy({ casterResidentId: residentId });
+    const held = await this.ds
+      .getRepository(VoteProxy)
+      .findBy({ proxyResidentId: residentId, status: 'ACTIVE' });
+    const rows = [...own, ...held];
     if (rows.length === 0) return [];
     return this.ds.getRepository(Matter).find({
       where: { id: In(rows.map((r) => r.matterId)), status: 'VOTING' },
@@ -746,7 +783,7 @@ const mapValues = (o: Record<string, number>, f: (n: number) => number) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 const capitalise = (s: string) => s.charAt(0) + s.slice(1).toLowerCase().replace('_', ' ');
 
-function isDeadlock(error: unknown): boolean {
+export function isDeadlock(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };
   const code = e?.driverError?.code ?? e?.code;
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';

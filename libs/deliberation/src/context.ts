@@ -1,6 +1,7 @@
 import type { RequestInfo as KitRequestInfo } from '@sc/service';
 import type { DeliberationLoaders } from './loaders';
 import type { DiscussionService } from './services/discussion.service';
+import type { ImplementationService } from './services/implementation.service';
 import type { MatterService } from './services/matter.service';
 import type { ProxyService } from './services/proxy.service';
 
@@ -10,4 +11,7 @@ export interface DeliberationContext extends KitRequestInfo {
   matters: MatterService;
   discussion: DiscussionService;
   proxies: ProxyService;
+  implementation: ImplementationService;
+  /** The service clock (overdue flags). */
+  now: () => Date;
 }

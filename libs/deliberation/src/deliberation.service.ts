@@ -12,6 +12,7 @@ import { deliberationSdl } from './schema';
 import { seedDemoMatters } from './seed/demo';
 import { BallotKey } from './services/ballot-key';
 import { DiscussionService } from './services/discussion.service';
+import { ImplementationService } from './services/implementation.service';
 import { MatterService } from './services/matter.service';
 import { ProxyService } from './services/proxy.service';
 
@@ -35,8 +36,9 @@ export const deliberation = defineService({
     const matters = new MatterService(dataSource, outbox, key, committed, clock);
     const discussion = new DiscussionService(dataSource, outbox, matters, committed, clock);
     const proxies = new ProxyService(dataSource, matters, committed);
+    const implementation = new ImplementationService(dataSource, outbox, committed, clock);
     return {
-      exposed: { matters, discussion, proxies },
+      exposed: { matters, discussion, proxies, implementation },
       seed: () => seedDemoMatters(dataSource, matters, logger, clock),
       jobs: [
         {
@@ -47,10 +49,12 @@ export const deliberation = defineService({
       ],
       context: ({ principal }): DeliberationContext => ({
         principal,
-        loaders: new DeliberationLoaders(dataSource, discussion),
+        loaders: new DeliberationLoaders(dataSource, discussion, clock),
         matters,
         discussion,
         proxies,
+        implementation,
+        now: clock,
       }),
     };
   },

@@ -6,7 +6,10 @@ import {
   ElectorateMember,
   InPersonEntry,
   Matter,
+  MatterSupervisor,
+  MatterTask,
   MatterTransition,
+  TaskReport,
   Meeting,
   MeetingAttendance,
   Opinion,
@@ -44,6 +47,14 @@ const PROXIES: ChildListSpec = {
   cursor: 'value',
   where: { status: 'ACTIVE' },
 };
+const TASKS: ChildListSpec = { ...OPINIONS, table: 'matter_task', sortColumn: 'due_at', where: undefined };
+const TASK_REPORTS: ChildListSpec = {
+  ...OPINIONS,
+  table: 'task_report',
+  parentColumn: 'task_id',
+  sortColumn: 'at',
+  where: undefined,
+};
 const ATTENDANCE: ChildListSpec = {
   table: 'meeting_attendance',
   parentColumn: 'meeting_id',
@@ -67,6 +78,7 @@ export class DeliberationLoaders {
   constructor(
     private readonly ds: DataSource,
     private readonly discussion?: DiscussionService,
+    private readonly now: () => Date = () => new Date(),
   ) {
     // Here, not as a field initializer: those run before parameter properties are assigned.
     this.lists = new ChildLists(ds);
@@ -219,6 +231,55 @@ export class DeliberationLoaders {
       };
     });
   });
+
+  readonly supervisors = new DataLoader<string, MatterSupervisor[]>(async (ids) => {
+    const rows = await this.ds
+      .getRepository(MatterSupervisor)
+      .find({ where: { matterId: In([...ids]) }, order: { kind: 'ASC', ref: 'ASC' } });
+    return ids.map((id) => rows.filter((r) => r.matterId === id));
+  });
+
+  readonly task = new DataLoader<string, MatterTask | null>(async (ids) =>
+    alignById(ids, await this.ds.getRepository(MatterTask).findBy({ id: In([...ids]) })),
+  );
+
+  readonly report = new DataLoader<string, TaskReport | null>(async (ids) =>
+    alignById(ids, await this.ds.getRepository(TaskReport).findBy({ id: In([...ids]) })),
+  );
+
+  /** Progress per matter: one statement for all matters of a request (tasks per matter are few). */
+  readonly progress = new DataLoader<string, ProgressView | null>(async (ids) => {
+    const tasks = await this.ds.getRepository(MatterTask).find({
+      where: { matterId: In([...ids]) },
+      select: { matterId: true, status: true, dueAt: true, percent: true },
+    });
+    const now = this.now().getTime();
+    return ids.map((id) => {
+      const mine = tasks.filter((t) => t.matterId === id);
+      if (mine.length === 0) return null;
+      return {
+        tasks: mine.length,
+        done: mine.filter((t) => t.status === 'DONE').length,
+        overdue: mine.filter((t) => t.status === 'OPEN' && t.dueAt.getTime() < now).length,
+        percent: Math.floor(mine.reduce((sum, t) => sum + t.percent, 0) / mine.length),
+      };
+    });
+  });
+
+  matterTasks(matterId: string, page: Page): Promise<CountedConnection<MatterTask>> {
+    return this.lists.page(TASKS, matterId, page, (id) => this.task.load(id));
+  }
+
+  taskReports(taskId: string, page: Page): Promise<CountedConnection<TaskReport>> {
+    return this.lists.page(TASK_REPORTS, taskId, page, (id) => this.report.load(id));
+  }
+}
+
+export interface ProgressView {
+  tasks: number;
+  done: number;
+  overdue: number;
+  percent: number;
 }
 
 export interface BallotStatusView {

@@ -147,6 +147,20 @@ export const DeliberationEvents = {
       actor,
     }),
   }),
+  taskReported: MattersTopic.event({
+    type: 'cn.caichang.deliberation.task.reported.v1',
+    description:
+      'Progress was reported on a task carrying out an adopted matter (percent; DONE at 100). Ids and figures only.',
+    schema: z.object({
+      id: z.string().describe('Matter id'),
+      taskId: z.string(),
+      percent: z.number().int().min(0).max(100),
+      done: z.boolean(),
+      dueAt: z.string(),
+      overdue: z.boolean().describe('The report came after the due time (done late, or still open past it)'),
+      actor,
+    }),
+  }),
 };
 
 /** Everything the deliberation service publishes (read by the AsyncAPI generator and the registry). */

@@ -25,6 +25,12 @@ import type {
   ElectorateMapper,
   HouseholdMapper,
   BallotStatusMapper,
+  SupervisorMapper,
+  MatterTaskMapper,
+  MatterTaskConnectionMapper,
+  TaskReportMapper,
+  TaskReportConnectionMapper,
+  ProgressMapper,
 } from '../resolvers/mappers';
 import type { DeliberationContext } from '../context';
 export type Maybe<T> = T | null;
@@ -40,6 +46,18 @@ export type Scalars = {
   Float: { input: number; output: number };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
+};
+
+/** A task to add. */
+export type AddTaskInput = {
+  /** When it is due. */
+  dueAt: Scalars['DateTime']['input'];
+  /** The matter (ADOPTED or IMPLEMENTING). */
+  matterId: Scalars['ID']['input'];
+  /** Who does it (1–100 characters). */
+  owner: Scalars['String']['input'];
+  /** What is to be done (1–200 characters). */
+  title: Scalars['String']['input'];
 };
 
 /** A resident present at a meeting. */
@@ -332,6 +350,8 @@ export type Matter = {
   opinions: OpinionConnection;
   /** Options: FOR/AGAINST/ABSTAIN, or the list of choices. */
   options: Array<Scalars['String']['output']>;
+  /** Progress over the tasks (public); null before there are tasks. */
+  progress?: Maybe<Progress>;
   /** Results hidden until close (turnout is always shown). */
   resultsHidden: Scalars['Boolean']['output'];
   /** The rule. */
@@ -344,8 +364,12 @@ export type Matter = {
   secret: Scalars['Boolean']['output'];
   /** Lifecycle state. */
   status: MatterState;
+  /** Supervisors of the adopted matter: the chief and resident representatives chosen at adoption. */
+  supervisors: Array<Supervisor>;
   /** The tally: live while open unless results are hidden; published at close. */
   tally?: Maybe<Tally>;
+  /** Tasks carrying it out, by due time (`first`: 0–100, default 20). Public (两公开). */
+  tasks: MatterTaskConnection;
   /** Title. */
   title: Scalars['String']['output'];
   /** Every move with who, when and why, oldest first. */
@@ -364,6 +388,12 @@ export type MatterMeetingsArgs = {
 
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
 export type MatterOpinionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
+export type MatterTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -433,6 +463,59 @@ export type MatterState =
   | 'VOTING'
   /** 撤回: withdrawn. */
   | 'WITHDRAWN';
+
+/** A task carrying out an adopted matter. */
+export type MatterTask = {
+  __typename?: 'MatterTask';
+  /** When it was done. */
+  doneAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it is due. */
+  dueAt: Scalars['DateTime']['output'];
+  /** Id of the task. */
+  id: Scalars['ID']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** Open past its due time. */
+  overdue: Scalars['Boolean']['output'];
+  /** Who does it (a party, e.g. 物业公司 or 正街街长). */
+  owner: Scalars['String']['output'];
+  /** Progress in percent (the last report). */
+  percent: Scalars['Int']['output'];
+  /** Progress reports and supervision notes, oldest first (`first`: 0–100, default 20). */
+  reports: TaskReportConnection;
+  /** Open or done. */
+  status: TaskState;
+  /** What is to be done. */
+  title: Scalars['String']['output'];
+};
+
+/** A task carrying out an adopted matter. */
+export type MatterTaskReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of tasks. */
+export type MatterTaskConnection = {
+  __typename?: 'MatterTaskConnection';
+  /** Edges with cursors. */
+  edges: Array<MatterTaskEdge>;
+  /** The tasks of this page. */
+  nodes: Array<MatterTask>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Tasks of the matter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A task in a page. */
+export type MatterTaskEdge = {
+  __typename?: 'MatterTaskEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The task. */
+  node: MatterTask;
+};
 
 /** One move of a matter. */
 export type MatterTransition = {
@@ -550,11 +633,17 @@ export type MeetingState =
 /** Mutations of the deliberation service. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** A supervision note on a task (the matter's supervisors, COMMUNITY_STAFF). */
+  addSupervisionNote: TaskReport;
+  /** Adds a task to an ADOPTED or IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF). */
+  addTask: MatterTask;
   /** Casts or replaces the caller's ballot (RESIDENT in the frozen electorate); the last ballot before close counts. */
   castBallot: BallotReceipt;
+  /** The chief (the caller, STREET_CHIEF) and resident representatives of the scope supervise the ADOPTED matter (replaces an earlier choice). */
+  chooseSupervisors: Matter;
   /** Closes the vote now (COMMUNITY_STAFF): tally, quorum and outcome in the closing transaction. */
   closeVote: Matter;
-  /** IMPLEMENTING → IMPLEMENTED with the final report (STREET_CHIEF, COMMUNITY_STAFF). */
+  /** IMPLEMENTING → IMPLEMENTED with the final report (STREET_CHIEF, COMMUNITY_STAFF); CONFLICT while a task is OPEN. */
   completeImplementation: Matter;
   /** Second person (COMMUNITY_STAFF, not who entered it): the in-person ballot goes into the vote; returns its receipt. */
   confirmInPersonBallot: InPersonConfirmation;
@@ -580,6 +669,8 @@ export type Mutation = {
   recordMinutes: Meeting;
   /** Rejects a PENDING in-person entry with a reason (STREET_CHIEF, COMMUNITY_STAFF). */
   rejectInPersonBallot: InPersonEntry;
+  /** Reports progress on a task of an IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF); 100 % makes it DONE. Emits task.reported. */
+  reportProgress: MatterTask;
   /** Revokes the caller's proxy for the open vote, as long as no ballot was cast for the voter (CONFLICT after). */
   revokeProxy: VoteProxy;
   /** Schedules a meeting on a matter in DISCUSSION or VOTING (STREET_CHIEF, COMMUNITY_STAFF). Emits meeting.scheduled. */
@@ -591,8 +682,24 @@ export type Mutation = {
 };
 
 /** Mutations of the deliberation service. */
+export type MutationAddSupervisionNoteArgs = {
+  input: SupervisionNoteInput;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationAddTaskArgs = {
+  input: AddTaskInput;
+};
+
+/** Mutations of the deliberation service. */
 export type MutationCastBallotArgs = {
   input: CastBallotInput;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationChooseSupervisorsArgs = {
+  matterId: Scalars['ID']['input'];
+  residentIds: Array<Scalars['ID']['input']>;
 };
 
 /** Mutations of the deliberation service. */
@@ -675,6 +782,11 @@ export type MutationRecordMinutesArgs = {
 export type MutationRejectInPersonBallotArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationReportProgressArgs = {
+  input: ReportProgressInput;
 };
 
 /** Mutations of the deliberation service. */
@@ -784,6 +896,19 @@ export type PostOpinionInput = {
   replyTo?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Progress of an adopted matter over its tasks. */
+export type Progress = {
+  __typename?: 'Progress';
+  /** Tasks done. */
+  done: Scalars['Int']['output'];
+  /** Open tasks past their due time. */
+  overdue: Scalars['Int']['output'];
+  /** Average percent over the tasks. */
+  percent: Scalars['Int']['output'];
+  /** Tasks. */
+  tasks: Scalars['Int']['output'];
+};
+
 /** Who a proxy is. */
 export type ProxyKind =
   /** An adult member of the voting household (always allowed). */
@@ -856,6 +981,18 @@ export type Recount = {
   tamperedBallots: Scalars['Int']['output'];
 };
 
+/** A progress report. */
+export type ReportProgressInput = {
+  /** References to evidence (0–20, each 1–500 characters). */
+  evidence?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** What was done (1–2000 characters). */
+  note: Scalars['String']['input'];
+  /** Percent done (0–100, not below the last report); 100 closes the task. */
+  percent: Scalars['Int']['input'];
+  /** The task. */
+  taskId: Scalars['ID']['input'];
+};
+
 /**
  * 实有人口: a resident. Personal data is masked by default; whole values only through `sensitive`,
  * for the roles and scopes that need them, and every such view is written to the access log.
@@ -919,6 +1056,34 @@ export type StreetMattersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A supervision note. */
+export type SupervisionNoteInput = {
+  /** References to evidence (0–20, each 1–500 characters). */
+  evidence?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The note (1–2000 characters). */
+  note: Scalars['String']['input'];
+  /** The task. */
+  taskId: Scalars['ID']['input'];
+};
+
+/** A supervisor of an adopted matter (共治). */
+export type Supervisor = {
+  __typename?: 'Supervisor';
+  /** When chosen. */
+  chosenAt: Scalars['DateTime']['output'];
+  /** Chief or resident representative. */
+  kind: SupervisorKind;
+  /** Account id of the chief, or resident id of the representative. */
+  ref: Scalars['ID']['output'];
+};
+
+/** Kind of supervisor. */
+export type SupervisorKind =
+  /** The street chief (an account id). */
+  | 'CHIEF'
+  /** A resident representative (a resident id). */
+  | 'RESIDENT';
+
 /** A tally. */
 export type Tally = {
   __typename?: 'Tally';
@@ -937,6 +1102,61 @@ export type Tally = {
   /** The adopted choice of a list vote. */
   winner?: Maybe<Scalars['String']['output']>;
 };
+
+/** A progress report or supervision note; never changed. */
+export type TaskReport = {
+  __typename?: 'TaskReport';
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** The capacity the author wrote in: STREET_CHIEF, COMMUNITY_STAFF or RESIDENT (a resident supervisor). */
+  authorRole: Scalars['String']['output'];
+  /** References to evidence (photo or document ids, URLs). */
+  evidence: Array<Scalars['String']['output']>;
+  /** Id. */
+  id: Scalars['ID']['output'];
+  /** Progress or supervision. */
+  kind: TaskReportKind;
+  /** The note. */
+  note: Scalars['String']['output'];
+  /** Percent (progress reports). */
+  percent?: Maybe<Scalars['Int']['output']>;
+};
+
+/** A page of task reports. */
+export type TaskReportConnection = {
+  __typename?: 'TaskReportConnection';
+  /** Edges with cursors. */
+  edges: Array<TaskReportEdge>;
+  /** The reports of this page. */
+  nodes: Array<TaskReport>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Reports of the task, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A task report in a page. */
+export type TaskReportEdge = {
+  __typename?: 'TaskReportEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The report. */
+  node: TaskReport;
+};
+
+/** Kind of task report. */
+export type TaskReportKind =
+  /** A progress report (percent, evidence). */
+  | 'PROGRESS'
+  /** A supervision note by a supervisor or staff. */
+  | 'SUPERVISION';
+
+/** State of a task. */
+export type TaskState =
+  /** Done: a progress report said 100 %. */
+  | 'DONE'
+  /** Being carried out. */
+  | 'OPEN';
 
 /** Threshold of a custom rule. */
 export type ThresholdKind =
@@ -1138,13 +1358,14 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AddTaskInput: AddTaskInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Attendee: ResolverTypeWrapper<AttendeeMapper>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AttendeeConnection: ResolverTypeWrapper<AttendeeConnectionMapper>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AttendeeEdge: ResolverTypeWrapper<Omit<AttendeeEdge, 'node'> & { node: ResolversTypes['Attendee'] }>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AuthorRole: AuthorRole;
   BallotChannel: BallotChannel;
   BallotReceipt: ResolverTypeWrapper<Omit<BallotReceipt, 'matter'> & { matter: ResolversTypes['Matter'] }>;
@@ -1171,6 +1392,9 @@ export type ResolversTypes = {
   MatterFilter: MatterFilter;
   MatterKind: MatterKind;
   MatterState: MatterState;
+  MatterTask: ResolverTypeWrapper<MatterTaskMapper>;
+  MatterTaskConnection: ResolverTypeWrapper<MatterTaskConnectionMapper>;
+  MatterTaskEdge: ResolverTypeWrapper<Omit<MatterTaskEdge, 'node'> & { node: ResolversTypes['MatterTask'] }>;
   MatterTransition: ResolverTypeWrapper<MatterTransitionMapper>;
   Meeting: ResolverTypeWrapper<MeetingMapper>;
   MeetingConnection: ResolverTypeWrapper<MeetingConnectionMapper>;
@@ -1185,17 +1409,27 @@ export type ResolversTypes = {
   OptionCount: ResolverTypeWrapper<OptionCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PostOpinionInput: PostOpinionInput;
+  Progress: ResolverTypeWrapper<ProgressMapper>;
   ProxyKind: ProxyKind;
   ProxyState: ProxyState;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReceiptStatus: ReceiptStatus;
   Recount: ResolverTypeWrapper<RecountMapper>;
+  ReportProgressInput: ReportProgressInput;
   Resident: ResolverTypeWrapper<ResidentMapper>;
   RulePreset: RulePreset;
   ScheduleMeetingInput: ScheduleMeetingInput;
   ScopeKind: ScopeKind;
   Street: ResolverTypeWrapper<StreetMapper>;
+  SupervisionNoteInput: SupervisionNoteInput;
+  Supervisor: ResolverTypeWrapper<SupervisorMapper>;
+  SupervisorKind: SupervisorKind;
   Tally: ResolverTypeWrapper<TallyMapper>;
+  TaskReport: ResolverTypeWrapper<TaskReportMapper>;
+  TaskReportConnection: ResolverTypeWrapper<TaskReportConnectionMapper>;
+  TaskReportEdge: ResolverTypeWrapper<Omit<TaskReportEdge, 'node'> & { node: ResolversTypes['TaskReport'] }>;
+  TaskReportKind: TaskReportKind;
+  TaskState: TaskState;
   ThresholdKind: ThresholdKind;
   Turnout: ResolverTypeWrapper<Turnout>;
   VoteOutcome: VoteOutcome;
@@ -1207,13 +1441,14 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AddTaskInput: AddTaskInput;
+  ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
   Attendee: AttendeeMapper;
   Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
   AttendeeConnection: AttendeeConnectionMapper;
   Int: Scalars['Int']['output'];
   AttendeeEdge: Omit<AttendeeEdge, 'node'> & { node: ResolversParentTypes['Attendee'] };
-  String: Scalars['String']['output'];
   BallotReceipt: Omit<BallotReceipt, 'matter'> & { matter: ResolversParentTypes['Matter'] };
   BallotStatus: BallotStatusMapper;
   CastBallotInput: CastBallotInput;
@@ -1232,6 +1467,9 @@ export type ResolversParentTypes = {
   MatterConnection: MatterConnectionMapper;
   MatterEdge: Omit<MatterEdge, 'node'> & { node: ResolversParentTypes['Matter'] };
   MatterFilter: MatterFilter;
+  MatterTask: MatterTaskMapper;
+  MatterTaskConnection: MatterTaskConnectionMapper;
+  MatterTaskEdge: Omit<MatterTaskEdge, 'node'> & { node: ResolversParentTypes['MatterTask'] };
   MatterTransition: MatterTransitionMapper;
   Meeting: MeetingMapper;
   MeetingConnection: MeetingConnectionMapper;
@@ -1244,12 +1482,19 @@ export type ResolversParentTypes = {
   OptionCount: OptionCount;
   PageInfo: PageInfo;
   PostOpinionInput: PostOpinionInput;
+  Progress: ProgressMapper;
   Query: Record<PropertyKey, never>;
   Recount: RecountMapper;
+  ReportProgressInput: ReportProgressInput;
   Resident: ResidentMapper;
   ScheduleMeetingInput: ScheduleMeetingInput;
   Street: StreetMapper;
+  SupervisionNoteInput: SupervisionNoteInput;
+  Supervisor: SupervisorMapper;
   Tally: TallyMapper;
+  TaskReport: TaskReportMapper;
+  TaskReportConnection: TaskReportConnectionMapper;
+  TaskReportEdge: Omit<TaskReportEdge, 'node'> & { node: ResolversParentTypes['TaskReport'] };
   Turnout: Turnout;
   VoteProxy: VoteProxyMapper;
   VoteProxyConnection: VoteProxyConnectionMapper;
@@ -1444,13 +1689,16 @@ export type MatterResolvers<
     Partial<MatterOpinionsArgs>
   >;
   options?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  progress?: Resolver<Maybe<ResolversTypes['Progress']>, ParentType, ContextType>;
   resultsHidden?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['VoteRuleView'], ParentType, ContextType>;
   scopeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   scopeKind?: Resolver<ResolversTypes['ScopeKind'], ParentType, ContextType>;
   secret?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MatterState'], ParentType, ContextType>;
+  supervisors?: Resolver<Array<ResolversTypes['Supervisor']>, ParentType, ContextType>;
   tally?: Resolver<Maybe<ResolversTypes['Tally']>, ParentType, ContextType>;
+  tasks?: Resolver<ResolversTypes['MatterTaskConnection'], ParentType, ContextType, Partial<MatterTasksArgs>>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   transitions?: Resolver<Array<ResolversTypes['MatterTransition']>, ParentType, ContextType>;
   turnout?: Resolver<Maybe<ResolversTypes['Turnout']>, ParentType, ContextType>;
@@ -1473,6 +1721,46 @@ export type MatterEdgeResolvers<
 > = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Matter'], ParentType, ContextType>;
+};
+
+export type MatterTaskResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MatterTask'] = ResolversParentTypes['MatterTask'],
+> = {
+  doneAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  percent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reports?: Resolver<
+    ResolversTypes['TaskReportConnection'],
+    ParentType,
+    ContextType,
+    Partial<MatterTaskReportsArgs>
+  >;
+  status?: Resolver<ResolversTypes['TaskState'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MatterTaskConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MatterTaskConnection'] =
+    ResolversParentTypes['MatterTaskConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['MatterTaskEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['MatterTask']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MatterTaskEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MatterTaskEdge'] = ResolversParentTypes['MatterTaskEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MatterTask'], ParentType, ContextType>;
 };
 
 export type MatterTransitionResolvers<
@@ -1550,11 +1838,29 @@ export type MutationResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
 > = {
+  addSupervisionNote?: Resolver<
+    ResolversTypes['TaskReport'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddSupervisionNoteArgs, 'input'>
+  >;
+  addTask?: Resolver<
+    ResolversTypes['MatterTask'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddTaskArgs, 'input'>
+  >;
   castBallot?: Resolver<
     ResolversTypes['BallotReceipt'],
     ParentType,
     ContextType,
     RequireFields<MutationCastBallotArgs, 'input'>
+  >;
+  chooseSupervisors?: Resolver<
+    ResolversTypes['Matter'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationChooseSupervisorsArgs, 'matterId' | 'residentIds'>
   >;
   closeVote?: Resolver<
     ResolversTypes['Matter'],
@@ -1640,6 +1946,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationRejectInPersonBallotArgs, 'id' | 'reason'>
   >;
+  reportProgress?: Resolver<
+    ResolversTypes['MatterTask'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationReportProgressArgs, 'input'>
+  >;
   revokeProxy?: Resolver<
     ResolversTypes['VoteProxy'],
     ParentType,
@@ -1723,6 +2035,16 @@ export type PageInfoResolvers<
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type ProgressResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Progress'] = ResolversParentTypes['Progress'],
+> = {
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  percent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
@@ -1786,6 +2108,15 @@ export type StreetResolvers<
   matters?: Resolver<ResolversTypes['MatterConnection'], ParentType, ContextType, Partial<StreetMattersArgs>>;
 };
 
+export type SupervisorResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Supervisor'] = ResolversParentTypes['Supervisor'],
+> = {
+  chosenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SupervisorKind'], ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type TallyResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Tally'] = ResolversParentTypes['Tally'],
@@ -1797,6 +2128,38 @@ export type TallyResolvers<
   quorumMet?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   receipts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   winner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type TaskReportResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['TaskReport'] = ResolversParentTypes['TaskReport'],
+> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  authorRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TaskReportKind'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  percent?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type TaskReportConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['TaskReportConnection'] =
+    ResolversParentTypes['TaskReportConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['TaskReportEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['TaskReport']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TaskReportEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['TaskReportEdge'] = ResolversParentTypes['TaskReportEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['TaskReport'], ParentType, ContextType>;
 };
 
 export type TurnoutResolvers<
@@ -1868,6 +2231,9 @@ export type Resolvers<ContextType = DeliberationContext> = {
   Matter?: MatterResolvers<ContextType>;
   MatterConnection?: MatterConnectionResolvers<ContextType>;
   MatterEdge?: MatterEdgeResolvers<ContextType>;
+  MatterTask?: MatterTaskResolvers<ContextType>;
+  MatterTaskConnection?: MatterTaskConnectionResolvers<ContextType>;
+  MatterTaskEdge?: MatterTaskEdgeResolvers<ContextType>;
   MatterTransition?: MatterTransitionResolvers<ContextType>;
   Meeting?: MeetingResolvers<ContextType>;
   MeetingConnection?: MeetingConnectionResolvers<ContextType>;
@@ -1879,11 +2245,16 @@ export type Resolvers<ContextType = DeliberationContext> = {
   OpinionEdge?: OpinionEdgeResolvers<ContextType>;
   OptionCount?: OptionCountResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Progress?: ProgressResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Recount?: RecountResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
   Street?: StreetResolvers<ContextType>;
+  Supervisor?: SupervisorResolvers<ContextType>;
   Tally?: TallyResolvers<ContextType>;
+  TaskReport?: TaskReportResolvers<ContextType>;
+  TaskReportConnection?: TaskReportConnectionResolvers<ContextType>;
+  TaskReportEdge?: TaskReportEdgeResolvers<ContextType>;
   Turnout?: TurnoutResolvers<ContextType>;
   VoteProxy?: VoteProxyResolvers<ContextType>;
   VoteProxyConnection?: VoteProxyConnectionResolvers<ContextType>;

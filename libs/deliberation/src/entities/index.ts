@@ -1,8 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DISCUSSION_ENTITIES } from './discussion';
+import { IMPLEMENTATION_ENTITIES } from './implementation';
 import { PLACES_READ_MODEL_ENTITIES } from './read-models';
 
 export * from './discussion';
+export * from './implementation';
 
 export const MATTER_KINDS = [
   'PROPERTY',
@@ -238,5 +240,6 @@ export const DELIBERATION_ENTITIES = [
   Ballot,
   VoteProxy,
   ...DISCUSSION_ENTITIES,
+  ...IMPLEMENTATION_ENTITIES,
   ...PLACES_READ_MODEL_ENTITIES,
 ];

@@ -2,10 +2,12 @@
 import { Init1796203321601 } from './1796203321601-Init';
 import { OpinionsMeetings1796279171176 } from './1796279171176-OpinionsMeetings';
 import { Proxies1796279662167 } from './1796279662167-Proxies';
+import { Implementation1796279900975 } from './1796279900975-Implementation';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const DELIBERATION_MIGRATIONS: Function[] = [
   Init1796203321601,
   OpinionsMeetings1796279171176,
   Proxies1796279662167,
+  Implementation1796279900975,
 ];

@@ -123,6 +123,17 @@ export const resolvers = {
       ),
     revokeProxy: (_, args, ctx) =>
       ctx.proxies.revoke(ctx, parseInput(inputs.matterId, args.matterId, 'matterId')),
+    chooseSupervisors: (_, args, ctx) =>
+      ctx.implementation.chooseSupervisors(
+        ctx,
+        parseInput(inputs.matterId, args.matterId, 'matterId'),
+        parseInput(inputs.supervisorIds, args.residentIds, 'residentIds'),
+      ),
+    addTask: (_, { input }, ctx) => ctx.implementation.addTask(ctx, parseInput(inputs.addTaskInput, input)),
+    reportProgress: (_, { input }, ctx) =>
+      ctx.implementation.reportProgress(ctx, parseInput(inputs.reportProgressInput, input)),
+    addSupervisionNote: (_, { input }, ctx) =>
+      ctx.implementation.addSupervisionNote(ctx, parseInput(inputs.supervisionNoteInput, input)),
     withdrawMatter: (_, args, ctx) =>
       ctx.matters.move(
         ctx,
@@ -154,6 +165,13 @@ export const resolvers = {
     transitions: (m, _, ctx) => ctx.loaders.transitions.load(m.id),
     opinions: (m, args, ctx) => ctx.loaders.matterOpinions(m.id, parsePage(args)),
     meetings: (m, args, ctx) => ctx.loaders.matterMeetings(m.id, parsePage(args)),
+    supervisors: (m, _, ctx) => ctx.loaders.supervisors.load(m.id),
+    tasks: (m, args, ctx) => ctx.loaders.matterTasks(m.id, parsePage(args)),
+    progress: (m, _, ctx) => ctx.loaders.progress.load(m.id),
+  },
+  MatterTask: {
+    overdue: (t, _, ctx) => t.status === 'OPEN' && ctx.now().getTime() > t.dueAt.getTime(),
+    reports: (t, args, ctx) => ctx.loaders.taskReports(t.id, parsePage(args)),
   },
   Opinion: {
     replyTo: (o) => o.parentId,

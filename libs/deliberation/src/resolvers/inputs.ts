@@ -100,3 +100,23 @@ export const inPersonBallotInput = z.object({
   choices: z.array(line(50)).min(1).max(20),
 });
 export const entityId = id();
+
+const evidence = z
+  .array(line(500))
+  .max(20)
+  .nullish()
+  .transform((v) => v ?? []);
+export const supervisorIds = z.array(id()).max(20);
+export const addTaskInput = z.object({
+  matterId: id(),
+  title: line(200),
+  owner: line(100),
+  dueAt: dateTime(),
+});
+export const reportProgressInput = z.object({
+  taskId: id(),
+  percent: z.number().int().min(0).max(100),
+  note: paragraph(2000),
+  evidence,
+});
+export const supervisionNoteInput = z.object({ taskId: id(), note: paragraph(2000), evidence });

@@ -3,6 +3,9 @@ import type { BallotStatusView } from '../loaders';
 import type {
   InPersonEntry,
   Matter,
+  MatterSupervisor,
+  MatterTask,
+  TaskReport,
   MatterTransition,
   Meeting,
   MeetingAttendance,
@@ -50,3 +53,9 @@ export type VoteProxyConnectionMapper = CountedConnection<VoteProxy>;
 export type ElectorateMapper = { matterId: string; size: number; hash: string; area: number | null };
 export type HouseholdMapper = { id: string };
 export type BallotStatusMapper = BallotStatusView;
+export type SupervisorMapper = MatterSupervisor;
+export type MatterTaskMapper = MatterTask;
+export type MatterTaskConnectionMapper = CountedConnection<MatterTask>;
+export type TaskReportMapper = TaskReport;
+export type TaskReportConnectionMapper = CountedConnection<TaskReport>;
+export type ProgressMapper = { tasks: number; done: number; overdue: number; percent: number };

@@ -30,6 +30,7 @@ import {
   Ballot,
   ElectorateMember,
   Matter,
+  MatterTask,
   MatterTransition,
   Participation,
   VoteProxy,
@@ -264,9 +265,17 @@ export class MatterService {
       completeImplementation: DeliberationEvents.implemented,
     }[action];
     const matter = await transaction(this.ds, (m) =>
-      this.transition(m, id, action, principal.subject, reason, () => ({
-        event: { contract: event, data: { id, actor: principal.subject, reason } },
-      })),
+      this.transition(m, id, action, principal.subject, reason, async (mm) => {
+        if (action === 'completeImplementation') {
+          // The final report closes the matter once every task is done.
+          const open = await mm.getRepository(MatterTask).countBy({ matterId: id, status: 'OPEN' });
+          if (open > 0)
+            throw new ConflictError(`${open} task(s) of this matter are still OPEN`, {
+              currentState: 'IMPLEMENTING',
+            });
+        }
+        return { event: { contract: event, data: { id, actor: principal.subject, reason } } };
+      }),
     );
     this.committed();
     return matter;

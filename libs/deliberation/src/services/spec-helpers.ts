@@ -47,6 +47,7 @@ export interface DeliberationFixture {
   ds: DataSource;
   matters: MatterService;
   discussion: DiscussionService;
+  outbox: Outbox;
   clock: { now: Date };
   /** Households on the street (head, another adult, a child); the first `inCourtyard` in the courtyard. */
   households: Household[];
@@ -142,6 +143,7 @@ export async function deliberationFixture(url: string, householdCount = 6): Prom
     ds,
     matters,
     discussion,
+    outbox,
     clock,
     households,
     outsider,

@@ -3,6 +3,7 @@ import { In, type DataSource } from 'typeorm';
 import { alignById, ChildLists, type ChildListSpec, type CountedConnection, type Page } from '@sc/db';
 import { PeopleVoter } from '@sc/people-contracts';
 import {
+  Ballot,
   ElectorateMember,
   InPersonEntry,
   Matter,
@@ -273,6 +274,23 @@ export class DeliberationLoaders {
   taskReports(taskId: string, page: Page): Promise<CountedConnection<TaskReport>> {
     return this.lists.page(TASK_REPORTS, taskId, page, (id) => this.report.load(id));
   }
+
+  /** Receipts of the counted (current) ballots per matter, sorted: one statement per batch. */
+  readonly receipts = new DataLoader<string, string[]>(async (ids) => {
+    const rows: { matterId: string; receipt: string }[] = await this.ds
+      .getRepository(Ballot)
+      .createQueryBuilder('b')
+      .select('b.matter_id', 'matterId')
+      .addSelect('b.receipt', 'receipt')
+      .where('b.matter_id IN (:...ids) AND b.current_slot IS NOT NULL', { ids: [...ids] })
+      .getRawMany();
+    return ids.map((id) =>
+      rows
+        .filter((r) => r.matterId === id)
+        .map((r) => r.receipt)
+        .sort(),
+    );
+  });
 }
 
 export interface ProgressView {

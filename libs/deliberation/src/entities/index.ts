@@ -109,8 +109,12 @@ export interface PublishedTally {
   quorumMet: boolean;
   outcome: 'ADOPTED' | 'REJECTED' | 'QUORUM_NOT_MET';
   winner: string | null;
-  /** Receipts of the counted ballots, sorted. */
-  receipts: string[];
+  /**
+   * Receipts of the counted ballots, sorted: in a tally computed now (recount, live), never stored —
+   * a stored tally keeps their hash only, the list is read from the immutable ballots (a vote of
+   * thousands would not fit a row). Tallies stored before kept the list here.
+   */
+  receipts?: string[];
   /** SHA-256 (hex) over the sorted receipts joined by newlines. */
   ballotsHash: string;
 }

@@ -9,14 +9,15 @@ import * as inputs from './inputs';
 
 const share = (s: { num: number; den: number; strict: boolean }) =>
   `${s.strict ? '>' : '≥'}${s.num}/${s.den}`;
-const tallyView = (t: PublishedTally, live: boolean) => ({
+const tallyView = (matterId: string, t: PublishedTally, live: boolean) => ({
   ...t,
+  matterId,
+  live,
   counts: Object.entries(t.counts).map(([option, count]) => ({
     option,
     count,
     area: t.areaCounts?.[option] ?? null,
   })),
-  receipts: live ? [] : t.receipts,
 });
 
 /** The deliberation resolver map: thin — parse the input, call the matter service. */
@@ -32,8 +33,13 @@ export const resolvers = {
         parseInput(inputs.receipt, args.receipt, 'receipt'),
       ),
     recount: async (_, args, ctx) => {
-      const r = await ctx.matters.recount(parseInput(inputs.matterId, args.matterId, 'matterId'));
-      return { ...r, published: tallyView(r.published, false), recomputed: tallyView(r.recomputed, false) };
+      const id = parseInput(inputs.matterId, args.matterId, 'matterId');
+      const r = await ctx.matters.recount(id);
+      return {
+        ...r,
+        published: tallyView(id, r.published, false),
+        recomputed: tallyView(id, r.recomputed, false),
+      };
     },
   },
   Mutation: {
@@ -160,7 +166,7 @@ export const resolvers = {
     },
     tally: async (m, _, ctx) => {
       const t = await ctx.matters.liveTally(m);
-      return t ? tallyView(t, m.tally === null) : null;
+      return t ? tallyView(m.id, t, m.tally === null) : null;
     },
     transitions: (m, _, ctx) => ctx.loaders.transitions.load(m.id),
     opinions: (m, args, ctx) => ctx.loaders.matterOpinions(m.id, parsePage(args)),
@@ -205,6 +211,10 @@ export const resolvers = {
   },
   Electorate: {
     proxies: (e, args, ctx) => ctx.loaders.matterProxies(e.matterId, parsePage(args)),
+  },
+  Tally: {
+    // Live: none yet; a tally computed now carries its list; a stored one reads the ballots.
+    receipts: (t, _, ctx) => (t.live ? [] : (t.receipts ?? ctx.loaders.receipts.load(t.matterId))),
   },
   VoteRuleView: {
     preset: (m) => ruleOf(m).preset,

@@ -17,6 +17,9 @@ import type {
 export type MatterMapper = Matter;
 export type MatterConnectionMapper = CountedConnection<Matter>;
 export type TallyMapper = Omit<PublishedTally, 'counts'> & {
+  matterId: string;
+  /** A live tally of an open vote (no receipts shown yet). */
+  live: boolean;
   counts: { option: string; count: number; area: number | null }[];
 };
 export type MatterTransitionMapper = MatterTransition;

@@ -537,8 +537,10 @@ export class MatterService {
       const tally = await this.count(m, row);
       const action = tally.outcome === 'ADOPTED' ? 'closeAdopted' : 'closeRejected';
       const now = this.clock();
+      const stored: PublishedTally = { ...tally };
+      delete stored.receipts;
       const closed = await this.transition(m, id, action, actor, reason, () => ({
-        changes: { tally, closedAt: now },
+        changes: { tally: stored, closedAt: now },
         event: {
           contract: tally.outcome === 'ADOPTED' ? DeliberationEvents.adopted : DeliberationEvents.rejected,
           data: { id, actor, reason },
@@ -645,7 +647,8 @@ export class MatterService {
     if (!matter) throw new NotFoundError('Matter', matterId);
     const ballot = await this.ds.getRepository(Ballot).findOneBy({ matterId, receipt });
     if (!ballot) return 'UNKNOWN';
-    if (matter.tally) return matter.tally.receipts.includes(receipt) ? 'COUNTED' : 'REPLACED';
+    // After close the ballots are immutable: the current ones are the counted ones (a changed row
+    // shows up in recount as a hash that no longer matches the published one).
     return ballot.currentSlot ? 'COUNTED' : 'REPLACED';
   }
 

@@ -39,7 +39,7 @@ export const deliberation = defineService({
     const implementation = new ImplementationService(dataSource, outbox, committed, clock);
     return {
       exposed: { matters, discussion, proxies, implementation },
-      seed: () => seedDemoMatters(dataSource, matters, logger, clock),
+      seed: () => seedDemoMatters(dataSource, matters, logger, clock, { discussion, implementation }),
       jobs: [
         {
           name: 'vote-closer',

@@ -1,9 +1,10 @@
 import { decodeCursor } from '@sc/db';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
 import { DeliberationEvents } from '@sc/deliberation-contracts';
-import { InPersonEntry, Meeting, MeetingAttendance, Opinion, Participation } from '../entities';
+import { InPersonEntry, Matter, Meeting, MeetingAttendance, Opinion, Participation } from '../entities';
 import { DeliberationLoaders } from '../loaders';
 import { meetingQuorumMet } from './discussion.service';
+import { listHash } from './matter.service';
 import {
   CHIEF,
   codeOf,
@@ -334,6 +335,13 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
       const closed = await f.matters.closeVote(f.req(STAFF), matterId, '结束');
       expect(closed.tally?.counts).toEqual({ FOR: 1, AGAINST: 1, ABSTAIN: 0 });
       expect((await f.matters.recount(matterId)).agrees).toBe(true);
+      // The stored tally keeps the receipts' hash; the list comes from the counted ballots.
+      const stored = await f.ds.getRepository(Matter).findOneByOrFail({ id: matterId });
+      expect(stored.tally && 'receipts' in stored.tally).toBe(false);
+      const receipts = await new DeliberationLoaders(f.ds, f.discussion).receipts.load(matterId);
+      expect(receipts).toHaveLength(2);
+      expect(receipts).toContain(confirmed.receipt);
+      expect(listHash(receipts)).toBe(stored.tally?.ballotsHash);
       expect(PLACES.street).toBeTruthy();
     });
   });

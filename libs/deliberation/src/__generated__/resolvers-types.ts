@@ -1001,7 +1001,7 @@ export type Resident = {
   __typename?: 'Resident';
   /** Id of the resident. */
   id: Scalars['ID']['output'];
-  /** Open votes (表决中) this resident may cast: in the electorate frozen at opening (the resident themself or as household head). Only the resident themself, COMMUNITY_STAFF and ADMIN see it; others get an empty list. */
+  /** Open votes (表决中) this resident may cast: in the electorate frozen at opening (the resident themself or as household head), or holding a proxy of a voter of it. Only the resident themself, COMMUNITY_STAFF and ADMIN see it; others get an empty list. */
   votableMatters: Array<Matter>;
 };
 

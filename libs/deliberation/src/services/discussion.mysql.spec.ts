@@ -15,6 +15,7 @@ import {
   STAFF,
   STAFF2,
   type DeliberationFixture,
+  type Household,
 } from './spec-helpers';
 
 const page = (first = 20, afterKey: string | null = null) => ({ first, afterKey });
@@ -22,6 +23,7 @@ const page = (first = 20, afterKey: string | null = null) => ({ first, afterKey 
 describe('deliberation: opinions, meetings and in-person ballots on MariaDB [needs: MariaDB]', () => {
   let db: TestDatabase;
   let f: DeliberationFixture;
+  const hh = (i: number) => f.households[i] as Household;
   beforeAll(async () => {
     db = await freshMysqlDatabase('delib_discussion');
     f = await deliberationFixture(db.url, 6);
@@ -34,14 +36,14 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
   describe('opinions (民议)', () => {
     it('takes opinions and replies from residents of the scope, chiefs and staff, paginated with totalCount', async () => {
       const matterId = await f.discussed();
-      const [a, b] = f.households;
-      const first = await f.discussion.postOpinion(f.req(residentPrincipal(a!.head)), {
+      const [a, b] = f.households as Household[] as [Household, Household];
+      const first = await f.discussion.postOpinion(f.req(residentPrincipal(a.head)), {
         matterId,
         body: '建议按户轮换',
         replyTo: null,
       });
-      expect(first).toMatchObject({ authorRole: 'RESIDENT', authorResidentId: a!.head, depth: 0 });
-      const reply = await f.discussion.postOpinion(f.req(residentPrincipal(b!.adult)), {
+      expect(first).toMatchObject({ authorRole: 'RESIDENT', authorResidentId: a.head, depth: 0 });
+      const reply = await f.discussion.postOpinion(f.req(residentPrincipal(b.adult)), {
         matterId,
         body: '同意',
         replyTo: first.id,
@@ -67,7 +69,7 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
       expect(p1.nodes.map((o) => o.body)).toEqual(['建议按户轮换', '说明 0', '说明 1']);
       expect(await p1.totalCount()).toBe(5);
       expect(p1.pageInfo.hasNextPage).toBe(true);
-      const after = p1.edges.at(-1)!.cursor;
+      const after = p1.edges.at(-1)?.cursor ?? '';
       const p2 = await loaders.matterOpinions(matterId, page(3, decodeCursor(after)));
       expect(p2.nodes.map((o) => o.body)).toEqual(['说明 2', '说明 3']);
       expect(p2.pageInfo.hasNextPage).toBe(false);
@@ -93,12 +95,8 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
         );
       expect(await post(f.outsider, {})).toBe('FORBIDDEN');
       expect(await post(null, {})).toBe('UNAUTHENTICATED');
-      expect(await post(f.households[0]!.head, { matterId: '00000000-0000-4000-8000-000000000000' })).toBe(
-        'NOT_FOUND',
-      );
-      expect(await post(f.households[0]!.head, { replyTo: '00000000-0000-4000-8000-000000000000' })).toBe(
-        'NOT_FOUND',
-      );
+      expect(await post(hh(0).head, { matterId: '00000000-0000-4000-8000-000000000000' })).toBe('NOT_FOUND');
+      expect(await post(hh(0).head, { replyTo: '00000000-0000-4000-8000-000000000000' })).toBe('NOT_FOUND');
       const draft = await f.matters.draft(f.req(STAFF), draftInput());
       const conflict = f.discussion.postOpinion(f.req(STAFF), {
         matterId: draft.id,
@@ -113,7 +111,7 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
 
     it('lets staff hide an opinion with a reason: kept, its text for staff only; hiding twice is CONFLICT', async () => {
       const matterId = await f.discussed();
-      const o = await f.discussion.postOpinion(f.req(residentPrincipal(f.households[1]!.head)), {
+      const o = await f.discussion.postOpinion(f.req(residentPrincipal(hh(1).head)), {
         matterId,
         body: '某某家乱停车',
         replyTo: null,
@@ -146,14 +144,9 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
       });
       expect(meeting.status).toBe('SCHEDULED');
       // 6 households of 3 (2 adults each): 12 adults, 6 households.
-      const [h1, h2, h3, h4] = f.households;
-      await f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [
-        h1!.head,
-        h1!.adult,
-        h1!.child,
-        h2!.head,
-      ]);
-      const outsider = f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [h3!.head, f.outsider]);
+      const [h1, h2, h3, h4] = f.households as Household[] as [Household, Household, Household, Household];
+      await f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [h1.head, h1.adult, h1.child, h2.head]);
+      const outsider = f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [h3.head, f.outsider]);
       await expect(outsider).rejects.toMatchObject({
         extensions: { code: 'BAD_USER_INPUT' },
       });
@@ -164,14 +157,18 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
       ).toBe('NOT_FOUND');
       expect(await f.ds.getRepository(MeetingAttendance).countBy({ meetingId: meeting.id })).toBe(4);
       // Present: 3 adults of 12 (not > 1/2), 2 households of 6 (not ≥ 2/3).
-      let p = (await f.discussion.presence(f.ds.manager, [meeting.id])).get(meeting.id)!;
+      let p = (await f.discussion.presence(f.ds.manager, [meeting.id])).get(meeting.id) ?? {
+        present: -1,
+        adultsPresent: -1,
+        householdsPresent: -1,
+      };
       expect(p).toEqual({ present: 4, adultsPresent: 3, householdsPresent: 2 });
       const stored = await f.ds.getRepository(Meeting).findOneByOrFail({ id: meeting.id });
       expect([stored.adults, stored.households]).toEqual([12, 6]);
       expect(meetingQuorumMet({ ...p, adults: 12, households: 6 })).toBe(false);
       // Two more households (repeating one already there changes nothing): 4 of 6 = two thirds.
-      await f.discussion.recordAttendance(f.req(STAFF), meeting.id, [h3!.head, h4!.head, h1!.head]);
-      p = (await f.discussion.presence(f.ds.manager, [meeting.id])).get(meeting.id)!;
+      await f.discussion.recordAttendance(f.req(STAFF), meeting.id, [h3.head, h4.head, h1.head]);
+      p = (await f.discussion.presence(f.ds.manager, [meeting.id])).get(meeting.id) ?? p;
       expect(p).toEqual({ present: 6, adultsPresent: 5, householdsPresent: 4 });
       expect(meetingQuorumMet({ ...p, adults: 12, households: 6 })).toBe(true);
 
@@ -185,11 +182,11 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
       await expect(f.discussion.recordMinutes(f.req(CHIEF), meeting.id, '再记')).rejects.toMatchObject({
         extensions: { code: 'CONFLICT', currentState: 'HELD' },
       });
-      await expect(
-        f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [h4!.adult]),
-      ).rejects.toMatchObject({
-        extensions: { code: 'CONFLICT', currentState: 'HELD' },
-      });
+      await expect(f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [h4.adult])).rejects.toMatchObject(
+        {
+          extensions: { code: 'CONFLICT', currentState: 'HELD' },
+        },
+      );
       const [heldEvent] = (await f.events(DeliberationEvents.meetingHeld.type)).filter(
         (e) => e['meetingId'] === meeting.id,
       );
@@ -201,7 +198,7 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
         households: 6,
         quorumMet: true,
       });
-      expect(JSON.stringify(heldEvent)).not.toContain(h1!.head);
+      expect(JSON.stringify(heldEvent)).not.toContain(h1.head);
     });
 
     it('the quorum table: more than half of adults, or two thirds of households', () => {
@@ -242,13 +239,13 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
         place: '正街活动室',
         agenda: '表决',
       });
-      const [h1, h2, h3] = f.households;
-      await f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [h1!.head, h2!.head, h3!.adult]);
+      const [h1, h2, h3] = f.households as Household[] as [Household, Household, Household];
+      await f.discussion.recordAttendance(f.req(CHIEF), meeting.id, [h1.head, h2.head, h3.adult]);
       // Before the vote opens: CONFLICT naming the state.
       await expect(
         f.discussion.enterInPersonBallot(f.req(CHIEF), {
           meetingId: meeting.id,
-          residentId: h1!.head,
+          residentId: h1.head,
           choices: ['FOR'],
         }),
       ).rejects.toMatchObject({ extensions: { code: 'CONFLICT', currentState: 'DISCUSSION' } });
@@ -256,15 +253,15 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
 
       const entry = await f.discussion.enterInPersonBallot(f.req(CHIEF), {
         meetingId: meeting.id,
-        residentId: h1!.head,
+        residentId: h1.head,
         choices: ['FOR'],
       });
-      expect(entry).toMatchObject({ status: 'PENDING', voterId: h1!.id, choices: ['FOR'] });
+      expect(entry).toMatchObject({ status: 'PENDING', voterId: h1.id, choices: ['FOR'] });
       // One pending entry per voter.
       await expect(
         f.discussion.enterInPersonBallot(f.req(STAFF), {
           meetingId: meeting.id,
-          residentId: h1!.head,
+          residentId: h1.head,
           choices: ['AGAINST'],
         }),
       ).rejects.toMatchObject({ extensions: { code: 'CONFLICT', currentState: 'PENDING' } });
@@ -273,7 +270,7 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
         await codeOf(
           f.discussion.enterInPersonBallot(f.req(CHIEF), {
             meetingId: meeting.id,
-            residentId: h3!.adult,
+            residentId: h3.adult,
             choices: ['FOR'],
           }),
         ),
@@ -283,7 +280,7 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
         await codeOf(
           f.discussion.enterInPersonBallot(f.req(CHIEF), {
             meetingId: meeting.id,
-            residentId: f.households[4]!.head,
+            residentId: hh(4).head,
             choices: ['FOR'],
           }),
         ),
@@ -299,23 +296,23 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
       expect(await f.matters.verifyReceipt(matterId, confirmed.receipt)).toBe('COUNTED');
       // Voted in person: cannot vote online.
       await expect(
-        f.matters.castBallot(f.req(residentPrincipal(h1!.head)), matterId, ['AGAINST']),
+        f.matters.castBallot(f.req(residentPrincipal(h1.head)), matterId, ['AGAINST']),
       ).rejects.toMatchObject({
         extensions: { code: 'CONFLICT' },
       });
       // Voted online: cannot vote in person.
-      await f.matters.castBallot(f.req(residentPrincipal(h2!.head)), matterId, ['AGAINST']);
+      await f.matters.castBallot(f.req(residentPrincipal(h2.head)), matterId, ['AGAINST']);
       await expect(
         f.discussion.enterInPersonBallot(f.req(CHIEF), {
           meetingId: meeting.id,
-          residentId: h2!.head,
+          residentId: h2.head,
           choices: ['FOR'],
         }),
       ).rejects.toMatchObject({ extensions: { code: 'CONFLICT' } });
       // A rejected entry keeps its log row and stores no ballot.
       const second = await f.discussion.enterInPersonBallot(f.req(CHIEF), {
         meetingId: meeting.id,
-        residentId: h1!.head,
+        residentId: h1.head,
         choices: ['AGAINST'],
       });
       const rejected = await f.discussion.rejectInPersonBallot(f.req(STAFF), second.id, '与本人口述不符');
@@ -325,8 +322,8 @@ describe('deliberation: opinions, meetings and in-person ballots on MariaDB [nee
       const participation = await f.ds.getRepository(Participation).findBy({ matterId });
       expect(participation.map((p) => [p.voterId, p.channel]).sort()).toEqual(
         [
-          [h1!.id, 'IN_PERSON'],
-          [h2!.id, 'ONLINE'],
+          [h1.id, 'IN_PERSON'],
+          [h2.id, 'ONLINE'],
         ].sort(),
       );
       // Secret ballot: no entry row keeps a choice once decided.

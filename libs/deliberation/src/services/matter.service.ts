@@ -583,47 +583,34 @@ export class MatterService {
 
   /** The tally from the stored current ballots (what close publishes and recount recomputes). */
   async count(m: EntityManager, matter: Matter): Promise<PublishedTally> {
-    // Counted in the database, one row per distinct ballot content (a few, however many ballots), and
-    // the receipts read raw: no ballot is loaded as an entity (a county-wide vote has 500,000).
-    const current = () =>
-      m
-        .getRepository(Ballot)
-        .createQueryBuilder('b')
-        .where('b.matter_id = :id AND b.current_slot IS NOT NULL', { id: matter.id });
-    const groups: { choices: string; n: string | number; w: string | number | null }[] = await current()
-      .select('b.choices', 'choices')
-      .addSelect('COUNT(*)', 'n')
-      .addSelect('SUM(b.weight)', 'w')
-      .groupBy('b.choices')
-      .getRawMany();
-    const receiptRows: { receipt: string }[] = await current().select('b.receipt', 'receipt').getRawMany();
+    const ballots = await m
+      .getRepository(Ballot)
+      .createQueryBuilder('b')
+      .where('b.matter_id = :id AND b.current_slot IS NOT NULL', { id: matter.id })
+      .getMany();
     const counts: Record<string, number> = Object.fromEntries(matter.options.map((o) => [o, 0]));
     const areaCounts: Record<string, number> = Object.fromEntries(matter.options.map((o) => [o, 0]));
     let participantArea = 0;
-    let participants = 0;
-    for (const g of groups) {
-      const n = Number(g.n);
-      const w = Number(g.w ?? 0);
-      participants += n;
-      participantArea += w;
-      for (const c of JSON.parse(g.choices) as string[]) {
-        counts[c] = (counts[c] ?? 0) + n;
-        areaCounts[c] = (areaCounts[c] ?? 0) + w;
+    for (const b of ballots) {
+      participantArea += b.weight ?? 0;
+      for (const c of b.choices) {
+        counts[c] = (counts[c] ?? 0) + 1;
+        areaCounts[c] = (areaCounts[c] ?? 0) + (b.weight ?? 0);
       }
     }
     const rule = ruleOf(matter);
     const result = decide(rule, {
       electorate: matter.electorateSize ?? 0,
-      participants,
+      participants: ballots.length,
       counts,
       adoptingOption: matter.optionsKind === 'YES_NO' ? 'FOR' : null,
       electorateArea: matter.electorateArea ?? 0,
       participantArea,
       areaCounts,
     });
-    const receipts = receiptRows.map((r) => r.receipt).sort();
+    const receipts = ballots.map((b) => b.receipt).sort();
     return {
-      participants,
+      participants: ballots.length,
       counts,
       ...(rule.byArea
         ? { participantArea: round2(participantArea), areaCounts: mapValues(areaCounts, round2) }

@@ -70,6 +70,15 @@ describe('bench CLIs, arguments [starts: the benches as child processes; needs: 
         [['--targets', 'direct,nginx'], /^bench:gateway: --targets: unknown nginx \(one of direct, /],
       ],
     ],
+    [
+      'tools/bench/deliberation-vote.ts',
+      /^usage: npm run bench:vote \[-- --quick\]/,
+      [
+        [['--bogus'], /^bench:vote: Unknown option '--bogus'\n/],
+        [['--concurrency', '0'], /^bench:vote: --concurrency needs a whole number ≥ 1\n/],
+        [['--concurrency'], /^bench:vote: Option '--concurrency <value>' argument missing\n/],
+      ],
+    ],
   ] as [string, RegExp, [string[], RegExp][]][])('%s', (file, usage, bad) => {
     it('prints its usage for --help, exit 0', () => {
       const run = bench(file, ['--help']);

@@ -11,7 +11,10 @@ import { resolvers } from './resolvers';
 import { deliberationSdl } from './schema';
 import { seedDemoMatters } from './seed/demo';
 import { BallotKey } from './services/ballot-key';
+import { DiscussionService } from './services/discussion.service';
+import { ImplementationService } from './services/implementation.service';
 import { MatterService } from './services/matter.service';
+import { ProxyService } from './services/proxy.service';
 
 /**
  * The deliberation subgraph (民事、民议、民定): matters with their lifecycle, votes with a frozen
@@ -31,9 +34,12 @@ export const deliberation = defineService({
   async build({ env, config, dataSource, outbox, committed, logger, clock }) {
     const key = BallotKey.from(env.DELIBERATION_BALLOT_KEY, config.nodeEnv, config.dataDir);
     const matters = new MatterService(dataSource, outbox, key, committed, clock);
+    const discussion = new DiscussionService(dataSource, outbox, matters, committed, clock);
+    const proxies = new ProxyService(dataSource, matters, committed);
+    const implementation = new ImplementationService(dataSource, outbox, committed, clock);
     return {
-      exposed: { matters },
-      seed: () => seedDemoMatters(dataSource, matters, logger, clock),
+      exposed: { matters, discussion, proxies, implementation },
+      seed: () => seedDemoMatters(dataSource, matters, logger, clock, { discussion, implementation }),
       jobs: [
         {
           name: 'vote-closer',
@@ -43,8 +49,12 @@ export const deliberation = defineService({
       ],
       context: ({ principal }): DeliberationContext => ({
         principal,
-        loaders: new DeliberationLoaders(dataSource),
+        loaders: new DeliberationLoaders(dataSource, discussion, clock),
         matters,
+        discussion,
+        proxies,
+        implementation,
+        now: clock,
       }),
     };
   },

@@ -97,6 +97,70 @@ export const DeliberationEvents = {
     description: 'The adopted matter was carried out (final report).',
     schema: z.object(base),
   }),
+  opinionPosted: MattersTopic.event({
+    type: 'cn.caichang.deliberation.opinion.posted.v1',
+    description:
+      'An opinion (民议) or a reply was posted on a matter. Ids and the author’s capacity, not the text.',
+    schema: z.object({
+      id: z.string().describe('Matter id'),
+      opinionId: z.string(),
+      replyTo: z.string().nullable().describe('The opinion replied to, null for a new opinion'),
+      authorRole: z.enum(['RESIDENT', 'STREET_CHIEF', 'COMMUNITY_STAFF']),
+      actor,
+    }),
+  }),
+  opinionHidden: MattersTopic.event({
+    type: 'cn.caichang.deliberation.opinion.hidden.v1',
+    description: 'Staff hid an opinion, with a reason (the opinion is kept and visible to staff).',
+    schema: z.object({
+      id: z.string().describe('Matter id'),
+      opinionId: z.string(),
+      actor,
+      reason: z.string(),
+    }),
+  }),
+  meetingScheduled: MattersTopic.event({
+    type: 'cn.caichang.deliberation.meeting.scheduled.v1',
+    description: 'A meeting (院落会, 街区会) on the matter was scheduled: time, place, agenda.',
+    schema: z.object({
+      id: z.string().describe('Matter id'),
+      meetingId: z.string(),
+      kind: z.enum(['COURTYARD', 'STREET']),
+      startsAt: z.string(),
+      place: z.string(),
+      actor,
+    }),
+  }),
+  meetingHeld: MattersTopic.event({
+    type: 'cn.caichang.deliberation.meeting.held.v1',
+    description:
+      'The chief recorded the minutes of a meeting: attendance counts and whether the residents’ meeting quorum was met (counts only, no names).',
+    schema: z.object({
+      id: z.string().describe('Matter id'),
+      meetingId: z.string(),
+      present: z.number().int(),
+      adultsPresent: z.number().int(),
+      adults: z.number().int(),
+      householdsPresent: z.number().int(),
+      households: z.number().int(),
+      quorumMet: z.boolean(),
+      actor,
+    }),
+  }),
+  taskReported: MattersTopic.event({
+    type: 'cn.caichang.deliberation.task.reported.v1',
+    description:
+      'Progress was reported on a task carrying out an adopted matter (percent; DONE at 100). Ids and figures only.',
+    schema: z.object({
+      id: z.string().describe('Matter id'),
+      taskId: z.string(),
+      percent: z.number().int().min(0).max(100),
+      done: z.boolean(),
+      dueAt: z.string(),
+      overdue: z.boolean().describe('The report came after the due time (done late, or still open past it)'),
+      actor,
+    }),
+  }),
 };
 
 /** Everything the deliberation service publishes (read by the AsyncAPI generator and the registry). */

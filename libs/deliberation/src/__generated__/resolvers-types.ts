@@ -10,6 +10,27 @@ import type {
   CourtyardMapper,
   ResidentMapper,
   RecountMapper,
+  OpinionMapper,
+  OpinionConnectionMapper,
+  MeetingMapper,
+  MeetingConnectionMapper,
+  MeetingQuorumMapper,
+  AttendeeMapper,
+  AttendeeConnectionMapper,
+  InPersonEntryMapper,
+  InPersonEntryConnectionMapper,
+  InPersonConfirmationMapper,
+  VoteProxyMapper,
+  VoteProxyConnectionMapper,
+  ElectorateMapper,
+  HouseholdMapper,
+  BallotStatusMapper,
+  SupervisorMapper,
+  MatterTaskMapper,
+  MatterTaskConnectionMapper,
+  TaskReportMapper,
+  TaskReportConnectionMapper,
+  ProgressMapper,
 } from '../resolvers/mappers';
 import type { DeliberationContext } from '../context';
 export type Maybe<T> = T | null;
@@ -27,6 +48,69 @@ export type Scalars = {
   DateTime: { input: Date; output: Date };
 };
 
+/** A task to add. */
+export type AddTaskInput = {
+  /** When it is due. */
+  dueAt: Scalars['DateTime']['input'];
+  /** The matter (ADOPTED or IMPLEMENTING). */
+  matterId: Scalars['ID']['input'];
+  /** Who does it (1–100 characters). */
+  owner: Scalars['String']['input'];
+  /** What is to be done (1–200 characters). */
+  title: Scalars['String']['input'];
+};
+
+/** A resident present at a meeting. */
+export type Attendee = {
+  __typename?: 'Attendee';
+  /** 18+ by birth year. */
+  adult: Scalars['Boolean']['output'];
+  /** Their household id. */
+  householdId?: Maybe<Scalars['ID']['output']>;
+  /** When it was recorded. */
+  recordedAt: Scalars['DateTime']['output'];
+  /** Resident id. */
+  residentId: Scalars['ID']['output'];
+};
+
+/** A page of attendees. */
+export type AttendeeConnection = {
+  __typename?: 'AttendeeConnection';
+  /** Edges with cursors. */
+  edges: Array<AttendeeEdge>;
+  /** The attendees of this page. */
+  nodes: Array<Attendee>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Residents present, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An attendee in a page. */
+export type AttendeeEdge = {
+  __typename?: 'AttendeeEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The attendee. */
+  node: Attendee;
+};
+
+/** Capacity an opinion's author wrote in. */
+export type AuthorRole =
+  /** Community staff. */
+  | 'COMMUNITY_STAFF'
+  /** A resident of the scope. */
+  | 'RESIDENT'
+  /** A street chief. */
+  | 'STREET_CHIEF';
+
+/** How a ballot reached the vote. */
+export type BallotChannel =
+  /** Cast in person at a meeting (two-person entry). */
+  | 'IN_PERSON'
+  /** Cast online (castBallot). */
+  | 'ONLINE';
+
 /** What `castBallot` returns. */
 export type BallotReceipt = {
   __typename?: 'BallotReceipt';
@@ -36,12 +120,35 @@ export type BallotReceipt = {
   receipt: Scalars['String']['output'];
 };
 
+/** A household's standing in a vote (HOUSEHOLDS electorates: the household is the voter; otherwise its members of the frozen electorate, by their current household). */
+export type BallotStatus = {
+  __typename?: 'BallotStatus';
+  /** HOUSEHOLDS votes: the resident who cast (or may cast) the household's ballot: the head, or the proxy. */
+  casterResidentId?: Maybe<Scalars['ID']['output']>;
+  /** HOUSEHOLDS votes: the channel of the household's ballot, null before it voted. */
+  channel?: Maybe<BallotChannel>;
+  /** The household (or one of its members) is in the electorate frozen at opening. */
+  inElectorate: Scalars['Boolean']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** The matter's state. */
+  matterStatus: MatterState;
+  /** HOUSEHOLDS votes: the active proxy, if any. */
+  proxy?: Maybe<VoteProxy>;
+  /** How many of them took part. */
+  voted: Scalars['Int']['output'];
+  /** Voters of the electorate from this household (1 for a HOUSEHOLDS vote). */
+  voters: Scalars['Int']['output'];
+};
+
 /** A ballot. */
 export type CastBallotInput = {
   /** Chosen options (FOR, AGAINST or ABSTAIN; or up to maxSelections of the choices). */
   choices: Array<Scalars['String']['input']>;
   /** The matter. */
   matterId: Scalars['ID']['input'];
+  /** The voter cast for, as its proxy (omit to cast one's own ballot). */
+  voterId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A courtyard (院落) on a street. */
@@ -63,6 +170,8 @@ export type CourtyardMattersArgs = {
 
 /** A matter to draft. */
 export type DraftMatterInput = {
+  /** Allow proxies beyond an adult member of the household (default false). */
+  allowProxies?: InputMaybe<Scalars['Boolean']['input']>;
   /** A list of choices (2–20) instead of FOR/AGAINST/ABSTAIN. */
   choices?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Description (1–5000 characters). */
@@ -102,8 +211,18 @@ export type Electorate = {
   area?: Maybe<Scalars['Float']['output']>;
   /** SHA-256 (hex) over the sorted voter ids joined by newlines. */
   hash: Scalars['String']['output'];
+  /** The voter–proxy list (active proxies), by voter id (`first`: 0–100, default 20). */
+  proxies: VoteProxyConnection;
   /** Number of voters. */
   size: Scalars['Int']['output'];
+};
+
+/** The electorate frozen when voting opened. */
+export type ElectorateProxiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Who votes: fixed when voting opens. */
@@ -147,9 +266,104 @@ export type ErrorCode =
   /** No usable token for this field (none sent, or the account or session is gone). A refused token has `reason`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with `reason` MALFORMED only when the Authorization header cannot be read. */
   | 'UNAUTHENTICATED';
 
+/** 户: a household at a standard address. */
+export type Household = {
+  __typename?: 'Household';
+  /** How this household stands in a matter's vote: in the electorate, voted or not, on which channel, by whom (never what). The household's members, STREET_CHIEF, COMMUNITY_STAFF and ADMIN; null for anyone else or an unknown matter. */
+  ballotStatus?: Maybe<BallotStatus>;
+  /** Id of the household. */
+  id: Scalars['ID']['output'];
+};
+
+/** 户: a household at a standard address. */
+export type HouseholdBallotStatusArgs = {
+  matterId: Scalars['ID']['input'];
+};
+
+/** A ballot cast in person, as entered by the first person. */
+export type InPersonBallotInput = {
+  /** The choices, as on `castBallot`. */
+  choices: Array<Scalars['String']['input']>;
+  /** The meeting (its matter's vote must be open). */
+  meetingId: Scalars['ID']['input'];
+  /** The resident who voted: on the attendance list, casting for a voter of the frozen electorate. */
+  residentId: Scalars['ID']['input'];
+};
+
+/** What `confirmInPersonBallot` returns. */
+export type InPersonConfirmation = {
+  __typename?: 'InPersonConfirmation';
+  /** The entry, now CONFIRMED. */
+  entry: InPersonEntry;
+  /** The ballot's receipt, to hand to the voter for `verifyReceipt`. */
+  receipt: Scalars['String']['output'];
+};
+
+/** A ballot cast in person at a meeting: entered by one person, confirmed or rejected by a second (two-person entry). */
+export type InPersonEntry = {
+  __typename?: 'InPersonEntry';
+  /** The resident who cast it. */
+  casterResidentId: Scalars['ID']['output'];
+  /** The choice while PENDING (for the second person to check); erased once decided on a secret ballot. */
+  choices?: Maybe<Array<Scalars['String']['output']>>;
+  /** When. */
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Account id of who confirmed or rejected it. */
+  decidedBy?: Maybe<Scalars['String']['output']>;
+  /** When. */
+  enteredAt: Scalars['DateTime']['output'];
+  /** Account id of who entered it. */
+  enteredBy: Scalars['String']['output'];
+  /** Id of the entry. */
+  id: Scalars['ID']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** The meeting. */
+  meetingId: Scalars['ID']['output'];
+  /** Why it was rejected. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** Pending, confirmed or rejected. */
+  status: InPersonState;
+  /** The electorate voter (household or resident id) it is for. */
+  voterId: Scalars['ID']['output'];
+};
+
+/** A page of in-person entries. */
+export type InPersonEntryConnection = {
+  __typename?: 'InPersonEntryConnection';
+  /** Edges with cursors. */
+  edges: Array<InPersonEntryEdge>;
+  /** The entries of this page. */
+  nodes: Array<InPersonEntry>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Entries, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An in-person entry in a page. */
+export type InPersonEntryEdge = {
+  __typename?: 'InPersonEntryEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: InPersonEntry;
+};
+
+/** State of an in-person entry. */
+export type InPersonState =
+  /** Confirmed by a second person: the ballot is in the vote. */
+  | 'CONFIRMED'
+  /** Entered, awaiting a second person. */
+  | 'PENDING'
+  /** Rejected (with a note). */
+  | 'REJECTED';
+
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
 export type Matter = {
   __typename?: 'Matter';
+  /** Proxies beyond an adult member of the household allowed (委托投票, at most 2 voters per proxy). */
+  allowProxies: Scalars['Boolean']['output'];
   /** When voting closes (or closed). */
   closesAt?: Maybe<Scalars['DateTime']['output']>;
   /** Description. */
@@ -164,10 +378,16 @@ export type Matter = {
   kind: MatterKind;
   /** At most this many options per ballot. */
   maxSelections: Scalars['Int']['output'];
+  /** Meetings (院落会, 街区会) on this matter, by start time (`first`: 0–100, default 20). */
+  meetings: MeetingConnection;
   /** When voting opened. */
   opensAt?: Maybe<Scalars['DateTime']['output']>;
+  /** 民议: the opinions on this matter (not the replies), oldest first (`first`: 0–100, default 20). Hidden ones stay in the list with their reason; their text only for staff. */
+  opinions: OpinionConnection;
   /** Options: FOR/AGAINST/ABSTAIN, or the list of choices. */
   options: Array<Scalars['String']['output']>;
+  /** Progress over the tasks (public); null before there are tasks. */
+  progress?: Maybe<Progress>;
   /** Results hidden until close (turnout is always shown). */
   resultsHidden: Scalars['Boolean']['output'];
   /** The rule. */
@@ -180,8 +400,12 @@ export type Matter = {
   secret: Scalars['Boolean']['output'];
   /** Lifecycle state. */
   status: MatterState;
+  /** Supervisors of the adopted matter: the chief and resident representatives chosen at adoption. */
+  supervisors: Array<Supervisor>;
   /** The tally: live while open unless results are hidden; published at close. */
   tally?: Maybe<Tally>;
+  /** Tasks carrying it out, by due time (`first`: 0–100, default 20). Public (两公开). */
+  tasks: MatterTaskConnection;
   /** Title. */
   title: Scalars['String']['output'];
   /** Every move with who, when and why, oldest first. */
@@ -190,6 +414,30 @@ export type Matter = {
   turnout?: Maybe<Turnout>;
   /** Optimistic version (changes with every move). */
   version: Scalars['Int']['output'];
+};
+
+/** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
+export type MatterMeetingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
+export type MatterOpinionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
+export type MatterTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of matters. */
@@ -258,6 +506,61 @@ export type MatterState =
   /** 撤回: withdrawn. */
   | 'WITHDRAWN';
 
+/** A task carrying out an adopted matter. */
+export type MatterTask = {
+  __typename?: 'MatterTask';
+  /** When it was done. */
+  doneAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it is due. */
+  dueAt: Scalars['DateTime']['output'];
+  /** Id of the task. */
+  id: Scalars['ID']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** Open past its due time. */
+  overdue: Scalars['Boolean']['output'];
+  /** Who does it (a party, e.g. 物业公司 or 正街街长). */
+  owner: Scalars['String']['output'];
+  /** Progress in percent (the last report). */
+  percent: Scalars['Int']['output'];
+  /** Progress reports and supervision notes, oldest first (`first`: 0–100, default 20). */
+  reports: TaskReportConnection;
+  /** Open or done. */
+  status: TaskState;
+  /** What is to be done. */
+  title: Scalars['String']['output'];
+};
+
+/** A task carrying out an adopted matter. */
+export type MatterTaskReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of tasks. */
+export type MatterTaskConnection = {
+  __typename?: 'MatterTaskConnection';
+  /** Edges with cursors. */
+  edges: Array<MatterTaskEdge>;
+  /** The tasks of this page. */
+  nodes: Array<MatterTask>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Tasks of the matter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A task in a page. */
+export type MatterTaskEdge = {
+  __typename?: 'MatterTaskEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The task. */
+  node: MatterTask;
+};
+
 /** One move of a matter. */
 export type MatterTransition = {
   __typename?: 'MatterTransition';
@@ -275,23 +578,151 @@ export type MatterTransition = {
   toState: MatterState;
 };
 
+/** A meeting on a matter (院落会, 街区会): time, place, agenda, attendance, minutes. */
+export type Meeting = {
+  __typename?: 'Meeting';
+  /** Agenda. */
+  agenda: Scalars['String']['output'];
+  /** Residents present, by resident id (`first`: 0–100, default 20). STREET_CHIEF, COMMUNITY_STAFF and ADMIN only; null for anyone else. */
+  attendance?: Maybe<AttendeeConnection>;
+  /** Id of the meeting. */
+  id: Scalars['ID']['output'];
+  /** Ballots entered in person at this meeting, oldest first (`first`: 0–100, default 20). STREET_CHIEF, COMMUNITY_STAFF and ADMIN only; null for anyone else. */
+  inPersonEntries?: Maybe<InPersonEntryConnection>;
+  /** Courtyard or street meeting. */
+  kind: MeetingKind;
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** Minutes recorded by the chief (null before). */
+  minutes?: Maybe<Scalars['String']['output']>;
+  /** When the minutes were recorded. */
+  minutesAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where. */
+  place: Scalars['String']['output'];
+  /** The residents' meeting quorum (城市居民委员会组织法 §9) over the attendance recorded. */
+  quorum: MeetingQuorum;
+  /** When it starts. */
+  startsAt: Scalars['DateTime']['output'];
+  /** Scheduled or held. */
+  status: MeetingState;
+};
+
+/** A meeting on a matter (院落会, 街区会): time, place, agenda, attendance, minutes. */
+export type MeetingAttendanceArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A meeting on a matter (院落会, 街区会): time, place, agenda, attendance, minutes. */
+export type MeetingInPersonEntriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of meetings. */
+export type MeetingConnection = {
+  __typename?: 'MeetingConnection';
+  /** Edges with cursors. */
+  edges: Array<MeetingEdge>;
+  /** The meetings of this page. */
+  nodes: Array<Meeting>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Meetings on the matter, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A meeting in a page. */
+export type MeetingEdge = {
+  __typename?: 'MeetingEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The meeting. */
+  node: Meeting;
+};
+
+/** What a meeting is. */
+export type MeetingKind =
+  /** 院落会: a courtyard meeting. */
+  | 'COURTYARD'
+  /** 街区会: a street meeting. */
+  | 'STREET';
+
+/** The residents' meeting quorum: more than half of the adult residents, or two thirds of the households, of the scope present (城市居民委员会组织法 §9; decisions then by more than half of those present). */
+export type MeetingQuorum = {
+  __typename?: 'MeetingQuorum';
+  /** Adult residents of the scope when attendance was last recorded (null before). */
+  adults?: Maybe<Scalars['Int']['output']>;
+  /** Adults (18+ by birth year) present. */
+  adultsPresent: Scalars['Int']['output'];
+  /** Households of the scope when attendance was last recorded (null before). */
+  households?: Maybe<Scalars['Int']['output']>;
+  /** Households with a member present. */
+  householdsPresent: Scalars['Int']['output'];
+  /** True when more than half of the adults or at least two thirds of the households are present. */
+  met: Scalars['Boolean']['output'];
+  /** Residents present. */
+  present: Scalars['Int']['output'];
+  /** The rule and its source. */
+  source: Scalars['String']['output'];
+};
+
+/** State of a meeting. */
+export type MeetingState =
+  /** Held: the chief recorded the minutes. */
+  | 'HELD'
+  /** Scheduled; attendance and in-person ballots are being recorded. */
+  | 'SCHEDULED';
+
 /** Mutations of the deliberation service. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** A supervision note on a task (the matter's supervisors, COMMUNITY_STAFF). */
+  addSupervisionNote: TaskReport;
+  /** Adds a task to an ADOPTED or IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF). */
+  addTask: MatterTask;
   /** Casts or replaces the caller's ballot (RESIDENT in the frozen electorate); the last ballot before close counts. */
   castBallot: BallotReceipt;
+  /** The chief (the caller, STREET_CHIEF) and resident representatives of the scope supervise the ADOPTED matter (replaces an earlier choice). */
+  chooseSupervisors: Matter;
   /** Closes the vote now (COMMUNITY_STAFF): tally, quorum and outcome in the closing transaction. */
   closeVote: Matter;
-  /** IMPLEMENTING → IMPLEMENTED with the final report (STREET_CHIEF, COMMUNITY_STAFF). */
+  /** IMPLEMENTING → IMPLEMENTED with the final report (STREET_CHIEF, COMMUNITY_STAFF); CONFLICT while a task is OPEN. */
   completeImplementation: Matter;
+  /** Second person (COMMUNITY_STAFF, not who entered it): the in-person ballot goes into the vote; returns its receipt. */
+  confirmInPersonBallot: InPersonConfirmation;
   /** Drafts a matter: RESIDENT (own scope), STREET_CHIEF, COMMUNITY_STAFF. Emits matter.drafted. */
   draftMatter: Matter;
+  /** First person of a two-person entry (STREET_CHIEF, COMMUNITY_STAFF): a ballot cast in person at a meeting, PENDING until confirmed. A voter who voted online cannot vote in person (CONFLICT). */
+  enterInPersonBallot: InPersonEntry;
   /** Moves the closing time of an open vote later (COMMUNITY_STAFF), logged with the reason. */
   extendVote: Matter;
+  /** 委托投票: the caller (RESIDENT casting for a voter of the open vote) lets an adult cast for it: a member of the household, or, where the matter allows, another resident of the scope. At most 2 voters per proxy (CONFLICT); refused once the voter voted. */
+  grantProxy: VoteProxy;
+  /** Hides an opinion with a reason (COMMUNITY_STAFF); it is kept and staff still read it. CONFLICT when already hidden. Emits opinion.hidden. */
+  hideOpinion: Opinion;
   /** DRAFT → DISCUSSION (STREET_CHIEF, COMMUNITY_STAFF). */
   openDiscussion: Matter;
   /** DISCUSSION → VOTING (COMMUNITY_STAFF): freezes the electorate (size and hash published). */
   openVoting: Matter;
+  /** Posts an opinion or a reply (RESIDENT of the scope, STREET_CHIEF, COMMUNITY_STAFF) on a matter in DISCUSSION or VOTING. Emits opinion.posted. */
+  postOpinion: Opinion;
+  /** Records residents present at a SCHEDULED meeting (STREET_CHIEF, COMMUNITY_STAFF): residents of the scope or of the frozen electorate; ids already recorded are kept. */
+  recordAttendance: Meeting;
+  /** The chief records the minutes (STREET_CHIEF): the meeting is HELD and its quorum published. Emits meeting.held. */
+  recordMinutes: Meeting;
+  /** Rejects a PENDING in-person entry with a reason (STREET_CHIEF, COMMUNITY_STAFF). */
+  rejectInPersonBallot: InPersonEntry;
+  /** Reports progress on a task of an IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF); 100 % makes it DONE. Emits task.reported. */
+  reportProgress: MatterTask;
+  /** Revokes the caller's proxy for the open vote, as long as no ballot was cast for the voter (CONFLICT after). */
+  revokeProxy: VoteProxy;
+  /** Schedules a meeting on a matter in DISCUSSION or VOTING (STREET_CHIEF, COMMUNITY_STAFF). Emits meeting.scheduled. */
+  scheduleMeeting: Meeting;
   /** ADOPTED → IMPLEMENTING (STREET_CHIEF, COMMUNITY_STAFF). */
   startImplementing: Matter;
   /** Withdraws a matter before its vote closes (STREET_CHIEF, COMMUNITY_STAFF). */
@@ -299,8 +730,24 @@ export type Mutation = {
 };
 
 /** Mutations of the deliberation service. */
+export type MutationAddSupervisionNoteArgs = {
+  input: SupervisionNoteInput;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationAddTaskArgs = {
+  input: AddTaskInput;
+};
+
+/** Mutations of the deliberation service. */
 export type MutationCastBallotArgs = {
   input: CastBallotInput;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationChooseSupervisorsArgs = {
+  matterId: Scalars['ID']['input'];
+  residentIds: Array<Scalars['ID']['input']>;
 };
 
 /** Mutations of the deliberation service. */
@@ -316,13 +763,35 @@ export type MutationCompleteImplementationArgs = {
 };
 
 /** Mutations of the deliberation service. */
+export type MutationConfirmInPersonBallotArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Mutations of the deliberation service. */
 export type MutationDraftMatterArgs = {
   input: DraftMatterInput;
 };
 
 /** Mutations of the deliberation service. */
+export type MutationEnterInPersonBallotArgs = {
+  input: InPersonBallotInput;
+};
+
+/** Mutations of the deliberation service. */
 export type MutationExtendVoteArgs = {
   closesAt: Scalars['DateTime']['input'];
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationGrantProxyArgs = {
+  matterId: Scalars['ID']['input'];
+  proxyResidentId: Scalars['ID']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationHideOpinionArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
 };
@@ -341,6 +810,44 @@ export type MutationOpenVotingArgs = {
 };
 
 /** Mutations of the deliberation service. */
+export type MutationPostOpinionArgs = {
+  input: PostOpinionInput;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRecordAttendanceArgs = {
+  meetingId: Scalars['ID']['input'];
+  residentIds: Array<Scalars['ID']['input']>;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRecordMinutesArgs = {
+  meetingId: Scalars['ID']['input'];
+  minutes: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRejectInPersonBallotArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationReportProgressArgs = {
+  input: ReportProgressInput;
+};
+
+/** Mutations of the deliberation service. */
+export type MutationRevokeProxyArgs = {
+  matterId: Scalars['ID']['input'];
+};
+
+/** Mutations of the deliberation service. */
+export type MutationScheduleMeetingArgs = {
+  input: ScheduleMeetingInput;
+};
+
+/** Mutations of the deliberation service. */
 export type MutationStartImplementingArgs = {
   id: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -350,6 +857,63 @@ export type MutationStartImplementingArgs = {
 export type MutationWithdrawMatterArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+/** 民议: an opinion on a matter or a reply to one. Never deleted: hidden ones keep their text for staff. */
+export type Opinion = {
+  __typename?: 'Opinion';
+  /** The author's resident id when a resident wrote it (no name). */
+  authorResidentId?: Maybe<Scalars['ID']['output']>;
+  /** The capacity the author wrote in. */
+  authorRole: AuthorRole;
+  /** The text; null when hidden, unless the caller is STREET_CHIEF, COMMUNITY_STAFF or ADMIN. */
+  body?: Maybe<Scalars['String']['output']>;
+  /** When it was posted. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Hidden by staff. */
+  hidden: Scalars['Boolean']['output'];
+  /** When it was hidden. */
+  hiddenAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why it was hidden (shown to everyone). */
+  hiddenReason?: Maybe<Scalars['String']['output']>;
+  /** Id of the opinion. */
+  id: Scalars['ID']['output'];
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** Replies, oldest first (`first`: 0–100, default 20); empty on a reply. */
+  replies: OpinionConnection;
+  /** The opinion this replies to (a top-level one); null for an opinion. */
+  replyTo?: Maybe<Scalars['ID']['output']>;
+};
+
+/** 民议: an opinion on a matter or a reply to one. Never deleted: hidden ones keep their text for staff. */
+export type OpinionRepliesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of opinions. */
+export type OpinionConnection = {
+  __typename?: 'OpinionConnection';
+  /** Edges with cursors. */
+  edges: Array<OpinionEdge>;
+  /** The opinions of this page. */
+  nodes: Array<Opinion>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Opinions in the list, across all pages (hidden ones included). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An opinion in a page. */
+export type OpinionEdge = {
+  __typename?: 'OpinionEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The opinion. */
+  node: Opinion;
 };
 
 /** Count of one option. */
@@ -379,6 +943,43 @@ export type PageInfo = {
   /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
   startCursor?: Maybe<Scalars['String']['output']>;
 };
+
+/** An opinion or reply to post. */
+export type PostOpinionInput = {
+  /** The text (1–2000 characters). */
+  body: Scalars['String']['input'];
+  /** The matter (in DISCUSSION or VOTING). */
+  matterId: Scalars['ID']['input'];
+  /** The opinion this replies to (a reply to a reply joins the thread). */
+  replyTo?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Progress of an adopted matter over its tasks. */
+export type Progress = {
+  __typename?: 'Progress';
+  /** Tasks done. */
+  done: Scalars['Int']['output'];
+  /** Open tasks past their due time. */
+  overdue: Scalars['Int']['output'];
+  /** Average percent over the tasks. */
+  percent: Scalars['Int']['output'];
+  /** Tasks. */
+  tasks: Scalars['Int']['output'];
+};
+
+/** Who a proxy is. */
+export type ProxyKind =
+  /** An adult member of the voting household (always allowed). */
+  | 'HOUSEHOLD_MEMBER'
+  /** Another resident of the scope (only where the matter allows proxies). */
+  | 'OTHER';
+
+/** State of a proxy. */
+export type ProxyState =
+  /** In force: the proxy may cast the voter's ballot. */
+  | 'ACTIVE'
+  /** Revoked by the voter before a ballot was cast. */
+  | 'REVOKED';
 
 /** Queries of the deliberation service. */
 export type Query = {
@@ -440,6 +1041,18 @@ export type Recount = {
   tamperedBallots: Scalars['Int']['output'];
 };
 
+/** A progress report. */
+export type ReportProgressInput = {
+  /** References to evidence (0–20, each 1–500 characters). */
+  evidence?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** What was done (1–2000 characters). */
+  note: Scalars['String']['input'];
+  /** Percent done (0–100, not below the last report); 100 closes the task. */
+  percent: Scalars['Int']['input'];
+  /** The task. */
+  taskId: Scalars['ID']['input'];
+};
+
 /**
  * 实有人口: a resident. Personal data is masked by default; whole values only through `sensitive`,
  * for the roles and scopes that need them, and every such view is written to the access log.
@@ -448,7 +1061,7 @@ export type Resident = {
   __typename?: 'Resident';
   /** Id of the resident. */
   id: Scalars['ID']['output'];
-  /** Open votes (表决中) this resident may cast: in the electorate frozen at opening (the resident themself or as household head). Only the resident themself, COMMUNITY_STAFF and ADMIN see it; others get an empty list. */
+  /** Open votes (表决中) this resident may cast: in the electorate frozen at opening (the resident themself or as household head), or holding a proxy of a voter of it. Only the resident themself, COMMUNITY_STAFF and ADMIN see it; others get an empty list. */
   votableMatters: Array<Matter>;
 };
 
@@ -462,6 +1075,20 @@ export type RulePreset =
   | 'RESIDENTS_MEETING'
   /** 红白理事会: four fifths take part; two thirds of those taking part adopt. */
   | 'RULES_OF_CONDUCT';
+
+/** A meeting to schedule. */
+export type ScheduleMeetingInput = {
+  /** Agenda (1–5000 characters). */
+  agenda: Scalars['String']['input'];
+  /** Courtyard or street meeting. */
+  kind: MeetingKind;
+  /** The matter (in DISCUSSION or VOTING). */
+  matterId: Scalars['ID']['input'];
+  /** Where (1–200 characters). */
+  place: Scalars['String']['input'];
+  /** When it starts. */
+  startsAt: Scalars['DateTime']['input'];
+};
 
 /** The place a matter concerns (roster ids). */
 export type ScopeKind =
@@ -491,6 +1118,34 @@ export type StreetMattersArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A supervision note. */
+export type SupervisionNoteInput = {
+  /** References to evidence (0–20, each 1–500 characters). */
+  evidence?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The note (1–2000 characters). */
+  note: Scalars['String']['input'];
+  /** The task. */
+  taskId: Scalars['ID']['input'];
+};
+
+/** A supervisor of an adopted matter (共治). */
+export type Supervisor = {
+  __typename?: 'Supervisor';
+  /** When chosen. */
+  chosenAt: Scalars['DateTime']['output'];
+  /** Chief or resident representative. */
+  kind: SupervisorKind;
+  /** Account id of the chief, or resident id of the representative. */
+  ref: Scalars['ID']['output'];
+};
+
+/** Kind of supervisor. */
+export type SupervisorKind =
+  /** The street chief (an account id). */
+  | 'CHIEF'
+  /** A resident representative (a resident id). */
+  | 'RESIDENT';
+
 /** A tally. */
 export type Tally = {
   __typename?: 'Tally';
@@ -509,6 +1164,61 @@ export type Tally = {
   /** The adopted choice of a list vote. */
   winner?: Maybe<Scalars['String']['output']>;
 };
+
+/** A progress report or supervision note; never changed. */
+export type TaskReport = {
+  __typename?: 'TaskReport';
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** The capacity the author wrote in: STREET_CHIEF, COMMUNITY_STAFF or RESIDENT (a resident supervisor). */
+  authorRole: Scalars['String']['output'];
+  /** References to evidence (photo or document ids, URLs). */
+  evidence: Array<Scalars['String']['output']>;
+  /** Id. */
+  id: Scalars['ID']['output'];
+  /** Progress or supervision. */
+  kind: TaskReportKind;
+  /** The note. */
+  note: Scalars['String']['output'];
+  /** Percent (progress reports). */
+  percent?: Maybe<Scalars['Int']['output']>;
+};
+
+/** A page of task reports. */
+export type TaskReportConnection = {
+  __typename?: 'TaskReportConnection';
+  /** Edges with cursors. */
+  edges: Array<TaskReportEdge>;
+  /** The reports of this page. */
+  nodes: Array<TaskReport>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Reports of the task, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A task report in a page. */
+export type TaskReportEdge = {
+  __typename?: 'TaskReportEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The report. */
+  node: TaskReport;
+};
+
+/** Kind of task report. */
+export type TaskReportKind =
+  /** A progress report (percent, evidence). */
+  | 'PROGRESS'
+  /** A supervision note by a supervisor or staff. */
+  | 'SUPERVISION';
+
+/** State of a task. */
+export type TaskState =
+  /** Done: a progress report said 100 %. */
+  | 'DONE'
+  /** Being carried out. */
+  | 'OPEN';
 
 /** Threshold of a custom rule. */
 export type ThresholdKind =
@@ -538,6 +1248,47 @@ export type VoteOutcome =
   | 'QUORUM_NOT_MET'
   /** Rejected. */
   | 'REJECTED';
+
+/** 委托投票: a voter of the frozen electorate lets another adult cast its ballot (the ballot stays secret). */
+export type VoteProxy = {
+  __typename?: 'VoteProxy';
+  /** When it was given. */
+  grantedAt: Scalars['DateTime']['output'];
+  /** Household member or other. */
+  kind: ProxyKind;
+  /** The matter. */
+  matterId: Scalars['ID']['output'];
+  /** The resident who holds the proxy. */
+  proxyResidentId: Scalars['ID']['output'];
+  /** When it was revoked. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Active or revoked. */
+  status: ProxyState;
+  /** The electorate voter (household or resident id). */
+  voterId: Scalars['ID']['output'];
+};
+
+/** A page of proxies. */
+export type VoteProxyConnection = {
+  __typename?: 'VoteProxyConnection';
+  /** Edges with cursors. */
+  edges: Array<VoteProxyEdge>;
+  /** The proxies of this page. */
+  nodes: Array<VoteProxy>;
+  /** Paging. */
+  pageInfo: PageInfo;
+  /** Active proxies, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A proxy in a page. */
+export type VoteProxyEdge = {
+  __typename?: 'VoteProxyEdge';
+  /** Cursor. */
+  cursor: Scalars['String']['output'];
+  /** The proxy. */
+  node: VoteProxy;
+};
 
 /** A matter's rule. */
 export type VoteRuleView = {
@@ -652,6 +1403,7 @@ export type DirectiveResolverFn<
 /** Mapping of federation types */
 export type FederationTypes = {
   Courtyard: Courtyard;
+  Household: Household;
   Matter: Matter;
   Resident: Resident;
   Street: Street;
@@ -660,6 +1412,7 @@ export type FederationTypes = {
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
   Courtyard: { __typename: 'Courtyard' } & GraphQLRecursivePick<FederationTypes['Courtyard'], { id: true }>;
+  Household: { __typename: 'Household' } & GraphQLRecursivePick<FederationTypes['Household'], { id: true }>;
   Matter: { __typename: 'Matter' } & GraphQLRecursivePick<FederationTypes['Matter'], { id: true }>;
   Resident: { __typename: 'Resident' } & GraphQLRecursivePick<FederationTypes['Resident'], { id: true }>;
   Street: { __typename: 'Street' } & GraphQLRecursivePick<FederationTypes['Street'], { id: true }>;
@@ -667,71 +1420,177 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  BallotReceipt: ResolverTypeWrapper<Omit<BallotReceipt, 'matter'> & { matter: ResolversTypes['Matter'] }>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  CastBallotInput: CastBallotInput;
+  AddTaskInput: AddTaskInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Courtyard: ResolverTypeWrapper<CourtyardMapper>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Attendee: ResolverTypeWrapper<AttendeeMapper>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  AttendeeConnection: ResolverTypeWrapper<AttendeeConnectionMapper>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AttendeeEdge: ResolverTypeWrapper<Omit<AttendeeEdge, 'node'> & { node: ResolversTypes['Attendee'] }>;
+  AuthorRole: AuthorRole;
+  BallotChannel: BallotChannel;
+  BallotReceipt: ResolverTypeWrapper<Omit<BallotReceipt, 'matter'> & { matter: ResolversTypes['Matter'] }>;
+  BallotStatus: ResolverTypeWrapper<BallotStatusMapper>;
+  CastBallotInput: CastBallotInput;
+  Courtyard: ResolverTypeWrapper<CourtyardMapper>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DraftMatterInput: DraftMatterInput;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Electorate: ResolverTypeWrapper<Electorate>;
+  Electorate: ResolverTypeWrapper<ElectorateMapper>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ElectorateKind: ElectorateKind;
   ErrorCode: ErrorCode;
+  Household: ResolverTypeWrapper<HouseholdMapper>;
+  InPersonBallotInput: InPersonBallotInput;
+  InPersonConfirmation: ResolverTypeWrapper<InPersonConfirmationMapper>;
+  InPersonEntry: ResolverTypeWrapper<InPersonEntryMapper>;
+  InPersonEntryConnection: ResolverTypeWrapper<InPersonEntryConnectionMapper>;
+  InPersonEntryEdge: ResolverTypeWrapper<
+    Omit<InPersonEntryEdge, 'node'> & { node: ResolversTypes['InPersonEntry'] }
+  >;
+  InPersonState: InPersonState;
   Matter: ResolverTypeWrapper<MatterMapper>;
   MatterConnection: ResolverTypeWrapper<MatterConnectionMapper>;
   MatterEdge: ResolverTypeWrapper<Omit<MatterEdge, 'node'> & { node: ResolversTypes['Matter'] }>;
   MatterFilter: MatterFilter;
   MatterKind: MatterKind;
   MatterState: MatterState;
+  MatterTask: ResolverTypeWrapper<MatterTaskMapper>;
+  MatterTaskConnection: ResolverTypeWrapper<MatterTaskConnectionMapper>;
+  MatterTaskEdge: ResolverTypeWrapper<Omit<MatterTaskEdge, 'node'> & { node: ResolversTypes['MatterTask'] }>;
   MatterTransition: ResolverTypeWrapper<MatterTransitionMapper>;
+  Meeting: ResolverTypeWrapper<MeetingMapper>;
+  MeetingConnection: ResolverTypeWrapper<MeetingConnectionMapper>;
+  MeetingEdge: ResolverTypeWrapper<Omit<MeetingEdge, 'node'> & { node: ResolversTypes['Meeting'] }>;
+  MeetingKind: MeetingKind;
+  MeetingQuorum: ResolverTypeWrapper<MeetingQuorumMapper>;
+  MeetingState: MeetingState;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Opinion: ResolverTypeWrapper<OpinionMapper>;
+  OpinionConnection: ResolverTypeWrapper<OpinionConnectionMapper>;
+  OpinionEdge: ResolverTypeWrapper<Omit<OpinionEdge, 'node'> & { node: ResolversTypes['Opinion'] }>;
   OptionCount: ResolverTypeWrapper<OptionCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PostOpinionInput: PostOpinionInput;
+  Progress: ResolverTypeWrapper<ProgressMapper>;
+  ProxyKind: ProxyKind;
+  ProxyState: ProxyState;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReceiptStatus: ReceiptStatus;
   Recount: ResolverTypeWrapper<RecountMapper>;
+  ReportProgressInput: ReportProgressInput;
   Resident: ResolverTypeWrapper<ResidentMapper>;
   RulePreset: RulePreset;
+  ScheduleMeetingInput: ScheduleMeetingInput;
   ScopeKind: ScopeKind;
   Street: ResolverTypeWrapper<StreetMapper>;
+  SupervisionNoteInput: SupervisionNoteInput;
+  Supervisor: ResolverTypeWrapper<SupervisorMapper>;
+  SupervisorKind: SupervisorKind;
   Tally: ResolverTypeWrapper<TallyMapper>;
+  TaskReport: ResolverTypeWrapper<TaskReportMapper>;
+  TaskReportConnection: ResolverTypeWrapper<TaskReportConnectionMapper>;
+  TaskReportEdge: ResolverTypeWrapper<Omit<TaskReportEdge, 'node'> & { node: ResolversTypes['TaskReport'] }>;
+  TaskReportKind: TaskReportKind;
+  TaskState: TaskState;
   ThresholdKind: ThresholdKind;
   Turnout: ResolverTypeWrapper<Turnout>;
   VoteOutcome: VoteOutcome;
+  VoteProxy: ResolverTypeWrapper<VoteProxyMapper>;
+  VoteProxyConnection: ResolverTypeWrapper<VoteProxyConnectionMapper>;
+  VoteProxyEdge: ResolverTypeWrapper<Omit<VoteProxyEdge, 'node'> & { node: ResolversTypes['VoteProxy'] }>;
   VoteRuleView: ResolverTypeWrapper<VoteRuleViewMapper>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  BallotReceipt: Omit<BallotReceipt, 'matter'> & { matter: ResolversParentTypes['Matter'] };
-  String: Scalars['String']['output'];
-  CastBallotInput: CastBallotInput;
+  AddTaskInput: AddTaskInput;
   ID: Scalars['ID']['output'];
-  Courtyard: CourtyardMapper;
+  String: Scalars['String']['output'];
+  Attendee: AttendeeMapper;
+  Boolean: Scalars['Boolean']['output'];
+  AttendeeConnection: AttendeeConnectionMapper;
   Int: Scalars['Int']['output'];
+  AttendeeEdge: Omit<AttendeeEdge, 'node'> & { node: ResolversParentTypes['Attendee'] };
+  BallotReceipt: Omit<BallotReceipt, 'matter'> & { matter: ResolversParentTypes['Matter'] };
+  BallotStatus: BallotStatusMapper;
+  CastBallotInput: CastBallotInput;
+  Courtyard: CourtyardMapper;
   DateTime: Scalars['DateTime']['output'];
   DraftMatterInput: DraftMatterInput;
-  Boolean: Scalars['Boolean']['output'];
-  Electorate: Electorate;
+  Electorate: ElectorateMapper;
   Float: Scalars['Float']['output'];
+  Household: HouseholdMapper;
+  InPersonBallotInput: InPersonBallotInput;
+  InPersonConfirmation: InPersonConfirmationMapper;
+  InPersonEntry: InPersonEntryMapper;
+  InPersonEntryConnection: InPersonEntryConnectionMapper;
+  InPersonEntryEdge: Omit<InPersonEntryEdge, 'node'> & { node: ResolversParentTypes['InPersonEntry'] };
   Matter: MatterMapper;
   MatterConnection: MatterConnectionMapper;
   MatterEdge: Omit<MatterEdge, 'node'> & { node: ResolversParentTypes['Matter'] };
   MatterFilter: MatterFilter;
+  MatterTask: MatterTaskMapper;
+  MatterTaskConnection: MatterTaskConnectionMapper;
+  MatterTaskEdge: Omit<MatterTaskEdge, 'node'> & { node: ResolversParentTypes['MatterTask'] };
   MatterTransition: MatterTransitionMapper;
+  Meeting: MeetingMapper;
+  MeetingConnection: MeetingConnectionMapper;
+  MeetingEdge: Omit<MeetingEdge, 'node'> & { node: ResolversParentTypes['Meeting'] };
+  MeetingQuorum: MeetingQuorumMapper;
   Mutation: Record<PropertyKey, never>;
+  Opinion: OpinionMapper;
+  OpinionConnection: OpinionConnectionMapper;
+  OpinionEdge: Omit<OpinionEdge, 'node'> & { node: ResolversParentTypes['Opinion'] };
   OptionCount: OptionCount;
   PageInfo: PageInfo;
+  PostOpinionInput: PostOpinionInput;
+  Progress: ProgressMapper;
   Query: Record<PropertyKey, never>;
   Recount: RecountMapper;
+  ReportProgressInput: ReportProgressInput;
   Resident: ResidentMapper;
+  ScheduleMeetingInput: ScheduleMeetingInput;
   Street: StreetMapper;
+  SupervisionNoteInput: SupervisionNoteInput;
+  Supervisor: SupervisorMapper;
   Tally: TallyMapper;
+  TaskReport: TaskReportMapper;
+  TaskReportConnection: TaskReportConnectionMapper;
+  TaskReportEdge: Omit<TaskReportEdge, 'node'> & { node: ResolversParentTypes['TaskReport'] };
   Turnout: Turnout;
+  VoteProxy: VoteProxyMapper;
+  VoteProxyConnection: VoteProxyConnectionMapper;
+  VoteProxyEdge: Omit<VoteProxyEdge, 'node'> & { node: ResolversParentTypes['VoteProxy'] };
   VoteRuleView: VoteRuleViewMapper;
+};
+
+export type AttendeeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Attendee'] = ResolversParentTypes['Attendee'],
+> = {
+  adult?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  householdId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  residentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type AttendeeConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['AttendeeConnection'] = ResolversParentTypes['AttendeeConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['AttendeeEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Attendee']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AttendeeEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['AttendeeEdge'] = ResolversParentTypes['AttendeeEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Attendee'], ParentType, ContextType>;
 };
 
 export type BallotReceiptResolvers<
@@ -740,6 +1599,20 @@ export type BallotReceiptResolvers<
 > = {
   matter?: Resolver<ResolversTypes['Matter'], ParentType, ContextType>;
   receipt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type BallotStatusResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['BallotStatus'] = ResolversParentTypes['BallotStatus'],
+> = {
+  casterResidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  channel?: Resolver<Maybe<ResolversTypes['BallotChannel']>, ParentType, ContextType>;
+  inElectorate?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterStatus?: Resolver<ResolversTypes['MatterState'], ParentType, ContextType>;
+  proxy?: Resolver<Maybe<ResolversTypes['VoteProxy']>, ParentType, ContextType>;
+  voted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  voters?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CourtyardResolvers<
@@ -772,7 +1645,79 @@ export type ElectorateResolvers<
 > = {
   area?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  proxies?: Resolver<
+    ResolversTypes['VoteProxyConnection'],
+    ParentType,
+    ContextType,
+    Partial<ElectorateProxiesArgs>
+  >;
   size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type HouseholdResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Household'] = ResolversParentTypes['Household'],
+  FederationReferenceType extends FederationReferenceTypes['Household'] =
+    FederationReferenceTypes['Household'],
+> = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Household']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  ballotStatus?: Resolver<
+    Maybe<ResolversTypes['BallotStatus']>,
+    ParentType,
+    ContextType,
+    RequireFields<HouseholdBallotStatusArgs, 'matterId'>
+  >;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type InPersonConfirmationResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonConfirmation'] =
+    ResolversParentTypes['InPersonConfirmation'],
+> = {
+  entry?: Resolver<ResolversTypes['InPersonEntry'], ParentType, ContextType>;
+  receipt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type InPersonEntryResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonEntry'] = ResolversParentTypes['InPersonEntry'],
+> = {
+  casterResidentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  choices?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enteredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  enteredBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  meetingId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InPersonState'], ParentType, ContextType>;
+  voterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type InPersonEntryConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonEntryConnection'] =
+    ResolversParentTypes['InPersonEntryConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['InPersonEntryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['InPersonEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InPersonEntryEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['InPersonEntryEdge'] = ResolversParentTypes['InPersonEntryEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['InPersonEntry'], ParentType, ContextType>;
 };
 
 export type MatterResolvers<
@@ -785,6 +1730,7 @@ export type MatterResolvers<
     FederationReferenceType,
     ContextType
   >;
+  allowProxies?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   closesAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   electorate?: Resolver<Maybe<ResolversTypes['Electorate']>, ParentType, ContextType>;
@@ -792,15 +1738,30 @@ export type MatterResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MatterKind'], ParentType, ContextType>;
   maxSelections?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  meetings?: Resolver<
+    ResolversTypes['MeetingConnection'],
+    ParentType,
+    ContextType,
+    Partial<MatterMeetingsArgs>
+  >;
   opensAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  opinions?: Resolver<
+    ResolversTypes['OpinionConnection'],
+    ParentType,
+    ContextType,
+    Partial<MatterOpinionsArgs>
+  >;
   options?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  progress?: Resolver<Maybe<ResolversTypes['Progress']>, ParentType, ContextType>;
   resultsHidden?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['VoteRuleView'], ParentType, ContextType>;
   scopeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   scopeKind?: Resolver<ResolversTypes['ScopeKind'], ParentType, ContextType>;
   secret?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MatterState'], ParentType, ContextType>;
+  supervisors?: Resolver<Array<ResolversTypes['Supervisor']>, ParentType, ContextType>;
   tally?: Resolver<Maybe<ResolversTypes['Tally']>, ParentType, ContextType>;
+  tasks?: Resolver<ResolversTypes['MatterTaskConnection'], ParentType, ContextType, Partial<MatterTasksArgs>>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   transitions?: Resolver<Array<ResolversTypes['MatterTransition']>, ParentType, ContextType>;
   turnout?: Resolver<Maybe<ResolversTypes['Turnout']>, ParentType, ContextType>;
@@ -825,6 +1786,46 @@ export type MatterEdgeResolvers<
   node?: Resolver<ResolversTypes['Matter'], ParentType, ContextType>;
 };
 
+export type MatterTaskResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MatterTask'] = ResolversParentTypes['MatterTask'],
+> = {
+  doneAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  percent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reports?: Resolver<
+    ResolversTypes['TaskReportConnection'],
+    ParentType,
+    ContextType,
+    Partial<MatterTaskReportsArgs>
+  >;
+  status?: Resolver<ResolversTypes['TaskState'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MatterTaskConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MatterTaskConnection'] =
+    ResolversParentTypes['MatterTaskConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['MatterTaskEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['MatterTask']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MatterTaskEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MatterTaskEdge'] = ResolversParentTypes['MatterTaskEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MatterTask'], ParentType, ContextType>;
+};
+
 export type MatterTransitionResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['MatterTransition'] = ResolversParentTypes['MatterTransition'],
@@ -837,15 +1838,92 @@ export type MatterTransitionResolvers<
   toState?: Resolver<ResolversTypes['MatterState'], ParentType, ContextType>;
 };
 
+export type MeetingResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Meeting'] = ResolversParentTypes['Meeting'],
+> = {
+  agenda?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  attendance?: Resolver<
+    Maybe<ResolversTypes['AttendeeConnection']>,
+    ParentType,
+    ContextType,
+    Partial<MeetingAttendanceArgs>
+  >;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inPersonEntries?: Resolver<
+    Maybe<ResolversTypes['InPersonEntryConnection']>,
+    ParentType,
+    ContextType,
+    Partial<MeetingInPersonEntriesArgs>
+  >;
+  kind?: Resolver<ResolversTypes['MeetingKind'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  minutes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  minutesAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  place?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quorum?: Resolver<ResolversTypes['MeetingQuorum'], ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['MeetingState'], ParentType, ContextType>;
+};
+
+export type MeetingConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MeetingConnection'] = ResolversParentTypes['MeetingConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['MeetingEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Meeting']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MeetingEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MeetingEdge'] = ResolversParentTypes['MeetingEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Meeting'], ParentType, ContextType>;
+};
+
+export type MeetingQuorumResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['MeetingQuorum'] = ResolversParentTypes['MeetingQuorum'],
+> = {
+  adults?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  adultsPresent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  households?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  householdsPresent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  met?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  present?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
 > = {
+  addSupervisionNote?: Resolver<
+    ResolversTypes['TaskReport'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddSupervisionNoteArgs, 'input'>
+  >;
+  addTask?: Resolver<
+    ResolversTypes['MatterTask'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddTaskArgs, 'input'>
+  >;
   castBallot?: Resolver<
     ResolversTypes['BallotReceipt'],
     ParentType,
     ContextType,
     RequireFields<MutationCastBallotArgs, 'input'>
+  >;
+  chooseSupervisors?: Resolver<
+    ResolversTypes['Matter'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationChooseSupervisorsArgs, 'matterId' | 'residentIds'>
   >;
   closeVote?: Resolver<
     ResolversTypes['Matter'],
@@ -859,17 +1937,41 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationCompleteImplementationArgs, 'id' | 'reason'>
   >;
+  confirmInPersonBallot?: Resolver<
+    ResolversTypes['InPersonConfirmation'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationConfirmInPersonBallotArgs, 'id'>
+  >;
   draftMatter?: Resolver<
     ResolversTypes['Matter'],
     ParentType,
     ContextType,
     RequireFields<MutationDraftMatterArgs, 'input'>
   >;
+  enterInPersonBallot?: Resolver<
+    ResolversTypes['InPersonEntry'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationEnterInPersonBallotArgs, 'input'>
+  >;
   extendVote?: Resolver<
     ResolversTypes['Matter'],
     ParentType,
     ContextType,
     RequireFields<MutationExtendVoteArgs, 'closesAt' | 'id' | 'reason'>
+  >;
+  grantProxy?: Resolver<
+    ResolversTypes['VoteProxy'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationGrantProxyArgs, 'matterId' | 'proxyResidentId'>
+  >;
+  hideOpinion?: Resolver<
+    ResolversTypes['Opinion'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationHideOpinionArgs, 'id' | 'reason'>
   >;
   openDiscussion?: Resolver<
     ResolversTypes['Matter'],
@@ -883,6 +1985,48 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationOpenVotingArgs, 'closesAt' | 'id'>
   >;
+  postOpinion?: Resolver<
+    ResolversTypes['Opinion'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationPostOpinionArgs, 'input'>
+  >;
+  recordAttendance?: Resolver<
+    ResolversTypes['Meeting'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRecordAttendanceArgs, 'meetingId' | 'residentIds'>
+  >;
+  recordMinutes?: Resolver<
+    ResolversTypes['Meeting'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRecordMinutesArgs, 'meetingId' | 'minutes'>
+  >;
+  rejectInPersonBallot?: Resolver<
+    ResolversTypes['InPersonEntry'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRejectInPersonBallotArgs, 'id' | 'reason'>
+  >;
+  reportProgress?: Resolver<
+    ResolversTypes['MatterTask'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationReportProgressArgs, 'input'>
+  >;
+  revokeProxy?: Resolver<
+    ResolversTypes['VoteProxy'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRevokeProxyArgs, 'matterId'>
+  >;
+  scheduleMeeting?: Resolver<
+    ResolversTypes['Meeting'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationScheduleMeetingArgs, 'input'>
+  >;
   startImplementing?: Resolver<
     ResolversTypes['Matter'],
     ParentType,
@@ -895,6 +2039,46 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationWithdrawMatterArgs, 'id' | 'reason'>
   >;
+};
+
+export type OpinionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Opinion'] = ResolversParentTypes['Opinion'],
+> = {
+  authorResidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  authorRole?: Resolver<ResolversTypes['AuthorRole'], ParentType, ContextType>;
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hidden?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hiddenAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  hiddenReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  replies?: Resolver<
+    ResolversTypes['OpinionConnection'],
+    ParentType,
+    ContextType,
+    Partial<OpinionRepliesArgs>
+  >;
+  replyTo?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type OpinionConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['OpinionConnection'] = ResolversParentTypes['OpinionConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['OpinionEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Opinion']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OpinionEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['OpinionEdge'] = ResolversParentTypes['OpinionEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Opinion'], ParentType, ContextType>;
 };
 
 export type OptionCountResolvers<
@@ -914,6 +2098,16 @@ export type PageInfoResolvers<
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ProgressResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Progress'] = ResolversParentTypes['Progress'],
+> = {
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  percent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<
@@ -984,6 +2178,15 @@ export type StreetResolvers<
   matters?: Resolver<ResolversTypes['MatterConnection'], ParentType, ContextType, Partial<StreetMattersArgs>>;
 };
 
+export type SupervisorResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Supervisor'] = ResolversParentTypes['Supervisor'],
+> = {
+  chosenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SupervisorKind'], ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type TallyResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Tally'] = ResolversParentTypes['Tally'],
@@ -997,6 +2200,38 @@ export type TallyResolvers<
   winner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type TaskReportResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['TaskReport'] = ResolversParentTypes['TaskReport'],
+> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  authorRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TaskReportKind'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  percent?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type TaskReportConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['TaskReportConnection'] =
+    ResolversParentTypes['TaskReportConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['TaskReportEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['TaskReport']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TaskReportEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['TaskReportEdge'] = ResolversParentTypes['TaskReportEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['TaskReport'], ParentType, ContextType>;
+};
+
 export type TurnoutResolvers<
   ContextType = DeliberationContext,
   ParentType extends ResolversParentTypes['Turnout'] = ResolversParentTypes['Turnout'],
@@ -1004,6 +2239,38 @@ export type TurnoutResolvers<
   abstainingCanBlock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   missingForQuorum?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   participants?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type VoteProxyResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['VoteProxy'] = ResolversParentTypes['VoteProxy'],
+> = {
+  grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ProxyKind'], ParentType, ContextType>;
+  matterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  proxyResidentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ProxyState'], ParentType, ContextType>;
+  voterId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type VoteProxyConnectionResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['VoteProxyConnection'] =
+    ResolversParentTypes['VoteProxyConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['VoteProxyEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['VoteProxy']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type VoteProxyEdgeResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['VoteProxyEdge'] = ResolversParentTypes['VoteProxyEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['VoteProxy'], ParentType, ContextType>;
 };
 
 export type VoteRuleViewResolvers<
@@ -1018,22 +2285,49 @@ export type VoteRuleViewResolvers<
 };
 
 export type Resolvers<ContextType = DeliberationContext> = {
+  Attendee?: AttendeeResolvers<ContextType>;
+  AttendeeConnection?: AttendeeConnectionResolvers<ContextType>;
+  AttendeeEdge?: AttendeeEdgeResolvers<ContextType>;
   BallotReceipt?: BallotReceiptResolvers<ContextType>;
+  BallotStatus?: BallotStatusResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Electorate?: ElectorateResolvers<ContextType>;
+  Household?: HouseholdResolvers<ContextType>;
+  InPersonConfirmation?: InPersonConfirmationResolvers<ContextType>;
+  InPersonEntry?: InPersonEntryResolvers<ContextType>;
+  InPersonEntryConnection?: InPersonEntryConnectionResolvers<ContextType>;
+  InPersonEntryEdge?: InPersonEntryEdgeResolvers<ContextType>;
   Matter?: MatterResolvers<ContextType>;
   MatterConnection?: MatterConnectionResolvers<ContextType>;
   MatterEdge?: MatterEdgeResolvers<ContextType>;
+  MatterTask?: MatterTaskResolvers<ContextType>;
+  MatterTaskConnection?: MatterTaskConnectionResolvers<ContextType>;
+  MatterTaskEdge?: MatterTaskEdgeResolvers<ContextType>;
   MatterTransition?: MatterTransitionResolvers<ContextType>;
+  Meeting?: MeetingResolvers<ContextType>;
+  MeetingConnection?: MeetingConnectionResolvers<ContextType>;
+  MeetingEdge?: MeetingEdgeResolvers<ContextType>;
+  MeetingQuorum?: MeetingQuorumResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Opinion?: OpinionResolvers<ContextType>;
+  OpinionConnection?: OpinionConnectionResolvers<ContextType>;
+  OpinionEdge?: OpinionEdgeResolvers<ContextType>;
   OptionCount?: OptionCountResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Progress?: ProgressResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Recount?: RecountResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
   Street?: StreetResolvers<ContextType>;
+  Supervisor?: SupervisorResolvers<ContextType>;
   Tally?: TallyResolvers<ContextType>;
+  TaskReport?: TaskReportResolvers<ContextType>;
+  TaskReportConnection?: TaskReportConnectionResolvers<ContextType>;
+  TaskReportEdge?: TaskReportEdgeResolvers<ContextType>;
   Turnout?: TurnoutResolvers<ContextType>;
+  VoteProxy?: VoteProxyResolvers<ContextType>;
+  VoteProxyConnection?: VoteProxyConnectionResolvers<ContextType>;
+  VoteProxyEdge?: VoteProxyEdgeResolvers<ContextType>;
   VoteRuleView?: VoteRuleViewResolvers<ContextType>;
 };

@@ -1,5 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { DISCUSSION_ENTITIES } from './discussion';
+import { IMPLEMENTATION_ENTITIES } from './implementation';
 import { PLACES_READ_MODEL_ENTITIES } from './read-models';
+
+export * from './discussion';
+export * from './implementation';
 
 export const MATTER_KINDS = [
   'PROPERTY',
@@ -68,6 +73,8 @@ export class Matter {
   @Column({ name: 'max_selections', type: 'int' }) maxSelections!: number;
   @Column({ name: 'secret', type: 'boolean' }) secret!: boolean;
   @Column({ name: 'results_hidden', type: 'boolean' }) resultsHidden!: boolean;
+  /** Proxies beyond a household member (ADR 0022): another voter of the scope may hold a proxy. */
+  @Column({ name: 'allow_proxies', type: 'boolean', default: false }) allowProxies!: boolean;
   @Column({ name: 'opens_at', type: 'datetime', precision: 3, nullable: true }) opensAt!: Date | null;
   @Column({ name: 'closes_at', type: 'datetime', precision: 3, nullable: true }) closesAt!: Date | null;
 
@@ -102,8 +109,12 @@ export interface PublishedTally {
   quorumMet: boolean;
   outcome: 'ADOPTED' | 'REJECTED' | 'QUORUM_NOT_MET';
   winner: string | null;
-  /** Receipts of the counted ballots, sorted. */
-  receipts: string[];
+  /**
+   * Receipts of the counted ballots, sorted: in a tally computed now (recount, live), never stored —
+   * a stored tally keeps their hash only, the list is read from the immutable ballots (a vote of
+   * thousands would not fit a row). Tallies stored before kept the list here.
+   */
+  receipts?: string[];
   /** SHA-256 (hex) over the sorted receipts joined by newlines. */
   ballotsHash: string;
 }
@@ -200,11 +211,39 @@ export class Ballot {
   @Column({ name: 'receipt', type: 'varchar', length: 64 }) receipt!: string;
 }
 
+/**
+ * 委托投票: a voter of the frozen electorate (its caster) lets another adult cast for it (ADR 0022). At
+ * most two voters per proxy: `proxySlot` (1 or 2 while active) is unique per (matter, proxy); one active
+ * proxy per voter: `activeSlot` (the voter id while active). Revoked proxies stay, with their time.
+ */
+@Entity({ name: 'proxy' })
+@Index('uq_proxy_active', ['matterId', 'activeSlot'], { unique: true })
+@Index('uq_proxy_load', ['matterId', 'proxyResidentId', 'proxySlot'], { unique: true })
+@Index('ix_proxy_list', ['matterId', 'status', 'voterId'])
+@Index('ix_proxy_holder', ['proxyResidentId', 'status'])
+export class VoteProxy {
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 }) id!: string;
+  @Column({ name: 'matter_id', type: 'varchar', length: 36 }) matterId!: string;
+  @Column({ name: 'voter_id', type: 'varchar', length: 36 }) voterId!: string;
+  @Column({ name: 'grantor_resident_id', type: 'varchar', length: 36 }) grantorResidentId!: string;
+  @Column({ name: 'proxy_resident_id', type: 'varchar', length: 36 }) proxyResidentId!: string;
+  /** `HOUSEHOLD_MEMBER` (an adult of the voting household) or `OTHER` (only where the matter allows). */
+  @Column({ name: 'kind', type: 'varchar', length: 20 }) kind!: 'HOUSEHOLD_MEMBER' | 'OTHER';
+  @Column({ name: 'status', type: 'varchar', length: 10 }) status!: 'ACTIVE' | 'REVOKED';
+  @Column({ name: 'active_slot', type: 'varchar', length: 36, nullable: true }) activeSlot!: string | null;
+  @Column({ name: 'proxy_slot', type: 'smallint', nullable: true }) proxySlot!: number | null;
+  @Column({ name: 'granted_at', type: 'datetime', precision: 3 }) grantedAt!: Date;
+  @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true }) revokedAt!: Date | null;
+}
+
 export const DELIBERATION_ENTITIES = [
   Matter,
   MatterTransition,
   ElectorateMember,
   Participation,
   Ballot,
+  VoteProxy,
+  ...DISCUSSION_ENTITIES,
+  ...IMPLEMENTATION_ENTITIES,
   ...PLACES_READ_MODEL_ENTITIES,
 ];

@@ -2,19 +2,22 @@ import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
 import type { PublishedTally } from '../entities';
+import { DiscussionService, meetingQuorumMet } from '../services/discussion.service';
 import { ruleOf } from '../services/matter.service';
+import { residentOf } from '../services/scope';
 import * as inputs from './inputs';
 
 const share = (s: { num: number; den: number; strict: boolean }) =>
   `${s.strict ? '>' : '≥'}${s.num}/${s.den}`;
-const tallyView = (t: PublishedTally, live: boolean) => ({
+const tallyView = (matterId: string, t: PublishedTally, live: boolean) => ({
   ...t,
+  matterId,
+  live,
   counts: Object.entries(t.counts).map(([option, count]) => ({
     option,
     count,
     area: t.areaCounts?.[option] ?? null,
   })),
-  receipts: live ? [] : t.receipts,
 });
 
 /** The deliberation resolver map: thin — parse the input, call the matter service. */
@@ -30,8 +33,13 @@ export const resolvers = {
         parseInput(inputs.receipt, args.receipt, 'receipt'),
       ),
     recount: async (_, args, ctx) => {
-      const r = await ctx.matters.recount(parseInput(inputs.matterId, args.matterId, 'matterId'));
-      return { ...r, published: tallyView(r.published, false), recomputed: tallyView(r.recomputed, false) };
+      const id = parseInput(inputs.matterId, args.matterId, 'matterId');
+      const r = await ctx.matters.recount(id);
+      return {
+        ...r,
+        published: tallyView(id, r.published, false),
+        recomputed: tallyView(id, r.recomputed, false),
+      };
     },
   },
   Mutation: {
@@ -65,7 +73,7 @@ export const resolvers = {
       ),
     castBallot: (_, { input }, ctx) => {
       const i = parseInput(inputs.castInput, input);
-      return ctx.matters.castBallot(ctx, i.matterId, i.choices);
+      return ctx.matters.castBallot(ctx, i.matterId, i.choices, i.voterId);
     },
     startImplementing: (_, args, ctx) =>
       ctx.matters.move(
@@ -81,6 +89,57 @@ export const resolvers = {
         'completeImplementation',
         parseInput(inputs.requiredReason, args.reason, 'reason'),
       ),
+    postOpinion: (_, { input }, ctx) =>
+      ctx.discussion.postOpinion(ctx, parseInput(inputs.postOpinionInput, input)),
+    hideOpinion: (_, args, ctx) =>
+      ctx.discussion.hideOpinion(
+        ctx,
+        parseInput(inputs.entityId, args.id, 'id'),
+        parseInput(inputs.requiredReason, args.reason, 'reason'),
+      ),
+    scheduleMeeting: (_, { input }, ctx) =>
+      ctx.discussion.scheduleMeeting(ctx, parseInput(inputs.scheduleMeetingInput, input)),
+    recordAttendance: (_, args, ctx) =>
+      ctx.discussion.recordAttendance(
+        ctx,
+        parseInput(inputs.entityId, args.meetingId, 'meetingId'),
+        parseInput(inputs.residentIds, args.residentIds, 'residentIds'),
+      ),
+    recordMinutes: (_, args, ctx) =>
+      ctx.discussion.recordMinutes(
+        ctx,
+        parseInput(inputs.entityId, args.meetingId, 'meetingId'),
+        parseInput(inputs.minutes, args.minutes, 'minutes'),
+      ),
+    enterInPersonBallot: (_, { input }, ctx) =>
+      ctx.discussion.enterInPersonBallot(ctx, parseInput(inputs.inPersonBallotInput, input)),
+    confirmInPersonBallot: (_, args, ctx) =>
+      ctx.discussion.confirmInPersonBallot(ctx, parseInput(inputs.entityId, args.id, 'id')),
+    rejectInPersonBallot: (_, args, ctx) =>
+      ctx.discussion.rejectInPersonBallot(
+        ctx,
+        parseInput(inputs.entityId, args.id, 'id'),
+        parseInput(inputs.requiredReason, args.reason, 'reason'),
+      ),
+    grantProxy: (_, args, ctx) =>
+      ctx.proxies.grant(
+        ctx,
+        parseInput(inputs.matterId, args.matterId, 'matterId'),
+        parseInput(inputs.entityId, args.proxyResidentId, 'proxyResidentId'),
+      ),
+    revokeProxy: (_, args, ctx) =>
+      ctx.proxies.revoke(ctx, parseInput(inputs.matterId, args.matterId, 'matterId')),
+    chooseSupervisors: (_, args, ctx) =>
+      ctx.implementation.chooseSupervisors(
+        ctx,
+        parseInput(inputs.matterId, args.matterId, 'matterId'),
+        parseInput(inputs.supervisorIds, args.residentIds, 'residentIds'),
+      ),
+    addTask: (_, { input }, ctx) => ctx.implementation.addTask(ctx, parseInput(inputs.addTaskInput, input)),
+    reportProgress: (_, { input }, ctx) =>
+      ctx.implementation.reportProgress(ctx, parseInput(inputs.reportProgressInput, input)),
+    addSupervisionNote: (_, { input }, ctx) =>
+      ctx.implementation.addSupervisionNote(ctx, parseInput(inputs.supervisionNoteInput, input)),
     withdrawMatter: (_, args, ctx) =>
       ctx.matters.move(
         ctx,
@@ -95,7 +154,7 @@ export const resolvers = {
     electorate: (m) =>
       m.electorateSize === null || m.electorateHash === null
         ? null
-        : { size: m.electorateSize, hash: m.electorateHash, area: m.electorateArea },
+        : { matterId: m.id, size: m.electorateSize, hash: m.electorateHash, area: m.electorateArea },
     turnout: async (m, _, ctx) => {
       if (m.electorateSize === null) return null;
       const t = await ctx.matters.turnout(m);
@@ -107,9 +166,55 @@ export const resolvers = {
     },
     tally: async (m, _, ctx) => {
       const t = await ctx.matters.liveTally(m);
-      return t ? tallyView(t, m.tally === null) : null;
+      return t ? tallyView(m.id, t, m.tally === null) : null;
     },
     transitions: (m, _, ctx) => ctx.loaders.transitions.load(m.id),
+    opinions: (m, args, ctx) => ctx.loaders.matterOpinions(m.id, parsePage(args)),
+    meetings: (m, args, ctx) => ctx.loaders.matterMeetings(m.id, parsePage(args)),
+    supervisors: (m, _, ctx) => ctx.loaders.supervisors.load(m.id),
+    tasks: (m, args, ctx) => ctx.loaders.matterTasks(m.id, parsePage(args)),
+    progress: (m, _, ctx) => ctx.loaders.progress.load(m.id),
+  },
+  MatterTask: {
+    overdue: (t, _, ctx) => t.status === 'OPEN' && ctx.now().getTime() > t.dueAt.getTime(),
+    reports: (t, args, ctx) => ctx.loaders.taskReports(t.id, parsePage(args)),
+  },
+  Opinion: {
+    replyTo: (o) => o.parentId,
+    authorRole: (o) => o.authorRole as 'RESIDENT' | 'STREET_CHIEF' | 'COMMUNITY_STAFF',
+    body: (o, _, ctx) => (!o.hidden || DiscussionService.isStaff(ctx.principal) ? o.body : null),
+    replies: (o, args, ctx) =>
+      o.depth > 0
+        ? {
+            edges: [],
+            nodes: [],
+            pageInfo: { hasNextPage: false, hasPreviousPage: false, endCursor: null, startCursor: null },
+            totalCount: () => Promise.resolve(0),
+          }
+        : ctx.loaders.opinionReplies(o.id, parsePage(args)),
+  },
+  Meeting: {
+    quorum: async (mt, _, ctx) => {
+      const p = await ctx.loaders.presence.load(mt.id);
+      const q = { ...p, adults: mt.adults, households: mt.households };
+      return {
+        ...q,
+        met: meetingQuorumMet({ ...p, adults: mt.adults ?? 0, households: mt.households ?? 0 }),
+        source:
+          '城市居民委员会组织法 §9: more than half of the adult residents or two thirds of the households present',
+      };
+    },
+    attendance: (mt, args, ctx) =>
+      DiscussionService.isStaff(ctx.principal) ? ctx.loaders.meetingAttendance(mt.id, parsePage(args)) : null,
+    inPersonEntries: (mt, args, ctx) =>
+      DiscussionService.isStaff(ctx.principal) ? ctx.loaders.meetingEntries(mt.id, parsePage(args)) : null,
+  },
+  Electorate: {
+    proxies: (e, args, ctx) => ctx.loaders.matterProxies(e.matterId, parsePage(args)),
+  },
+  Tally: {
+    // Live: none yet; a tally computed now carries its list; a stored one reads the ballots.
+    receipts: (t, _, ctx) => (t.live ? [] : (t.receipts ?? ctx.loaders.receipts.load(t.matterId))),
   },
   VoteRuleView: {
     preset: (m) => ruleOf(m).preset,
@@ -126,6 +231,22 @@ export const resolvers = {
   Courtyard: {
     __resolveReference: (ref) => ({ id: ref.id }),
     matters: (c, args, ctx) => ctx.loaders.courtyardMatters(c.id, parsePage(args)),
+  },
+  Household: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    ballotStatus: async (h, args, ctx) => {
+      const matterId = parseInput(inputs.matterId, args.matterId, 'matterId');
+      if (!DiscussionService.isStaff(ctx.principal)) {
+        // A member of the household (people read model), or its caster in this vote.
+        const self = residentOf(ctx.principal);
+        const voter = self ? await ctx.loaders.voter.load(self) : null;
+        const status = voter ? await ctx.loaders.ballotStatus.load(`${h.id}\u0000${matterId}`) : null;
+        const member = voter?.householdId === h.id || (!!status && status.casterResidentId === self);
+        if (!member) return null;
+        return status;
+      }
+      return ctx.loaders.ballotStatus.load(`${h.id}\u0000${matterId}`);
+    },
   },
   Resident: {
     __resolveReference: (ref) => ({ id: ref.id }),

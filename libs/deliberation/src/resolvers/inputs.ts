@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dateTime, id, line, paragraph } from '@sc/graphql';
 import { ELECTORATE_KINDS, RULE_PRESETS, THRESHOLD_KINDS } from '../domain/rules';
-import { MATTER_KINDS, MATTER_STATES, SCOPE_KINDS } from '../entities';
+import { MATTER_KINDS, MATTER_STATES, MEETING_KINDS, SCOPE_KINDS } from '../entities';
 
 export const draftInput = z
   .object({
@@ -20,6 +20,7 @@ export const draftInput = z
     maxSelections: z.number().int().min(1).max(20).nullish(),
     secret: z.boolean().nullish(),
     resultsHidden: z.boolean().nullish(),
+    allowProxies: z.boolean().nullish(),
   })
   .refine((v) => !v.quorumNum || !v.quorumDen || v.quorumNum <= v.quorumDen, {
     path: ['quorumNum'],
@@ -42,6 +43,7 @@ export const draftInput = z
       maxSelections: v.maxSelections ?? 1,
       secret: v.secret ?? electorateKind !== 'HOMEOWNERS',
       resultsHidden: v.resultsHidden ?? false,
+      allowProxies: v.allowProxies ?? false,
     };
   });
 
@@ -58,7 +60,13 @@ export const matterFilter = z
     scopeId: f?.scopeId ?? undefined,
   }));
 
-export const castInput = z.object({ matterId: id(), choices: z.array(line(50)).min(1).max(20) });
+export const castInput = z.object({
+  matterId: id(),
+  choices: z.array(line(50)).min(1).max(20),
+  voterId: id()
+    .nullish()
+    .transform((v) => v ?? null),
+});
 export const reason = z
   .string()
   .trim()
@@ -69,3 +77,46 @@ export const requiredReason = line(500);
 export const closesAt = dateTime();
 export const matterId = id();
 export const receipt = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits');
+
+export const postOpinionInput = z.object({
+  matterId: id(),
+  body: paragraph(2000),
+  replyTo: id()
+    .nullish()
+    .transform((v) => v ?? null),
+});
+export const scheduleMeetingInput = z.object({
+  matterId: id(),
+  kind: z.enum(MEETING_KINDS),
+  startsAt: dateTime(),
+  place: line(200),
+  agenda: paragraph(5000),
+});
+export const residentIds = z.array(id()).min(1).max(500);
+export const minutes = paragraph(20000);
+export const inPersonBallotInput = z.object({
+  meetingId: id(),
+  residentId: id(),
+  choices: z.array(line(50)).min(1).max(20),
+});
+export const entityId = id();
+
+const evidence = z
+  .array(line(500))
+  .max(20)
+  .nullish()
+  .transform((v) => v ?? []);
+export const supervisorIds = z.array(id()).max(20);
+export const addTaskInput = z.object({
+  matterId: id(),
+  title: line(200),
+  owner: line(100),
+  dueAt: dateTime(),
+});
+export const reportProgressInput = z.object({
+  taskId: id(),
+  percent: z.number().int().min(0).max(100),
+  note: paragraph(2000),
+  evidence,
+});
+export const supervisionNoteInput = z.object({ taskId: id(), note: paragraph(2000), evidence });

@@ -5,6 +5,8 @@ import { stableId } from '@sc/demo';
 import { hasSnapshot, PeopleVoter } from '@sc/people-contracts';
 import { RosterPlace } from '@sc/roster-contracts';
 import { ElectorateMember, Matter } from '../entities';
+import type { DiscussionService } from '../services/discussion.service';
+import type { ImplementationService } from '../services/implementation.service';
 import type { DraftInput, MatterService } from '../services/matter.service';
 
 const DAY = 86_400_000;
@@ -18,6 +20,7 @@ const principal = (subject: string, roles: Principal['roles'], scopes: string[] 
   expiresAt: new Date(Date.now() + DAY),
 });
 const STAFF = { principal: principal('demo-seed', ['COMMUNITY_STAFF'], ['community:caichang']) };
+const CHIEF = { principal: principal('demo-seed-chief', ['STREET_CHIEF'], ['grid:demo']) };
 const resident = (id: string) => ({
   principal: principal(`resident-${id}`, ['RESIDENT'], [`resident:${id}`]),
 });
@@ -34,6 +37,7 @@ export async function seedDemoMatters(
   matters: MatterService,
   logger: Logger,
   clock: () => Date,
+  extras?: { discussion: DiscussionService; implementation: ImplementationService },
 ): Promise<unknown> {
   if ((await ds.getRepository(Matter).count({ take: 1 })) > 0) return null;
   const deadline = Date.now() + WAIT_MS;
@@ -94,6 +98,37 @@ export async function seedDemoMatters(
   });
   await matters.move(STAFF, parking.id, 'openDiscussion', '院落会、街区会征求意见');
   await matters.openVoting(STAFF, parking.id, later(), '街区会讨论后付诸表决');
+  const casters = async (matterId: string) =>
+    (
+      await ds
+        .getRepository(ElectorateMember)
+        .find({ where: { matterId }, order: { voterId: 'ASC' }, take: 3 })
+    )
+      .map((e) => e.casterResidentId)
+      .filter((c): c is string => c !== null);
+  if (extras) {
+    // Opinions and a street meeting on the open vote (民议).
+    const [a, b] = await casters(parking.id);
+    if (a && b) {
+      const first = await extras.discussion.postOpinion(resident(a), {
+        matterId: parking.id,
+        body: '建议按户轮换, 老人和残疾人家庭优先靠近院门的车位。',
+        replyTo: null,
+      });
+      await extras.discussion.postOpinion(resident(b), {
+        matterId: parking.id,
+        body: '同意轮换, 外来车辆夜间停放另行收费。',
+        replyTo: first.id,
+      });
+    }
+    await extras.discussion.scheduleMeeting(CHIEF, {
+      matterId: parking.id,
+      kind: 'STREET',
+      startsAt: new Date(clock().getTime() + 3 * DAY),
+      place: '正街社区活动室',
+      agenda: '停车位分配方案说明与现场投票',
+    });
+  }
 
   // 2. Cleaning fee: adopted, implementing.
   const cleaning = await closedVote(
@@ -111,7 +146,32 @@ export async function seedDemoMatters(
     0.8,
     0.9,
   );
+  if (extras) {
+    // Supervisors at adoption: the chief and a resident representative (共治).
+    const [rep] = await casters(cleaning.id);
+    await extras.implementation.chooseSupervisors(CHIEF, cleaning.id, rep ? [rep] : []);
+  }
   await matters.move(STAFF, cleaning.id, 'startImplementing', '聘请保洁员, 居民代表监督');
+  if (extras) {
+    const hire = await extras.implementation.addTask(CHIEF, {
+      matterId: cleaning.id,
+      title: '聘请保洁员并签订协议',
+      owner: '院落居民代表',
+      dueAt: new Date(clock().getTime() + 7 * DAY),
+    });
+    await extras.implementation.addTask(STAFF, {
+      matterId: cleaning.id,
+      title: '每季度公示保洁费收支',
+      owner: '社区居委会',
+      dueAt: new Date(clock().getTime() + 90 * DAY),
+    });
+    await extras.implementation.reportProgress(CHIEF, {
+      taskId: hire.id,
+      percent: 60,
+      note: '已面试两名保洁员, 协议草拟中',
+      evidence: [],
+    });
+  }
 
   // 3. 红白喜事 rules: adopted, implemented.
   const rules = await closedVote(

@@ -13,7 +13,7 @@ import type { Outbox } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import { DeliberationEvents } from '@sc/deliberation-contracts';
 import { PeopleHouse, PeopleVoter } from '@sc/people-contracts';
-import { activePlace, RosterPlace, type RosterPlaceKind } from '@sc/roster-contracts';
+import { activePlace, type RosterPlaceKind } from '@sc/roster-contracts';
 import { historyId } from '@sc/service';
 import { MATTER_LIFECYCLE, type MatterAction } from '../domain/lifecycle';
 import {
@@ -30,14 +30,17 @@ import {
   Ballot,
   ElectorateMember,
   Matter,
+  MatterTask,
   MatterTransition,
   Participation,
+  VoteProxy,
   type MatterKind,
   type MatterState,
   type PublishedTally,
   type ScopeKind,
 } from '../entities';
 import type { BallotKey } from './ballot-key';
+import { residentOf, streetsOf, voterInScope } from './scope';
 
 export interface RequestInfo {
   readonly principal: Principal | null;
@@ -58,6 +61,7 @@ export interface DraftInput {
   maxSelections: number;
   secret: boolean;
   resultsHidden: boolean;
+  allowProxies?: boolean;
 }
 
 export interface MatterFilter {
@@ -75,11 +79,6 @@ export const listHash = (ids: readonly string[]) => sha256([...ids].sort().join(
 export const receiptOf = (matterId: string, ballotId: string, choices: readonly string[], nonce: string) =>
   sha256(`${matterId}\n${ballotId}\n${[...choices].sort().join(',')}\n${nonce}`);
 
-const residentOf = (p: Principal | null): string | null => {
-  if (!p || !p.roles.includes('RESIDENT')) return null;
-  return p.scopes.find((s) => s.startsWith('resident:'))?.slice('resident:'.length) ?? null;
-};
-
 /** The rule of a matter from its stored settings. */
 export function ruleOf(m: Matter): VoteRule {
   if (m.rulePreset === 'CUSTOM') {
@@ -89,6 +88,23 @@ export function ruleOf(m: Matter): VoteRule {
     );
   }
   return presetRule(m.rulePreset as Exclude<RulePreset, 'CUSTOM'>, m.specialMatter);
+}
+
+/** The distinct options of a ballot, checked against the matter (BAD_USER_INPUT naming `field`). */
+export function validChoices(matter: Matter, choices: string[], field: string): string[] {
+  const distinct = [...new Set(choices)];
+  const unknown = distinct.find((c) => !matter.options.includes(c));
+  if (
+    distinct.length === 0 ||
+    distinct.length !== choices.length ||
+    distinct.length > matter.maxSelections ||
+    unknown
+  ) {
+    throw new BadUserInputError('Invalid choices', [
+      { field, message: `1 to ${matter.maxSelections} distinct options of ${matter.options.join(', ')}` },
+    ]);
+  }
+  return distinct;
 }
 
 /** Matters: drafts, lifecycle moves with history, the vote (electorate, ballots, close, recount). */
@@ -163,15 +179,8 @@ export class MatterService {
     const matter = await transaction(this.ds, async (m) => {
       const place = await activePlace(m, input.scopeId, input.scopeKind as RosterPlaceKind);
       if (!place) throw new NotFoundError(capitalise(input.scopeKind), input.scopeId);
-      if (residentId) {
-        const voter = await m.getRepository(PeopleVoter).findOneBy({ id: residentId, status: 'ACTIVE' });
-        const streets = await this.streetsOf(m, input.scopeKind, input.scopeId);
-        const inside =
-          voter &&
-          (input.scopeKind === 'COURTYARD'
-            ? voter.courtyardId === input.scopeId
-            : streets.includes(voter.streetId ?? ''));
-        if (!inside) throw new ForbiddenError('a resident may propose matters of their own scope only');
+      if (residentId && !(await voterInScope(m, input, residentId))) {
+        throw new ForbiddenError('a resident may propose matters of their own scope only');
       }
       const now = this.clock();
       const row: Matter = {
@@ -203,6 +212,7 @@ export class MatterService {
         maxSelections: input.maxSelections,
         secret: input.secret,
         resultsHidden: input.resultsHidden,
+        allowProxies: input.allowProxies ?? false,
         opensAt: null,
         closesAt: null,
         electorateSize: null,
@@ -259,9 +269,17 @@ export class MatterService {
       completeImplementation: DeliberationEvents.implemented,
     }[action];
     const matter = await transaction(this.ds, (m) =>
-      this.transition(m, id, action, principal.subject, reason, () => ({
-        event: { contract: event, data: { id, actor: principal.subject, reason } },
-      })),
+      this.transition(m, id, action, principal.subject, reason, async (mm) => {
+        if (action === 'completeImplementation') {
+          // The final report closes the matter once every task is done.
+          const open = await mm.getRepository(MatterTask).countBy({ matterId: id, status: 'OPEN' });
+          if (open > 0)
+            throw new ConflictError(`${open} task(s) of this matter are still OPEN`, {
+              currentState: 'IMPLEMENTING',
+            });
+        }
+        return { event: { contract: event, data: { id, actor: principal.subject, reason } } };
+      }),
     );
     this.committed();
     return matter;
@@ -368,6 +386,7 @@ export class MatterService {
     req: RequestInfo,
     matterId: string,
     choices: string[],
+    voterId: string | null = null,
   ): Promise<{ receipt: string; matter: Matter }> {
     const principal = requireAuthenticated(req.principal);
     const residentId = residentOf(principal);
@@ -375,7 +394,9 @@ export class MatterService {
       throw new ForbiddenError('only a resident casts a ballot (RESIDENT with a resident scope)');
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await transaction(this.ds, (m) => this.castOnce(m, matterId, residentId, choices));
+        const result = await transaction(this.ds, (m) =>
+          this.castOnce(m, matterId, residentId, choices, voterId),
+        );
         return result;
       } catch (error) {
         if (attempt < 8 && (isUniqueViolation(error) || isDeadlock(error))) continue;
@@ -384,8 +405,11 @@ export class MatterService {
     }
   }
 
-  private async castOnce(m: EntityManager, matterId: string, residentId: string, choices: string[]) {
-    // A shared lock on the matter: ballots run side by side, a close waits for them (and they for it).
+  /**
+   * The matter under a shared lock, checked to take ballots now: ballots run side by side, a close
+   * waits for them (and they for it). NOT_FOUND, or CONFLICT naming the state.
+   */
+  async lockOpenVote(m: EntityManager, matterId: string): Promise<{ matter: Matter; now: Date }> {
     const qb = m.getRepository(Matter).createQueryBuilder('m').where('m.id = :id', { id: matterId });
     if (isMysqlFamily(this.ds)) qb.setLock('pessimistic_read');
     const matter = await qb.getOne();
@@ -397,25 +421,62 @@ export class MatterService {
       });
     if (matter.closesAt && now.getTime() >= matter.closesAt.getTime())
       throw new ConflictError('The vote has closed', { currentState: matter.status });
-    const distinct = [...new Set(choices)];
-    const unknown = distinct.find((c) => !matter.options.includes(c));
-    if (
-      distinct.length === 0 ||
-      distinct.length !== choices.length ||
-      distinct.length > matter.maxSelections ||
-      unknown
-    ) {
-      throw new BadUserInputError('Invalid choices', [
-        {
-          field: 'input.choices',
-          message: `1 to ${matter.maxSelections} distinct options of ${matter.options.join(', ')}`,
-        },
-      ]);
-    }
-    const member = await m
-      .getRepository(ElectorateMember)
-      .findOneBy({ matterId, casterResidentId: residentId });
-    if (!member) throw new ForbiddenError('you are not in the electorate frozen when this vote opened');
+    return { matter, now };
+  }
+
+  private async castOnce(
+    m: EntityManager,
+    matterId: string,
+    residentId: string,
+    choices: string[],
+    voterId: string | null,
+  ) {
+    const { matter, now } = await this.lockOpenVote(m, matterId);
+    const distinct = validChoices(matter, choices, 'input.choices');
+    const members = m.getRepository(ElectorateMember);
+    const member = voterId
+      ? await members.findOneBy({ matterId, voterId })
+      : await members.findOneBy({ matterId, casterResidentId: residentId });
+    if (!member)
+      throw voterId
+        ? new NotFoundError('Voter of this electorate', voterId, 'input.voterId')
+        : new ForbiddenError('you are not in the electorate frozen when this vote opened');
+    const own = member.casterResidentId === residentId;
+    // Checked after the voter's participation row is locked, so a proxy granted or revoked meanwhile
+    // is seen (grantProxy locks the same row).
+    const check = async () => {
+      const proxies = m
+        .getRepository(VoteProxy)
+        .createQueryBuilder('x')
+        .where('x.matter_id = :matterId AND x.active_slot = :voterId', { matterId, voterId: member.voterId });
+      if (isMysqlFamily(this.ds)) proxies.setLock('pessimistic_read');
+      const proxy = await proxies.getOne();
+      if (own && proxy)
+        throw new ForbiddenError('you gave a proxy for this vote: revoke it to vote yourself');
+      if (!own && proxy?.proxyResidentId !== residentId)
+        throw new ForbiddenError('you hold no proxy of this voter for this vote');
+    };
+    const receipt = await this.writeBallot(m, matter, member, residentId, 'ONLINE', distinct, now, check);
+    return { receipt, matter };
+  }
+
+  /**
+   * Stores a voter's ballot (first or replacing), on the channel it came by: one participation row
+   * per voter, one current ballot (slot) per voter. A voter who voted on the other channel is a
+   * CONFLICT (online and in person exclude each other). The caller holds the matter's lock and has
+   * checked the vote is open. Returns the receipt.
+   */
+  async writeBallot(
+    m: EntityManager,
+    matter: Matter,
+    member: ElectorateMember,
+    casterResidentId: string,
+    channel: 'ONLINE' | 'IN_PERSON',
+    distinct: string[],
+    now: Date,
+    check?: () => Promise<void>,
+  ): Promise<string> {
+    const matterId = matter.id;
     const slot = this.key.slot(matterId, member.voterId);
     const pRepo = m.getRepository(Participation);
     const pq = pRepo
@@ -423,20 +484,29 @@ export class MatterService {
       .where('p.matter_id = :matterId AND p.voter_id = :voterId', { matterId, voterId: member.voterId });
     if (isMysqlFamily(this.ds)) pq.setLock('pessimistic_write');
     const known = await pq.getOne();
-    if (known?.channel === 'IN_PERSON')
-      throw new ConflictError('This voter voted in person', { currentState: matter.status });
+    await check?.();
+    if (known && known.channel !== channel)
+      throw new ConflictError(
+        known.channel === 'IN_PERSON' ? 'This voter voted in person' : 'This voter voted online',
+        { currentState: matter.status },
+      );
     if (known) {
       await pRepo.update(
         { matterId, voterId: member.voterId },
-        { ballots: known.ballots + 1, lastAt: now, openChoices: matter.secret ? null : distinct },
+        {
+          ballots: known.ballots + 1,
+          lastAt: now,
+          casterResidentId,
+          openChoices: matter.secret ? null : distinct,
+        },
       );
       await m.getRepository(Ballot).update({ matterId, currentSlot: slot }, { currentSlot: null });
     } else {
       await pRepo.insert({
         matterId,
         voterId: member.voterId,
-        casterResidentId: residentId,
-        channel: 'ONLINE',
+        casterResidentId,
+        channel,
         ballots: 1,
         openChoices: matter.secret ? null : distinct,
         weight: member.weight,
@@ -456,7 +526,7 @@ export class MatterService {
       nonce,
       receipt,
     });
-    return { receipt, matter };
+    return receipt;
   }
 
   /** Closes the vote: the tally, in the closing transaction, published on the matter and in events. */
@@ -471,8 +541,10 @@ export class MatterService {
       const tally = await this.count(m, row);
       const action = tally.outcome === 'ADOPTED' ? 'closeAdopted' : 'closeRejected';
       const now = this.clock();
+      const stored: PublishedTally = { ...tally };
+      delete stored.receipts;
       const closed = await this.transition(m, id, action, actor, reason, () => ({
-        changes: { tally, closedAt: now },
+        changes: { tally: stored, closedAt: now },
         event: {
           contract: tally.outcome === 'ADOPTED' ? DeliberationEvents.adopted : DeliberationEvents.rejected,
           data: { id, actor, reason },
@@ -579,7 +651,8 @@ export class MatterService {
     if (!matter) throw new NotFoundError('Matter', matterId);
     const ballot = await this.ds.getRepository(Ballot).findOneBy({ matterId, receipt });
     if (!ballot) return 'UNKNOWN';
-    if (matter.tally) return matter.tally.receipts.includes(receipt) ? 'COUNTED' : 'REPLACED';
+    // After close the ballots are immutable: the current ones are the counted ones (a changed row
+    // shows up in recount as a hash that no longer matches the published one).
     return ballot.currentSlot ? 'COUNTED' : 'REPLACED';
   }
 
@@ -618,7 +691,11 @@ export class MatterService {
 
   /** Open votes a resident may cast (Resident.votableMatters). */
   async votable(residentId: string): Promise<Matter[]> {
-    const rows = await this.ds.getRepository(ElectorateMember).findBy({ casterResidentId: residentId });
+    const own = await this.ds.getRepository(ElectorateMember).findBy({ casterResidentId: residentId });
+    const held = await this.ds
+      .getRepository(VoteProxy)
+      .findBy({ proxyResidentId: residentId, status: 'ACTIVE' });
+    const rows = [...own, ...held];
     if (rows.length === 0) return [];
     return this.ds.getRepository(Matter).find({
       where: { id: In(rows.map((r) => r.matterId)), status: 'VOTING' },
@@ -659,21 +736,6 @@ export class MatterService {
     });
   }
 
-  /** Street ids of a scope (roster places read model). */
-  private async streetsOf(m: EntityManager, kind: ScopeKind, id: string): Promise<string[]> {
-    const places = m.getRepository(RosterPlace);
-    if (kind === 'STREET') return [id];
-    if (kind === 'COURTYARD') {
-      const c = await places.findOneBy({ id });
-      return c?.parentId ? [c.parentId] : [];
-    }
-    const where =
-      kind === 'RESIDENT_GROUP'
-        ? { kind: 'STREET' as const, parentId: id }
-        : { kind: 'STREET' as const, communityId: id };
-    return (await places.findBy(where)).map((p) => p.id);
-  }
-
   /** The voters of the matter's scope today, from the people read model (ADR 0020). */
   private async electorate(m: EntityManager, matter: Matter, now: Date): Promise<ElectorateMember[]> {
     const voters = m
@@ -685,7 +747,7 @@ export class MatterService {
       voters.andWhere('v.courtyard_id = :c', { c: matter.scopeId });
       houses.where('h.courtyard_id = :c', { c: matter.scopeId });
     } else {
-      const streets = await this.streetsOf(m, matter.scopeKind, matter.scopeId);
+      const streets = await streetsOf(m, matter.scopeKind, matter.scopeId);
       if (streets.length === 0) return [];
       voters.andWhere('v.street_id IN (:...streets)', { streets });
       houses.where('h.street_id IN (:...streets)', { streets });
@@ -737,7 +799,7 @@ const mapValues = (o: Record<string, number>, f: (n: number) => number) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 const capitalise = (s: string) => s.charAt(0) + s.slice(1).toLowerCase().replace('_', ' ');
 
-function isDeadlock(error: unknown): boolean {
+export function isDeadlock(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };
   const code = e?.driverError?.code ?? e?.code;
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';

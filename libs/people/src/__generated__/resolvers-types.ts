@@ -228,7 +228,7 @@ export type HouseUsage =
   /** Empty. */
   | 'VACANT';
 
-/** 户: a household at a standard address. */
+/** 户: a household at a standard address. An entity: the deliberation service adds `ballotStatus`. */
 export type Household = {
   __typename?: 'Household';
   /** The address. */
@@ -1132,11 +1132,13 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Household: Household;
   Resident: Resident;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Household: { __typename: 'Household' } & GraphQLRecursivePick<FederationTypes['Household'], { id: true }>;
   Resident: { __typename: 'Resident' } & GraphQLRecursivePick<FederationTypes['Resident'], { id: true }>;
 };
 
@@ -1361,7 +1363,14 @@ export type HouseResolvers<
 export type HouseholdResolvers<
   ContextType = PeopleContext,
   ParentType extends ResolversParentTypes['Household'] = ResolversParentTypes['Household'],
+  FederationReferenceType extends FederationReferenceTypes['Household'] =
+    FederationReferenceTypes['Household'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Household']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
   address?: Resolver<ResolversTypes['StandardAddress'], ParentType, ContextType>;
   courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;

@@ -17,6 +17,8 @@ export const householdResolvers = {
       ctx.households.create(ctx, parseInput(inputs.createHouseholdInput, input)),
   },
   Household: {
+    // Scope-checked like `household(id)`; anonymous callers get null (as Resident references).
+    __resolveReference: (h, ctx) => (ctx.principal ? ctx.households.get(ctx, h.id) : null),
     address: (h, _, ctx) => ctx.loaders.requiredAddress(h.addressId),
     street: (h) => ({ id: h.streetId }),
     courtyard: (h) => ref(h.courtyardId),

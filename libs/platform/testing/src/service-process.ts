@@ -3,8 +3,7 @@
  * process in real mode: its log read as pino JSON lines from stdout, its base URL taken from the
  * `<name> subgraph listening` line (so port 0 works), readiness polled on /readyz.
  */
-import path from 'node:path';
-import { AppProcess, pause, WORKSPACE_ROOT } from './app-process';
+import { AppProcess, pause } from './app-process';
 
 /** One pino log record (the fields the specs look at; the rest as it came). */
 export interface LogRecord {
@@ -23,7 +22,10 @@ export class ServiceProcess extends AppProcess {
     readonly name: string,
     env: Record<string, string>,
   ) {
-    super([path.join(WORKSPACE_ROOT, 'node_modules/.bin/tsx'), `apps/${name}/src/main.ts`], {
+    // tsx as a loader in the app's own process, not the tsx CLI: the CLI relays a signal to its
+    // child and, if the child has not answered within 30 ms (a loaded machine), kills it and exits
+    // 143 — a signal test would then measure tsx, not the app.
+    super(['--import', 'tsx', `apps/${name}/src/main.ts`], {
       LOG_PRETTY: 'false',
       LOG_LEVEL: 'info',
       ...env,

@@ -8,7 +8,7 @@ import {
 import { parseInput } from '@sc/graphql';
 import { makeTestIdNumber } from '../domain/id-card';
 import { selectedSensitiveFields } from './info';
-import { moveInInput, residentFilter } from './inputs';
+import { moveInInput, recordInspectionInput, residentFilter } from './inputs';
 
 const VALID = makeTestIdNumber('510129', '1988-08-08', 7, 'FEMALE');
 // Ids are UUIDs (the platform's id rule).
@@ -75,5 +75,38 @@ describe('selectedSensitiveFields', () => {
       ),
     };
     expect(selectedSensitiveFields(info)).toEqual(['DOOR', 'ID_NUMBER', 'PHONE']);
+  });
+
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['an ANSI escape', '\u001b[2J'],
+    ['an unpaired surrogate', '\ud800'],
+  ])('refuses %s in a name or an address part, naming the field', (_, bad) => {
+    const base = { idNumber: VALID, name: '李梅', origin: '大邑县', category: 'REGISTERED', address };
+    const fieldOf = (input: unknown) => {
+      try {
+        parseInput(moveInInput, input);
+        return undefined;
+      } catch (error) {
+        return (error as { extensions: Record<string, unknown> }).extensions['field'];
+      }
+    };
+    expect(fieldOf({ ...base, name: bad })).toBe('input.name');
+    expect(fieldOf({ ...base, address: { ...address, building: bad } })).toBe('input.address.building');
+  });
+
+  it.each([
+    ['year 0000', '0000-03-01T00:00:00Z'],
+    ['year 9999', '9999-03-01T00:00:00Z'],
+  ])('refuses a unit inspection visited in %s', (_, iso) => {
+    const inspection = {
+      unitId: '5b2f0c1e-1d0a-4c55-9f43-3c1f7a9e2b10',
+      result: 'PASSED',
+      hazards: 0,
+      visitedAt: new Date(iso),
+    };
+    expect(() => parseInput(recordInspectionInput, inspection)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ field: 'input.visitedAt' }) }),
+    );
   });
 });

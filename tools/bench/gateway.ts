@@ -4,6 +4,8 @@
  * and three kinds of target on the same subgraphs, interleaved:
  *   - direct: the subgraph that owns the query's root field, asked its own part of the query;
  *   - apollo: our gateway (apps/gateway), with the in-flight merging on and, as `apollo-nomerge`, off;
+ *     as `apollo-traced`, merging on and OpenTelemetry tracing on (every span exported over OTLP/HTTP to
+ *     a sink in the bench process), for the cost of tracing (issue 16: ≤ 10 % rps at 10 connections);
  *   - hive: Hive Gateway (`@graphql-hive/gateway`) on the same supergraph, default settings and, as
  *     `hive-nomerge`, with `deduplicateInflightRequests: false`.
  * Queries: q1 (public chiefs → grid → streets → courtyards, roster only), q2 (residents with household,
@@ -24,6 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -43,7 +46,7 @@ import {
 
 const USAGE =
   'usage: npm run bench:gateway [-- --quick] [--runs 3] [--duration 20] [--connections 1,10,50] ' +
-  '[--targets direct,apollo,apollo-nomerge,hive,hive-nomerge] [--queries q1,q2,q3,q2v] [--no-hive] ' +
+  '[--targets direct,apollo,apollo-nomerge,apollo-traced,hive,hive-nomerge] [--queries q1,q2,q3,q2v] [--no-hive] ' +
   '[--no-write] [--cpu-prof <folder>]\n';
 
 function usageError(message: string): never {
@@ -92,7 +95,7 @@ const CONNECTIONS = (values.connections ?? (QUICK ? '10' : '1,10,50')).split(','
   if (!Number.isInteger(n) || n < 1) usageError('--connections needs whole numbers ≥ 1, comma-separated');
   return n;
 });
-const ALL_TARGETS = ['direct', 'apollo', 'apollo-nomerge', 'hive', 'hive-nomerge'] as const;
+const ALL_TARGETS = ['direct', 'apollo', 'apollo-nomerge', 'apollo-traced', 'hive', 'hive-nomerge'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 const ALL_QUERIES = ['q1', 'q2', 'q3', 'q2v'] as const;
 type QueryName = (typeof ALL_QUERIES)[number];
@@ -285,8 +288,11 @@ async function main(): Promise<void> {
       path.join(WORKSPACE_ROOT, 'apps/gateway/supergraph.graphql'),
       'utf8',
     );
-    const gatewayEnv = (port: number, merge: boolean) => ({
+    const gatewayEnv = async (port: number, merge: boolean, traced = false) => ({
       ...common,
+      ...(traced
+        ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: await otlpSink() }
+        : { OTEL_SDK_DISABLED: 'true' }),
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
       GATEWAY_DEDUPLICATE_INFLIGHT: merge ? 'true' : 'false',
@@ -301,7 +307,7 @@ async function main(): Promise<void> {
       if (target.startsWith('apollo')) {
         proc = new AppProcess(
           nodeArgs(target, ['--import', 'tsx', 'apps/gateway/src/main.ts']),
-          gatewayEnv(port, target === 'apollo'),
+          await gatewayEnv(port, target !== 'apollo-nomerge', target === 'apollo-traced'),
         );
       } else {
         proc = startHive(hiveBin ?? '', target === 'hive', port, supergraphSdl, urls, dataDir);
@@ -716,9 +722,12 @@ function buildReport(input: {
   const ratio = (a: TargetName, b: TargetName, c: number, f: (r: Row) => number) =>
     geomean(qs.map((q) => med(q, c, a, f) / med(q, c, b, f)).filter((x) => Number.isFinite(x)));
   const gd = ratio('apollo', 'direct', c10, (r) => r.rps);
+  const traced = TARGETS.includes('apollo-traced')
+    ? ` traced/untraced=${ratio('apollo-traced', 'apollo', c10, (r) => r.rps).toFixed(2)}`
+    : '';
   const ah = ratio('apollo', 'hive', c10, (r) => r.rps);
   const po = ratio('apollo', 'direct', 1, (r) => r.p50);
-  const summary = `gateway/direct=${gd.toFixed(2)} apollo/hive=${ah.toFixed(2)} p50-overhead=${po.toFixed(2)}`;
+  const summary = `gateway/direct=${gd.toFixed(2)} apollo/hive=${ah.toFixed(2)} p50-overhead=${po.toFixed(2)}${traced}`;
   const cmd = `npm run bench:gateway${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const section = [
     `## ${input.startedAt.toISOString()}: ${QUICK ? 'quick' : `${RUNS} runs × ${DURATION} s`}`,
@@ -731,12 +740,40 @@ function buildReport(input: {
     '',
     memory,
     '',
+    ...(sink
+      ? [
+          `Tracing (apollo-traced): the gateway exported every span over OTLP/HTTP; the sink in the bench process received ${sink.requests} export requests, ${(sink.bytes / 1e6).toFixed(1)} MB. The subgraphs were not traced (the cost measured is the gateway's).\n`,
+        ]
+      : []),
     ...[...input.unanswered].map(
       ([k, why]) => `Not measured: ${k.replace('|', ' ')}, which answered \`${why.replace(/`/g, "'")}\`.\n`,
     ),
     `Summary (q1 and q2, ${c10} connections; p50 at 1 connection): \`${summary}\`. Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; 1-min load average ${input.loadBefore.toFixed(1)} before, ${input.loadAfter.toFixed(1)} after (other work on the machine competes for the cores).`,
   ].join('\n');
   return { section, table: `${table}\n\n${memory}`, summary };
+}
+
+/**
+ * A stand-in OpenTelemetry collector for `apollo-traced`: accepts OTLP/HTTP exports and counts them
+ * (the bench reports how many spans' worth of requests arrived, so a silent exporter is noticed).
+ */
+let sink: { url: string; requests: number; bytes: number } | undefined;
+async function otlpSink(): Promise<string> {
+  if (sink) return sink.url;
+  const state = { url: '', requests: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (state.bytes += chunk.length));
+    req.on('end', () => {
+      state.requests += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  state.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1/traces`;
+  sink = state;
+  return state.url;
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { DataSource, type EntityManager, type EntitySchema, type MixedList } fro
 import { format as mysqlFormat, type SqlValue } from 'mysql2';
 import type { Logger } from '@sc/config';
 import { pinnedMysql2Driver } from './mysql-session';
+import './query-spans';
 import {
   checkEmbeddedDatabaseFile,
   EMBEDDED_SQLITE,

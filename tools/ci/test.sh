@@ -58,7 +58,10 @@ export SC_TEST_TIER_DIR
 trap 'rm -rf "$SC_TEST_TIER_DIR"; cleanup' EXIT
 # A hung test (an open handle) must fail the run, not eat the CI budget.
 tests_rc=0
-timeout --kill-after=30 1500 npx nx run-many -t test --parallel=1 --outputStyle=static -- --ci || tests_rc=$?
+# Two projects at a time: most specs wait on MariaDB, Kafka and child processes rather than compute,
+# and nothing is shared between projects but the servers (every spec takes its own database, topics
+# or broker port, and port 0 for what it starts).
+timeout --kill-after=30 1500 npx nx run-many -t test --parallel=2 --outputStyle=static -- --ci || tests_rc=$?
 
 step "tests by tier"
 tiers_rc=0

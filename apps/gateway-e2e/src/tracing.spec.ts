@@ -11,7 +11,7 @@ import { startStack, type Stack } from './stack';
 
 /**
  * One change, one trace: a mutation sent through the gateway with a browser's `traceparent` is
- * traced through the gateway, its call to roster, roster's request, the outbox write, the relay's
+ * traced through the gateway, its call to roster, roster's request and SQL, the outbox write, the relay's
  * publish to Kafka and the handling of the event by people's consumer — all under the browser's
  * trace id, each span the child of the one before.
  */
@@ -94,6 +94,14 @@ describe('tracing through the graph and Kafka [starts: every service on MariaDB 
       return parent ? [parent.spanContext().spanId, ...ancestors(parent)] : [];
     };
     expect(ancestors(outbox!)).toContain(roster?.spanContext().spanId);
+    // Roster's SQL statements are spans of its request too (operation only, never the statement).
+    const sql = spans.filter(
+      (s) => s.name.startsWith('db ') && ancestors(s).includes(roster!.spanContext().spanId),
+    );
+    expect(sql.map((s) => s.name)).toEqual(expect.arrayContaining(['db UPDATE', 'db INSERT']));
+    expect(sql.every((s) => s.kind === SpanKind.CLIENT && s.attributes['db.system.name'] === 'mysql')).toBe(
+      true,
+    );
     expect(publish?.kind).toBe(SpanKind.PRODUCER);
     expect(consume?.kind).toBe(SpanKind.CONSUMER);
     expect(parentOf(consume!)).toBe(outbox?.spanContext().spanId);

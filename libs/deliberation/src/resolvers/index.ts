@@ -1,7 +1,8 @@
 import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
+import { toCountedConnection } from '@sc/db';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
-import type { PublishedTally } from '../entities';
+import type { Opinion, PublishedTally } from '../entities';
 import { DiscussionService, meetingQuorumMet } from '../services/discussion.service';
 import { ruleOf } from '../services/matter.service';
 import { residentOf } from '../services/scope';
@@ -185,12 +186,13 @@ export const resolvers = {
     body: (o, _, ctx) => (!o.hidden || DiscussionService.isStaff(ctx.principal) ? o.body : null),
     replies: (o, args, ctx) =>
       o.depth > 0
-        ? {
-            edges: [],
-            nodes: [],
-            pageInfo: { hasNextPage: false, hasPreviousPage: false, endCursor: null, startCursor: null },
-            totalCount: () => Promise.resolve(0),
-          }
+        ? // Replies do not nest: a reply's own list is always empty.
+          toCountedConnection<Opinion>(
+            [],
+            0,
+            (r) => r.id,
+            () => Promise.resolve(0),
+          )
         : ctx.loaders.opinionReplies(o.id, parsePage(args)),
   },
   Meeting: {

@@ -3,6 +3,7 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { hasRole, requireAuthenticated, requireRole, type Principal } from '@sc/auth';
 import {
   fetchPage,
+  isDeadlock,
   isMysqlFamily,
   isUniqueViolation,
   transaction,
@@ -798,9 +799,3 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const mapValues = (o: Record<string, number>, f: (n: number) => number) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 const capitalise = (s: string) => s.charAt(0) + s.slice(1).toLowerCase().replace('_', ' ');
-
-export function isDeadlock(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
-}

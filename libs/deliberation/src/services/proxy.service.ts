@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { requireAuthenticated } from '@sc/auth';
-import { isMysqlFamily, isUniqueViolation, transaction } from '@sc/db';
+import { isDeadlock, isMysqlFamily, isUniqueViolation, transaction } from '@sc/db';
 import { ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import { PeopleVoter } from '@sc/people-contracts';
 import { ElectorateMember, Participation, VoteProxy } from '../entities';
-import { isDeadlock, type MatterService, type RequestInfo } from './matter.service';
+import { type MatterService, type RequestInfo } from './matter.service';
 import { residentOf, voterInScope } from './scope';
 
 /** At most this many voters per proxy (issue 12; ADR 0022). */

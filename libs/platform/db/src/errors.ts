@@ -37,3 +37,21 @@ export function isUniqueViolation(error: unknown, constraint: UniqueConstraint =
   }
   return false;
 }
+
+/**
+ * True when the database gave up on a transaction to break a lock cycle (MySQL/MariaDB deadlock or
+ * lock-wait timeout) or found the embedded database busy: the transaction was rolled back as a whole,
+ * so running the same work again is safe (outbox rows included: they were rolled back with it).
+ */
+export function isDeadlock(error: unknown): boolean {
+  const e = error as { code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return (
+    code === 'ER_LOCK_DEADLOCK' ||
+    code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    code === 'SQLITE_BUSY' ||
+    errno === 1213 ||
+    errno === 1205
+  );
+}

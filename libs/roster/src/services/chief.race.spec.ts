@@ -94,6 +94,30 @@ describe('concurrent appointments [needs: MariaDB]', () => {
     );
   });
 
+  it(`${CONTENDERS} first nominations of different residents at once: every one succeeds`, async () => {
+    // Each looks up an open candidacy FOR UPDATE and finds none, so all take the same gap lock and
+    // then insert: MariaDB breaks the cycle by rolling some back (ER_LOCK_DEADLOCK), which nominate
+    // runs again instead of answering INTERNAL_SERVER_ERROR.
+    const ids = Array.from({ length: CONTENDERS }, (_, i) => `nominee-${i}`);
+    for (const id of ids) await knownResidents(ds, id, `${id}-nominator`);
+    const results = await Promise.allSettled(
+      ids.map((id, i) =>
+        s.chiefs.nominate(staff, {
+          residentId: id,
+          name: `被推荐${i}`,
+          nominatorResidentId: `${id}-nominator`,
+          reason: '推荐',
+        }),
+      ),
+    );
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    expect(failures).toEqual([]);
+    const rows = await ds.getRepository(StreetChief).findBy(ids.map((residentId) => ({ residentId })));
+    expect(rows.map((r) => [r.residentId, r.status, r.nominationCount]).sort()).toEqual(
+      ids.map((id) => [id, 'NOMINATED', 1]).sort(),
+    );
+  });
+
   it('racing for the same badge on different grids: exactly one wins', async () => {
     const grids: { id: string }[] = [];
     for (let i = 0; i < CONTENDERS; i++) {

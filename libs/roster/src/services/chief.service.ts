@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Principal } from '@sc/auth';
-import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
+import {
+  type CountedConnection,
+  forUpdate,
+  isDeadlock,
+  isUniqueViolation,
+  type Page,
+  transaction,
+} from '@sc/db';
 import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import { activeResident } from '@sc/people-contracts';
@@ -163,7 +170,9 @@ export class ChiefService {
       ]);
     }
     // Two first nominations of one resident may race to create the candidacy; the unique index
-    // lets one win and the other retry as a second nomination.
+    // lets one win and the other retry as a second nomination. First nominations of different
+    // residents at once can deadlock on the gap lock of the `FOR UPDATE` look-up (both find no open
+    // candidacy, both insert): the database rolls one back whole, and it runs again.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.commit(() =>
@@ -181,6 +190,11 @@ export class ChiefService {
           })
         )
           continue;
+        if (attempt < 10 && isDeadlock(error)) {
+          // A short random pause, so the retries do not meet on the same gap again in lockstep.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          continue;
+        }
         if (isUniqueViolation(error, { index: 'uq_chief_nomination', columns: 'chief_nomination.' }))
           throw this.alreadyNominated();
         throw error;

@@ -7,7 +7,13 @@ import { JwksKeyResolver, type KeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, exitOnStartFailure, loadEnvOrExit } from '@sc/config';
 import { checkEmbeddedDatabase } from '@sc/db';
 import { InProcessBus } from '@sc/events';
-import { gatewayCors, gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
+import {
+  gatewayCookieSessions,
+  gatewayCors,
+  gatewayEnvSchema,
+  readSupergraph,
+  startGateway,
+} from '@sc/gateway';
 import type { Listening } from '@sc/graphql';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '@sc/roster';
 import { catchUpReadModels, envPrefix, type RunningService } from '@sc/service';
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
     host: gatewayEnv.GATEWAY_HOST,
     trustedProxies: gatewayEnv.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(gatewayEnv),
+    cookieSessions: gatewayCookieSessions(gatewayEnv),
   });
 
   // Printed once the gateway listens, so the URL works the moment it is shown.

@@ -2,7 +2,14 @@ import path from 'node:path';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, loadEnvOrExit, runUntilSignal } from '@sc/config';
 import { startTracingFromEnv } from '@sc/tracing';
-import { gatewayCors, gatewayEnvSchema, readSupergraph, startGateway, subgraphUrls } from '@sc/gateway';
+import {
+  gatewayCookieSessions,
+  gatewayCors,
+  gatewayEnvSchema,
+  readSupergraph,
+  startGateway,
+  subgraphUrls,
+} from '@sc/gateway';
 
 const env = loadEnvOrExit(gatewayEnvSchema, 'gateway');
 const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -39,6 +46,7 @@ runUntilSignal('gateway', logger, async () => {
     host: env.GATEWAY_HOST,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(env),
+    cookieSessions: gatewayCookieSessions(env),
     deduplicateInflight: env.GATEWAY_DEDUPLICATE_INFLIGHT,
   });
   return {

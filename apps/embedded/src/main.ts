@@ -17,7 +17,7 @@ import {
 import type { Listening } from '@sc/graphql';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '@sc/roster';
 import { catchUpReadModels, envPrefix, type RunningService } from '@sc/service';
-import { SERVICES, supergraphFiles } from '@sc/services';
+import { gatewayPages, SERVICES, supergraphFiles } from '@sc/services';
 import { startTracingFromEnv } from '@sc/tracing';
 
 // Subgraphs listen on the loopback only: in embedded mode the gateway is the one way in. The gateway
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     trustedProxies: gatewayEnv.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(gatewayEnv),
     cookieSessions: gatewayCookieSessions(gatewayEnv),
+    pages: gatewayPages(),
   });
 
   // Printed once the gateway listens, so the URL works the moment it is shown.

@@ -11,7 +11,7 @@ import type { RunningPeople } from '@sc/people';
 import { type RunningRoster, asRunningRoster } from '@sc/roster';
 import type { RunningService } from '@sc/service';
 import type { DataSource } from 'typeorm';
-import { SERVICES, supergraphFiles } from '@sc/services';
+import { gatewayPages, SERVICES, supergraphFiles } from '@sc/services';
 import {
   freshMysqlDatabase,
   TEST_KAFKA_BROKERS,
@@ -110,6 +110,7 @@ export async function startStack(
       development: false,
       port: 0,
       host: '127.0.0.1',
+      pages: gatewayPages(),
       ...options.gateway,
     });
     const need = (name: string) => {

@@ -6,6 +6,7 @@ import {
   gatewayCookieSessions,
   gatewayCors,
   gatewayEnvSchema,
+  readGatewayPages,
   readSupergraph,
   startGateway,
   subgraphUrls,
@@ -20,6 +21,8 @@ const supergraphSdl = env.SUPERGRAPH_FILE
       path.join(__dirname, 'supergraph.graphql'),
       path.join(__dirname, '..', 'supergraph.graphql'),
     );
+// The public pages it forwards (pages.json, written with the supergraph by npm run supergraph).
+const pages = readGatewayPages(path.join(__dirname, 'pages.json'), path.join(__dirname, '..', 'pages.json'));
 let urls: Record<string, string>;
 try {
   urls = subgraphUrls(supergraphSdl, envWithDefaults({}));
@@ -47,6 +50,7 @@ runUntilSignal('gateway', logger, async () => {
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(env),
     cookieSessions: gatewayCookieSessions(env),
+    pages,
     deduplicateInflight: env.GATEWAY_DEDUPLICATE_INFLIGHT,
   });
   return {

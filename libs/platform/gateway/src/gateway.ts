@@ -7,6 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { forwardPage, type GatewayPages } from './pages';
 import { mergingFetcher, subgraphFetcher } from './subgraph-fetch';
 import {
   accessCookie,
@@ -204,6 +205,11 @@ export interface GatewayOptions {
    * HttpOnly cookie, CSRF double submit; ADR 0044). Off when absent.
    */
   cookieSessions?: CookieSessionOptions;
+  /**
+   * Public pages the gateway forwards to the subgraph serving them, by GET route pattern
+   * (`{ '/signboards/*': 'roster' }`: `gatewayPages()` of the registry, pages.json; ADR 0046).
+   */
+  pages?: GatewayPages;
 }
 
 const PRIVATE_NETWORKS = new TrustedProxies(['private']);
@@ -303,6 +309,15 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     routes: {
       '/metrics': privateOnly(metrics.route(), trustedProxies),
       ...(sessions ? sessionRoutes({ ...sessions, run, maxBodyBytes: limits.maxBodyBytes }) : {}),
+      ...Object.fromEntries(
+        Object.entries(options.pages ?? {}).map(([pattern, subgraph]) => {
+          if (!(subgraph in urls))
+            throw new Error(`page ${pattern}: no subgraph ${subgraph} in the supergraph`);
+          // The subgraph's server root: its pages sit beside its /graphql.
+          const base = () => (urls[subgraph] ? new URL('/', urls[subgraph]).toString() : undefined);
+          return [`GET ${pattern}`, forwardPage(subgraph, base, trustedProxies, log)];
+        }),
+      ),
     },
     serviceName: 'gateway',
     context: async (req) => {

@@ -3,3 +3,4 @@ export * from './gateway';
 export * from './supergraph';
 export * from './subgraph-fetch';
 export * from './sessions';
+export * from './pages';

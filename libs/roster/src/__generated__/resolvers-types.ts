@@ -1153,7 +1153,10 @@ export type Signboard = {
   printedAt: Scalars['DateTime']['output'];
   /** Version of the board as printed: 1 when put up, one more at every reprint. */
   printedVersion: Scalars['Int']['output'];
-  /** Path of the public page of the board, for a printable page or a QR code. */
+  /**
+   * Path of the public page of the board on the gateway's URL (e.g. `/signboards/CC-SB-05`): HTML, printable,
+   * with the board's content and a QR code (inline SVG) of the page's absolute URL; a 404 page for an unknown code.
+   */
   publicPath: Scalars['String']['output'];
   /** The place whose grids it shows. */
   scope: SignboardPlace;

@@ -308,7 +308,18 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     cors: options.cors,
     routes: {
       '/metrics': privateOnly(metrics.route(), trustedProxies),
-      ...(sessions ? sessionRoutes({ ...sessions, run, maxBodyBytes: limits.maxBodyBytes }) : {}),
+      ...(sessions
+        ? sessionRoutes({
+            ...sessions,
+            run,
+            sessionOf: async (token) => {
+              const { sessionId } = await options.verifier.verify(token);
+              if (sessionId === undefined) throw new Error('the issued token carries no session id');
+              return sessionId;
+            },
+            maxBodyBytes: limits.maxBodyBytes,
+          })
+        : {}),
       ...Object.fromEntries(
         Object.entries(options.pages ?? {}).map(([pattern, subgraph]) => {
           if (!(subgraph in urls))

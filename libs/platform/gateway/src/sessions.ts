@@ -175,7 +175,12 @@ function requestError(message: string, field?: string): GraphQLFormattedError {
  * which the CORS policy refuses for origins not allowed, so no other site can post to them.
  */
 export function sessionRoutes(
-  options: CookieSessionOptions & { run: RunOperation; maxBodyBytes: number },
+  options: CookieSessionOptions & {
+    run: RunOperation;
+    /** The session id (`sid`) of a token roster just issued, verified like any other token. */
+    sessionOf: (token: string) => Promise<string>;
+    maxBodyBytes: number;
+  },
 ): Record<string, RouteHandler> {
   const names = cookieNames(options.secure);
   const attributes = (path: string, maxAgeSeconds: number, httpOnly: boolean) =>
@@ -248,15 +253,6 @@ export function sessionRoutes(
     return JSON.parse(raw) as unknown;
   };
 
-  /** The session id (`sid`) of a token roster just issued (its payload; the gateway trusts its own answer). */
-  const sessionIdOf = (token: string): string => {
-    const payload = token.split('.')[1] ?? '';
-    const sid: unknown = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sid?: unknown })
-      .sid;
-    if (typeof sid !== 'string') throw new Error('issued token carries no sid');
-    return sid;
-  };
-
   const refusal = (res: ServerResponse, errors: readonly GraphQLFormattedError[], clear: boolean) => {
     const retry = errors[0]?.extensions?.['retryAfterSeconds'];
     if (typeof retry === 'number') res.setHeader('retry-after', String(retry));
@@ -285,7 +281,7 @@ export function sessionRoutes(
       });
       const payload = answer.data?.['login'] as LoginPayload | undefined;
       if (!payload || answer.errors?.length) return refusal(res, answer.errors ?? [], false);
-      established(req, res, payload, sessionIdOf(payload.token));
+      established(req, res, payload, await options.sessionOf(payload.token));
     },
 
     'POST /session/refresh': async (req, res) => {
@@ -308,7 +304,7 @@ export function sessionRoutes(
       // A refused refresh (expired, revoked, or a used token sent again, which ends the session) leaves
       // nothing usable behind: the cookies go.
       if (!payload || answer.errors?.length) return refusal(res, answer.errors ?? [], true);
-      established(req, res, payload, sessionIdOf(payload.token));
+      established(req, res, payload, await options.sessionOf(payload.token));
     },
 
     'POST /session/logout': async (req, res) => {

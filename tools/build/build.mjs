@@ -33,6 +33,7 @@ const schemas = [
       : [];
   }),
   'apps/gateway/supergraph.graphql',
+  'apps/gateway/pages.json',
 ];
 
 const started = Date.now();

@@ -1,6 +1,6 @@
 /**
  * Composes the supergraph from the subgraph schemas with @apollo/composition and writes the file
- * the gateway loads (apps/gateway/supergraph.graphql), plus the schema reference under docs/schema
+ * the gateway loads (apps/gateway/supergraph.graphql, and pages.json: the public pages it forwards), plus the schema reference under docs/schema
  * and the error catalogue docs/errors.md.
  *   npm run supergraph            write the files
  *   npm run supergraph -- --check fail if a committed file is out of date (CI)
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
-import { SERVICES } from '@sc/services';
+import { gatewayPages, SERVICES } from '@sc/services';
 import { renderErrorCatalogue } from './errors';
 import { renderReference } from './reference';
 
@@ -44,6 +44,8 @@ for (const hint of result.hints ?? [])
 const apiSchema = result.schema.toAPISchema().toGraphQLJSSchema();
 const outputs: Record<string, string> = {
   'apps/gateway/supergraph.graphql': result.supergraphSdl,
+  // The public pages the gateway forwards to the service serving them (ADR 0046).
+  'apps/gateway/pages.json': JSON.stringify(gatewayPages(), null, 2) + '\n',
   'docs/schema/api.graphql': printSchema(apiSchema) + '\n',
   'docs/schema/README.md': renderReference(apiSchema),
   'docs/errors.md': renderErrorCatalogue(apiSchema),

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { demoGridId, stableId } from '@sc/demo';
+import { DEMO_PASSWORD } from '@sc/roster';
 import { SERVICES } from '@sc/services';
 import { ephemeralServicePorts } from '@sc/services/testing';
 
@@ -86,6 +87,37 @@ describe('embedded mode [starts: the embedded app as a child process, on SQLite]
   it('answers the public community query with 21 streets and no token', async () => {
     const body = await post('{ community(code: "caichang") { name streets(first: 50) { totalCount } } }');
     expect(body).toEqual({ data: { community: { name: '蔡场社区', streets: { totalCount: 21 } } } });
+  });
+
+  it("serves the public signboard page at the gateway's URL, the QR code holding that URL", async () => {
+    const base = gatewayUrl.replace(/\/graphql$/, '');
+    const page = await fetch(`${base}/signboards/CC-SB-05`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<h1>正街街长公示牌</h1>');
+    expect(html).toContain(`<figcaption>${base}/signboards/CC-SB-05</figcaption>`);
+    expect((await fetch(`${base}/signboards/CC-SB-99`)).status).toBe(404);
+  });
+
+  it('signs in with the cookie session and queries with its CSRF token', async () => {
+    const base = gatewayUrl.replace(/\/graphql$/, '');
+    const signIn = await fetch(`${base}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'staff', password: DEMO_PASSWORD }),
+    });
+    expect(signIn.status).toBe(200);
+    const { session } = (await signIn.json()) as { session: { csrfToken: string } };
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
+    const res = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': session.csrfToken },
+      body: JSON.stringify({ query: '{ viewer { account { username } } }' }),
+    });
+    expect(await res.json()).toEqual({ data: { viewer: { account: { username: 'staff' } } } });
   });
 
   it('accepts an ADMIN token printed by `npm run -s token`, alone on stdout', async () => {

@@ -7,11 +7,17 @@ import { JwksKeyResolver, type KeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, exitOnStartFailure, loadEnvOrExit } from '@sc/config';
 import { checkEmbeddedDatabase } from '@sc/db';
 import { InProcessBus } from '@sc/events';
-import { gatewayCors, gatewayEnvSchema, readSupergraph, startGateway } from '@sc/gateway';
+import {
+  gatewayCookieSessions,
+  gatewayCors,
+  gatewayEnvSchema,
+  readSupergraph,
+  startGateway,
+} from '@sc/gateway';
 import type { Listening } from '@sc/graphql';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '@sc/roster';
 import { catchUpReadModels, envPrefix, type RunningService } from '@sc/service';
-import { SERVICES, supergraphFiles } from '@sc/services';
+import { gatewayPages, SERVICES, supergraphFiles } from '@sc/services';
 import { startTracingFromEnv } from '@sc/tracing';
 
 // Subgraphs listen on the loopback only: in embedded mode the gateway is the one way in. The gateway
@@ -100,6 +106,8 @@ async function main(): Promise<void> {
     host: gatewayEnv.GATEWAY_HOST,
     trustedProxies: gatewayEnv.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(gatewayEnv),
+    cookieSessions: gatewayCookieSessions(gatewayEnv),
+    pages: gatewayPages(),
   });
 
   // Printed once the gateway listens, so the URL works the moment it is shown.

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
 import { createLogger } from '@sc/config';
-import { readSupergraph, startGateway } from '@sc/gateway';
+import { type GatewayOptions, readSupergraph, startGateway } from '@sc/gateway';
 import type { Listening } from '@sc/graphql';
 import type { RunningPeople } from '@sc/people';
 import { type RunningRoster, asRunningRoster } from '@sc/roster';
 import type { RunningService } from '@sc/service';
 import type { DataSource } from 'typeorm';
-import { SERVICES, supergraphFiles } from '@sc/services';
+import { gatewayPages, SERVICES, supergraphFiles } from '@sc/services';
 import {
   freshMysqlDatabase,
   TEST_KAFKA_BROKERS,
@@ -52,8 +52,11 @@ export interface Stack {
 export async function startStack(
   label: string,
   env: Record<string, Record<string, string>> = {},
-  /** `readModels: false`: serve at once, without waiting for the read models (specs that need none). */
-  options: { readModels?: boolean } = {},
+  /**
+   * `readModels: false`: serve at once, without waiting for the read models (specs that need none);
+   * `gateway`: more options of the gateway (CORS, cookie sessions).
+   */
+  options: { readModels?: boolean; gateway?: Pick<GatewayOptions, 'cors' | 'cookieSessions'> } = {},
 ): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sc-${label}-`));
   const logger = createLogger({ service: label, level: TEST_LOG_LEVEL });
@@ -107,6 +110,8 @@ export async function startStack(
       development: false,
       port: 0,
       host: '127.0.0.1',
+      pages: gatewayPages(),
+      ...options.gateway,
     });
     const need = (name: string) => {
       const s = services[name];

@@ -2,7 +2,15 @@ import path from 'node:path';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, loadEnvOrExit, runUntilSignal } from '@sc/config';
 import { startTracingFromEnv } from '@sc/tracing';
-import { gatewayCors, gatewayEnvSchema, readSupergraph, startGateway, subgraphUrls } from '@sc/gateway';
+import {
+  gatewayCookieSessions,
+  gatewayCors,
+  gatewayEnvSchema,
+  readGatewayPages,
+  readSupergraph,
+  startGateway,
+  subgraphUrls,
+} from '@sc/gateway';
 
 const env = loadEnvOrExit(gatewayEnvSchema, 'gateway');
 const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -13,6 +21,8 @@ const supergraphSdl = env.SUPERGRAPH_FILE
       path.join(__dirname, 'supergraph.graphql'),
       path.join(__dirname, '..', 'supergraph.graphql'),
     );
+// The public pages it forwards (pages.json, written with the supergraph by npm run supergraph).
+const pages = readGatewayPages(path.join(__dirname, 'pages.json'), path.join(__dirname, '..', 'pages.json'));
 let urls: Record<string, string>;
 try {
   urls = subgraphUrls(supergraphSdl, envWithDefaults({}));
@@ -39,6 +49,8 @@ runUntilSignal('gateway', logger, async () => {
     host: env.GATEWAY_HOST,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     cors: gatewayCors(env),
+    cookieSessions: gatewayCookieSessions(env),
+    pages,
     deduplicateInflight: env.GATEWAY_DEDUPLICATE_INFLIGHT,
   });
   return {

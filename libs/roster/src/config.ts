@@ -37,6 +37,15 @@ export const ROSTER_ENV = {
    */
   ROSTER_TRUSTED_PROXIES: trustedProxiesEnv(),
   /**
+   * The public URL the signboard pages are reached at (the gateway's, e.g. `https://chief.example.org`),
+   * for the QR code of each page (ADR 0046). Unset: the origin the request addressed (from the
+   * gateway's X-Forwarded-Host/-Proto when the gateway is a trusted proxy).
+   */
+  ROSTER_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  /**
    * First start of a real deployment: create this ADMIN account if there are no accounts yet,
    * with the password read from ROSTER_BOOTSTRAP_ADMIN_PASSWORD_FILE (a secret file).
    */

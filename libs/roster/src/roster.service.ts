@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadOrCreateDevSigningKey, signingKeyFromPem, type SigningKey, TokenIssuer } from '@sc/auth';
 import type { Logger } from '@sc/config';
-import { clientAddress } from '@sc/graphql';
+import { clientAddress, requestOrigin } from '@sc/graphql';
 import { RESIDENTS_READ_MODEL, ResidentRef } from '@sc/people-contracts';
 import { ROSTER_EVENTS } from '@sc/roster-contracts';
 import { defineService, type RunningService, type ServiceConfig } from '@sc/service';
@@ -21,6 +21,7 @@ import { ROSTER_MIGRATIONS } from './migrations';
 import { RosterRepository } from './repositories/roster.repository';
 import { resolvers } from './resolvers';
 import { rosterSdl } from './schema';
+import { SIGNBOARD_PAGES, signboardPageRoute } from './pages/signboard-page';
 import { seedCaichang } from './seed/caichang';
 import { AccountService } from './services/account.service';
 import { ActivityService } from './services/activity.service';
@@ -100,6 +101,8 @@ export const roster = defineService({
   produces: ROSTER_EVENTS,
   consumes: [RESIDENTS_READ_MODEL],
   snapshot: (dataSource, outbox, committed) => new RosterSnapshot(dataSource, outbox, committed),
+  // The public signboard pages, forwarded by the gateway (ADR 0046).
+  pages: [SIGNBOARD_PAGES],
   env: ROSTER_ENV,
   async build({ env, config, dataSource, outbox, committed, logger }) {
     const key = signingKey(env, config);
@@ -134,6 +137,14 @@ export const roster = defineService({
 
     return {
       issuer: { signingKey: key },
+      routes: {
+        [`GET ${SIGNBOARD_PAGES}`]: signboardPageRoute({
+          signboards,
+          request: () => ({ principal: null, loaders: new RosterLoaders(dataSource, rosterRepository) }),
+          origin: (req) => env.ROSTER_PUBLIC_URL ?? requestOrigin(req, env.ROSTER_TRUSTED_PROXIES),
+          logger: logger.child({ component: 'signboard-page' }),
+        }),
+      },
       seed: () => seedCaichang(dataSource, { places, accounts, grids, chiefs, signboards }, logger),
       // Refreshes left by a copy that stopped between a change's commit and its refresh (ADR 0026).
       jobs: [{ name: 'signboard-refresh', intervalMs: 1_000, run: () => signboards.settle() }],

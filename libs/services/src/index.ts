@@ -20,6 +20,27 @@ export function service(name: string): Service {
   return found;
 }
 
+/**
+ * The public pages the gateway forwards, by GET route pattern: the service that serves each
+ * (`{ '/signboards/*': 'roster' }`). Written beside the supergraph as `apps/gateway/pages.json` by
+ * `npm run supergraph`, for the gateway app, which imports no service.
+ */
+export function gatewayPages(services: readonly Service[] = SERVICES): Record<string, string> {
+  const pages: Record<string, string> = {};
+  for (const s of services)
+    for (const page of s.pages) {
+      const owner = pages[page];
+      if (owner) throw new Error(`page ${page} is served by both ${owner} and ${s.name}`);
+      pages[page] = s.name;
+    }
+  return pages;
+}
+
+/** The gateway's page routes: beside a built bundle, or where `npm run supergraph` writes them. */
+export function gatewayPagesFiles(): string[] {
+  return [path.join(__dirname, 'pages.json'), path.resolve(__dirname, '../../../apps/gateway/pages.json')];
+}
+
 /** The composed supergraph: beside a built bundle, or where `npm run supergraph` writes it. */
 export function supergraphFiles(): string[] {
   return [

@@ -159,7 +159,7 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
   | 'CONFLICT'
-  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  /** The caller is known but its role or scope does not allow this. No extra keys, except for a request of the cookie session without a valid `X-CSRF-Token` header: HTTP 403, `reason` CSRF_TOKEN_MISSING or CSRF_TOKEN_INVALID, nothing ran (docs/frontend/README.md). */
   | 'FORBIDDEN'
   /** The document is not GraphQL. HTTP 400. */
   | 'GRAPHQL_PARSE_FAILED'

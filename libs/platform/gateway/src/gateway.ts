@@ -7,7 +7,16 @@ import { ApolloServer } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { forwardPage, type GatewayPages } from './pages';
 import { mergingFetcher, subgraphFetcher } from './subgraph-fetch';
+import {
+  accessCookie,
+  checkCsrf,
+  cookieNames,
+  type CookieSessionOptions,
+  type RunOperation,
+  sessionRoutes,
+} from './sessions';
 import { authenticate, type Principal, type TokenVerifier } from '@sc/auth';
 import type { Logger } from '@sc/config';
 import { type Counter, type Histogram, Metrics } from '@sc/metrics';
@@ -191,6 +200,16 @@ export interface GatewayOptions {
   deduplicateInflight?: boolean;
   /** Where the gateway's metrics go (served on `/metrics`); a registry of its own by default. */
   metrics?: Metrics;
+  /**
+   * The cookie session for same-site browser apps (`/session` endpoints, access token in an
+   * HttpOnly cookie, CSRF double submit; ADR 0044). Off when absent.
+   */
+  cookieSessions?: CookieSessionOptions;
+  /**
+   * Public pages the gateway forwards to the subgraph serving them, by GET route pattern
+   * (`{ '/signboards/*': 'roster' }`: `gatewayPages()` of the registry, pages.json; ADR 0046).
+   */
+  pages?: GatewayPages;
 }
 
 const PRIVATE_NETWORKS = new TrustedProxies(['private']);
@@ -260,20 +279,77 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     ],
   });
   await apollo.start();
+  const sessions = options.cookieSessions;
+  const names = sessions ? cookieNames(sessions.secure) : undefined;
+  // A session endpoint's operation runs through this gateway like a client's (plan, subgraph calls,
+  // logs, metrics), as the caller at its address.
+  const run: RunOperation = async (req, query, variables, authorization) => {
+    let principal: Principal | null;
+    try {
+      principal = await authenticate(authorization, options.verifier);
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      return {
+        errors: [{ message: error.message, extensions: { ...error.extensions, serviceName: 'gateway' } }],
+      };
+    }
+    const response = await apollo.executeOperation(
+      { query, variables },
+      { contextValue: { authorization, principal, clientAddress: clientAddress(req, trustedProxies) } },
+    );
+    if (response.body.kind !== 'single') throw new Error('session operation answered incrementally');
+    const { data, errors } = response.body.singleResult;
+    return { data, errors };
+  };
   const server = createGraphQLHttpServer<GatewayContext>({
     apollo,
     logger: log,
     maxBodyBytes: limits.maxBodyBytes,
     cors: options.cors,
-    routes: { '/metrics': privateOnly(metrics.route(), trustedProxies) },
+    routes: {
+      '/metrics': privateOnly(metrics.route(), trustedProxies),
+      ...(sessions
+        ? sessionRoutes({
+            ...sessions,
+            run,
+            sessionOf: async (token) => {
+              const { sessionId } = await options.verifier.verify(token);
+              if (sessionId === undefined) throw new Error('the issued token carries no session id');
+              return sessionId;
+            },
+            maxBodyBytes: limits.maxBodyBytes,
+          })
+        : {}),
+      ...Object.fromEntries(
+        Object.entries(options.pages ?? {}).map(([pattern, subgraph]) => {
+          if (!(subgraph in urls))
+            throw new Error(`page ${pattern}: no subgraph ${subgraph} in the supergraph`);
+          // The subgraph's server root: its pages sit beside its /graphql.
+          const base = () => (urls[subgraph] ? new URL('/', urls[subgraph]).toString() : undefined);
+          return [`GET ${pattern}`, forwardPage(subgraph, base, trustedProxies, log)];
+        }),
+      ),
+    },
     serviceName: 'gateway',
     context: async (req) => {
-      const authorization = req.headers.authorization;
-      return {
-        authorization,
-        principal: await authenticate(authorization, options.verifier),
-        clientAddress: clientAddress(req, trustedProxies),
-      };
+      const address = clientAddress(req, trustedProxies);
+      const header = req.headers.authorization;
+      // The Authorization header, when sent, is the credential (cookies are not looked at): a
+      // browser never attaches it by itself, so it needs no CSRF token.
+      const cookie = header === undefined && names ? accessCookie(req, names) : undefined;
+      if (cookie === undefined || !names) {
+        return {
+          authorization: header,
+          principal: await authenticate(header, options.verifier),
+          clientAddress: address,
+        };
+      }
+      // Cookie session: the token is refused like a header's (EXPIRED: refresh), then the request
+      // must prove it comes from the app (CSRF double submit) before anything runs.
+      const authorization = `Bearer ${cookie}`;
+      const principal = await authenticate(authorization, options.verifier);
+      if (principal) checkCsrf(req, names, principal);
+      return { authorization, principal, clientAddress: address };
     },
     readiness: [
       {

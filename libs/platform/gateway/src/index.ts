@@ -2,3 +2,5 @@ export * from './config';
 export * from './gateway';
 export * from './supergraph';
 export * from './subgraph-fetch';
+export * from './sessions';
+export * from './pages';

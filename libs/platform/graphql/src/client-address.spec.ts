@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { clientAddress, normalizeAddress, TrustedProxies, trustedProxiesEnv } from './client-address';
+import {
+  clientAddress,
+  normalizeAddress,
+  requestOrigin,
+  TrustedProxies,
+  trustedProxiesEnv,
+} from './client-address';
 
 const req = (remoteAddress: string | undefined, xff?: string | string[]) =>
   ({
@@ -56,5 +62,34 @@ describe('trusted proxy setting', () => {
     expect(normalizeAddress('::FFFF:10.0.0.1')).toBe('10.0.0.1');
     expect(normalizeAddress(' 10.0.0.1 ')).toBe('10.0.0.1');
     expect(normalizeAddress('10.0.0.1:443')).toBeUndefined();
+  });
+});
+
+describe('requestOrigin', () => {
+  const at = (remoteAddress: string, headers: Record<string, string>) =>
+    ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
+  const loopback = new TrustedProxies(['loopback']);
+  const forwarded = {
+    host: 'roster:4001',
+    'x-forwarded-host': 'chief.example.org',
+    'x-forwarded-proto': 'https',
+  };
+
+  it('is the forwarded origin from a trusted proxy only, else http:// and Host', () => {
+    expect(requestOrigin(at('127.0.0.1', forwarded), loopback)).toBe('https://chief.example.org');
+    expect(requestOrigin(at('203.0.113.9', forwarded), loopback)).toBe('http://roster:4001');
+    expect(requestOrigin(at('127.0.0.1', forwarded), new TrustedProxies([]))).toBe('http://roster:4001');
+    expect(requestOrigin(at('127.0.0.1', { host: '[::1]:4000' }), loopback)).toBe('http://[::1]:4000');
+  });
+
+  it('never answers a host that is not a host name or address', () => {
+    for (const host of ['evil.org/path', 'a b', 'x"><script>', ''])
+      expect(requestOrigin(at('203.0.113.9', { host }), loopback)).toBe('http://localhost');
+    expect(
+      requestOrigin(
+        at('127.0.0.1', { 'x-forwarded-host': 'evil.org/x', 'x-forwarded-proto': 'javascript' }),
+        loopback,
+      ),
+    ).toBe('http://localhost');
   });
 });

@@ -112,3 +112,24 @@ export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): st
   }
   return current;
 }
+
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+const firstValue = (value: string | string[] | undefined): string | undefined =>
+  (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined;
+
+/**
+ * The origin a client addressed (`https://chief.example.org`), for absolute links such as a
+ * signboard's QR code: `X-Forwarded-Proto` and `X-Forwarded-Host` when the connection's peer is a
+ * trusted proxy (the gateway, a TLS proxy), else `http://` and the `Host` header. A host that is not a
+ * plain host name or address (an injected value) gives `http://localhost`.
+ */
+export function requestOrigin(req: IncomingMessage, trusted: TrustedProxies): string {
+  const peer = normalizeAddress(req.socket.remoteAddress);
+  const proxied = !trusted.empty && peer !== undefined && trusted.has(peer);
+  const forwardedHost = proxied ? firstValue(req.headers['x-forwarded-host']) : undefined;
+  const forwardedProto = proxied ? firstValue(req.headers['x-forwarded-proto'])?.toLowerCase() : undefined;
+  const host = forwardedHost ?? firstValue(req.headers.host);
+  const proto = forwardedProto === 'https' ? 'https' : 'http';
+  return host && HOST.test(host) ? `${proto}://${host}` : `${proto}://localhost`;
+}

@@ -64,7 +64,8 @@ function asHttpError(error: unknown): never {
   throw error;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** A request's body as text; rejects with a PayloadTooLarge past `limit` bytes (the server answers 413). */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

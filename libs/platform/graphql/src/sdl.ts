@@ -18,7 +18,7 @@ which operation returns which). Errors a subgraph raised also carry \`extensions
 enum ErrorCode {
   "No usable token for this field (none sent, or the account or session is gone). A refused token has \`reason\`: EXPIRED (refresh, then retry) or INVALID (sign in again); HTTP 401 with \`reason\` MALFORMED only when the Authorization header cannot be read."
   UNAUTHENTICATED
-  "The caller is known but its role or scope does not allow this. No extra keys."
+  "The caller is known but its role or scope does not allow this. No extra keys, except for a request of the cookie session without a valid \`X-CSRF-Token\` header: HTTP 403, \`reason\` CSRF_TOKEN_MISSING or CSRF_TOKEN_INVALID, nothing ran (docs/frontend/README.md)."
   FORBIDDEN
   "An argument or input field is wrong: \`field\` (its path, e.g. \`input.name\`, \`first\`, \`after\`) and \`issues\` (every problem: \`field\`, \`message\`). Nothing was written."
   BAD_USER_INPUT

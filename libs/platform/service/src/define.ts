@@ -114,6 +114,11 @@ export interface ServiceDefinition<TShape extends z.ZodRawShape, TContext extend
    * used by the running service (embedded catch-up) and by `npm run readmodels:snapshot`.
    */
   snapshot?: (dataSource: DataSource, outbox: Outbox, committed: () => void) => SnapshotSource;
+  /**
+   * Public pages the service serves (GET route patterns such as `/signboards/*`, among its `routes`):
+   * the gateway forwards them, so they are reachable at the gateway's URL (ADR 0046).
+   */
+  pages?: readonly string[];
   /** The service's own variables, beyond those every service has (see `serviceEnvNames`). */
   env: TShape;
   build(kit: ServiceKit<z.infer<z.ZodObject<TShape>>>): Promise<ServiceParts<TContext, TExposed>>;

@@ -100,6 +100,8 @@ export interface Service<TExposed = unknown> {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly migrations: Function[];
   readonly migrationsDir: string;
+  /** Public pages it serves that the gateway forwards (GET patterns such as `/signboards/*`). */
+  readonly pages: readonly string[];
   /** Every environment variable the service reads. */
   envNames(): string[];
   /** Its snapshot on a database opened for it (`npm run readmodels:snapshot`); absent if it has none. */
@@ -136,6 +138,7 @@ export function defineService<
     entities,
     migrations,
     migrationsDir: definition.migrationsDir,
+    pages: definition.pages ?? [],
     envNames: () => serviceEnvNames(definition),
     snapshotOn: snapshot
       ? (dataSource: DataSource) => snapshot(dataSource, outboxOf(definition), () => undefined)

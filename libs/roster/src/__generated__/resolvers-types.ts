@@ -398,7 +398,7 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   /** The record's state does not allow this: `currentState` (e.g. RETIRED, RESOLVED) when a state refuses it, `field` when a unique value is taken. */
   | 'CONFLICT'
-  /** The caller is known but its role or scope does not allow this. No extra keys. */
+  /** The caller is known but its role or scope does not allow this. No extra keys, except for a request of the cookie session without a valid `X-CSRF-Token` header: HTTP 403, `reason` CSRF_TOKEN_MISSING or CSRF_TOKEN_INVALID, nothing ran (docs/frontend/README.md). */
   | 'FORBIDDEN'
   /** The document is not GraphQL. HTTP 400. */
   | 'GRAPHQL_PARSE_FAILED'
@@ -1153,7 +1153,10 @@ export type Signboard = {
   printedAt: Scalars['DateTime']['output'];
   /** Version of the board as printed: 1 when put up, one more at every reprint. */
   printedVersion: Scalars['Int']['output'];
-  /** Path of the public page of the board, for a printable page or a QR code. */
+  /**
+   * Path of the public page of the board on the gateway's URL (e.g. `/signboards/CC-SB-05`): HTML, printable,
+   * with the board's content and a QR code (inline SVG) of the page's absolute URL; a 404 page for an unknown code.
+   */
   publicPath: Scalars['String']['output'];
   /** The place whose grids it shows. */
   scope: SignboardPlace;

@@ -1083,6 +1083,13 @@ export type NoteVisibility =
   /** Public: on the public view, and the reporter is told. */
   | 'PUBLIC';
 
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
+
 /**
  * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
  * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
@@ -1558,6 +1565,7 @@ export type ResolversTypes = {
   MarkDuplicateInput: MarkDuplicateInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NoteVisibility: NoteVisibility;
+  OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RateCaseInput: RateCaseInput;

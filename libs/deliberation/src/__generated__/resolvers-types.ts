@@ -927,6 +927,13 @@ export type OptionCount = {
   option: Scalars['String']['output'];
 };
 
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
+
 /**
  * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
  * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
@@ -1470,6 +1477,7 @@ export type ResolversTypes = {
   OpinionConnection: ResolverTypeWrapper<OpinionConnectionMapper>;
   OpinionEdge: ResolverTypeWrapper<Omit<OpinionEdge, 'node'> & { node: ResolversTypes['Opinion'] }>;
   OptionCount: ResolverTypeWrapper<OptionCount>;
+  OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PostOpinionInput: PostOpinionInput;
   Progress: ResolverTypeWrapper<ProgressMapper>;

@@ -424,6 +424,13 @@ export type NewHouseholdInput = {
   landlordResidentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
+
 /** A count per 户籍地. */
 export type OriginCount = {
   __typename?: 'OriginCount';
@@ -1178,6 +1185,7 @@ export type ResolversTypes = {
   MoveOutInput: MoveOutInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NewHouseholdInput: NewHouseholdInput;
+  OrderDirection: OrderDirection;
   OriginCount: ResolverTypeWrapper<OriginCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PeopleSnapshot: ResolverTypeWrapper<PeopleSnapshot>;

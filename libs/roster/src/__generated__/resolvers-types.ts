@@ -783,6 +783,13 @@ export type NominateChiefInput = {
   residentId: Scalars['ID']['input'];
 };
 
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
+
 /**
  * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
  * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
@@ -1686,6 +1693,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   NominateChiefInput: NominateChiefInput;
+  OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Patrol: ResolverTypeWrapper<PatrolMapper>;
   PatrolConnection: ResolverTypeWrapper<PatrolConnectionMapper>;

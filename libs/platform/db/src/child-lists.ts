@@ -274,7 +274,10 @@ export async function tablePage(
 }
 
 /** Rows of a top-level list (with its filters). */
-export async function tableCount(ds: DataSource, spec: TableListSpec): Promise<number> {
+export async function tableCount(
+  ds: DataSource,
+  spec: Pick<TableListSpec, 'table' | 'where'>,
+): Promise<number> {
   const filters = Object.entries(spec.where ?? {});
   const rows: { n: number | string }[] = await ds.query(
     `SELECT COUNT(*) AS n FROM ${spec.table}

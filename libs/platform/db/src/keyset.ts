@@ -1,4 +1,10 @@
-import { Brackets, type ObjectLiteral, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
+import {
+  Brackets,
+  type DataSource,
+  type ObjectLiteral,
+  type SelectQueryBuilder,
+  type WhereExpressionBuilder,
+} from 'typeorm';
 import {
   type CountedConnection,
   directionOf,
@@ -199,4 +205,37 @@ export class ListOrders<Row, Field extends string> {
     if (!columns) throw new Error(`unknown order field ${orderBy.field}`);
     return { name: `${orderBy.field}:${direction}`, direction, columns: [...columns, this.tieBreaker] };
   }
+}
+
+/** A top-level list of a table under an order: the order's columns use the alias `t`. */
+export interface OrderedTableSpec {
+  table: string;
+  /** Column returned (the row id). */
+  refColumn?: string;
+  /** Fixed filters (equality): identifiers from code, values as parameters. */
+  where?: Record<string, string | number>;
+}
+
+/**
+ * Up to `limit` row ids of a table past the cursor's values under `order` (columns as `t.<column>`),
+ * nearest first; one statement served by an index on (filters…, columns…). The rows themselves come
+ * from the caller's by-id loader, so the order's `value`s read the loaded entity.
+ */
+export async function orderedTablePage<Row>(
+  ds: DataSource,
+  spec: OrderedTableSpec,
+  order: ListOrder<Row>,
+  limit: number,
+  after: readonly SortValue[] | null,
+  backward: boolean,
+): Promise<string[]> {
+  const qb = ds
+    .createQueryBuilder()
+    .select(`t.${spec.refColumn ?? 'id'}`, 'ref')
+    .from(spec.table, 't');
+  Object.entries(spec.where ?? {}).forEach(([column, value], i) =>
+    qb.andWhere(`t.${column} = :w_${i}`, { [`w_${i}`]: value }),
+  );
+  const rows: { ref: unknown }[] = await applyKeyset(qb, order, after, backward, limit).getRawMany();
+  return rows.map((r) => String(r.ref));
 }

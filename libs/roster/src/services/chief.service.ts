@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { hasRole, requireRole, type Principal } from '@sc/auth';
-import { type CountedConnection, forUpdate, isUniqueViolation, type Page, transaction } from '@sc/db';
+import {
+  type CountedConnection,
+  forUpdate,
+  isUniqueViolation,
+  type OrderedPage,
+  type Page,
+  transaction,
+} from '@sc/db';
 import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import { activeResident } from '@sc/people-contracts';
@@ -84,14 +91,13 @@ export class ChiefService {
   // ---- reads: the public sees appointed chiefs only; candidates and history need CHIEF_READERS ----
 
   /** Chiefs in a state, in badge order. Anyone may list APPOINTED chiefs; other states need a reader. */
-  list(req: RosterRequest, status: ChiefStatus, page: Page): Promise<CountedConnection<StreetChief>> {
+  list(
+    req: RosterRequest,
+    status: ChiefStatus,
+    page: OrderedPage<StreetChief>,
+  ): Promise<CountedConnection<StreetChief>> {
     if (status !== 'APPOINTED') requireRole(req.principal, ...CHIEF_READERS);
-    return req.loaders.top(
-      StreetChief,
-      { table: 'street_chief', sortColumn: 'sort_key', where: { status } },
-      page,
-      (c) => c.sortKey,
-    );
+    return req.loaders.ordered(StreetChief, { table: 'street_chief', where: { status } }, page);
   }
 
   /** A chief the caller may see, else null ("not found or no access"). */

@@ -558,6 +558,26 @@ export type CaseNoteEdge = {
   node: CaseNote;
 };
 
+/** How `cases` is sorted. Ties are broken by the case id in the same direction, so paging is exact both ways. */
+export type CaseOrder = {
+  /** Which way (default ASC: oldest or soonest first). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: CaseOrderField;
+};
+
+/**
+ * What `cases` can be sorted by (each served by an index, for the community and for a chief's grid). There
+ * is no state order: filter by `states` instead (state names sort alphabetically, not by the lifecycle).
+ */
+export type CaseOrderField =
+  /** The resolution deadline (`resolveDueAt`); cases without one (not accepted yet) come first (ASC) or last (DESC). */
+  | 'DUE'
+  /** When the case was reported (`reportedAt`). */
+  | 'REPORTED'
+  /** The last change of the case (`updatedAt`). */
+  | 'UPDATED';
+
 /** Closed is not fixed: what the outcome of a resolved case was. Only FIXED counts as fixed. */
 export type CaseOutcome =
   /** A duplicate (set on cases marked DUPLICATE). */
@@ -1177,6 +1197,7 @@ export type QueryCasesArgs = {
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<CaseOrder>;
 };
 
 export type QueryCasesCsvArgs = {
@@ -1531,6 +1552,8 @@ export type ResolversTypes = {
   CaseNote: ResolverTypeWrapper<CaseNoteMapper>;
   CaseNoteConnection: ResolverTypeWrapper<CaseNoteConnectionMapper>;
   CaseNoteEdge: ResolverTypeWrapper<Omit<CaseNoteEdge, 'node'> & { node: ResolversTypes['CaseNote'] }>;
+  CaseOrder: CaseOrder;
+  CaseOrderField: CaseOrderField;
   CaseOutcome: CaseOutcome;
   CaseState: CaseState;
   CaseTransition: ResolverTypeWrapper<CaseTransitionMapper>;
@@ -1615,6 +1638,7 @@ export type ResolversParentTypes = {
   CaseNote: CaseNoteMapper;
   CaseNoteConnection: CaseNoteConnectionMapper;
   CaseNoteEdge: Omit<CaseNoteEdge, 'node'> & { node: ResolversParentTypes['CaseNote'] };
+  CaseOrder: CaseOrder;
   CaseTransition: CaseTransitionMapper;
   CaseTransitionConnection: CaseTransitionConnectionMapper;
   CaseTransitionEdge: Omit<CaseTransitionEdge, 'node'> & { node: ResolversParentTypes['CaseTransition'] };

@@ -239,3 +239,15 @@ export async function orderedTablePage<Row>(
   const rows: { ref: unknown }[] = await applyKeyset(qb, order, after, backward, limit).getRawMany();
   return rows.map((r) => String(r.ref));
 }
+
+/**
+ * A page as the list's original order reads it, for callers inside a service that page without
+ * `orderBy` (exports, jobs): an ordered page passes through unchanged.
+ */
+export function inOriginalOrder<Row, Field extends string>(
+  page: Page | OrderedPage<Row>,
+  orders: ListOrders<Row, Field>,
+): OrderedPage<Row> {
+  if ('order' in page) return page;
+  return { ...page, order: orders.original, after: page.afterKey === null ? null : [page.afterKey] };
+}

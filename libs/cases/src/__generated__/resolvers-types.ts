@@ -571,11 +571,11 @@ export type CaseOrder = {
  * is no state order: filter by `states` instead (state names sort alphabetically, not by the lifecycle).
  */
 export type CaseOrderField =
-  /** The resolution deadline (`resolveDueAt`); cases without one (not accepted yet) come first (ASC) or last (DESC). */
+  /** The resolution deadline (`resolveBy`); cases without one (not accepted yet) come first (ASC) or last (DESC). */
   | 'DUE'
   /** When the case was reported (`reportedAt`). */
   | 'REPORTED'
-  /** The last change of the case (`updatedAt`). */
+  /** When the case last changed (its stored record: a move, an assignment, a correction…). */
   | 'UPDATED';
 
 /** Closed is not fixed: what the outcome of a resolved case was. Only FIXED counts as fixed. */

@@ -502,7 +502,7 @@ export type MatterOrder = {
  * state order: state names sort alphabetically, not by the lifecycle; filter by `status` instead.
  */
 export type MatterOrderField =
-  /** When the matter was drafted (`createdAt`). */
+  /** When the matter was drafted. */
   | 'CREATED'
   /** The title, in the database's collation (code-point order for Chinese, not pinyin). */
   | 'TITLE';

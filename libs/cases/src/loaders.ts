@@ -8,7 +8,8 @@ import {
   type ChildListSpec,
   type CountedConnection,
   EntityLoaders,
-  fetchPage,
+  fetchOrderedPage,
+  type OrderedPage,
   type Page,
 } from '@sc/db';
 import {
@@ -177,16 +178,15 @@ export class CasesLoaders {
   casePage(
     q: CaseQuery,
     scope: Exclude<CaseScope, { kind: 'none' }>,
-    page: Page,
+    page: OrderedPage<CaseRecord>,
   ): Promise<CountedConnection<CaseRecord>> {
-    return fetchPage(
+    return fetchOrderedPage(
       page,
       async (limit, after, backward) => {
-        const rows = await this.cases.list(q, scope, limit, after, backward);
+        const rows = await this.cases.list(q, scope, limit, after, backward, page.order);
         for (const r of rows) this.case.prime(r.id, r);
         return rows;
       },
-      (r) => r.sortKey,
       () => this.cases.count(q, scope),
     );
   }

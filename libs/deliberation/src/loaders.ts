@@ -1,6 +1,14 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { alignById, ChildLists, type ChildListSpec, type CountedConnection, type Page } from '@sc/db';
+import {
+  alignById,
+  ChildLists,
+  type ChildListSpec,
+  type CountedConnection,
+  inOriginalOrder,
+  type OrderedPage,
+  type Page,
+} from '@sc/db';
 import { PeopleVoter } from '@sc/people-contracts';
 import {
   Ballot,
@@ -17,6 +25,7 @@ import {
   Participation,
   VoteProxy,
 } from './entities';
+import { MEETING_ORDERS, OPINION_ORDERS } from './orders';
 import type { DiscussionService } from './services/discussion.service';
 
 const BY_STREET: ChildListSpec = {
@@ -136,16 +145,22 @@ export class DeliberationLoaders {
     return ids.map((id) => map.get(id) ?? { present: 0, adultsPresent: 0, householdsPresent: 0 });
   });
 
-  matterOpinions(matterId: string, page: Page): Promise<CountedConnection<Opinion>> {
-    return this.lists.page(OPINIONS, matterId, page, (id) => this.opinion.load(id));
+  matterOpinions(matterId: string, page: Page | OrderedPage<Opinion>): Promise<CountedConnection<Opinion>> {
+    return this.lists.orderedPage(OPINIONS, matterId, inOriginalOrder(page, OPINION_ORDERS), (id) =>
+      this.opinion.load(id),
+    );
   }
 
-  opinionReplies(opinionId: string, page: Page): Promise<CountedConnection<Opinion>> {
-    return this.lists.page(REPLIES, opinionId, page, (id) => this.opinion.load(id));
+  opinionReplies(opinionId: string, page: Page | OrderedPage<Opinion>): Promise<CountedConnection<Opinion>> {
+    return this.lists.orderedPage(REPLIES, opinionId, inOriginalOrder(page, OPINION_ORDERS), (id) =>
+      this.opinion.load(id),
+    );
   }
 
-  matterMeetings(matterId: string, page: Page): Promise<CountedConnection<Meeting>> {
-    return this.lists.page(MEETINGS, matterId, page, (id) => this.meeting.load(id));
+  matterMeetings(matterId: string, page: Page | OrderedPage<Meeting>): Promise<CountedConnection<Meeting>> {
+    return this.lists.orderedPage(MEETINGS, matterId, inOriginalOrder(page, MEETING_ORDERS), (id) =>
+      this.meeting.load(id),
+    );
   }
 
   meetingAttendance(meetingId: string, page: Page): Promise<CountedConnection<MeetingAttendance>> {

@@ -6,7 +6,8 @@ import {
   type ChildListSpec,
   type CountedConnection,
   EntityLoaders,
-  fetchPage,
+  fetchOrderedPage,
+  type OrderedPage,
   type Page,
 } from '@sc/db';
 import type { ViewScope } from './domain/scope';
@@ -80,41 +81,50 @@ export class PeopleLoaders {
     return address;
   }
 
-  residentPage(q: ResidentQuery, scope: ViewScope, page: Page): Promise<CountedConnection<Resident>> {
-    return fetchPage(
+  residentPage(
+    q: ResidentQuery,
+    scope: ViewScope,
+    page: OrderedPage<Resident>,
+  ): Promise<CountedConnection<Resident>> {
+    return fetchOrderedPage(
       page,
       async (limit, after, backward) => {
-        const rows = await this.residents.list(q, scope, limit, after, backward);
+        const rows = await this.residents.list(q, scope, limit, after, backward, page.order);
         for (const r of rows) this.resident.prime(r.id, r);
         return rows;
       },
-      (r) => r.id,
       () => this.residents.count(q, scope),
     );
   }
 
-  householdPage(q: HouseholdQuery, scope: ViewScope, page: Page): Promise<CountedConnection<Household>> {
-    return fetchPage(
+  householdPage(
+    q: HouseholdQuery,
+    scope: ViewScope,
+    page: OrderedPage<Household>,
+  ): Promise<CountedConnection<Household>> {
+    return fetchOrderedPage(
       page,
       async (limit, after, backward) => {
-        const rows = await this.households.list(q, scope, limit, after, backward);
+        const rows = await this.households.list(q, scope, limit, after, backward, page.order);
         for (const h of rows) this.household.prime(h.id, h);
         return rows;
       },
-      (h) => h.id,
       () => this.households.count(q, scope),
     );
   }
 
-  unitPage(q: UnitQuery, scope: ViewScope, page: Page): Promise<CountedConnection<RealUnit>> {
-    return fetchPage(
+  unitPage(
+    q: UnitQuery,
+    scope: ViewScope,
+    page: OrderedPage<RealUnit>,
+  ): Promise<CountedConnection<RealUnit>> {
+    return fetchOrderedPage(
       page,
       async (limit, after, backward) => {
-        const rows = await this.units.list(q, scope, limit, after, backward);
+        const rows = await this.units.list(q, scope, limit, after, backward, page.order);
         for (const u of rows) this.unit.prime(u.id, u);
         return rows;
       },
-      (u) => u.id,
       () => this.units.count(q, scope),
     );
   }

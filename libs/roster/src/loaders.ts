@@ -4,11 +4,15 @@ import {
   ChildLists,
   type CountedConnection,
   EntityLoaders,
+  fetchOrderedPage,
   fetchPage,
+  type ListOrder,
+  type OrderedPage,
+  type OrderedTableSpec,
+  orderedTablePage,
   type Page,
   tableCount,
   type TableListSpec,
-  tablePage,
 } from '@sc/db';
 import { StreetChief } from './entities/chief.entity';
 import { Place, type PlaceKind, type PlaceStatus } from './entities/place.entity';
@@ -71,14 +75,19 @@ export class RosterLoaders {
     return this.lists.page(placeList(kind, via, status), ownerId, page, (id) => this.place(id, kind));
   }
 
-  /** A top-level page of places of one kind (e.g. all communities). */
-  places(kind: PlaceKind, status: PlaceStatus, page: Page): Promise<CountedConnection<Place>> {
-    return this.top(
-      Place,
-      { table: 'place', sortColumn: 'sort_key', where: { kind, status } },
-      page,
-      (p) => p.sortKey,
-    );
+  /**
+   * A top-level page of places of one kind (e.g. all communities), optionally under one owner (a
+   * `streets(residentGroupId | communityId, orderBy)` page), in the page's order.
+   */
+  places(
+    kind: PlaceKind,
+    status: PlaceStatus,
+    page: OrderedPage<Place>,
+    owner?: { via: Via; id: string },
+  ): Promise<CountedConnection<Place>> {
+    const where: Record<string, string> = { kind, status };
+    if (owner) where[owner.via === 'parent' ? 'parent_id' : 'community_id'] = owner.id;
+    return this.ordered(Place, { table: 'place', where }, page);
   }
 
   /** A top-level page of a table by its unique sort column, rows through the by-id loader. */
@@ -88,14 +97,32 @@ export class RosterLoaders {
     page: Page,
     keyOf: (row: T) => string,
   ): Promise<CountedConnection<T>> {
-    return fetchPage(
+    const order: ListOrder<T> = {
+      name: spec.sortColumn,
+      direction: 'ASC',
+      legacy: true,
+      columns: [{ column: `t.${spec.sortColumn}`, kind: 'string', value: keyOf }],
+    };
+    return this.ordered(entity, spec, {
+      ...page,
+      order,
+      after: page.afterKey === null ? null : [page.afterKey],
+    });
+  }
+
+  /** A top-level page of a table under an order (ADR 0051), rows through the by-id loader. */
+  ordered<T extends ObjectLiteral & { id: string }>(
+    entity: EntityTarget<T>,
+    spec: OrderedTableSpec,
+    page: OrderedPage<T>,
+  ): Promise<CountedConnection<T>> {
+    return fetchOrderedPage(
       page,
       async (limit, after, backward) => {
-        const ids = await tablePage(this.ds, spec, limit, after, backward);
+        const ids = await orderedTablePage(this.ds, spec, page.order, limit, after, backward);
         const rows: (T | null)[] = await Promise.all(ids.map((id) => this.entities.byId<T>(entity, id)));
         return rows.filter((r): r is T => r !== null);
       },
-      keyOf,
       () => tableCount(this.ds, spec),
     );
   }

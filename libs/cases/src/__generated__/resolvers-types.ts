@@ -558,6 +558,26 @@ export type CaseNoteEdge = {
   node: CaseNote;
 };
 
+/** How `cases` is sorted. Ties are broken by the case id in the same direction, so paging is exact both ways. */
+export type CaseOrder = {
+  /** Which way (default ASC: oldest or soonest first). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: CaseOrderField;
+};
+
+/**
+ * What `cases` can be sorted by (each served by an index, for the community and for a chief's grid). There
+ * is no state order: filter by `states` instead (state names sort alphabetically, not by the lifecycle).
+ */
+export type CaseOrderField =
+  /** The resolution deadline (`resolveBy`); cases without one (not accepted yet) come first (ASC) or last (DESC). */
+  | 'DUE'
+  /** When the case was reported (`reportedAt`). */
+  | 'REPORTED'
+  /** When the case last changed (its stored record: a move, an assignment, a correction…). */
+  | 'UPDATED';
+
 /** Closed is not fixed: what the outcome of a resolved case was. Only FIXED counts as fixed. */
 export type CaseOutcome =
   /** A duplicate (set on cases marked DUPLICATE). */
@@ -1083,6 +1103,13 @@ export type NoteVisibility =
   /** Public: on the public view, and the reporter is told. */
   | 'PUBLIC';
 
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
+
 /**
  * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
  * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
@@ -1170,6 +1197,7 @@ export type QueryCasesArgs = {
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<CaseOrder>;
 };
 
 export type QueryCasesCsvArgs = {
@@ -1524,6 +1552,8 @@ export type ResolversTypes = {
   CaseNote: ResolverTypeWrapper<CaseNoteMapper>;
   CaseNoteConnection: ResolverTypeWrapper<CaseNoteConnectionMapper>;
   CaseNoteEdge: ResolverTypeWrapper<Omit<CaseNoteEdge, 'node'> & { node: ResolversTypes['CaseNote'] }>;
+  CaseOrder: CaseOrder;
+  CaseOrderField: CaseOrderField;
   CaseOutcome: CaseOutcome;
   CaseState: CaseState;
   CaseTransition: ResolverTypeWrapper<CaseTransitionMapper>;
@@ -1558,6 +1588,7 @@ export type ResolversTypes = {
   MarkDuplicateInput: MarkDuplicateInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NoteVisibility: NoteVisibility;
+  OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RateCaseInput: RateCaseInput;
@@ -1607,6 +1638,7 @@ export type ResolversParentTypes = {
   CaseNote: CaseNoteMapper;
   CaseNoteConnection: CaseNoteConnectionMapper;
   CaseNoteEdge: Omit<CaseNoteEdge, 'node'> & { node: ResolversParentTypes['CaseNote'] };
+  CaseOrder: CaseOrder;
   CaseTransition: CaseTransitionMapper;
   CaseTransitionConnection: CaseTransitionConnectionMapper;
   CaseTransitionEdge: Omit<CaseTransitionEdge, 'node'> & { node: ResolversParentTypes['CaseTransition'] };

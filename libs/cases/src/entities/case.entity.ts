@@ -33,6 +33,13 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
 @Index('ix_case_respond_warn', ['respondWarned', 'respondedAt', 'status', 'respondWarnAt'])
 @Index('ix_case_resolve_warn', ['resolveWarned', 'status', 'resolveWarnAt'])
 @Index('ix_case_resolved_wait', ['status', 'resolvedAt'])
+// orderBy REPORTED, DUE, UPDATED (ADR 0051): community-wide, and within a chief's grid.
+@Index('ix_case_order_reported', ['reportedAt', 'id'])
+@Index('ix_case_order_due', ['resolveDueAt', 'id'])
+@Index('ix_case_order_updated', ['updatedAt', 'id'])
+@Index('ix_case_grid_order_reported', ['gridId', 'reportedAt', 'id'])
+@Index('ix_case_grid_order_due', ['gridId', 'resolveDueAt', 'id'])
+@Index('ix_case_grid_order_updated', ['gridId', 'updatedAt', 'id'])
 export class CaseRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -1,5 +1,6 @@
 import { Brackets, type DataSource, In, type SelectQueryBuilder } from 'typeorm';
 import type { CaseChannel, CaseState } from '@sc/cases-contracts';
+import { applyKeyset, type ListOrder, ListOrders, type SortValue } from '@sc/db';
 import { OPEN_STATES } from '../domain/lifecycle';
 import { CaseRecord } from '../entities';
 import type { CaseScope } from '../services/access';
@@ -39,6 +40,26 @@ export function applyCaseScope(
 export const OVERDUE_SQL = `((c.respond_due_at < :now AND c.responded_at IS NULL AND c.status IN (:...openStates))
   OR (c.resolve_due_at < :now AND c.status IN (:...openStates)))`;
 
+/**
+ * The orders of `cases` (ADR 0051): the original one, newest first (sort_key, unique), and by when
+ * reported, by the resolution deadline (none yet — not accepted — first in ASC), by the last change;
+ * ties by id. Indexes (column, id) and (grid_id, column, id) serve the community and a chief's grid.
+ */
+export const CASE_ORDERS = new ListOrders<CaseRecord, 'REPORTED' | 'DUE' | 'UPDATED'>(
+  {
+    name: 'NEWEST',
+    direction: 'DESC',
+    legacy: true,
+    columns: [{ column: 'c.sort_key', kind: 'string', value: (c) => c.sortKey }],
+  },
+  {
+    REPORTED: [{ column: 'c.reported_at', kind: 'datetime', value: (c) => c.reportedAt }],
+    DUE: [{ column: 'c.resolve_due_at', kind: 'datetime', value: (c) => c.resolveDueAt, nullable: true }],
+    UPDATED: [{ column: 'c.updated_at', kind: 'datetime', value: (c) => c.updatedAt }],
+  },
+  { column: 'c.id', kind: 'string', value: (c) => c.id },
+);
+
 /** Read queries over cases; every filter is served by an index on (column, sort_key). */
 export class CaseRepository {
   constructor(private readonly ds: DataSource) {}
@@ -71,15 +92,12 @@ export class CaseRepository {
     q: CaseQuery,
     scope: Exclude<CaseScope, { kind: 'none' }>,
     limit: number,
-    afterKey: string | null,
+    after: SortValue[] | null,
     backward = false,
+    order: ListOrder<CaseRecord> = CASE_ORDERS.original,
   ): Promise<CaseRecord[]> {
-    // Newest first; backward (last/before) reads the other way from the cursor.
-    const qb = this.filtered(q, scope)
-      .orderBy('c.sort_key', backward ? 'ASC' : 'DESC')
-      .limit(limit);
-    if (afterKey !== null) qb.andWhere(`c.sort_key ${backward ? '>' : '<'} :afterKey`, { afterKey });
-    return qb.getMany();
+    // Newest first by default; backward (last/before) reads the other way from the cursor.
+    return applyKeyset(this.filtered(q, scope), order, after, backward, limit).getMany();
   }
 
   count(q: CaseQuery, scope: Exclude<CaseScope, { kind: 'none' }>): Promise<number> {

@@ -1,4 +1,5 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import { CASE_ORDERS } from '../repositories/case.repository';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { maskPublicText } from '../domain/public-text';
 import * as inputs from './inputs';
@@ -10,7 +11,11 @@ export const caseResolvers = {
   Query: {
     case: (_, args, ctx) => ctx.cases.get(ctx, parseInput(inputs.caseActionInput.shape.id, args.id, 'id')),
     cases: (_, args, ctx) =>
-      ctx.cases.list(ctx, parseInput(inputs.caseFilter, args.filter, 'filter'), parsePage(args)),
+      ctx.cases.list(
+        ctx,
+        parseInput(inputs.caseFilter, args.filter, 'filter'),
+        parseOrderedPage(args, CASE_ORDERS),
+      ),
     caseLedger: (_, args, ctx) => {
       const a = parseInput(inputs.ledgerArgs, args, 'args');
       return ctx.ledger.query(ctx.principal, {

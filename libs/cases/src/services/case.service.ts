@@ -8,7 +8,14 @@ import {
   type CaseOutcome,
   type CaseState,
 } from '@sc/cases-contracts';
-import { type CountedConnection, isUniqueViolation, type Page, transaction } from '@sc/db';
+import {
+  type CountedConnection,
+  inOriginalOrder,
+  isUniqueViolation,
+  type OrderedPage,
+  type Page,
+  transaction,
+} from '@sc/db';
 import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import { activeResident } from '@sc/people-contracts';
@@ -25,7 +32,7 @@ import {
   type EscalationLevel,
   type NoteVisibility,
 } from '../entities';
-import type { CaseQuery } from '../repositories/case.repository';
+import { CASE_ORDERS, type CaseQuery } from '../repositories/case.repository';
 import type { CasesAccess } from './access';
 import type { LedgerService } from './ledger.service';
 import { attachEvidenceIn } from './evidence.service';
@@ -162,9 +169,13 @@ export class CaseService {
     return this.access.seesWhole(req.principal, c);
   }
 
-  async list(req: CasesRequest, q: CaseQuery, page: Page): Promise<CountedConnection<CaseRecord>> {
+  async list(
+    req: CasesRequest,
+    q: CaseQuery,
+    page: Page | OrderedPage<CaseRecord>,
+  ): Promise<CountedConnection<CaseRecord>> {
     const scope = this.access.listScope(req.principal);
-    return req.loaders.casePage({ ...q, now: this.clock() }, scope, page);
+    return req.loaders.casePage({ ...q, now: this.clock() }, scope, inOriginalOrder(page, CASE_ORDERS));
   }
 
   /** `Resident.cases`: the resident themself and staff. */

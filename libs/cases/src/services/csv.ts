@@ -118,7 +118,12 @@ export class CsvExports {
     const rows =
       page.first === 0
         ? []
-        : await this.repository.list(query, { kind: 'all' }, page.first + 1, page.afterKey);
+        : await this.repository.list(
+            query,
+            { kind: 'all' },
+            page.first + 1,
+            page.afterKey === null ? null : [page.afterKey],
+          );
     const hasNextPage = rows.length > page.first;
     const shown = rows.slice(0, page.first);
     const body = csvLines(shown.map((c) => this.caseRow(c, now)));

@@ -422,6 +422,7 @@ export type MatterMeetingsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<MeetingOrder>;
 };
 
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
@@ -430,6 +431,7 @@ export type MatterOpinionsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<OpinionOrder>;
 };
 
 /** 议题: a matter residents discuss and decide. The public view (两公开): never who voted what on a secret ballot. */
@@ -486,6 +488,24 @@ export type MatterKind =
   | 'PUBLIC_WORKS'
   /** 红白喜事 weddings and funerals. */
   | 'WEDDINGS_FUNERALS';
+
+/** How `matters` is sorted. Ties are broken by the matter id in the same direction, so paging is exact both ways. */
+export type MatterOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: MatterOrderField;
+};
+
+/**
+ * What `matters` can be sorted by (each served by an index, also with the `status` filter). There is no
+ * state order: state names sort alphabetically, not by the lifecycle; filter by `status` instead.
+ */
+export type MatterOrderField =
+  /** When the matter was drafted. */
+  | 'CREATED'
+  /** The title, in the database's collation (code-point order for Chinese, not pinyin). */
+  | 'TITLE';
 
 /** Lifecycle state of a matter (DRAFT → DISCUSSION → VOTING → ADOPTED/REJECTED → IMPLEMENTING → IMPLEMENTED; WITHDRAWN before a vote closes). */
 export type MatterState =
@@ -651,6 +671,19 @@ export type MeetingKind =
   | 'COURTYARD'
   /** 街区会: a street meeting. */
   | 'STREET';
+
+/** How a matter's meetings are sorted. Ties are broken by the meeting id in the same direction. */
+export type MeetingOrder = {
+  /** Which way (default ASC: earliest first; DESC: latest first). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: MeetingOrderField;
+};
+
+/** What meetings can be sorted by (served by the list's own index both ways). */
+export type MeetingOrderField =
+  /** The start time (`startsAt`). */
+  'STARTS';
 
 /** The residents' meeting quorum: more than half of the adult residents, or two thirds of the households, of the scope present (城市居民委员会组织法 §9; decisions then by more than half of those present). */
 export type MeetingQuorum = {
@@ -892,6 +925,7 @@ export type OpinionRepliesArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<OpinionOrder>;
 };
 
 /** A page of opinions. */
@@ -916,6 +950,19 @@ export type OpinionEdge = {
   node: Opinion;
 };
 
+/** How opinions and replies are sorted. Ties are broken by the opinion id in the same direction. */
+export type OpinionOrder = {
+  /** Which way (default ASC: oldest first; DESC: newest first). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: OpinionOrderField;
+};
+
+/** What opinions can be sorted by (served by the list's own index both ways). */
+export type OpinionOrderField =
+  /** When it was posted (`createdAt`). */
+  'CREATED';
+
 /** Count of one option. */
 export type OptionCount = {
   __typename?: 'OptionCount';
@@ -926,6 +973,13 @@ export type OptionCount = {
   /** The option. */
   option: Scalars['String']['output'];
 };
+
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
 
 /**
  * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
@@ -1006,6 +1060,7 @@ export type QueryMattersArgs = {
   filter?: InputMaybe<MatterFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<MatterOrder>;
 };
 
 /** Queries of the deliberation service. */
@@ -1454,6 +1509,8 @@ export type ResolversTypes = {
   MatterEdge: ResolverTypeWrapper<Omit<MatterEdge, 'node'> & { node: ResolversTypes['Matter'] }>;
   MatterFilter: MatterFilter;
   MatterKind: MatterKind;
+  MatterOrder: MatterOrder;
+  MatterOrderField: MatterOrderField;
   MatterState: MatterState;
   MatterTask: ResolverTypeWrapper<MatterTaskMapper>;
   MatterTaskConnection: ResolverTypeWrapper<MatterTaskConnectionMapper>;
@@ -1463,13 +1520,18 @@ export type ResolversTypes = {
   MeetingConnection: ResolverTypeWrapper<MeetingConnectionMapper>;
   MeetingEdge: ResolverTypeWrapper<Omit<MeetingEdge, 'node'> & { node: ResolversTypes['Meeting'] }>;
   MeetingKind: MeetingKind;
+  MeetingOrder: MeetingOrder;
+  MeetingOrderField: MeetingOrderField;
   MeetingQuorum: ResolverTypeWrapper<MeetingQuorumMapper>;
   MeetingState: MeetingState;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Opinion: ResolverTypeWrapper<OpinionMapper>;
   OpinionConnection: ResolverTypeWrapper<OpinionConnectionMapper>;
   OpinionEdge: ResolverTypeWrapper<Omit<OpinionEdge, 'node'> & { node: ResolversTypes['Opinion'] }>;
+  OpinionOrder: OpinionOrder;
+  OpinionOrderField: OpinionOrderField;
   OptionCount: ResolverTypeWrapper<OptionCount>;
+  OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PostOpinionInput: PostOpinionInput;
   Progress: ResolverTypeWrapper<ProgressMapper>;
@@ -1530,6 +1592,7 @@ export type ResolversParentTypes = {
   MatterConnection: MatterConnectionMapper;
   MatterEdge: Omit<MatterEdge, 'node'> & { node: ResolversParentTypes['Matter'] };
   MatterFilter: MatterFilter;
+  MatterOrder: MatterOrder;
   MatterTask: MatterTaskMapper;
   MatterTaskConnection: MatterTaskConnectionMapper;
   MatterTaskEdge: Omit<MatterTaskEdge, 'node'> & { node: ResolversParentTypes['MatterTask'] };
@@ -1537,11 +1600,13 @@ export type ResolversParentTypes = {
   Meeting: MeetingMapper;
   MeetingConnection: MeetingConnectionMapper;
   MeetingEdge: Omit<MeetingEdge, 'node'> & { node: ResolversParentTypes['Meeting'] };
+  MeetingOrder: MeetingOrder;
   MeetingQuorum: MeetingQuorumMapper;
   Mutation: Record<PropertyKey, never>;
   Opinion: OpinionMapper;
   OpinionConnection: OpinionConnectionMapper;
   OpinionEdge: Omit<OpinionEdge, 'node'> & { node: ResolversParentTypes['Opinion'] };
+  OpinionOrder: OpinionOrder;
   OptionCount: OptionCount;
   PageInfo: PageInfo;
   PostOpinionInput: PostOpinionInput;

@@ -41,6 +41,11 @@ const json = {
 @Index('ix_matter_street', ['streetId', 'id'])
 @Index('ix_matter_courtyard', ['courtyardId', 'id'])
 @Index('ix_matter_kind', ['kind', 'id'])
+// orderBy CREATED and TITLE of `matters`, alone or with the status filter (ADR 0051).
+@Index('ix_matter_order_created', ['createdAt', 'id'])
+@Index('ix_matter_order_title', ['title', 'id'])
+@Index('ix_matter_status_order_created', ['status', 'createdAt', 'id'])
+@Index('ix_matter_status_order_title', ['status', 'title', 'id'])
 export class Matter {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 }) id!: string;
   @Column({ name: 'title', type: 'varchar', length: 100 }) title!: string;

@@ -3,6 +3,7 @@ import { Init1796203321601 } from './1796203321601-Init';
 import { OpinionsMeetings1796279171176 } from './1796279171176-OpinionsMeetings';
 import { Proxies1796279662167 } from './1796279662167-Proxies';
 import { Implementation1796279900975 } from './1796279900975-Implementation';
+import { OrderIndexes1796307118273 } from './1796307118273-OrderIndexes';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const DELIBERATION_MIGRATIONS: Function[] = [
@@ -10,4 +11,5 @@ export const DELIBERATION_MIGRATIONS: Function[] = [
   OpinionsMeetings1796279171176,
   Proxies1796279662167,
   Implementation1796279900975,
+  OrderIndexes1796307118273,
 ];

@@ -1,4 +1,5 @@
-import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
+import { DateTimeScalar, parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import { MATTER_ORDERS, MEETING_ORDERS, OPINION_ORDERS } from '../orders';
 import { toCountedConnection } from '@sc/db';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
@@ -26,7 +27,10 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     matters: (_, args, ctx) =>
-      ctx.matters.list(parseInput(inputs.matterFilter, args.filter, 'filter'), parsePage(args)),
+      ctx.matters.list(
+        parseInput(inputs.matterFilter, args.filter, 'filter'),
+        parseOrderedPage(args, MATTER_ORDERS),
+      ),
     matter: (_, args, ctx) => ctx.loaders.matter.load(parseInput(inputs.matterId, args.id, 'id')),
     verifyReceipt: (_, args, ctx) =>
       ctx.matters.verifyReceipt(
@@ -170,8 +174,8 @@ export const resolvers = {
       return t ? tallyView(m.id, t, m.tally === null) : null;
     },
     transitions: (m, _, ctx) => ctx.loaders.transitions.load(m.id),
-    opinions: (m, args, ctx) => ctx.loaders.matterOpinions(m.id, parsePage(args)),
-    meetings: (m, args, ctx) => ctx.loaders.matterMeetings(m.id, parsePage(args)),
+    opinions: (m, args, ctx) => ctx.loaders.matterOpinions(m.id, parseOrderedPage(args, OPINION_ORDERS)),
+    meetings: (m, args, ctx) => ctx.loaders.matterMeetings(m.id, parseOrderedPage(args, MEETING_ORDERS)),
     supervisors: (m, _, ctx) => ctx.loaders.supervisors.load(m.id),
     tasks: (m, args, ctx) => ctx.loaders.matterTasks(m.id, parsePage(args)),
     progress: (m, _, ctx) => ctx.loaders.progress.load(m.id),
@@ -193,7 +197,7 @@ export const resolvers = {
             (r) => r.id,
             () => Promise.resolve(0),
           )
-        : ctx.loaders.opinionReplies(o.id, parsePage(args)),
+        : ctx.loaders.opinionReplies(o.id, parseOrderedPage(args, OPINION_ORDERS)),
   },
   Meeting: {
     quorum: async (mt, _, ctx) => {

@@ -2,13 +2,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { hasRole, requireAuthenticated, requireRole, type Principal } from '@sc/auth';
 import {
-  fetchPage,
+  applyKeyset,
+  fetchOrderedPage,
   isDeadlock,
   isMysqlFamily,
   isUniqueViolation,
   transaction,
   type CountedConnection,
-  type Page,
+  type OrderedPage,
 } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
@@ -122,22 +123,14 @@ export class MatterService {
     return this.ds.getRepository(Matter).findOneBy({ id });
   }
 
-  /** The public list (两公开): any caller, newest id first is not needed; ordered by id. */
-  list(filter: MatterFilter, page: Page): Promise<CountedConnection<Matter>> {
+  /** The public list (两公开): any caller; by id, or an order of MATTER_ORDERS (ADR 0051). */
+  list(filter: MatterFilter, page: OrderedPage<Matter>): Promise<CountedConnection<Matter>> {
     const where = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
     const repo = this.ds.getRepository(Matter);
-    return fetchPage(
+    return fetchOrderedPage(
       page,
-      (limit, after, backward) => {
-        const qb = repo
-          .createQueryBuilder('m')
-          .where(where)
-          .orderBy('m.id', backward ? 'DESC' : 'ASC')
-          .limit(limit);
-        if (after) qb.andWhere(`m.id ${backward ? '<' : '>'} :after`, { after });
-        return qb.getMany();
-      },
-      (m) => m.id,
+      (limit, after, backward) =>
+        applyKeyset(repo.createQueryBuilder('m').where(where), page.order, after, backward, limit).getMany(),
       () => repo.countBy(where),
     );
   }

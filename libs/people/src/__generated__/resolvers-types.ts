@@ -300,6 +300,19 @@ export type HouseholdMember = {
   resident: Resident;
 };
 
+/** How `households` is sorted. Ties are broken by the household id in the same direction. */
+export type HouseholdOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: HouseholdOrderField;
+};
+
+/** What `households` can be sorted by (served by an index). */
+export type HouseholdOrderField =
+  /** The registration date (`entryDate`). */
+  'ENTRY_DATE';
+
 /** How a household holds its home. */
 export type Housing =
   /** Anything else. */
@@ -424,6 +437,13 @@ export type NewHouseholdInput = {
   landlordResidentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
+
 /** A count per 户籍地. */
 export type OriginCount = {
   __typename?: 'OriginCount';
@@ -524,6 +544,7 @@ export type QueryHouseholdsArgs = {
   filter?: InputMaybe<HouseholdFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<HouseholdOrder>;
 };
 
 export type QueryPopulationStatsArgs = {
@@ -540,6 +561,7 @@ export type QueryResidentsArgs = {
   filter?: InputMaybe<ResidentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<ResidentOrder>;
 };
 
 export type QueryStandardAddressArgs = {
@@ -556,6 +578,7 @@ export type QueryUnitsArgs = {
   filter?: InputMaybe<UnitFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<UnitOrder>;
 };
 
 /** A safety-check visit to record. */
@@ -803,6 +826,25 @@ export type ResidentNeed =
   /** Looking for work. */
   | 'WORK';
 
+/**
+ * How `residents` is sorted. Ties are broken by the resident id in the same direction, so paging is exact
+ * both ways. Names are stored in clear (ADR 0010: prefix search and lists need them), so ordering by name
+ * is done by the database; ID numbers, phones and doors are encrypted and offer no order.
+ */
+export type ResidentOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: ResidentOrderField;
+};
+
+/** What `residents` can be sorted by (each served by an index). */
+export type ResidentOrderField =
+  /** The move-in date (`movedInAt`); residents without one come first (ASC) or last (DESC). */
+  | 'MOVED_IN'
+  /** The name, in the database's collation (for Chinese names: code-point order, not pinyin). */
+  | 'NAME';
+
 /** Whole values of a resident's personal data. Reading them is logged. */
 export type ResidentSensitive = {
   __typename?: 'ResidentSensitive';
@@ -1021,6 +1063,19 @@ export type UnitKind =
   /** School. */
   | 'SCHOOL';
 
+/** How `units` is sorted. Ties are broken by the unit id in the same direction. */
+export type UnitOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: UnitOrderField;
+};
+
+/** What `units` can be sorted by (served by an index). */
+export type UnitOrderField =
+  /** The unit's business name, in the database's collation. */
+  'NAME';
+
 /** Whole contact data of a unit. Reading it is logged. */
 export type UnitSensitive = {
   __typename?: 'UnitSensitive';
@@ -1171,6 +1226,8 @@ export type ResolversTypes = {
   HouseholdEdge: ResolverTypeWrapper<Omit<HouseholdEdge, 'node'> & { node: ResolversTypes['Household'] }>;
   HouseholdFilter: HouseholdFilter;
   HouseholdMember: ResolverTypeWrapper<HouseholdMemberMapper>;
+  HouseholdOrder: HouseholdOrder;
+  HouseholdOrderField: HouseholdOrderField;
   Housing: Housing;
   InspectionResult: InspectionResult;
   MoveInInput: MoveInInput;
@@ -1178,6 +1235,7 @@ export type ResolversTypes = {
   MoveOutInput: MoveOutInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NewHouseholdInput: NewHouseholdInput;
+  OrderDirection: OrderDirection;
   OriginCount: ResolverTypeWrapper<OriginCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PeopleSnapshot: ResolverTypeWrapper<PeopleSnapshot>;
@@ -1203,6 +1261,8 @@ export type ResolversTypes = {
     Omit<ResidentMoveEdge, 'node'> & { node: ResolversTypes['ResidentMove'] }
   >;
   ResidentNeed: ResidentNeed;
+  ResidentOrder: ResidentOrder;
+  ResidentOrderField: ResidentOrderField;
   ResidentSensitive: ResolverTypeWrapper<ResidentSensitiveMapper>;
   ResidentStatus: ResidentStatus;
   SensitiveField: SensitiveField;
@@ -1220,6 +1280,8 @@ export type ResolversTypes = {
     Omit<UnitInspectionEdge, 'node'> & { node: ResolversTypes['UnitInspection'] }
   >;
   UnitKind: UnitKind;
+  UnitOrder: UnitOrder;
+  UnitOrderField: UnitOrderField;
   UnitSensitive: ResolverTypeWrapper<UnitSensitive>;
   UnitStatus: UnitStatus;
 };
@@ -1247,6 +1309,7 @@ export type ResolversParentTypes = {
   HouseholdEdge: Omit<HouseholdEdge, 'node'> & { node: ResolversParentTypes['Household'] };
   HouseholdFilter: HouseholdFilter;
   HouseholdMember: HouseholdMemberMapper;
+  HouseholdOrder: HouseholdOrder;
   MoveInInput: MoveInInput;
   MoveOutInput: MoveOutInput;
   Mutation: Record<PropertyKey, never>;
@@ -1269,6 +1332,7 @@ export type ResolversParentTypes = {
   ResidentMove: ResidentMoveMapper;
   ResidentMoveConnection: ResidentMoveConnectionMapper;
   ResidentMoveEdge: Omit<ResidentMoveEdge, 'node'> & { node: ResolversParentTypes['ResidentMove'] };
+  ResidentOrder: ResidentOrder;
   ResidentSensitive: ResidentSensitiveMapper;
   StandardAddress: StandardAddressMapper;
   StatsScope: StatsScope;
@@ -1281,6 +1345,7 @@ export type ResolversParentTypes = {
   UnitInspection: UnitInspectionMapper;
   UnitInspectionConnection: UnitInspectionConnectionMapper;
   UnitInspectionEdge: Omit<UnitInspectionEdge, 'node'> & { node: ResolversParentTypes['UnitInspection'] };
+  UnitOrder: UnitOrder;
   UnitSensitive: UnitSensitive;
 };
 

@@ -21,6 +21,8 @@ export type Relationship = (typeof RELATIONSHIPS)[number];
 @Entity({ name: 'household' })
 @Index('ix_household_street', ['streetId', 'status'])
 @Index('ix_household_courtyard', ['courtyardId', 'status'])
+// orderBy ENTRY_DATE (ADR 0051).
+@Index('ix_household_order_entry', ['status', 'entryDate', 'id'])
 export class Household {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;

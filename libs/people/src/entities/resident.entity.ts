@@ -23,6 +23,9 @@ export type ResidentNeed = (typeof RESIDENT_NEEDS)[number];
 @Index('ix_resident_street', ['streetId', 'status', 'category'])
 @Index('ix_resident_courtyard', ['courtyardId', 'status', 'category'])
 @Index('ix_resident_status_origin', ['status', 'category', 'origin'])
+// orderBy NAME and MOVED_IN (ADR 0051): the list's status, then the sort value, then the tie-breaker.
+@Index('ix_resident_order_name', ['status', 'name', 'id'])
+@Index('ix_resident_order_moved_in', ['status', 'movedInAt', 'id'])
 export class Resident {
   /**
    * Storage key only, never shown: every secondary index entry carries the primary key, and 8 bytes

@@ -13,6 +13,8 @@ export type InspectionResult = (typeof INSPECTION_RESULTS)[number];
  */
 @Entity({ name: 'real_unit' })
 @Index('ix_unit_street', ['streetId', 'status', 'kind'])
+// orderBy NAME (ADR 0051).
+@Index('ix_unit_order_name', ['status', 'name', 'id'])
 export class RealUnit {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;

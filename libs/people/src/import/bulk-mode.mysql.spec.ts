@@ -15,6 +15,9 @@ const DEFERRED = [
   'resident.ix_resident_address',
   'resident.ix_resident_courtyard',
   'resident.ix_resident_name',
+  // orderBy NAME and MOVED_IN (ADR 0051).
+  'resident.ix_resident_order_moved_in',
+  'resident.ix_resident_order_name',
   'resident.ix_resident_phone_bidx',
   'resident.ix_resident_status_origin',
   'resident.ix_resident_street',

@@ -1,4 +1,5 @@
 import { type DataSource, In, IsNull, type SelectQueryBuilder } from 'typeorm';
+import { applyKeyset, type ListOrder, ListOrders, type SortValue } from '@sc/db';
 import { Household, HouseholdMember, StandardAddress } from '../entities';
 import type { ViewScope } from '../domain/scope';
 import { applyScope } from './resident.repository';
@@ -8,6 +9,21 @@ export interface HouseholdQuery {
   courtyardId?: string;
   addressId?: string;
 }
+
+/**
+ * The orders of `households` (ADR 0051): the original one by id, and by entry date (登记日期), ties
+ * by id; index (status, entry_date, id).
+ */
+export const HOUSEHOLD_ORDERS = new ListOrders<Household, 'ENTRY_DATE'>(
+  {
+    name: 'ID',
+    direction: 'ASC',
+    legacy: true,
+    columns: [{ column: 'h.id', kind: 'string', value: (h) => h.id }],
+  },
+  { ENTRY_DATE: [{ column: 'h.entry_date', kind: 'string', value: (h) => h.entryDate }] },
+  { column: 'h.id', kind: 'string', value: (h) => h.id },
+);
 
 /** Read queries for households, their members and addresses; every one takes many ids at once. */
 export class HouseholdRepository {
@@ -48,19 +64,16 @@ export class HouseholdRepository {
     return applyScope(qb, 'h', scope, null);
   }
 
+  /** Up to `limit` households past the cursor's values in `order`; backward: nearest first. */
   list(
     q: HouseholdQuery,
     scope: ViewScope,
     limit: number,
-    afterId: string | null,
+    after: SortValue[] | null,
     backward = false,
+    order: ListOrder<Household> = HOUSEHOLD_ORDERS.original,
   ): Promise<Household[]> {
-    // Backward (last/before): the rows before the cursor, nearest first (the page helper reorders).
-    const qb = this.filtered(q, scope)
-      .orderBy('h.id', backward ? 'DESC' : 'ASC')
-      .limit(limit);
-    if (afterId !== null) qb.andWhere(`h.id ${backward ? '<' : '>'} :afterId`, { afterId });
-    return qb.getMany();
+    return applyKeyset(this.filtered(q, scope), order, after, backward, limit).getMany();
   }
 
   count(q: HouseholdQuery, scope: ViewScope): Promise<number> {

@@ -1,4 +1,5 @@
 import { type DataSource, In, type SelectQueryBuilder } from 'typeorm';
+import { applyKeyset, type ListOrder, ListOrders, type SortValue } from '@sc/db';
 import { Resident, type ResidentCategory, type ResidentStatus } from '../entities';
 import type { ViewScope } from '../domain/scope';
 
@@ -51,6 +52,25 @@ export function applyScope<T extends object>(
 export const escapeLike = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
 
 /**
+ * The orders of `residents` (ADR 0051): the original one by id (UUIDv7: about the order of
+ * registration), by name (stored in clear, ADR 0010) and by move-in date (NULL first), ties by id.
+ * Indexes (status, name, id) and (status, moved_in_at, id) serve them.
+ */
+export const RESIDENT_ORDERS = new ListOrders<Resident, 'NAME' | 'MOVED_IN'>(
+  {
+    name: 'ID',
+    direction: 'ASC',
+    legacy: true,
+    columns: [{ column: 'r.id', kind: 'string', value: (r) => r.id }],
+  },
+  {
+    NAME: [{ column: 'r.name', kind: 'string', value: (r) => r.name }],
+    MOVED_IN: [{ column: 'r.moved_in_at', kind: 'string', value: (r) => r.movedInAt, nullable: true }],
+  },
+  { column: 'r.id', kind: 'string', value: (r) => r.id },
+);
+
+/**
  * Read queries for residents. Lists are keyset-paginated on the primary key (one index range per
  * page however deep); counts run the same WHERE without ORDER/LIMIT, only when asked for.
  */
@@ -82,20 +102,19 @@ export class ResidentRepository {
     return applyScope(qb, 'r', scope, 'id');
   }
 
-  /** Up to `limit` residents after the cursor, in id order. */
+  /**
+   * Up to `limit` residents past the cursor's values in `order` (default: id order). Backward
+   * (last/before): the rows before them, nearest first (the page helper reorders).
+   */
   list(
     q: ResidentQuery,
     scope: ViewScope,
     limit: number,
-    afterId: string | null,
+    after: SortValue[] | null,
     backward = false,
+    order: ListOrder<Resident> = RESIDENT_ORDERS.original,
   ): Promise<Resident[]> {
-    // Backward (last/before): the rows before the cursor, nearest first (the page helper reorders).
-    const qb = this.filtered(q, scope)
-      .orderBy('r.id', backward ? 'DESC' : 'ASC')
-      .limit(limit);
-    if (afterId !== null) qb.andWhere(`r.id ${backward ? '<' : '>'} :afterId`, { afterId });
-    return qb.getMany();
+    return applyKeyset(this.filtered(q, scope), order, after, backward, limit).getMany();
   }
 
   count(q: ResidentQuery, scope: ViewScope): Promise<number> {

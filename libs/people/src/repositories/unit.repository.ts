@@ -1,4 +1,5 @@
 import { type DataSource, In } from 'typeorm';
+import { applyKeyset, type ListOrder, ListOrders, type SortValue } from '@sc/db';
 import { House, RealUnit, type UnitKind } from '../entities';
 import type { ViewScope } from '../domain/scope';
 import { applyScope, escapeLike } from './resident.repository';
@@ -8,6 +9,18 @@ export interface UnitQuery {
   kind?: UnitKind;
   namePrefix?: string;
 }
+
+/** The orders of `units` (ADR 0051): the original one by id, and by name, ties by id; index (status, name, id). */
+export const UNIT_ORDERS = new ListOrders<RealUnit, 'NAME'>(
+  {
+    name: 'ID',
+    direction: 'ASC',
+    legacy: true,
+    columns: [{ column: 'u.id', kind: 'string', value: (u) => u.id }],
+  },
+  { NAME: [{ column: 'u.name', kind: 'string', value: (u) => u.name }] },
+  { column: 'u.id', kind: 'string', value: (u) => u.id },
+);
 
 /** Read queries for units, their inspections and houses; batched by id lists. */
 export class UnitRepository {
@@ -36,19 +49,16 @@ export class UnitRepository {
     return applyScope(qb, 'u', scope, null);
   }
 
+  /** Up to `limit` units past the cursor's values in `order`; backward: nearest first. */
   list(
     q: UnitQuery,
     scope: ViewScope,
     limit: number,
-    afterId: string | null,
+    after: SortValue[] | null,
     backward = false,
+    order: ListOrder<RealUnit> = UNIT_ORDERS.original,
   ): Promise<RealUnit[]> {
-    // Backward (last/before): the rows before the cursor, nearest first (the page helper reorders).
-    const qb = this.filtered(q, scope)
-      .orderBy('u.id', backward ? 'DESC' : 'ASC')
-      .limit(limit);
-    if (afterId !== null) qb.andWhere(`u.id ${backward ? '<' : '>'} :afterId`, { afterId });
-    return qb.getMany();
+    return applyKeyset(this.filtered(q, scope), order, after, backward, limit).getMany();
   }
 
   count(q: UnitQuery, scope: ViewScope): Promise<number> {

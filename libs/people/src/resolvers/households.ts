@@ -1,5 +1,6 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { HOUSEHOLD_ORDERS } from '../repositories/household.repository';
 import * as inputs from './inputs';
 
 const ref = (id: string | null) => (id ? { id } : null);
@@ -9,7 +10,11 @@ export const householdResolvers = {
   Query: {
     household: (_, { id }, ctx) => ctx.households.get(ctx, id),
     households: (_, args, ctx) =>
-      ctx.households.list(ctx, parseInput(inputs.householdFilter, args.filter, 'filter'), parsePage(args)),
+      ctx.households.list(
+        ctx,
+        parseInput(inputs.householdFilter, args.filter, 'filter'),
+        parseOrderedPage(args, HOUSEHOLD_ORDERS),
+      ),
     standardAddress: (_, { id }, ctx) => ctx.households.address(ctx, id),
   },
   Mutation: {

@@ -1,6 +1,7 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
 import { RESIDENT_NEEDS } from '../entities';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { RESIDENT_ORDERS } from '../repositories/resident.repository';
 import { enumList, operationOf, selectedSensitiveFields } from './info';
 import * as inputs from './inputs';
 
@@ -11,7 +12,11 @@ export const residentResolvers = {
   Query: {
     resident: (_, { id }, ctx) => ctx.residents.get(ctx, id),
     residents: (_, args, ctx) =>
-      ctx.residents.list(ctx, parseInput(inputs.residentFilter, args.filter, 'filter'), parsePage(args)),
+      ctx.residents.list(
+        ctx,
+        parseInput(inputs.residentFilter, args.filter, 'filter'),
+        parseOrderedPage(args, RESIDENT_ORDERS),
+      ),
   },
   Mutation: {
     moveIn: (_, { input }, ctx) => {

@@ -1,5 +1,6 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { UNIT_ORDERS } from '../repositories/unit.repository';
 import { operationOf } from './info';
 import * as inputs from './inputs';
 
@@ -7,7 +8,11 @@ import * as inputs from './inputs';
 export const unitResolvers = {
   Query: {
     units: (_, args, ctx) =>
-      ctx.units.list(ctx, parseInput(inputs.unitFilter, args.filter, 'filter'), parsePage(args)),
+      ctx.units.list(
+        ctx,
+        parseInput(inputs.unitFilter, args.filter, 'filter'),
+        parseOrderedPage(args, UNIT_ORDERS),
+      ),
     unit: (_, { id }, ctx) => ctx.units.get(ctx, id),
   },
   Mutation: {

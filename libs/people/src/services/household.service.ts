@@ -3,7 +3,7 @@ import { requireAuthenticated } from '@sc/auth';
 import { transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { PeopleEvents } from '@sc/people-contracts';
-import { ForbiddenError, NotFoundError, type Page } from '@sc/graphql';
+import { ForbiddenError, NotFoundError } from '@sc/graphql';
 import type { RequestInfo } from '../context';
 import type { AddressParts } from '../domain/address';
 import {
@@ -13,7 +13,7 @@ import {
   type Housing,
   type StandardAddress,
 } from '../entities';
-import type { CountedConnection } from '@sc/db';
+import type { CountedConnection, OrderedPage } from '@sc/db';
 import type { HouseholdQuery } from '../repositories/household.repository';
 import { inScope, type PeopleAccess } from './access';
 import type { Records } from './records';
@@ -50,7 +50,11 @@ export class HouseholdService {
     return inScope(scope, household) ? household : null;
   }
 
-  async list(req: RequestInfo, q: HouseholdQuery, page: Page): Promise<CountedConnection<Household>> {
+  async list(
+    req: RequestInfo,
+    q: HouseholdQuery,
+    page: OrderedPage<Household>,
+  ): Promise<CountedConnection<Household>> {
     const scope = await this.access.listScope(req.principal);
     return req.loaders.householdPage(q, scope, page);
   }

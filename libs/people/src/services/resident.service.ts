@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, type Page } from '@sc/graphql';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import type { RequestInfo } from '../context';
 import type { FieldCipher } from '../crypto';
 import type { AddressParts } from '../domain/address';
@@ -20,7 +20,7 @@ import {
   type ResidentStatus,
 } from '../entities';
 import { PeopleEvents } from '@sc/people-contracts';
-import type { CountedConnection } from '@sc/db';
+import type { CountedConnection, OrderedPage } from '@sc/db';
 import type { ResidentQuery } from '../repositories/resident.repository';
 import { inScope, requireWriteScope, type PeopleAccess } from './access';
 import type { SensitiveField } from './access-log';
@@ -113,7 +113,7 @@ export class ResidentService {
   async list(
     req: RequestInfo,
     filter: ResidentFilterInput,
-    page: Page,
+    page: OrderedPage<Resident>,
   ): Promise<CountedConnection<Resident>> {
     const scope = await this.access.listScope(req.principal);
     const q: ResidentQuery = {

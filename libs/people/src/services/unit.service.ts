@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { isUniqueViolation, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
-import { ConflictError, ForbiddenError, NotFoundError, type Page } from '@sc/graphql';
+import { ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
 import type { RequestInfo } from '../context';
 import type { FieldCipher } from '../crypto';
 import type { AddressParts } from '../domain/address';
 import { maskPhone } from '../domain/masking';
 import { RealUnit, UnitInspection, type House, type InspectionResult, type UnitKind } from '../entities';
 import { PeopleEvents } from '@sc/people-contracts';
-import type { CountedConnection } from '@sc/db';
+import type { CountedConnection, OrderedPage } from '@sc/db';
 import type { UnitQuery } from '../repositories/unit.repository';
 import { inScope, requireWriteScope, type PeopleAccess } from './access';
 import type { Records } from './records';
@@ -52,7 +52,11 @@ export class UnitService {
     return unit && inScope(scope, unit) ? unit : null;
   }
 
-  async list(req: RequestInfo, q: UnitQuery, page: Page): Promise<CountedConnection<RealUnit>> {
+  async list(
+    req: RequestInfo,
+    q: UnitQuery,
+    page: OrderedPage<RealUnit>,
+  ): Promise<CountedConnection<RealUnit>> {
     const scope = await this.access.listScope(req.principal);
     return req.loaders.unitPage(q, scope, page);
   }

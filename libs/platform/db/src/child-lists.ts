@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { type CountedConnection, directionOf, type Page, toConnection } from './pagination';
+import { type OrderedPage, orderKey } from './keyset';
+import { type CountedConnection, directionOf, encodeCursor, type Page, toConnection } from './pagination';
 
 /**
  * A child table listed per parent (a grid's streets, a chief's transitions, a resident's moves).
@@ -205,6 +206,42 @@ export class ChildLists {
     };
   }
 
+  /**
+   * A page of one parent's `row`-cursor list under an `orderBy` (ADR 0051): the order (its sort
+   * column, then the ref, as `spec` sorts) gives the direction; the page starts at the cursor's row
+   * (its ref, the order's last value), and every edge's cursor carries the order and the row's values,
+   * so a cursor of another direction is refused by parseOrderedPage. The original order keeps its bare
+   * row cursors. Served by the same (parent, sort, ref) index both ways.
+   */
+  async orderedPage<T>(
+    spec: ChildListSpec,
+    parentId: string,
+    page: OrderedPage<T>,
+    load: (ref: string) => Promise<T | null>,
+  ): Promise<CountedConnection<T>> {
+    if (spec.cursor !== 'row') throw new Error(`${spec.table}: ordered child lists need row cursors`);
+    const after = page.after === null ? null : String(page.after.at(-1));
+    const connection = await this.page(
+      { ...spec, direction: page.order.direction },
+      parentId,
+      { first: page.first, afterKey: after, ...(page.backward ? { backward: true } : {}) },
+      load,
+    );
+    const edges = connection.edges.map((e) => ({
+      cursor: encodeCursor(orderKey(page.order, e.node)),
+      node: e.node,
+    }));
+    return {
+      ...connection,
+      edges,
+      pageInfo: {
+        ...connection.pageInfo,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
   /** Number of rows in one parent's list, batched with its siblings. */
   count(spec: ChildListSpec, parentId: string): Promise<number> {
     const key = specKey(spec);
@@ -274,7 +311,10 @@ export async function tablePage(
 }
 
 /** Rows of a top-level list (with its filters). */
-export async function tableCount(ds: DataSource, spec: TableListSpec): Promise<number> {
+export async function tableCount(
+  ds: DataSource,
+  spec: Pick<TableListSpec, 'table' | 'where'>,
+): Promise<number> {
   const filters = Object.entries(spec.where ?? {});
   const rows: { n: number | string }[] = await ds.query(
     `SELECT COUNT(*) AS n FROM ${spec.table}

@@ -6,6 +6,7 @@ export * from './locking';
 export * from './mysql-admin';
 export * from './mysql-session';
 export * from './pagination';
+export * from './keyset';
 export * from './embedded-sqlite';
 export * from './node-sqlite';
 export * from './exclusive-job';

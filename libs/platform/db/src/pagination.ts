@@ -65,7 +65,7 @@ export function encodeCursor(key: string): string {
  * control characters (ours never have them).
  */
 export function decodeCursor(cursor: string): string | null {
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) return null;
+  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) return null;
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
   if (key.length === 0 || encodeCursor(key) !== cursor) return null;
   // eslint-disable-next-line no-control-regex -- exactly what a key of ours never holds

@@ -44,6 +44,14 @@ enum ErrorCode {
   INTERNAL_SERVER_ERROR
 }
 
+"Which way an \`orderBy\` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways."
+enum OrderDirection {
+  "Smallest first (A–Z, oldest first); rows without the value first."
+  ASC
+  "Largest first (Z–A, newest first); rows without the value last."
+  DESC
+}
+
 """
 Relay page information. Every connection pages both ways: \`first\`/\`after\` forward, \`last\`/\`before\`
 backward (the page is still in the list's order); at most 100 rows a page (default 20), and a

@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import { BadUserInputError } from './errors';
-import { decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageArgs } from '@sc/db';
+import {
+  decodeCursor,
+  decodeOrderKey,
+  DEFAULT_PAGE_SIZE,
+  type ListOrders,
+  MAX_PAGE_SIZE,
+  type OrderedPage,
+  type Page,
+  type PageArgs,
+  type SortDirection,
+} from '@sc/db';
 
 export type { Page } from '@sc/db';
 
@@ -53,4 +63,35 @@ export function parsePage(args: PageArgs, max = MAX_PAGE_SIZE): Page {
     ]);
   }
   return page(afterKey);
+}
+
+/** An `orderBy` argument: `<Thing>Order { field, direction = ASC }`. */
+export interface OrderArg<Field extends string> {
+  field: Field;
+  direction?: SortDirection | null;
+}
+
+/**
+ * {@link parsePage} under an `orderBy` (ADR 0051): picks the order (the list's original one without
+ * `orderBy`) and reads the cursor's values for it. A cursor issued under another order (another field
+ * or direction, or with or without `orderBy`) is BAD_USER_INPUT naming `after` or `before`: its
+ * values would place the page somewhere else.
+ */
+export function parseOrderedPage<Row, Field extends string>(
+  args: PageArgs & { orderBy?: OrderArg<Field> | null },
+  orders: ListOrders<Row, Field>,
+  max = MAX_PAGE_SIZE,
+): OrderedPage<Row> {
+  const page = parsePage(args, max);
+  const order = orders.resolve(args.orderBy);
+  if (page.afterKey === null) return { ...page, order, after: null };
+  const after = decodeOrderKey(order, page.afterKey);
+  if (after === null) {
+    const field = page.backward ? 'before' : 'after';
+    throw new BadUserInputError(
+      `${field} is a cursor of another order: page on with the orderBy it came from`,
+      [{ field, message: 'cursor of another order (orderBy)' }],
+    );
+  }
+  return { ...page, order, after };
 }

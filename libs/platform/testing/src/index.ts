@@ -7,3 +7,4 @@ export * from './server-sql-mode';
 export * from './app-process';
 export * from './service-process';
 export * from './metrics-scrape';
+export * from './connection-walk';

@@ -87,6 +87,21 @@ export type AccountEdge = {
   node: Account;
 };
 
+/** How `accounts` is sorted. Ties are broken by the account id in the same direction. */
+export type AccountOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: AccountOrderField;
+};
+
+/** What `accounts` can be sorted by (each served by an index on the field, id). */
+export type AccountOrderField =
+  /** When the account was created. */
+  | 'CREATED'
+  /** The display name, in the database's collation. */
+  | 'DISPLAY_NAME';
+
 /** The appointment (任命) of a filed candidate to a grid. */
 export type AppointChiefInput = {
   /**
@@ -140,6 +155,24 @@ export type ChiefNominationEdge = {
   /** The nomination. */
   node: ChiefNomination;
 };
+
+/** How `chiefs` is sorted. Ties are broken by the chief id in the same direction, so paging is exact both ways. */
+export type ChiefOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: ChiefOrderField;
+};
+
+/**
+ * What `chiefs` can be sorted by (each served by an index on status, the field, id). There is no status
+ * order: the list holds chiefs of one `status`.
+ */
+export type ChiefOrderField =
+  /** When the current term started (`termStart`, the appointment); chiefs without one (candidates) come first (ASC) or last (DESC). */
+  | 'APPOINTED'
+  /** The chief's name, in the database's collation (for Chinese names: code-point order, not pinyin). */
+  | 'NAME';
 
 /** Where a street chief is in the selection lifecycle (推选: 群众推荐 → 社区考察 → 党委备案 → 任命). */
 export type ChiefStatus =
@@ -540,6 +573,19 @@ export type GridEdge = {
   node: Grid;
 };
 
+/** How `grids` is sorted. Ties are broken by the grid id in the same direction. */
+export type GridOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: GridOrderField;
+};
+
+/** What `grids` can be sorted by (served by an index on name, id). */
+export type GridOrderField =
+  /** The grid's name, in the database's collation. */
+  'NAME';
+
 /** A signed access token for the whole graph. */
 export type LoginPayload = {
   __typename?: 'LoginPayload';
@@ -783,6 +829,13 @@ export type NominateChiefInput = {
   residentId: Scalars['ID']['input'];
 };
 
+/** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
+export type OrderDirection =
+  /** Smallest first (A–Z, oldest first); rows without the value first. */
+  | 'ASC'
+  /** Largest first (Z–A, newest first); rows without the value last. */
+  | 'DESC';
+
 /**
  * Relay page information. Every connection pages both ways: `first`/`after` forward, `last`/`before`
  * backward (the page is still in the list's order); at most 100 rows a page (default 20), and a
@@ -847,6 +900,19 @@ export type PatrolEdge = {
   node: Patrol;
 };
 
+/** How `streets` and `communities` are sorted. Ties are broken by the place id in the same direction. */
+export type PlaceOrder = {
+  /** Which way (default ASC). */
+  direction?: OrderDirection;
+  /** What to sort by. */
+  field: PlaceOrderField;
+};
+
+/** What places can be sorted by (served by indexes on kind, owner, status, name, id). */
+export type PlaceOrderField =
+  /** The place's name, in the database's collation (code-point order for Chinese names, not pinyin). */
+  'NAME';
+
 /** Whether a place is in use. Retired places are kept for history and never deleted. */
 export type PlaceStatus =
   /** In use: listed by default, and new places may be added under it. */
@@ -907,6 +973,7 @@ export type QueryAccountsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<AccountOrder>;
 };
 
 export type QueryChiefArgs = {
@@ -918,6 +985,7 @@ export type QueryChiefsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<ChiefOrder>;
   status?: InputMaybe<ChiefStatus>;
 };
 
@@ -926,6 +994,7 @@ export type QueryCommunitiesArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<PlaceOrder>;
   status?: InputMaybe<PlaceStatus>;
 };
 
@@ -946,6 +1015,7 @@ export type QueryGridsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<GridOrder>;
 };
 
 export type QueryResidentGroupArgs = {
@@ -974,6 +1044,7 @@ export type QueryStreetsArgs = {
   communityId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<PlaceOrder>;
   residentGroupId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<PlaceStatus>;
 };
@@ -1650,12 +1721,16 @@ export type ResolversTypes = {
   AccountConnection: ResolverTypeWrapper<AccountConnectionMapper>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AccountEdge: ResolverTypeWrapper<Omit<AccountEdge, 'node'> & { node: ResolversTypes['Account'] }>;
+  AccountOrder: AccountOrder;
+  AccountOrderField: AccountOrderField;
   AppointChiefInput: AppointChiefInput;
   ChiefNomination: ResolverTypeWrapper<ChiefNominationMapper>;
   ChiefNominationConnection: ResolverTypeWrapper<ChiefNominationConnectionMapper>;
   ChiefNominationEdge: ResolverTypeWrapper<
     Omit<ChiefNominationEdge, 'node'> & { node: ResolversTypes['ChiefNomination'] }
   >;
+  ChiefOrder: ChiefOrder;
+  ChiefOrderField: ChiefOrderField;
   ChiefStatus: ChiefStatus;
   ChiefTransition: ResolverTypeWrapper<ChiefTransitionMapper>;
   ChiefTransitionConnection: ResolverTypeWrapper<ChiefTransitionConnectionMapper>;
@@ -1685,14 +1760,19 @@ export type ResolversTypes = {
   GridChangeEdge: ResolverTypeWrapper<Omit<GridChangeEdge, 'node'> & { node: ResolversTypes['GridChange'] }>;
   GridConnection: ResolverTypeWrapper<GridConnectionMapper>;
   GridEdge: ResolverTypeWrapper<Omit<GridEdge, 'node'> & { node: ResolversTypes['Grid'] }>;
+  GridOrder: GridOrder;
+  GridOrderField: GridOrderField;
   LoginPayload: ResolverTypeWrapper<Omit<LoginPayload, 'account'> & { account: ResolversTypes['Account'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   NominateChiefInput: NominateChiefInput;
+  OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Patrol: ResolverTypeWrapper<PatrolMapper>;
   PatrolConnection: ResolverTypeWrapper<PatrolConnectionMapper>;
   PatrolEdge: ResolverTypeWrapper<Omit<PatrolEdge, 'node'> & { node: ResolversTypes['Patrol'] }>;
+  PlaceOrder: PlaceOrder;
+  PlaceOrderField: PlaceOrderField;
   PlaceStatus: PlaceStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordPatrolInput: RecordPatrolInput;
@@ -1737,10 +1817,12 @@ export type ResolversParentTypes = {
   AccountConnection: AccountConnectionMapper;
   Int: Scalars['Int']['output'];
   AccountEdge: Omit<AccountEdge, 'node'> & { node: ResolversParentTypes['Account'] };
+  AccountOrder: AccountOrder;
   AppointChiefInput: AppointChiefInput;
   ChiefNomination: ChiefNominationMapper;
   ChiefNominationConnection: ChiefNominationConnectionMapper;
   ChiefNominationEdge: Omit<ChiefNominationEdge, 'node'> & { node: ResolversParentTypes['ChiefNomination'] };
+  ChiefOrder: ChiefOrder;
   ChiefTransition: ChiefTransitionMapper;
   ChiefTransitionConnection: ChiefTransitionConnectionMapper;
   ChiefTransitionEdge: Omit<ChiefTransitionEdge, 'node'> & { node: ResolversParentTypes['ChiefTransition'] };
@@ -1766,6 +1848,7 @@ export type ResolversParentTypes = {
   GridChangeEdge: Omit<GridChangeEdge, 'node'> & { node: ResolversParentTypes['GridChange'] };
   GridConnection: GridConnectionMapper;
   GridEdge: Omit<GridEdge, 'node'> & { node: ResolversParentTypes['Grid'] };
+  GridOrder: GridOrder;
   LoginPayload: Omit<LoginPayload, 'account'> & { account: ResolversParentTypes['Account'] };
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
@@ -1774,6 +1857,7 @@ export type ResolversParentTypes = {
   Patrol: PatrolMapper;
   PatrolConnection: PatrolConnectionMapper;
   PatrolEdge: Omit<PatrolEdge, 'node'> & { node: ResolversParentTypes['Patrol'] };
+  PlaceOrder: PlaceOrder;
   Query: Record<PropertyKey, never>;
   RecordPatrolInput: RecordPatrolInput;
   RecordTrainingInput: RecordTrainingInput;

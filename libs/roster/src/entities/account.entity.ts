@@ -2,6 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A staff account. Passwords are stored only as argon2id hashes (PHC string). */
 @Entity({ name: 'account' })
+// orderBy DISPLAY_NAME and CREATED of `accounts` (ADR 0051).
+@Index('ix_account_order_display_name', ['displayName', 'id'])
+@Index('ix_account_order_created', ['createdAt', 'id'])
 export class Account {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

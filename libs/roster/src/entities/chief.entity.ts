@@ -24,6 +24,9 @@ export type ChiefStatus = (typeof CHIEF_STATUSES)[number];
 @Entity({ name: 'street_chief' })
 @Index('ix_street_chief_status', ['status', 'sortKey'])
 @Index('ix_street_chief_resident', ['residentId'])
+// orderBy NAME and APPOINTED of `chiefs(status)` (ADR 0051).
+@Index('ix_street_chief_order_name', ['status', 'name', 'id'])
+@Index('ix_street_chief_order_appointed', ['status', 'termStart', 'id'])
 export class StreetChief {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

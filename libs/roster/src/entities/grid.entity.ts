@@ -3,6 +3,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** A grid (网格): the streets and courtyards in one chief's charge. */
 @Entity({ name: 'grid' })
 @Index('uq_grid_name', ['communityId', 'name'], { unique: true })
+// orderBy NAME of `grids` (ADR 0051).
+@Index('ix_grid_order_name', ['name', 'id'])
 export class Grid {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

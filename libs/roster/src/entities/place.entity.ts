@@ -18,6 +18,10 @@ export type PlaceStatus = 'ACTIVE' | 'RETIRED';
 @Index('uq_place_active_name', ['parentKey', 'kind', 'activeName'], { unique: true })
 @Index('ix_place_parent', ['kind', 'parentId', 'status', 'sortKey'])
 @Index('ix_place_community', ['kind', 'communityId', 'status', 'sortKey'])
+// orderBy NAME of `streets`/`communities`, alone or under an owner (ADR 0051).
+@Index('ix_place_order_name', ['kind', 'status', 'name', 'id'])
+@Index('ix_place_parent_order_name', ['kind', 'parentId', 'status', 'name', 'id'])
+@Index('ix_place_community_order_name', ['kind', 'communityId', 'status', 'name', 'id'])
 export class Place {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -5,6 +5,7 @@ import { PeopleResidents1796198726928 } from './1796198726928-PeopleResidents';
 import { RefreshTokens1796198817171 } from './1796198817171-RefreshTokens';
 import { ResidentRefVersion1796279352314 } from './1796279352314-ResidentRefVersion';
 import { SignboardRefresh1796300000000 } from './1796300000000-SignboardRefresh';
+import { OrderIndexes1796306013408 } from './1796306013408-OrderIndexes';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const ROSTER_MIGRATIONS: Function[] = [
@@ -14,4 +15,5 @@ export const ROSTER_MIGRATIONS: Function[] = [
   RefreshTokens1796198817171,
   ResidentRefVersion1796279352314,
   SignboardRefresh1796300000000,
+  OrderIndexes1796306013408,
 ];

@@ -1,4 +1,5 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage } from '@sc/graphql';
+import { ACCOUNT_ORDERS } from '../repositories/orders';
 import { accountRoles, accountScopes, residentIdOf } from '../services/account.service';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import * as inputs from './inputs';
@@ -8,7 +9,7 @@ export const accountResolvers = {
   Query: {
     me: (_, __, ctx) => ctx.accounts.me(ctx),
     viewer: (_, __, ctx) => ctx.principal,
-    accounts: (_, args, ctx) => ctx.accounts.list(ctx, parsePage(args)),
+    accounts: (_, args, ctx) => ctx.accounts.list(ctx, parseOrderedPage(args, ACCOUNT_ORDERS)),
   },
   Mutation: {
     login: (_, args, ctx) => {

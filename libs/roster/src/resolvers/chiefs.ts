@@ -1,11 +1,13 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import { CHIEF_ORDERS } from '../repositories/orders';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import * as inputs from './inputs';
 
 /** Street chiefs from nomination to retirement; visibility rules live in ChiefService. */
 export const chiefResolvers = {
   Query: {
-    chiefs: (_, args, ctx) => ctx.chiefs.list(ctx, args.status ?? 'APPOINTED', parsePage(args)),
+    chiefs: (_, args, ctx) =>
+      ctx.chiefs.list(ctx, args.status ?? 'APPOINTED', parseOrderedPage(args, CHIEF_ORDERS)),
     chief: (_, { id }, ctx) => ctx.chiefs.get(ctx, id),
   },
   Mutation: {

@@ -1,4 +1,5 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import { GRID_ORDERS } from '../repositories/orders';
 import { parseStringList } from '../repositories/json-columns';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import * as inputs from './inputs';
@@ -6,7 +7,7 @@ import * as inputs from './inputs';
 /** Grids (网格), the streets without a chief, and a grid's change history. */
 export const gridResolvers = {
   Query: {
-    grids: (_, args, ctx) => ctx.grids.list(ctx, parsePage(args)),
+    grids: (_, args, ctx) => ctx.grids.list(ctx, parseOrderedPage(args, GRID_ORDERS)),
     grid: (_, { id }, ctx) => ctx.grids.get(ctx, id),
     uncoveredStreets: (_, args, ctx) => ctx.grids.uncoveredStreets(ctx, parsePage(args)),
   },

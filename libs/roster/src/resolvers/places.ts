@@ -1,4 +1,5 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import { PLACE_ORDERS } from '../repositories/orders';
 import type { RosterContext } from '../context';
 import type { PlaceKind, PlaceStatus } from '../entities/place.entity';
 import type { RenamePlaceInput, Resolvers, RetirePlaceInput } from '../__generated__/resolvers-types';
@@ -23,12 +24,19 @@ const retire = (ctx: RosterContext, kind: PlaceKind, input: RetirePlaceInput) =>
 export const placeResolvers = {
   Query: {
     community: (_, { code }, ctx) => ctx.places.community(ctx, code),
-    communities: (_, args, ctx) => ctx.places.list(ctx, 'COMMUNITY', statusOf(args), parsePage(args)),
+    communities: (_, args, ctx) =>
+      ctx.places.list(ctx, 'COMMUNITY', statusOf(args), parseOrderedPage(args, PLACE_ORDERS)),
     residentGroup: (_, { id }, ctx) => ctx.places.get(ctx, 'RESIDENT_GROUP', id),
     street: (_, { id }, ctx) => ctx.places.get(ctx, 'STREET', id),
     courtyard: (_, { id }, ctx) => ctx.places.get(ctx, 'COURTYARD', id),
     streets: (_, args, ctx) => {
-      const page = parsePage(args);
+      // Refuses a cursor of another order, also on the owner lists' original path below.
+      const page = parseOrderedPage(args, PLACE_ORDERS);
+      const ownerId = args.residentGroupId ?? args.communityId;
+      if (args.orderBy && typeof ownerId === 'string') {
+        const via = typeof args.residentGroupId === 'string' ? 'parent' : 'community';
+        return ctx.places.list(ctx, 'STREET', statusOf(args), page, { via, id: ownerId });
+      }
       if (typeof args.residentGroupId === 'string')
         return ctx.places.children(ctx, 'STREET', 'parent', args.residentGroupId, statusOf(args), page);
       if (typeof args.communityId === 'string')

@@ -2,7 +2,15 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { IsNull, LessThan, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { type Principal, requireAuthenticated, requireRole, type Role, type TokenIssuer } from '@sc/auth';
-import { type CountedConnection, fetchPage, forUpdate, isMysqlFamily, type Page, transaction } from '@sc/db';
+import {
+  applyKeyset,
+  type CountedConnection,
+  fetchOrderedPage,
+  forUpdate,
+  isMysqlFamily,
+  type OrderedPage,
+  transaction,
+} from '@sc/db';
 import { ConflictError, RateLimitedError, UnauthenticatedError } from '@sc/graphql';
 import type { RequestInfo } from '@sc/service';
 import type { RosterRequest } from '../context';
@@ -289,21 +297,19 @@ export class AccountService {
     return this.ds.getRepository(Account).findOneBy({ id: p.subject });
   }
 
-  /** Every account, by username (ADMIN only). */
-  list({ principal }: RequestInfo, page: Page): Promise<CountedConnection<Account>> {
+  /** Every account, by username or another order of ACCOUNT_ORDERS (ADMIN only). */
+  list({ principal }: RequestInfo, page: OrderedPage<Account>): Promise<CountedConnection<Account>> {
     requireRole(principal, 'ADMIN');
-    return fetchPage(
+    return fetchOrderedPage(
       page,
-      (limit, afterKey, backward) => {
-        const qb = this.ds
-          .getRepository(Account)
-          .createQueryBuilder('a')
-          .orderBy('a.username', backward ? 'DESC' : 'ASC')
-          .limit(limit);
-        if (afterKey !== null) qb.where(`a.username ${backward ? '<' : '>'} :afterKey`, { afterKey });
-        return qb.getMany();
-      },
-      (a) => a.username,
+      (limit, after, backward) =>
+        applyKeyset(
+          this.ds.getRepository(Account).createQueryBuilder('a'),
+          page.order,
+          after,
+          backward,
+          limit,
+        ).getMany(),
       () => this.ds.getRepository(Account).count(),
     );
   }

@@ -6,6 +6,7 @@ import {
   forUpdate,
   isDeadlock,
   isUniqueViolation,
+  type OrderedPage,
   type Page,
   transaction,
 } from '@sc/db';
@@ -91,14 +92,13 @@ export class ChiefService {
   // ---- reads: the public sees appointed chiefs only; candidates and history need CHIEF_READERS ----
 
   /** Chiefs in a state, in badge order. Anyone may list APPOINTED chiefs; other states need a reader. */
-  list(req: RosterRequest, status: ChiefStatus, page: Page): Promise<CountedConnection<StreetChief>> {
+  list(
+    req: RosterRequest,
+    status: ChiefStatus,
+    page: OrderedPage<StreetChief>,
+  ): Promise<CountedConnection<StreetChief>> {
     if (status !== 'APPOINTED') requireRole(req.principal, ...CHIEF_READERS);
-    return req.loaders.top(
-      StreetChief,
-      { table: 'street_chief', sortColumn: 'sort_key', where: { status } },
-      page,
-      (c) => c.sortKey,
-    );
+    return req.loaders.ordered(StreetChief, { table: 'street_chief', where: { status } }, page);
   }
 
   /** A chief the caller may see, else null ("not found or no access"). */

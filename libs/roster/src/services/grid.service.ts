@@ -6,6 +6,7 @@ import {
   forUpdate,
   isMysqlFamily,
   isUniqueViolation,
+  type OrderedPage,
   type Page,
   transaction,
 } from '@sc/db';
@@ -52,8 +53,8 @@ export class GridService {
 
   // ---- reads: grids and their places are public; their change history needs a reader ----
 
-  list(req: RosterRequest, page: Page): Promise<CountedConnection<Grid>> {
-    return req.loaders.top(Grid, { table: 'grid', sortColumn: 'sort_key' }, page, (g) => g.sortKey);
+  list(req: RosterRequest, page: OrderedPage<Grid>): Promise<CountedConnection<Grid>> {
+    return req.loaders.ordered(Grid, { table: 'grid' }, page);
   }
 
   get(req: RosterRequest, id: string): Promise<Grid | null> {

@@ -5,6 +5,7 @@ import {
   type CountedConnection,
   forUpdate,
   isUniqueViolation,
+  type OrderedPage,
   type Page,
   transaction,
   type TransactionOptions,
@@ -118,9 +119,10 @@ export class PlaceService {
     req: RosterRequest,
     kind: PlaceKind,
     status: PlaceStatus,
-    page: Page,
+    page: OrderedPage<Place>,
+    owner?: { via: Via; id: string },
   ): Promise<CountedConnection<Place>> {
-    return req.loaders.places(kind, status, page);
+    return req.loaders.places(kind, status, page, owner);
   }
 
   /** The places of a kind under an owner (its parent, or its community at any depth). */

@@ -6,6 +6,9 @@ const env = envWithDefaults({});
 let config: ReturnType<typeof parseCountyFeedConfig>;
 try {
   config = parseCountyFeedConfig(env);
+  // On its own the feed reads Kafka; the in-process bus exists only inside the embedded app.
+  if (config.service.kafkaBrokers.length === 0)
+    throw new ConfigError(['KAFKA_BROKERS: expected the Kafka brokers']);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${COUNTY_FEED}: invalid configuration: ${error.message}\n`);

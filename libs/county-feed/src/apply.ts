@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, In } from 'typeorm';
 import {
   FeedCase,
   FeedChief,
@@ -92,25 +92,40 @@ interface ResidentState {
   version?: number;
 }
 
-/** Applies a resident's new state unless the feed holds a newer version; returns whether it did. */
-async function putResident(m: EntityManager, id: string, next: ResidentState): Promise<boolean> {
+/** Applies a resident's new state unless the feed holds a newer version. */
+function putResident(m: EntityManager, id: string, next: ResidentState): Promise<void> {
+  return putResidents(m, [{ id, ...next }]);
+}
+
+/**
+ * Applies many residents' new states (an import or snapshot part of a few hundred) in one read and a few
+ * multi-row writes; each item is skipped when the feed holds a newer version of that resident.
+ */
+async function putResidents(m: EntityManager, items: (ResidentState & { id: string })[]): Promise<void> {
   const repo = m.getRepository(FeedResident);
-  const known = await repo.findOneBy({ id });
-  if (known && next.version !== undefined && known.version >= next.version) return false;
-  await repo.upsert(
-    {
-      id,
-      status: next.status ?? known?.status ?? 'ACTIVE',
-      category: next.category ?? known?.category ?? null,
-      origin: next.origin ?? known?.origin ?? null,
-      streetId: next.streetId !== undefined ? next.streetId : (known?.streetId ?? null),
-      householdId: next.householdId !== undefined ? next.householdId : (known?.householdId ?? null),
-      version: next.version ?? known?.version ?? 0,
-    },
-    ['id'],
-  );
-  if (next.householdId) await joinedHousehold(m, next.householdId);
-  return true;
+  const known = new Map<string, FeedResident>();
+  for (let i = 0; i < items.length; i += 500)
+    for (const r of await repo.findBy({ id: In(items.slice(i, i + 500).map((x) => x.id)) }))
+      known.set(r.id, r);
+  const rows = new Map<string, FeedResident>();
+  const households = new Set<string>();
+  for (const next of items) {
+    const held = rows.get(next.id) ?? known.get(next.id);
+    if (held && next.version !== undefined && held.version >= next.version) continue;
+    rows.set(next.id, {
+      id: next.id,
+      status: next.status ?? held?.status ?? 'ACTIVE',
+      category: next.category ?? held?.category ?? null,
+      origin: next.origin ?? held?.origin ?? null,
+      streetId: next.streetId !== undefined ? next.streetId : (held?.streetId ?? null),
+      householdId: next.householdId !== undefined ? next.householdId : (held?.householdId ?? null),
+      version: next.version ?? held?.version ?? 0,
+    });
+    if (next.householdId) households.add(next.householdId);
+  }
+  const all = [...rows.values()];
+  for (let i = 0; i < all.length; i += 200) await repo.upsert(all.slice(i, i + 200), ['id']);
+  for (const id of households) await joinedHousehold(m, id);
 }
 
 async function joinedHousehold(m: EntityManager, id: string): Promise<void> {
@@ -161,14 +176,17 @@ async function applyPeople(aggregate: string, action: string, data: unknown, m: 
     const d = data as {
       residents: { id: string; version: number; category: string; origin: string; streetId: string }[];
     };
-    for (const r of d.residents)
-      await putResident(m, r.id, {
+    await putResidents(
+      m,
+      d.residents.map((r) => ({
+        id: r.id,
         status: 'ACTIVE',
         category: r.category,
         origin: r.origin,
         streetId: r.streetId,
         version: r.version,
-      });
+      })),
+    );
   } else if (aggregate === 'snapshot' && action === 'residents') {
     const d = data as {
       residents: {
@@ -180,13 +198,16 @@ async function applyPeople(aggregate: string, action: string, data: unknown, m: 
       }[];
     };
     // The snapshot restates status and places; category and 户籍地 are not in it (see docs/county-feed.md).
-    for (const r of d.residents)
-      await putResident(m, r.id, {
+    await putResidents(
+      m,
+      d.residents.map((r) => ({
+        id: r.id,
         status: r.status,
         streetId: r.streetId,
         householdId: r.householdId,
         version: r.version,
-      });
+      })),
+    );
   } else if (aggregate === 'household' && action === 'created') {
     const d = data as { id: string; streetId: string };
     const repo = m.getRepository(FeedHousehold);

@@ -6,10 +6,10 @@ import addFormats from 'ajv-formats';
 /** What the validation of one message against the document says. */
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-/** One channel of the document: its Kafka topic and a validator per event type it carries. */
+/** One channel of the document: its Kafka topic and the envelope schema of each event type it carries. */
 export interface Channel {
   topic: string;
-  types: ReadonlyMap<string, ValidateFunction>;
+  types: ReadonlyMap<string, object>;
 }
 
 /**
@@ -19,7 +19,13 @@ export interface Channel {
  * (JSON Schema 2020-12, formats included).
  */
 export class EventCatalogue {
-  private constructor(readonly channels: readonly Channel[]) {}
+  /** Validators compiled on first use (compiling every schema up front costs seconds at start). */
+  private readonly compiled = new Map<object, ValidateFunction>();
+
+  private constructor(
+    readonly channels: readonly Channel[],
+    private readonly ajv: Ajv2020,
+  ) {}
 
   /** Reads and parses the document; throws with the parser's errors when it is not a valid one. */
   static async load(file: string): Promise<EventCatalogue> {
@@ -38,16 +44,16 @@ export class EventCatalogue {
     for (const channel of document.channels().all()) {
       const topic = channel.address();
       if (!topic) continue;
-      const types = new Map<string, ValidateFunction>();
+      const types = new Map<string, object>();
       for (const message of channel.messages().all()) {
         const schema: unknown = message.payload()?.json();
         const type = messageType(schema) ?? message.name();
         if (!type || typeof schema !== 'object' || schema === null) continue;
-        types.set(type, ajv.compile(schema));
+        types.set(type, schema);
       }
       channels.push({ topic, types });
     }
-    return new EventCatalogue(channels);
+    return new EventCatalogue(channels, ajv);
   }
 
   /** Every topic of the document (what the feed subscribes to). */
@@ -62,8 +68,10 @@ export class EventCatalogue {
     const type =
       typeof envelope === 'object' && envelope !== null ? (envelope as { type?: unknown }).type : undefined;
     if (typeof type !== 'string') return { ok: false, reason: 'the envelope has no type' };
-    const validate = channel.types.get(type);
-    if (!validate) return { ok: false, reason: `the channel ${topic} carries no type ${type}` };
+    const schema = channel.types.get(type);
+    if (!schema) return { ok: false, reason: `the channel ${topic} carries no type ${type}` };
+    let validate = this.compiled.get(schema);
+    if (!validate) this.compiled.set(schema, (validate = this.ajv.compile(schema)));
     if (validate(envelope)) return { ok: true };
     return { ok: false, reason: describeErrors(validate.errors ?? []) };
   }

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { z } from 'zod';
-import { ConfigError, type Env, type Logger } from '@sc/config';
+import { type Env, type Logger } from '@sc/config';
 import { openDatabase, transaction } from '@sc/db';
 import {
   BusSubscriber,
@@ -53,8 +53,6 @@ export function parseCountyFeedConfig(env: Env): CountyFeedConfig {
     { name: COUNTY_FEED, port: COUNTY_FEED_PORT, env: COUNTY_FEED_ENV },
     env,
   );
-  if (config.kafkaBrokers.length === 0)
-    throw new ConfigError(['KAFKA_BROKERS: the feed needs a Kafka broker']);
   return {
     service: config,
     groupId: own.COUNTY_FEED_GROUP_ID ?? `${COUNTY_FEED}${config.kafkaGroupSuffix}`,

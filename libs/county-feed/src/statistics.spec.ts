@@ -88,6 +88,37 @@ describe('statistics from events (embedded SQLite)', () => {
     });
   });
 
+  it('applies an import batch item by item, skipping items older than what it holds', async () => {
+    const street = randomUUID();
+    const fresh = randomUUID();
+    const newer = randomUUID();
+    await apply('people.resident.moved-in', {
+      id: newer,
+      category: 'REGISTERED',
+      origin: '大邑县',
+      streetId: street,
+      householdId: null,
+      version: 5,
+    });
+    await apply('people.residents.imported', {
+      residents: [
+        { id: fresh, version: 1, category: 'FLOATING', origin: '遂宁市', streetId: street },
+        { id: newer, version: 2, category: 'FLOATING', origin: '遂宁市', streetId: randomUUID() },
+        { id: fresh, version: 2, category: 'MIGRANT_LONG_TERM', origin: '达州市', streetId: street },
+      ],
+    });
+    const population = await figures.population();
+    expect(population.byStreet.find((s) => s.streetId === street)).toEqual({
+      streetId: street,
+      residents: 2,
+    });
+    expect(population.migrantsByOrigin.find((o) => o.origin === '遂宁市')).toBeUndefined();
+    expect(population.migrantsByOrigin.find((o) => o.origin === '达州市')).toEqual({
+      origin: '达州市',
+      migrants: 1,
+    });
+  });
+
   it('dissolves a household when its last member leaves, whatever order the two topics arrive in', async () => {
     const before = (await figures.population()).households;
     const household = randomUUID();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { type DataSource, type EntityManager, IsNull } from 'typeorm';
@@ -56,8 +57,19 @@ export function parseCountyFeedConfig(env: Env): CountyFeedConfig {
   return {
     service: config,
     groupId: own.COUNTY_FEED_GROUP_ID ?? `${COUNTY_FEED}${config.kafkaGroupSuffix}`,
-    asyncapiFile: path.resolve(own.COUNTY_FEED_ASYNCAPI_FILE),
+    asyncapiFile: asyncapiPath(own.COUNTY_FEED_ASYNCAPI_FILE),
   };
+}
+
+/**
+ * The document's path: as given, relative to the cwd. The default alone falls back to `asyncapi.json`
+ * beside the bundled main.js (tools/build copies it there), for a deployment run outside the workspace.
+ */
+function asyncapiPath(file: string): string {
+  const resolved = path.resolve(file);
+  if (file !== DEFAULT_ASYNCAPI_FILE || fs.existsSync(resolved)) return resolved;
+  const bundled = path.join(__dirname, 'asyncapi.json');
+  return fs.existsSync(bundled) ? bundled : resolved;
 }
 
 export interface StartCountyFeedOptions {

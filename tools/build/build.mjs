@@ -34,6 +34,8 @@ const schemas = [
   }),
   'apps/gateway/supergraph.graphql',
   'apps/gateway/pages.json',
+  // Read by the county feed (COUNTY_FEED_ASYNCAPI_FILE; next to its main.js when the default is absent).
+  'docs/asyncapi/asyncapi.json',
 ];
 
 const started = Date.now();

@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CountyFigures } from '@sc/county-feed';
 import { demoGridId, stableId } from '@sc/demo';
 import { DEMO_PASSWORD } from '@sc/roster';
 import { SERVICES } from '@sc/services';
@@ -226,6 +227,17 @@ describe('embedded mode [starts: the embedded app as a child process, on SQLite]
       },
     });
     expect(created.errors).toBeUndefined();
+  });
+
+  it('runs the county feed on the in-process bus and prints its URL: the seeded population, from events alone', async () => {
+    const url = /County feed \(.*\): (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+    expect(new URL(url).hostname).toBe('127.0.0.1');
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const figures = (await res.json()) as CountyFigures;
+    expect(figures.population).toMatchObject({ residents: 11_000, migrants: 4_058 });
+    expect(figures.chiefs).toMatchObject({ streets: 21, streetsCovered: 21 });
+    expect((await fetch(new URL('/readyz', url))).status).toBe(200);
   });
 
   it('refuses a COUNTY_VIEWER token where ADMIN is needed', async () => {

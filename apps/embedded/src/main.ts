@@ -5,6 +5,7 @@
  */
 import { JwksKeyResolver, type KeyResolver, TokenVerifier } from '@sc/auth';
 import { ConfigError, createLogger, envWithDefaults, exitOnStartFailure, loadEnvOrExit } from '@sc/config';
+import { COUNTY_FEED, parseCountyFeedConfig, type RunningCountyFeed, startCountyFeed } from '@sc/county-feed';
 import { checkEmbeddedDatabase } from '@sc/db';
 import { InProcessBus } from '@sc/events';
 import {
@@ -25,7 +26,9 @@ import { startTracingFromEnv } from '@sc/tracing';
 const env = envWithDefaults({
   LOG_PRETTY: 'true',
   ROSTER_TRUSTED_PROXIES: 'loopback',
-  ...Object.fromEntries(SERVICES.map((s) => [`${envPrefix(s.name)}_HOST`, '127.0.0.1'])),
+  ...Object.fromEntries(
+    [...SERVICES.map((s) => s.name), COUNTY_FEED].map((name) => [`${envPrefix(name)}_HOST`, '127.0.0.1']),
+  ),
 });
 const gatewayEnv = loadEnvOrExit(gatewayEnvSchema, 'embedded', env);
 const problems: string[] = [];
@@ -37,7 +40,14 @@ for (const s of SERVICES) {
     problems.push(...error.problems);
   }
 }
-if (problems.length > 0) {
+let feedConfig: ReturnType<typeof parseCountyFeedConfig> | undefined;
+try {
+  feedConfig = parseCountyFeedConfig(env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  problems.push(...error.problems);
+}
+if (problems.length > 0 || !feedConfig) {
   process.stderr.write(`embedded: invalid configuration: ${[...new Set(problems)].join('; ')}\n`);
   process.exit(78); // EX_CONFIG
 }
@@ -52,10 +62,12 @@ const tracing = startTracingFromEnv('embedded', env);
 const bus = new InProcessBus({ logger });
 const running: RunningService[] = [];
 let gateway: Listening | undefined;
+let countyFeed: RunningCountyFeed | undefined;
 
 async function closeAll(): Promise<void> {
   await gateway?.close();
   for (const s of running.splice(0).reverse()) await s.close();
+  await countyFeed?.close();
   await bus.close();
   await tracing.shutdown();
 }
@@ -64,6 +76,21 @@ async function main(): Promise<void> {
   // Every data file is checked before any service starts: one unreadable file stops the start
   // before another file is created or changed.
   for (const service of SERVICES) checkEmbeddedDatabase(service.parseConfig(env).databaseUrl);
+  const feed = feedConfig as NonNullable<typeof feedConfig>;
+  checkEmbeddedDatabase(feed.service.databaseUrl);
+  // The county feed subscribes before anything is seeded (the bus keeps no history: it counts from the
+  // first seed on); reading its AsyncAPI document takes seconds, so the services start meanwhile.
+  const feedStarted = startCountyFeed({
+    databaseUrl: feed.service.databaseUrl,
+    groupId: feed.groupId,
+    logger: logger.child({ service: COUNTY_FEED }),
+    bus,
+    asyncapiFile: feed.asyncapiFile,
+    host: feed.service.host,
+    port: feed.service.port,
+  }).then((started) => (countyFeed = started));
+  // Awaited below; a failure meanwhile must not surface as an unhandled rejection first.
+  feedStarted.catch(() => undefined);
   // Start in registry order (the token issuer first); every service subscribes to the bus as it
   // starts, and only then does anyone seed, since the bus keeps no history.
   let keys: KeyResolver | undefined;
@@ -79,6 +106,7 @@ async function main(): Promise<void> {
     if (started.jwksUrl) keys ??= new JwksKeyResolver(started.jwksUrl);
   }
   if (!keys) throw new Error('no registered service issues tokens');
+  await feedStarted;
   // A data folder from an earlier version (before a read model or a service existed) holds read
   // models its events never reached, and the bus keeps no history: each one that holds fewer items
   // than its producer gets the producer's snapshot, through the outbox and the bus (ADR 0023). Before
@@ -116,6 +144,7 @@ async function main(): Promise<void> {
       '',
       `  Street-chief platform (embedded mode) — gateway: ${gateway.url}/graphql`,
       `  Services: ${running.map((s) => `${s.name} ${s.url}`).join(', ')} (loopback only)`,
+      `  County feed (figures from the events alone, read-only JSON): ${countyFeed?.url ?? ''}/api/v1/figures?fromMonth=2026-01&toMonth=2026-12`,
       '',
       '  Try, with no token:',
       `    curl -s ${gateway.url}/graphql -H 'content-type: application/json' \\`,

@@ -28,7 +28,9 @@ export interface CountyFigures {
   /**
    * The case ledger by item × street × month (month of the report, YYYY-MM, Asia/Shanghai), as cases'
    * `caseLedger(scope: { kind: STREET, id }, groupBy: [ITEM, MONTH])` reports it; rows with every count 0
-   * omitted.
+   * omitted. Opened counts under the month of the report, the other counts under the month of the latest
+   * resolution (as the cases ledger files them). A case with no item yet has `itemCode` `-` (the
+   * gateway's `itemCode: null`).
    */
   caseLedger: Array<{
     itemCode: string;

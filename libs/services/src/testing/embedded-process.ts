@@ -92,14 +92,15 @@ export function buildEmbedded(): string {
 // The child process
 
 /**
- * Port 0 and loopback for every registered service: a run never takes the fixed ports (4001–4004) of
+ * Port 0 and loopback for every registered service: a run never takes the fixed ports (4001–4005) of
  * a developer's `npm start` or of another spec running at the same time.
  */
 export function ephemeralServicePorts(): Record<string, string> {
+  // The county feed (4005) runs in the embedded app too, beside the registered services.
   return Object.fromEntries(
-    SERVICES.flatMap((s) => [
-      [`${envPrefix(s.name)}_PORT`, '0'],
-      [`${envPrefix(s.name)}_HOST`, '127.0.0.1'],
+    [...SERVICES.map((s) => s.name), 'county-feed'].flatMap((name) => [
+      [`${envPrefix(name)}_PORT`, '0'],
+      [`${envPrefix(name)}_HOST`, '127.0.0.1'],
     ]),
   );
 }

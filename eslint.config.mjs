@@ -61,6 +61,17 @@ export default [
             { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:platform'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
             ...scopeConstraints,
+            // The county feed is a subscriber as a county system builds one: its code reads the platform
+            // and the AsyncAPI document only; its specs publish through the producers' contracts (the
+            // type rules keep domain code out of reach).
+            {
+              sourceTag: 'scope:county-feed',
+              onlyDependOnLibsWithTags: [
+                'scope:county-feed',
+                'scope:shared',
+                ...registry.map((s) => `scope:${s.name}`),
+              ],
+            },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // The registry, the embedded all-in-one app, the e2e specs and the tools bring the
@@ -70,6 +81,7 @@ export default [
               onlyDependOnLibsWithTags: [
                 'scope:all',
                 'scope:shared',
+                'scope:county-feed',
                 ...registry.map((s) => `scope:${s.name}`),
               ],
             },

@@ -15,7 +15,18 @@ import { createKafka } from './kafka';
  * effect commits together with the inbox record. Throw to retry (with backoff); throw an
  * {@link EventPayloadError} (e.g. from `contract.parse`) for an event that can never be handled.
  */
-export type EventHandler = (event: CloudEvent<unknown>, manager: EntityManager) => Promise<void>;
+export type EventHandler = (
+  event: CloudEvent<unknown>,
+  manager: EntityManager,
+  delivery: EventDelivery,
+) => Promise<void>;
+
+/** Where an event was delivered from: its topic's own name (without the prefix) and, on Kafka, its place. */
+export interface EventDelivery {
+  topic: string;
+  partition?: number;
+  offset?: string;
+}
 
 /** What happened to one delivered message. */
 export type InboxOutcome = 'processed' | 'duplicate' | 'invalid' | 'rejected';
@@ -29,7 +40,23 @@ export interface InboxConsumerOptions {
   backoff?: BackoffOptions;
   /** Told the outcome of every delivered message (metrics). */
   onOutcome?: (outcome: InboxOutcome) => void;
+  /**
+   * Told of every message that is not a CloudEvents envelope at all (no event id to record), before it
+   * is skipped: a consumer that must never drop one silently parks it here (the county feed). A
+   * failure is retried like a failing handler.
+   */
+  onInvalidMessage?: InvalidMessageHandler;
 }
+
+/** A message that could not be read as an event: where it was and why (never its content in a log). */
+export interface InvalidMessage {
+  topic: string;
+  partition?: number;
+  offset?: string;
+  reason: string;
+  value: string | null;
+}
+export type InvalidMessageHandler = (message: InvalidMessage) => Promise<void>;
 
 /** Thrown out of a retry loop when the consumer stops, so the message is not marked consumed. */
 export class ConsumerStoppedError extends Error {
@@ -93,6 +120,7 @@ export class InboxProcessor {
     } catch (err) {
       if (!(err instanceof InvalidEnvelopeError)) throw err;
       this.logger.warn({ ...ref, reason: err.message }, 'skipping a message that is not a valid event');
+      if (this.opts.onInvalidMessage) await this.reportInvalid(value, ref, err.message, control);
       return 'invalid';
     }
     const about = { ...ref, eventId: event.id, type: event.type };
@@ -104,19 +132,43 @@ export class InboxProcessor {
         parent: contextFromEvent(event),
         attributes: { 'messaging.destination.name': ref.topic, 'sc.consumer': this.consumer },
       },
-      () => this.withRetries(event, about, control),
+      () => this.withRetries(event, ref, about, control),
     );
+  }
+
+  private async reportInvalid(
+    value: string | Buffer | null,
+    ref: MessageRef,
+    reason: string,
+    control: RetryControl,
+  ): Promise<void> {
+    const text = value === null ? null : typeof value === 'string' ? value : value.toString('utf8');
+    for (let attempt = 1; ; attempt++) {
+      if (control.isStopped()) throw new ConsumerStoppedError();
+      try {
+        await this.opts.onInvalidMessage?.({ ...ref, reason, value: text });
+        return;
+      } catch (err) {
+        this.logger.warn(
+          { ...ref, attempt, error: errorText(err) },
+          'reporting an invalid message failed; will retry',
+        );
+      }
+      await control.sleeper.sleep(backoffDelay(attempt, this.backoff));
+      await control.heartbeat?.();
+    }
   }
 
   private async withRetries(
     event: CloudEvent<unknown>,
+    ref: MessageRef,
     about: Record<string, unknown>,
     control: RetryControl,
   ): Promise<InboxOutcome> {
     for (let attempt = 1; ; attempt++) {
       if (control.isStopped()) throw new ConsumerStoppedError();
       try {
-        const outcome = await this.processOnce(event);
+        const outcome = await this.processOnce(event, ref);
         if (attempt > 1) this.logger.info({ ...about, attempts: attempt }, 'event processed after retries');
         this.logger.debug({ ...about, outcome }, 'event consumed');
         return outcome;
@@ -139,7 +191,7 @@ export class InboxProcessor {
     }
   }
 
-  private async processOnce(event: CloudEvent<unknown>): Promise<InboxOutcome> {
+  private async processOnce(event: CloudEvent<unknown>, ref: MessageRef): Promise<InboxOutcome> {
     try {
       await transaction(this.opts.dataSource, async (manager) => {
         try {
@@ -153,7 +205,7 @@ export class InboxProcessor {
           if (isUniqueViolation(err)) throw new AlreadyProcessed();
           throw err;
         }
-        await this.opts.handler(event, manager);
+        await this.opts.handler(event, manager, ref);
       });
       return 'processed';
     } catch (err) {

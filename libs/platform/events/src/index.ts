@@ -10,10 +10,13 @@ export * from './kafka';
 export * from './relay';
 export {
   ConsumerStoppedError,
+  type EventDelivery,
   type EventHandler,
   type InboxConsumerOptions,
   type InboxOutcome,
   type InboxSubscriptionOptions,
+  type InvalidMessage,
+  type InvalidMessageHandler,
   KafkaEventConsumer,
   type KafkaEventConsumerOptions,
   subscribeWithInbox,

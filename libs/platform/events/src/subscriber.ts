@@ -6,6 +6,7 @@ import type { InProcessBus } from './in-process-bus';
 import {
   type EventHandler,
   type InboxOutcome,
+  type InvalidMessageHandler,
   KafkaEventConsumer,
   subscribeWithInbox,
   withTimeout,
@@ -22,6 +23,8 @@ export interface SubscribeOptions {
   dataSource: DataSource;
   /** Told the outcome of every delivered message (metrics). */
   onOutcome?: (outcome: InboxOutcome) => void;
+  /** Told of every message that is not an event at all, before it is skipped (see `InboxConsumerOptions`). */
+  onInvalidMessage?: InvalidMessageHandler;
 }
 
 /** A running subscription. */
@@ -56,6 +59,7 @@ export class BusSubscriber implements EventSubscriber {
       consumer: options.consumer,
       handler: options.handler,
       onOutcome: options.onOutcome,
+      onInvalidMessage: options.onInvalidMessage,
     });
     return {
       consumer: options.consumer,
@@ -132,6 +136,7 @@ export class KafkaSubscriber implements EventSubscriber {
           topicPrefix: this.opts.topicPrefix,
           handler: options.handler,
           onOutcome: options.onOutcome,
+          onInvalidMessage: options.onInvalidMessage,
         });
         try {
           // Subscribing to a topic its producer has not created yet would fail the start.

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'county-feed-domain',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

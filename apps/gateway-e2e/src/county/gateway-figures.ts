@@ -1,4 +1,4 @@
-import type { CountyFigures } from '../../../../libs/county-feed/src/figures';
+import type { CountyFigures } from '@sc/county-feed';
 import { gqlRequest } from '@sc/testing';
 import type { Stack } from '../stack';
 

@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@sc/config';
-import { type CloudEvent, type EventContract, KafkaPublisher, type PublishRecord } from '@sc/events';
+import { createDataSource, pendingSchemaChanges } from '@sc/db';
+import {
+  type CloudEvent,
+  type EventContract,
+  KafkaPublisher,
+  OUTBOX_ENTITIES,
+  type PublishRecord,
+} from '@sc/events';
 import { CaseEvents, CASES_SOURCE, type CaseEventData } from '@sc/cases-contracts';
 import { DeliberationEvents, DELIBERATION_SOURCE } from '@sc/deliberation-contracts';
 import { PEOPLE_SOURCE, PeopleEvents } from '@sc/people-contracts';
 import { ChiefEvents, GridEvents, ROSTER_SOURCE, RosterEvents } from '@sc/roster-contracts';
 import { freshMysqlDatabase, scrapeMetrics, TEST_KAFKA_BROKERS, type TestDatabase } from '@sc/testing';
+import { FEED_ENTITIES } from './entities';
 import type { CountyFigures } from './figures';
 import { type RunningCountyFeed, startCountyFeed } from './testing';
 
@@ -566,6 +574,20 @@ describe('county feed (its own process; real Kafka topics per run, real MariaDB)
     expect(figures.caseLedger.find((r) => r.itemCode === '-')?.opened).toBe(2);
     // The month range bounds the ledger: December's resolution is not in November.
     expect(figures.caseLedger.some((r) => r.month === '2026-12')).toBe(false);
+  });
+
+  it('has the schema of its entities after its migrations (no drift)', async () => {
+    const ds = createDataSource({
+      url: db.url,
+      entities: [...FEED_ENTITIES, ...OUTBOX_ENTITIES],
+      migrations: [],
+    });
+    await ds.initialize();
+    try {
+      expect(await pendingSchemaChanges(ds)).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
   });
 
   it('refuses a bad month range with BAD_USER_INPUT naming the field', async () => {

@@ -231,6 +231,9 @@ export async function startCountyFeed(options: StartCountyFeedOptions): Promise<
         clientId: options.kafka.clientId ?? COUNTY_FEED,
         logger,
         topicPrefix: options.kafka.topicPrefix,
+        // One copy per county system: after a crash its restart should not wait kafkajs's 30 s for the
+        // dead member's partitions (the broker's minimum is 6 s).
+        sessionTimeoutMs: 10_000,
       });
       subscription = kafka.subscribe(subscribeOptions);
     } else {

@@ -236,6 +236,11 @@ export interface KafkaEventConsumerOptions extends InboxConsumerOptions {
    * the topic's own name. Default none.
    */
   topicPrefix?: string;
+  /**
+   * How long the group waits for a member that stopped heartbeating before it gives its partitions to
+   * the others (kafkajs default 30 s): a copy that was killed holds its partitions that long.
+   */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -260,7 +265,10 @@ export class KafkaEventConsumer {
     this.logger = opts.logger.child({ component: 'event-consumer', groupId: opts.groupId });
     this.kafka =
       opts.kafka ?? createKafka({ brokers: opts.brokers, clientId: opts.clientId, logger: opts.logger });
-    this.consumer = this.kafka.consumer({ groupId: opts.groupId });
+    this.consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeout: opts.sessionTimeoutMs } : {}),
+    });
     this.processor = new InboxProcessor(opts.consumerName ?? opts.groupId, opts, this.logger);
     this.joinedOnce = new Promise((resolve) => {
       const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {

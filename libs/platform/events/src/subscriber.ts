@@ -90,6 +90,8 @@ export interface KafkaSubscriberOptions {
   retry?: { initialMs: number; maxMs: number };
   /** Put before every topic on the broker (a namespace in a shared cluster); default none. */
   topicPrefix?: string;
+  /** See `KafkaEventConsumerOptions.sessionTimeoutMs` (default kafkajs's 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -134,6 +136,7 @@ export class KafkaSubscriber implements EventSubscriber {
           groupId: options.consumer,
           topics: options.topics,
           topicPrefix: this.opts.topicPrefix,
+          sessionTimeoutMs: this.opts.sessionTimeoutMs,
           handler: options.handler,
           onOutcome: options.onOutcome,
           onInvalidMessage: options.onInvalidMessage,

@@ -39,6 +39,8 @@ export interface Stack {
    * stack never reads what earlier stacks of the suite published (pass it to event probes).
    */
   topicPrefix: string;
+  /** The brokers the services publish to and consume from. */
+  brokers: string[];
   tokens: TokenMinter;
   stop: () => Promise<void>;
 }
@@ -52,12 +54,18 @@ export interface Stack {
 export async function startStack(
   label: string,
   env: Record<string, Record<string, string>> = {},
-  /**
-   * `readModels: false`: serve at once, without waiting for the read models (specs that need none);
-   * `gateway`: more options of the gateway (CORS, cookie sessions).
-   */
-  options: { readModels?: boolean; gateway?: Pick<GatewayOptions, 'cors' | 'cookieSessions'> } = {},
+  options: {
+    /** `false`: serve at once, without waiting for the read models (specs that need none). */
+    readModels?: boolean;
+    /** More options of the gateway (CORS, cookie sessions). */
+    gateway?: Pick<GatewayOptions, 'cors' | 'cookieSessions'>;
+    /** A broker of the spec's own (e.g. one it stops and restarts); default the shared TEST_KAFKA_BROKERS. */
+    brokers?: string[];
+    /** A clock per service name that the spec moves (e.g. the cases sweeper's); default the system clock. */
+    clocks?: Record<string, () => Date>;
+  } = {},
 ): Promise<Stack> {
+  const brokers = options.brokers ?? TEST_KAFKA_BROKERS;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sc-${label}-`));
   const logger = createLogger({ service: label, level: TEST_LOG_LEVEL });
   const dbs: Record<string, TestDatabase> = {};
@@ -70,7 +78,7 @@ export async function startStack(
     // its Kafka consumers' fetches in flight).
     await Promise.all(running.splice(0).map((s) => s.close()));
     for (const db of Object.values(dbs)) await db.drop();
-    await deleteTopics(topicPrefix);
+    await deleteTopics(brokers, topicPrefix);
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -83,7 +91,7 @@ export async function startStack(
         env: {
           NODE_ENV: 'test',
           DATA_DIR: dataDir,
-          KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+          KAFKA_BROKERS: brokers.join(','),
           // One consumer group per stack: each stack's read models are built from the whole topics.
           KAFKA_GROUP_SUFFIX: `.${db.name}`.slice(0, 40),
           KAFKA_TOPIC_PREFIX: topicPrefix,
@@ -95,6 +103,7 @@ export async function startStack(
         },
         logger,
         keyResolver: keys,
+        ...(options.clocks?.[service.name] ? { clock: options.clocks[service.name] } : {}),
       });
       running.push(started);
       if (started.jwksUrl) keys = new JwksKeyResolver(started.jwksUrl);
@@ -129,6 +138,7 @@ export async function startStack(
       peopleDb: dbs['people'] as TestDatabase,
       dataDir,
       topicPrefix,
+      brokers,
       tokens: tokenMinter(dataDir),
       stop: stopAll,
     };
@@ -179,8 +189,8 @@ async function readModelsCaughtUp(services: Record<string, RunningService>): Pro
 }
 
 /** Deletes the topics of a stack (best effort: a broker that is down leaves them, which is harmless). */
-async function deleteTopics(prefix: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'e2e-stack', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+async function deleteTopics(brokers: string[], prefix: string): Promise<void> {
+  const kafka = new Kafka({ clientId: 'e2e-stack', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   try {
     await admin.connect();

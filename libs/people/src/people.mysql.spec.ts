@@ -12,6 +12,7 @@ import {
   tokenMinter,
   type TestDatabase,
 } from '@sc/testing';
+import { checkPlaceCounts } from './spec-helpers';
 import { people as peopleService, type RunningPeople } from './people.service';
 
 describe('people on the real database [starts: people subgraph on MariaDB with the demo population; needs: MariaDB, Kafka]', () => {
@@ -75,6 +76,14 @@ describe('people on the real database [starts: people subgraph on MariaDB with t
     ).toEqual(expected);
     expect(res.data?.street.residents).toBeGreaterThan(0);
     expect(res.data?.street.households).toBeGreaterThan(0);
+  });
+
+  it('counts residents, households and units on Street and Grid on MariaDB, one statement per type (issue 15 §4)', async () => {
+    const tokens = tokenMinter(dir);
+    await checkPlaceCounts(`${people.url}/graphql`, people.dataSource, {
+      reader: tokens.mint(['COUNTY_VIEWER']),
+      resident: tokens.mint(['RESIDENT'], { scopes: [`resident:${stableId('resident:1')}`] }),
+    });
   });
 
   it("pages a unit's visits on MariaDB: ranked first pages, then the rows after a cursor", async () => {

@@ -187,6 +187,20 @@ export type Gender =
   /** Male. */
   | 'MALE';
 
+/** A grid (网格): the streets and courtyards in one chief's charge. Public. */
+export type Grid = {
+  __typename?: 'Grid';
+  /**
+   * What lives and operates in the grid, counted as `populationStats(scope: { gridId })` counts (its
+   * streets whole and its own courtyards): active residents, households and units. Same readers as
+   * `Street.counts`; null, without an error, for anyone else and for a grid the people service does
+   * not know yet (it learns grids from the roster's events).
+   */
+  counts?: Maybe<PeopleCounts>;
+  /** Id of the grid (a UUID); the STREET_CHIEF scope `grid:<id>` and the events refer to it. */
+  id: Scalars['ID']['output'];
+};
+
 /** 实有房屋: a real house at a standard address. */
 export type House = {
   __typename?: 'House';
@@ -448,6 +462,19 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** Counts of the people records (一标三实) in a street or grid, for a chief's or a dashboard's page. */
+export type PeopleCounts = {
+  __typename?: 'PeopleCounts';
+  /** Active households (户). */
+  households: Scalars['Int']['output'];
+  /** Active migrants among them (long-term and floating). */
+  migrants: Scalars['Int']['output'];
+  /** Active residents (实有人口). */
+  residents: Scalars['Int']['output'];
+  /** Active units (实有单位: businesses and organisations). */
+  units: Scalars['Int']['output'];
 };
 
 /** A published snapshot (see `publishPeopleSnapshot`). */
@@ -873,6 +900,12 @@ export type StatsScope = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type Street = {
   __typename?: 'Street';
+  /**
+   * What lives and operates on the street (一标三实): active residents, households and units. For
+   * COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, STREET_CHIEF and ADMIN (the readers of
+   * `populationStats`); null, without an error, for anyone else. Batched: one statement per request.
+   */
+  counts?: Maybe<PeopleCounts>;
   /** Id of the street (a UUID); other services and the events refer to it. */
   id: Scalars['ID']['output'];
 };
@@ -1132,14 +1165,18 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Grid: Grid;
   Household: Household;
   Resident: Resident;
+  Street: Street;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Grid: { __typename: 'Grid' } & GraphQLRecursivePick<FederationTypes['Grid'], { id: true }>;
   Household: { __typename: 'Household' } & GraphQLRecursivePick<FederationTypes['Household'], { id: true }>;
   Resident: { __typename: 'Resident' } & GraphQLRecursivePick<FederationTypes['Resident'], { id: true }>;
+  Street: { __typename: 'Street' } & GraphQLRecursivePick<FederationTypes['Street'], { id: true }>;
 };
 
 /** Mapping between all available schema types and the resolvers types */
@@ -1161,6 +1198,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ErrorCode: ErrorCode;
   Gender: Gender;
+  Grid: ResolverTypeWrapper<Grid>;
   House: ResolverTypeWrapper<HouseMapper>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HouseType: HouseType;
@@ -1180,6 +1218,7 @@ export type ResolversTypes = {
   NewHouseholdInput: NewHouseholdInput;
   OriginCount: ResolverTypeWrapper<OriginCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PeopleCounts: ResolverTypeWrapper<PeopleCounts>;
   PeopleSnapshot: ResolverTypeWrapper<PeopleSnapshot>;
   PopulationStats: ResolverTypeWrapper<
     Omit<PopulationStats, 'byCourtyard' | 'byStreet'> & {
@@ -1239,6 +1278,7 @@ export type ResolversParentTypes = {
   CourtyardCount: CourtyardCountMapper;
   CreateHouseholdInput: CreateHouseholdInput;
   DateTime: Scalars['DateTime']['output'];
+  Grid: Grid | FederationReferenceTypes['Grid'];
   House: HouseMapper;
   Float: Scalars['Float']['output'];
   Household: HouseholdMapper;
@@ -1253,6 +1293,7 @@ export type ResolversParentTypes = {
   NewHouseholdInput: NewHouseholdInput;
   OriginCount: OriginCount;
   PageInfo: PageInfo;
+  PeopleCounts: PeopleCounts;
   PeopleSnapshot: PeopleSnapshot;
   PopulationStats: Omit<PopulationStats, 'byCourtyard' | 'byStreet'> & {
     byCourtyard: Array<ResolversParentTypes['CourtyardCount']>;
@@ -1272,7 +1313,7 @@ export type ResolversParentTypes = {
   ResidentSensitive: ResidentSensitiveMapper;
   StandardAddress: StandardAddressMapper;
   StatsScope: StatsScope;
-  Street: Street;
+  Street: Street | FederationReferenceTypes['Street'];
   StreetCount: StreetCountMapper;
   Unit: UnitMapper;
   UnitConnection: UnitConnectionMapper;
@@ -1346,6 +1387,20 @@ export type CourtyardCountResolvers<
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type GridResolvers<
+  ContextType = PeopleContext,
+  ParentType extends ResolversParentTypes['Grid'] = ResolversParentTypes['Grid'],
+  FederationReferenceType extends FederationReferenceTypes['Grid'] = FederationReferenceTypes['Grid'],
+> = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Grid']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  counts?: Resolver<Maybe<ResolversTypes['PeopleCounts']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type HouseResolvers<
   ContextType = PeopleContext,
@@ -1478,6 +1533,16 @@ export type PageInfoResolvers<
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PeopleCountsResolvers<
+  ContextType = PeopleContext,
+  ParentType extends ResolversParentTypes['PeopleCounts'] = ResolversParentTypes['PeopleCounts'],
+> = {
+  households?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  migrants?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  residents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  units?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type PeopleSnapshotResolvers<
@@ -1675,7 +1740,14 @@ export type StandardAddressResolvers<
 export type StreetResolvers<
   ContextType = PeopleContext,
   ParentType extends ResolversParentTypes['Street'] = ResolversParentTypes['Street'],
+  FederationReferenceType extends FederationReferenceTypes['Street'] = FederationReferenceTypes['Street'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Street']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  counts?: Resolver<Maybe<ResolversTypes['PeopleCounts']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -1781,6 +1853,7 @@ export type Resolvers<ContextType = PeopleContext> = {
   Courtyard?: CourtyardResolvers<ContextType>;
   CourtyardCount?: CourtyardCountResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Grid?: GridResolvers<ContextType>;
   House?: HouseResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;
   HouseholdConnection?: HouseholdConnectionResolvers<ContextType>;
@@ -1789,6 +1862,7 @@ export type Resolvers<ContextType = PeopleContext> = {
   Mutation?: MutationResolvers<ContextType>;
   OriginCount?: OriginCountResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PeopleCounts?: PeopleCountsResolvers<ContextType>;
   PeopleSnapshot?: PeopleSnapshotResolvers<ContextType>;
   PopulationStats?: PopulationStatsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

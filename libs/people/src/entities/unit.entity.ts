@@ -13,6 +13,7 @@ export type InspectionResult = (typeof INSPECTION_RESULTS)[number];
  */
 @Entity({ name: 'real_unit' })
 @Index('ix_unit_street', ['streetId', 'status', 'kind'])
+@Index('ix_unit_courtyard', ['courtyardId', 'status'])
 export class RealUnit {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;

@@ -14,6 +14,14 @@ export const statsResolvers = {
   Mutation: {
     publishPeopleSnapshot: (_, __, ctx) => ctx.snapshots.publishFor(ctx),
   },
+  Street: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    counts: (s, _, ctx) => ctx.stats.tallyOf(ctx, 'STREET', s.id),
+  },
+  Grid: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    counts: (g, _, ctx) => ctx.stats.tallyOf(ctx, 'GRID', g.id),
+  },
   StreetCount: {
     street: (s) => ({ id: s.placeId }),
   },

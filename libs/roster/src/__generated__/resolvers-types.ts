@@ -436,7 +436,11 @@ export type Grid = {
   __typename?: 'Grid';
   /** The chief holding the grid if appointed; null when the grid has no appointed chief (none yet, suspended or retired). */
   chief?: Maybe<StreetChief>;
-  /** Courtyards in the grid on their own (a street's courtyards are covered with it), in official order. */
+  /**
+   * Courtyards of the grid, in official order. OWN (default): the courtyards in the grid on their own (a
+   * street's courtyards are covered with it). ALL: those and the active courtyards of the grid's streets,
+   * one list (issue 15).
+   */
   courtyards: CourtyardConnection;
   /** When the grid was created. */
   createdAt: Scalars['DateTime']['output'];
@@ -460,6 +464,7 @@ export type GridCourtyardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  include?: InputMaybe<GridCourtyards>;
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -530,6 +535,13 @@ export type GridConnection = {
   /** Number of grids, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
+
+/** Which courtyards `Grid.courtyards` lists. */
+export type GridCourtyards =
+  /** The grid's own courtyards and the active courtyards of its streets, in official order. */
+  | 'ALL'
+  /** The courtyards in the grid on their own (today's list; a street's courtyards are covered with it). */
+  | 'OWN';
 
 /** A grid in a page. */
 export type GridEdge = {
@@ -1681,6 +1693,7 @@ export type ResolversTypes = {
   GridChangeConnection: ResolverTypeWrapper<GridChangeConnectionMapper>;
   GridChangeEdge: ResolverTypeWrapper<Omit<GridChangeEdge, 'node'> & { node: ResolversTypes['GridChange'] }>;
   GridConnection: ResolverTypeWrapper<GridConnectionMapper>;
+  GridCourtyards: GridCourtyards;
   GridEdge: ResolverTypeWrapper<Omit<GridEdge, 'node'> & { node: ResolversTypes['Grid'] }>;
   LoginPayload: ResolverTypeWrapper<Omit<LoginPayload, 'account'> & { account: ResolversTypes['Account'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -2003,7 +2016,7 @@ export type GridResolvers<
     ResolversTypes['CourtyardConnection'],
     ParentType,
     ContextType,
-    Partial<GridCourtyardsArgs>
+    RequireFields<GridCourtyardsArgs, 'include'>
   >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   history?: Resolver<

@@ -20,7 +20,7 @@ export const gridResolvers = {
   Grid: {
     __resolveReference: (ref, ctx) => ctx.grids.get(ctx, ref.id),
     streets: (g, args, ctx) => ctx.grids.streets(ctx, g, parsePage(args)),
-    courtyards: (g, args, ctx) => ctx.grids.courtyards(ctx, g, parsePage(args)),
+    courtyards: (g, args, ctx) => ctx.grids.courtyards(ctx, g, parsePage(args), args.include ?? 'OWN'),
     chief: (g, _, ctx) => ctx.chiefs.ofGrid(ctx, g.id),
     history: (g, args, ctx) => ctx.grids.history(ctx, g, parsePage(args)),
   },

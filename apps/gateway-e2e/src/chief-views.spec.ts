@@ -1,4 +1,6 @@
-import { gqlRequest } from '@sc/testing';
+import { stableId } from '@sc/demo';
+import { makeTestIdNumber } from '@sc/people';
+import { errorCodes, gqlRequest } from '@sc/testing';
 import { startStack, type Stack } from './stack';
 
 interface Tally {
@@ -28,10 +30,19 @@ const GRID_PAGE = `query GridPage($id: ID!) {
   }
 }`;
 
+const STREET = stableId('street:文昌街');
+/** A checksum-valid test ID number of region 511823 (汉源县), different per run and sequence. */
+const run = Math.floor(Math.random() * 300);
+const testIdNumber = (seq: number) =>
+  makeTestIdNumber('511823', new Date(Date.UTC(1991, 0, 1 + run)).toISOString().slice(0, 10), seq, 'FEMALE');
+const MOVE_IN = `mutation MoveIn($i: MoveInInput!) { moveIn(input: $i) {
+  id address { building entrance unit } } }`;
+
 describe('the views a chief needs, in one query through the gateway [starts: every service on MariaDB, gateway; needs: MariaDB, Kafka]', () => {
   let stack: Stack;
   let gridId: string;
   let chief: string;
+  let staff: string;
 
   beforeAll(async () => {
     stack = await startStack('chief_views', { people: { PEOPLE_SEED_DEMO: 'true' } });
@@ -41,6 +52,7 @@ describe('the views a chief needs, in one query through the gateway [starts: eve
     );
     gridId = grids.data!.grids.nodes[0]!.id;
     chief = stack.tokens.mint(['STREET_CHIEF'], { scopes: [`grid:${gridId}`] });
+    staff = stack.tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'] });
   }, 180_000);
   afterAll(async () => {
     await stack?.stop();
@@ -85,5 +97,38 @@ describe('the views a chief needs, in one query through the gateway [starts: eve
     expect(page.data!.grid!.counts).toBeNull();
     expect(page.data!.grid!.streets.nodes.every((s) => s.counts === null)).toBe(true);
     expect(page.data!.grid!.all.totalCount).toBeGreaterThan(0);
+  });
+
+  const moveIn = (seq: number, address: Record<string, string>, extra: Record<string, unknown> = {}) =>
+    gqlRequest<{ moveIn: { id: string; address: Record<string, string> } }>(
+      stack.gatewayUrl,
+      MOVE_IN,
+      {
+        i: {
+          idNumber: testIdNumber(seq),
+          name: '测试住户',
+          origin: '汉源县',
+          category: 'MIGRANT_LONG_TERM',
+          address: { streetId: STREET, building: '5', door: `${run}0${seq}`, ...address },
+          newHousehold: { housing: 'RENTED' },
+          ...extra,
+        },
+      },
+      staff,
+    );
+
+  it('names the address part 单元 `entrance`; the deprecated `unit` still reads and writes the same part', async () => {
+    const byEntrance = await moveIn(1, { entrance: '2' });
+    expect(byEntrance.errors).toBeUndefined();
+    expect(byEntrance.data!.moveIn.address).toEqual({ building: '5', entrance: '2', unit: '2' });
+    const byUnit = await moveIn(2, { unit: '3' });
+    expect(byUnit.errors).toBeUndefined();
+    expect(byUnit.data!.moveIn.address).toEqual({ building: '5', entrance: '3', unit: '3' });
+    const both = await moveIn(3, { entrance: '2', unit: '3' });
+    expect(errorCodes(both)).toEqual(['BAD_USER_INPUT']);
+    expect(both.errors![0]!.extensions).toMatchObject({
+      field: 'input.address.entrance',
+      serviceName: 'people',
+    });
   });
 });

@@ -81,7 +81,7 @@ export type AccessLogEntry = {
   unitId?: Maybe<Scalars['ID']['output']>;
 };
 
-/** The parts of a standard address; the same parts always give the same address. */
+/** The parts of a standard address; the same parts always give the same address (`entrance` and the deprecated `unit` are one part). */
 export type AddressInput = {
   /** Building (栋), 0–20 characters. */
   building: Scalars['String']['input'];
@@ -89,9 +89,14 @@ export type AddressInput = {
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
   /** Door number (门牌号), 1–20 characters; stored encrypted. */
   door: Scalars['String']['input'];
+  /** Entrance (单元) of the building, 0–20 characters (default empty). Was `unit`. */
+  entrance?: InputMaybe<Scalars['String']['input']>;
   /** Roster street id. */
   streetId: Scalars['ID']['input'];
-  /** Unit (单元), 0–20 characters. */
+  /**
+   * Unit (单元), 0–20 characters.
+   * @deprecated Use `entrance` (the same part under its own name). Both given must agree (BAD_USER_INPUT, field `…address.entrance`).
+   */
   unit?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -864,7 +869,7 @@ export type SensitiveField =
   | 'PHONE';
 
 /**
- * 标准地址: street + courtyard + building + unit + door. The door number is personal data: masked here;
+ * 标准地址: street + courtyard + building + entrance (单元) + door. The door number is personal data: masked here;
  * a resident's whole door is under `Resident.sensitive`.
  */
 export type StandardAddress = {
@@ -877,13 +882,18 @@ export type StandardAddress = {
   courtyard?: Maybe<Courtyard>;
   /** Door number, masked, e.g. `5-**`. */
   doorMasked: Scalars['String']['output'];
+  /** Entrance (单元) of the building, e.g. `2`; empty when none. Was `unit`. */
+  entrance: Scalars['String']['output'];
   /** The real house at this address, if recorded. */
   house?: Maybe<House>;
   /** Id of the address. */
   id: Scalars['ID']['output'];
   /** The street (resolved by the roster). */
   street: Street;
-  /** Unit (单元); empty when none. */
+  /**
+   * Unit (单元); empty when none.
+   * @deprecated Use `entrance`: 单元 is a building's entrance; a unit (实有单位) is `Unit`.
+   */
   unit: Scalars['String']['output'];
 };
 
@@ -1731,6 +1741,7 @@ export type StandardAddressResolvers<
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
   doorMasked?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entrance?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   house?: Resolver<Maybe<ResolversTypes['House']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   street?: Resolver<ResolversTypes['Street'], ParentType, ContextType>;

@@ -31,6 +31,7 @@ export const householdResolvers = {
     resident: (m, _, ctx) => ctx.households.memberResident(ctx, m),
   },
   StandardAddress: {
+    entrance: (a) => a.unit,
     street: (a) => ({ id: a.streetId }),
     courtyard: (a) => ref(a.courtyardId),
     house: (a, _, ctx) => ctx.units.house(ctx, a.id),

@@ -42,6 +42,29 @@ describe('people inputs', () => {
     expect((caught as Error).message).not.toContain(wrong);
   });
 
+  it('takes the entrance (单元) as `entrance` or under its deprecated name `unit`, refusing the two when they differ', () => {
+    const move = (parts: Record<string, string>) =>
+      parseInput(moveInInput, {
+        idNumber: VALID,
+        name: '李梅',
+        origin: '大邑县',
+        category: 'REGISTERED',
+        address: { ...address, ...parts },
+      }).address.unit;
+    expect(move({ entrance: ' 2 ' })).toBe('2');
+    expect(move({ unit: '2' })).toBe('2');
+    expect(move({ entrance: '2', unit: '2' })).toBe('2');
+    let caught: unknown;
+    try {
+      move({ entrance: '2', unit: '3' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.address.entrance' },
+    });
+  });
+
   it('refuses joining a household and founding one at the same time', () => {
     expect(() =>
       parseInput(moveInInput, {

@@ -37,15 +37,27 @@ export const phone = z
   .trim()
   .regex(/^1\d{10}$/, 'must be an 11-digit mobile number');
 
-const address = z.object({
-  streetId: id,
-  courtyardId: id.nullish().transform((v) => v ?? null),
-  building: text(20, 0),
-  unit: text(20, 0)
-    .nullish()
-    .transform((v) => v ?? ''),
-  door: text(20),
-});
+// `entrance` (单元) is the address part once called `unit` (issue 15 §4: "unit" is 实有单位 elsewhere).
+// Both names are accepted; both given must agree. Stored, as before, in the `unit` column.
+const address = z
+  .object({
+    streetId: id,
+    courtyardId: id.nullish().transform((v) => v ?? null),
+    building: text(20, 0),
+    entrance: text(20, 0).nullish(),
+    unit: text(20, 0).nullish(),
+    door: text(20),
+  })
+  .superRefine((a, ctx) => {
+    if (a.entrance != null && a.unit != null && a.entrance !== a.unit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entrance'],
+        message: 'differs from unit (its deprecated name): give entrance only',
+      });
+    }
+  })
+  .transform(({ entrance, unit, ...parts }) => ({ ...parts, unit: entrance ?? unit ?? '' }));
 
 export const moveInInput = z
   .object({

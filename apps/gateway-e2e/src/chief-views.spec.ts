@@ -131,4 +131,22 @@ describe('the views a chief needs, in one query through the gateway [starts: eve
       serviceName: 'people',
     });
   });
+
+  it("names a chief's transitions with ChiefAction enum values, equal to the deprecated strings", async () => {
+    const officer = stack.tokens.mint(['TOWN_OFFICER'], { scopes: ['community:caichang'] });
+    const res = await gqlRequest<{
+      chiefs: { nodes: { transitions: { nodes: { action: string; actionType: string }[] } }[] };
+    }>(
+      stack.gatewayUrl,
+      '{ chiefs(first: 10) { nodes { transitions(first: 20) { nodes { action actionType } } } } }',
+      {},
+      officer,
+    );
+    expect(res.errors).toBeUndefined();
+    const actions = res.data!.chiefs.nodes.flatMap((c) => c.transitions.nodes);
+    expect(actions.map((t) => t.actionType)).toEqual(actions.map((t) => t.action));
+    expect(new Set(actions.map((t) => t.actionType))).toEqual(
+      new Set(['NOMINATE', 'VET_PASS', 'FILE', 'APPOINT']),
+    );
+  });
 });

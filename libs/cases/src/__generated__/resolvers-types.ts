@@ -382,6 +382,37 @@ export type CaseTransitionsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** What was done to a case: in its history (`CaseTransition`) and in the updates its followers get (`CaseUpdate`). */
+export type CaseAction =
+  /** Triaged and accepted (受理), category item set. */
+  | 'ACCEPT'
+  /** Assigned (派单) to a chief, staff or a department. */
+  | 'ASSIGN'
+  /** Closed by the sweeper when the rating period passed. */
+  | 'AUTO_CLOSE'
+  /** The chief or staff confirmed a hazard's rectification and the case closed. */
+  | 'CONFIRM'
+  /** Staff corrected the case (category, place, text); the state is unchanged. */
+  | 'CORRECT'
+  /** Escalated to the town or county (by hand, or by the overdue sweep). */
+  | 'ESCALATE'
+  /** Marked a duplicate of another case. */
+  | 'MARK_DUPLICATE'
+  /** A public note was added (updates only, never in the history). */
+  | 'NOTE'
+  /** The reporter rated the outcome (回访) and the case closed. */
+  | 'RATE'
+  /** Rejected (not a case for us). */
+  | 'REJECT'
+  /** Reopened (rating too low, or the problem is back). */
+  | 'REOPEN'
+  /** The case was reported (the first row of every history). */
+  | 'REPORT'
+  /** Resolved (办结), with what was done. */
+  | 'RESOLVE'
+  /** Work started (签收, 办理). */
+  | 'START';
+
 /** An action on a case: which case, the version you saw, and why. */
 export type CaseActionInput = {
   /** The case. */
@@ -597,8 +628,13 @@ export type CaseState =
 /** One transition of a case: who, when, why. Nothing is ever deleted. */
 export type CaseTransition = {
   __typename?: 'CaseTransition';
-  /** What was done, e.g. ACCEPT. */
+  /**
+   * What was done, e.g. ACCEPT.
+   * @deprecated Use `actionType` (the same value as an enum).
+   */
   action: Scalars['String']['output'];
+  /** What was done, as an enum value (the same as `action`). */
+  actionType: CaseAction;
   /** Account id of who did it (`system` for the sweeper). */
   actor: Scalars['String']['output'];
   /** When. */
@@ -638,8 +674,13 @@ export type CaseTransitionEdge = {
 /** A public update of a case the caller reported or supports (the reporter is told of every one). */
 export type CaseUpdate = {
   __typename?: 'CaseUpdate';
-  /** The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT. */
+  /**
+   * The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT.
+   * @deprecated Use `actionType` (the same value as an enum).
+   */
   action: Scalars['String']['output'];
+  /** The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT, as an enum value (the same as `action`). */
+  actionType: CaseAction;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** The case. */
@@ -1509,6 +1550,7 @@ export type ResolversTypes = {
   CampaignTargetInput: CampaignTargetInput;
   CampaignTargetName: CampaignTargetName;
   Case: ResolverTypeWrapper<CaseMapper>;
+  CaseAction: CaseAction;
   CaseActionInput: CaseActionInput;
   CaseAssignee: ResolverTypeWrapper<
     Omit<CaseAssignee, 'chief'> & { chief?: Maybe<ResolversTypes['StreetChief']> }
@@ -1875,6 +1917,7 @@ export type CaseTransitionResolvers<
   ParentType extends ResolversParentTypes['CaseTransition'] = ResolversParentTypes['CaseTransition'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['CaseAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   from?: Resolver<Maybe<ResolversTypes['CaseState']>, ParentType, ContextType>;
@@ -1907,6 +1950,7 @@ export type CaseUpdateResolvers<
   ParentType extends ResolversParentTypes['CaseUpdate'] = ResolversParentTypes['CaseUpdate'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['CaseAction'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   case?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

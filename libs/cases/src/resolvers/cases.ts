@@ -1,4 +1,5 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parsePage, storedEnum } from '@sc/graphql';
+import { CASE_HISTORY_ACTIONS } from '../domain/lifecycle';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { maskPublicText } from '../domain/public-text';
 import * as inputs from './inputs';
@@ -77,6 +78,7 @@ export const caseResolvers = {
     body: (n) => (n.visibility === 'PUBLIC' ? maskPublicText(n.body) : n.body),
   },
   CaseTransition: {
+    actionType: (t) => storedEnum(t.action, CASE_HISTORY_ACTIONS),
     from: (t) => t.fromStatus,
     to: (t) => t.toStatus,
   },

@@ -440,6 +440,27 @@ export type MatterTasksArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** What a move of a matter did (民事 → 民议 → 民定 → 落实). */
+export type MatterAction =
+  /** The vote closed and the matter was adopted. */
+  | 'CLOSE_ADOPTED'
+  /** The vote closed and the matter was rejected. */
+  | 'CLOSE_REJECTED'
+  /** Implementation completed. */
+  | 'COMPLETE_IMPLEMENTATION'
+  /** The matter was drafted (the first row of every history). */
+  | 'DRAFT'
+  /** The vote's closing time was moved later. */
+  | 'EXTEND_VOTE'
+  /** Discussion opened (民议). */
+  | 'OPEN_DISCUSSION'
+  /** Voting opened (民定): the electorate is fixed. */
+  | 'OPEN_VOTING'
+  /** Implementation started (落实), under supervision. */
+  | 'START_IMPLEMENTING'
+  /** Withdrawn before a vote closed. */
+  | 'WITHDRAW';
+
 /** A page of matters. */
 export type MatterConnection = {
   __typename?: 'MatterConnection';
@@ -564,8 +585,13 @@ export type MatterTaskEdge = {
 /** One move of a matter. */
 export type MatterTransition = {
   __typename?: 'MatterTransition';
-  /** The action. */
+  /**
+   * The action.
+   * @deprecated Use `actionType` (the same action as an enum value: `openDiscussion` is OPEN_DISCUSSION).
+   */
   action: Scalars['String']['output'];
+  /** The action, as an enum value. */
+  actionType: MatterAction;
   /** Account id of who acted. */
   actor: Scalars['String']['output'];
   /** When. */
@@ -1450,6 +1476,7 @@ export type ResolversTypes = {
   >;
   InPersonState: InPersonState;
   Matter: ResolverTypeWrapper<MatterMapper>;
+  MatterAction: MatterAction;
   MatterConnection: ResolverTypeWrapper<MatterConnectionMapper>;
   MatterEdge: ResolverTypeWrapper<Omit<MatterEdge, 'node'> & { node: ResolversTypes['Matter'] }>;
   MatterFilter: MatterFilter;
@@ -1831,6 +1858,7 @@ export type MatterTransitionResolvers<
   ParentType extends ResolversParentTypes['MatterTransition'] = ResolversParentTypes['MatterTransition'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['MatterAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fromState?: Resolver<Maybe<ResolversTypes['MatterState']>, ParentType, ContextType>;

@@ -1,6 +1,6 @@
-import { DateTimeScalar, parseInput, parsePage } from '@sc/graphql';
+import { DateTimeScalar, parseInput, parsePage, storedEnum, upperSnake } from '@sc/graphql';
 import { toCountedConnection } from '@sc/db';
-import type { Resolvers } from '../__generated__/resolvers-types';
+import type { MatterAction, Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
 import type { Opinion, PublishedTally } from '../entities';
 import { DiscussionService, meetingQuorumMet } from '../services/discussion.service';
@@ -22,6 +22,19 @@ const tallyView = (matterId: string, t: PublishedTally, live: boolean) => ({
 });
 
 /** The deliberation resolver map: thin — parse the input, call the matter service. */
+/** The GraphQL `MatterAction` values; stored as the service's method names (`openDiscussion`). */
+const MATTER_ACTION_VALUES: readonly MatterAction[] = [
+  'DRAFT',
+  'OPEN_DISCUSSION',
+  'OPEN_VOTING',
+  'EXTEND_VOTE',
+  'CLOSE_ADOPTED',
+  'CLOSE_REJECTED',
+  'START_IMPLEMENTING',
+  'COMPLETE_IMPLEMENTATION',
+  'WITHDRAW',
+];
+
 export const resolvers = {
   DateTime: DateTimeScalar,
   Query: {
@@ -175,6 +188,9 @@ export const resolvers = {
     supervisors: (m, _, ctx) => ctx.loaders.supervisors.load(m.id),
     tasks: (m, args, ctx) => ctx.loaders.matterTasks(m.id, parsePage(args)),
     progress: (m, _, ctx) => ctx.loaders.progress.load(m.id),
+  },
+  MatterTransition: {
+    actionType: (t) => storedEnum(t.action, MATTER_ACTION_VALUES, upperSnake),
   },
   MatterTask: {
     overdue: (t, _, ctx) => t.status === 'OPEN' && ctx.now().getTime() > t.dueAt.getTime(),

@@ -108,6 +108,27 @@ export type AppointChiefInput = {
   termStart: Scalars['DateTime']['input'];
 };
 
+/** What a chief's transition did (推选 → 考察 → 备案 → 任命 → 暂停/恢复 → 卸任). */
+export type ChiefAction =
+  /** Appointed to a grid (任命). */
+  | 'APPOINT'
+  /** The party committee filed the appointment (党委备案). */
+  | 'FILE'
+  /** A resident's nomination (群众推荐); the first opens the candidacy. */
+  | 'NOMINATE'
+  /** Rejected before appointment. */
+  | 'REJECT'
+  /** Back in charge after a suspension (恢复). */
+  | 'RESUME'
+  /** Term ended or stepped down (卸任). */
+  | 'RETIRE'
+  /** Temporarily relieved (暂停). */
+  | 'SUSPEND'
+  /** Vetting failed: the candidacy ends REJECTED. */
+  | 'VET_FAIL'
+  /** Vetting passed (社区考察). */
+  | 'VET_PASS';
+
 /** One resident's nomination of a candidate. */
 export type ChiefNomination = {
   __typename?: 'ChiefNomination';
@@ -161,8 +182,13 @@ export type ChiefStatus =
 /** One transition of a chief. */
 export type ChiefTransition = {
   __typename?: 'ChiefTransition';
-  /** What was done: NOMINATE, VET_PASS, VET_FAIL, FILE, APPOINT, SUSPEND, RESUME, RETIRE or REJECT. */
+  /**
+   * What was done: NOMINATE, VET_PASS, VET_FAIL, FILE, APPOINT, SUSPEND, RESUME, RETIRE or REJECT.
+   * @deprecated Use `actionType` (the same value as an enum).
+   */
   action: Scalars['String']['output'];
+  /** What was done, as an enum value (the same as `action`). */
+  actionType: ChiefAction;
   /** Account id of who made the transition (a resident's id for their own nomination; `seed` for the demo data). */
   actor: Scalars['String']['output'];
   /** When it happened. */
@@ -1660,6 +1686,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AccountEdge: ResolverTypeWrapper<Omit<AccountEdge, 'node'> & { node: ResolversTypes['Account'] }>;
   AppointChiefInput: AppointChiefInput;
+  ChiefAction: ChiefAction;
   ChiefNomination: ResolverTypeWrapper<ChiefNominationMapper>;
   ChiefNominationConnection: ResolverTypeWrapper<ChiefNominationConnectionMapper>;
   ChiefNominationEdge: ResolverTypeWrapper<
@@ -1877,6 +1904,7 @@ export type ChiefTransitionResolvers<
   ParentType extends ResolversParentTypes['ChiefTransition'] = ResolversParentTypes['ChiefTransition'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['ChiefAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fromStatus?: Resolver<Maybe<ResolversTypes['ChiefStatus']>, ParentType, ContextType>;

@@ -1,4 +1,5 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parsePage, storedEnum } from '@sc/graphql';
+import { CHIEF_ACTIONS } from '../services/chief-lifecycle';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import * as inputs from './inputs';
 
@@ -51,6 +52,9 @@ export const chiefResolvers = {
     transitions: (c, args, ctx) => ctx.chiefs.transitions(ctx, c, parsePage(args)),
     trainings: (c, args, ctx) => ctx.activities.chiefTrainings(ctx, c, parsePage(args)),
     patrols: (c, args, ctx) => ctx.activities.patrols(ctx, c, parsePage(args)),
+  },
+  ChiefTransition: {
+    actionType: (t) => storedEnum(t.action, CHIEF_ACTIONS),
   },
   ChiefNomination: {
     nominator: (n) => ({ __typename: 'Resident', id: n.nominatorResidentId }),

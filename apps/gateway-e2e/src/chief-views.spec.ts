@@ -149,4 +149,95 @@ describe('the views a chief needs, in one query through the gateway [starts: eve
       new Set(['NOMINATE', 'VET_PASS', 'FILE', 'APPOINT']),
     );
   });
+
+  it('answers calendar dates as Date next to the deprecated strings, and takes Date inputs (issue 15 §4)', async () => {
+    const moved = await gqlRequest<{
+      moveIn: {
+        movedInOn: string;
+        movedInAt: string;
+        household: { enteredOn: string; entryDate: string };
+        moves: { nodes: { date: string; occurredOn: string }[] };
+      };
+    }>(
+      stack.gatewayUrl,
+      `mutation MoveIn($i: MoveInInput!) { moveIn(input: $i) { movedInOn movedInAt
+        household { enteredOn entryDate } moves(first: 5) { nodes { date occurredOn } } } }`,
+      {
+        i: {
+          idNumber: testIdNumber(4),
+          name: '测试住户',
+          origin: '汉源县',
+          category: 'MIGRANT_LONG_TERM',
+          address: { streetId: STREET, building: '6', entrance: '1', door: `${run}04` },
+          newHousehold: { housing: 'RENTED' },
+          movedInOn: '2026-03-01',
+        },
+      },
+      staff,
+    );
+    expect(moved.errors).toBeUndefined();
+    expect(moved.data!.moveIn).toEqual({
+      movedInOn: '2026-03-01',
+      movedInAt: '2026-03-01',
+      // A household founded at move-in comes on the day of the move.
+      household: { enteredOn: '2026-03-01', entryDate: '2026-03-01' },
+      moves: { nodes: [{ date: '2026-03-01', occurredOn: '2026-03-01' }] },
+    });
+
+    // A day that does not exist is the client's error, naming nothing it did not send.
+    const bad = await moveIn(5, { entrance: '1' }, { movedInOn: '2026-02-30' });
+    expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(bad.errors)).not.toContain('stack');
+
+    const calendar = await gqlRequest<{ workCalendar: { day: string; date: string }[] }>(
+      stack.gatewayUrl,
+      '{ workCalendar(year: 2026) { day date } }',
+    );
+    expect(calendar.errors).toBeUndefined();
+    expect(calendar.data!.workCalendar.length).toBeGreaterThan(0);
+    expect(calendar.data!.workCalendar.every((d) => d.date === d.day && d.date.startsWith('2026-'))).toBe(
+      true,
+    );
+  });
+
+  it('creates a campaign from Date-typed first and last days and answers both spellings', async () => {
+    const community = await gqlRequest<{ community: { id: string } }>(
+      stack.gatewayUrl,
+      '{ community(code: "caichang") { id } }',
+    );
+    const china = (offsetDays: number) =>
+      new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    const create = () =>
+      gqlRequest<{
+        createCampaign: { firstDay: string; lastDay: string; startsOn: string; endsOn: string; days: number };
+      }>(
+        stack.gatewayUrl,
+        `mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { firstDay lastDay startsOn endsOn days } }`,
+        {
+          i: {
+            name: `测试行动${run}`,
+            scopeKind: 'COMMUNITY',
+            scopeId: community.data!.community.id,
+            firstDay: china(0),
+            lastDay: china(29),
+            targets: [{ name: 'HOUSEHOLDS_VISITED', goal: 100 }],
+          },
+        },
+        staff,
+      );
+    // The cases service learns the community from the roster's events.
+    let created = await create();
+    for (let i = 0; i < 150 && errorCodes(created).includes('NOT_FOUND'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      created = await create();
+    }
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCampaign).toEqual({
+      firstDay: china(0),
+      lastDay: china(29),
+      startsOn: china(0),
+      endsOn: china(29),
+      days: 30,
+    });
+  });
 });

@@ -22,6 +22,7 @@ import type {
   CaseUpdateConnectionMapper,
   SimilarCaseMapper,
   CaseEvidenceMapper,
+  CalendarDayMapper,
 } from '../resolvers/mappers';
 import type { CasesContext } from '../context';
 export type Maybe<T> = T | null;
@@ -35,6 +36,11 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
@@ -113,7 +119,12 @@ export type AttachCaseEvidenceInput = {
 /** An exception of the working-day calendar (every other Monday–Friday is a working day). */
 export type CalendarDay = {
   __typename?: 'CalendarDay';
-  /** China's date, YYYY-MM-DD. */
+  /** The day (China). */
+  date: Scalars['Date']['output'];
+  /**
+   * China's date, YYYY-MM-DD.
+   * @deprecated Use `date` (a Date).
+   */
   day: Scalars['String']['output'];
   /** Holiday or adjusted working day. */
   kind: CalendarDayKind;
@@ -137,15 +148,25 @@ export type Campaign = {
   __typename?: 'Campaign';
   /** Length in days. */
   days: Scalars['Int']['output'];
-  /** Last day, YYYY-MM-DD (China), inclusive. */
+  /**
+   * Last day, YYYY-MM-DD (China), inclusive.
+   * @deprecated Use `lastDay` (a Date).
+   */
   endsOn: Scalars['String']['output'];
+  /** First day (China). */
+  firstDay: Scalars['Date']['output'];
   /** Id of the campaign (a UUID). */
   id: Scalars['ID']['output'];
+  /** Last day (China), inclusive. */
+  lastDay: Scalars['Date']['output'];
   /** Public name, e.g. 蔡场社区消防安全百日攻坚. */
   name: Scalars['String']['output'];
   /** Where it runs. */
   scope: CampaignScope;
-  /** First day, YYYY-MM-DD (China). */
+  /**
+   * First day, YYYY-MM-DD (China).
+   * @deprecated Use `firstDay` (a Date).
+   */
   startsOn: Scalars['String']['output'];
   /** Planned, active or ended (now). */
   state: CampaignState;
@@ -158,7 +179,12 @@ export type CampaignAction = {
   __typename?: 'CampaignAction';
   /** The courtyard, if given. */
   courtyard?: Maybe<Courtyard>;
-  /** The day it was done, YYYY-MM-DD (China). */
+  /** The day it was done (China). */
+  date: Scalars['Date']['output'];
+  /**
+   * The day it was done, YYYY-MM-DD (China).
+   * @deprecated Use `date` (a Date).
+   */
   day: Scalars['String']['output'];
   /** Id of the action. */
   id: Scalars['ID']['output'];
@@ -778,16 +804,26 @@ export type Courtyard = {
 
 /** A new campaign. */
 export type CreateCampaignInput = {
-  /** Last day, YYYY-MM-DD, not before startsOn, at most 366 days in all, not in the past. */
-  endsOn: Scalars['String']['input'];
+  /**
+   * Last day, YYYY-MM-DD, not before startsOn, at most 366 days in all, not in the past. Required unless `lastDay` is given.
+   * @deprecated Use `lastDay` (a Date). Both given must agree.
+   */
+  endsOn?: InputMaybe<Scalars['String']['input']>;
+  /** First day (China); this or the deprecated `startsOn` is required (BAD_USER_INPUT, field `input.firstDay`). */
+  firstDay?: InputMaybe<Scalars['Date']['input']>;
+  /** Last day (China), not before the first, at most 366 days in all, not in the past; this or the deprecated `endsOn` is required. */
+  lastDay?: InputMaybe<Scalars['Date']['input']>;
   /** Public name, 1–60 characters. */
   name: Scalars['String']['input'];
   /** The id of the community, street or grid (a roster id). */
   scopeId: Scalars['ID']['input'];
   /** Community, street or grid. */
   scopeKind: CampaignScopeKind;
-  /** First day, YYYY-MM-DD (China). */
-  startsOn: Scalars['String']['input'];
+  /**
+   * First day, YYYY-MM-DD (China). Required unless `firstDay` is given.
+   * @deprecated Use `firstDay` (a Date). Both given must agree.
+   */
+  startsOn?: InputMaybe<Scalars['String']['input']>;
   /** The goals, 1–7 of them. */
   targets: Array<CampaignTargetInput>;
 };
@@ -1256,7 +1292,12 @@ export type RecordCampaignActionInput = {
   campaignId: Scalars['ID']['input'];
   /** The courtyard (a roster id), which must be on the street. */
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
-  /** The day it was done, YYYY-MM-DD, within the campaign and not in the future (default today). */
+  /** The day it was done, within the campaign and not in the future (default today). */
+  date?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * The day it was done, YYYY-MM-DD, within the campaign and not in the future (default today).
+   * @deprecated Use `date` (a Date). Both given must agree.
+   */
   day?: InputMaybe<Scalars['String']['input']>;
   /** What was done, up to 200 characters (no personal data). */
   note?: InputMaybe<Scalars['String']['input']>;
@@ -1531,7 +1572,7 @@ export type ResolversTypes = {
   AssigneeKind: AssigneeKind;
   AttachCaseEvidenceInput: AttachCaseEvidenceInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  CalendarDay: ResolverTypeWrapper<CalendarDay>;
+  CalendarDay: ResolverTypeWrapper<CalendarDayMapper>;
   CalendarDayKind: CalendarDayKind;
   Campaign: ResolverTypeWrapper<CampaignMapper>;
   CampaignAction: ResolverTypeWrapper<CampaignActionMapper>;
@@ -1583,6 +1624,7 @@ export type ResolversTypes = {
   Courtyard: ResolverTypeWrapper<Courtyard>;
   CreateCampaignInput: CreateCampaignInput;
   CsvPage: ResolverTypeWrapper<CsvPage>;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DefaultAssignee: DefaultAssignee;
   ErrorCode: ErrorCode;
@@ -1625,7 +1667,7 @@ export type ResolversParentTypes = {
   AssignCaseInput: AssignCaseInput;
   AttachCaseEvidenceInput: AttachCaseEvidenceInput;
   Boolean: Scalars['Boolean']['output'];
-  CalendarDay: CalendarDay;
+  CalendarDay: CalendarDayMapper;
   Campaign: CampaignMapper;
   CampaignAction: CampaignActionMapper;
   CampaignConnection: CampaignConnectionMapper;
@@ -1660,6 +1702,7 @@ export type ResolversParentTypes = {
   Courtyard: Courtyard;
   CreateCampaignInput: CreateCampaignInput;
   CsvPage: CsvPage;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   EscalateCaseInput: EscalateCaseInput;
   GeoPoint: GeoPoint;
@@ -1687,6 +1730,7 @@ export type CalendarDayResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['CalendarDay'] = ResolversParentTypes['CalendarDay'],
 > = {
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['CalendarDayKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1704,7 +1748,9 @@ export type CampaignResolvers<
   >;
   days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   endsOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  firstDay?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastDay?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scope?: Resolver<ResolversTypes['CampaignScope'], ParentType, ContextType>;
   startsOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1717,6 +1763,7 @@ export type CampaignActionResolvers<
   ParentType extends ResolversParentTypes['CampaignAction'] = ResolversParentTypes['CampaignAction'],
 > = {
   courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2003,6 +2050,10 @@ export type CsvPageResolvers<
   rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -2331,6 +2382,7 @@ export type Resolvers<ContextType = CasesContext> = {
   Caseload?: CaseloadResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   CsvPage?: CsvPageResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   GeoPoint?: GeoPointResolvers<ContextType>;
   Grid?: GridResolvers<ContextType>;

@@ -45,3 +45,7 @@ export type CaseUpdateConnectionMapper = CountedConnection<CaseUpdateNotice>;
 export type SimilarCaseMapper = SimilarCase;
 export type CaseEvidenceMapper = CaseEvidence;
 // ---- end intake ----
+
+// ---- issue 15 §4: Date ----
+// The calendar's days carry `day`; the resolver adds `date` (the same day as a Date).
+export type CalendarDayMapper = import('../domain/calendar').CalendarDay;

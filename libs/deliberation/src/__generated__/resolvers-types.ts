@@ -44,6 +44,11 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
@@ -1460,6 +1465,7 @@ export type ResolversTypes = {
   BallotStatus: ResolverTypeWrapper<BallotStatusMapper>;
   CastBallotInput: CastBallotInput;
   Courtyard: ResolverTypeWrapper<CourtyardMapper>;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DraftMatterInput: DraftMatterInput;
   Electorate: ResolverTypeWrapper<ElectorateMapper>;
@@ -1543,6 +1549,7 @@ export type ResolversParentTypes = {
   BallotStatus: BallotStatusMapper;
   CastBallotInput: CastBallotInput;
   Courtyard: CourtyardMapper;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DraftMatterInput: DraftMatterInput;
   Electorate: ElectorateMapper;
@@ -1661,6 +1668,10 @@ export type CourtyardResolvers<
     Partial<CourtyardMattersArgs>
   >;
 };
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -2319,6 +2330,7 @@ export type Resolvers<ContextType = DeliberationContext> = {
   BallotReceipt?: BallotReceiptResolvers<ContextType>;
   BallotStatus?: BallotStatusResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Electorate?: ElectorateResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;

@@ -1,4 +1,4 @@
-import { DateTimeScalar, parseInput, parsePage, storedEnum, upperSnake } from '@sc/graphql';
+import { DateScalar, DateTimeScalar, parseInput, parsePage, storedEnum, upperSnake } from '@sc/graphql';
 import { toCountedConnection } from '@sc/db';
 import type { MatterAction, Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
@@ -37,6 +37,7 @@ const MATTER_ACTION_VALUES: readonly MatterAction[] = [
 
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Date: DateScalar,
   Query: {
     matters: (_, args, ctx) =>
       ctx.matters.list(parseInput(inputs.matterFilter, args.filter, 'filter'), parsePage(args)),

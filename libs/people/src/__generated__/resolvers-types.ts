@@ -32,6 +32,11 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
@@ -143,7 +148,12 @@ export type CourtyardCount = {
 export type CreateHouseholdInput = {
   /** Where the household lives. */
   address: AddressInput;
-  /** When the household came, `YYYY-MM-DD` (default today). */
+  /** The day the household came (default today). With the deprecated `entryDate`, both must agree (BAD_USER_INPUT). */
+  enteredOn?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * When the household came, `YYYY-MM-DD` (default today).
+   * @deprecated Use `enteredOn` (a Date). Both given must agree.
+   */
   entryDate?: InputMaybe<Scalars['String']['input']>;
   /** The head (leaves any current household). */
   headResidentId: Scalars['ID']['input'];
@@ -256,7 +266,12 @@ export type Household = {
   courtyard?: Maybe<Courtyard>;
   /** When the record was created. */
   createdAt: Scalars['DateTime']['output'];
-  /** When the household came to this address, `YYYY-MM-DD`. */
+  /** The day the household came to this address. */
+  enteredOn: Scalars['Date']['output'];
+  /**
+   * When the household came to this address, `YYYY-MM-DD`.
+   * @deprecated Use `enteredOn` (a Date).
+   */
   entryDate: Scalars['String']['output'];
   /** The head (户主). */
   head?: Maybe<Resident>;
@@ -343,7 +358,10 @@ export type MoveInInput = {
   address: AddressInput;
   /** 户籍 category. */
   category: ResidentCategory;
-  /** Date of the move, `YYYY-MM-DD` (default today). */
+  /**
+   * Date of the move, `YYYY-MM-DD` (default today).
+   * @deprecated Use `movedInOn` (a Date). Both given must agree.
+   */
   date?: InputMaybe<Scalars['String']['input']>;
   /** Join this household (at its address). */
   householdId?: InputMaybe<Scalars['ID']['input']>;
@@ -351,6 +369,8 @@ export type MoveInInput = {
   idNumber: Scalars['String']['input'];
   /** Languages or dialects. */
   languages?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The day of the move (default today). With the deprecated `date`, both must agree (BAD_USER_INPUT). */
+  movedInOn?: InputMaybe<Scalars['Date']['input']>;
   /** Full name, 1–50 characters. */
   name: Scalars['String']['input'];
   /** Needs reported by the chief. */
@@ -376,10 +396,15 @@ export type MoveKind =
 
 /** A resident moving out of the community. */
 export type MoveOutInput = {
-  /** Date of the move, `YYYY-MM-DD` (default today). */
+  /**
+   * Date of the move, `YYYY-MM-DD` (default today).
+   * @deprecated Use `movedOutOn` (a Date). Both given must agree.
+   */
   date?: InputMaybe<Scalars['String']['input']>;
   /** County or city moved to (never an exact address), 1–50 characters. */
   destination: Scalars['String']['input'];
+  /** The day of the move (default today). With the deprecated `date`, both must agree (BAD_USER_INPUT). */
+  movedOutOn?: InputMaybe<Scalars['Date']['input']>;
   /** The resident. */
   residentId: Scalars['ID']['input'];
 };
@@ -683,10 +708,20 @@ export type Resident = {
   isTestData: Scalars['Boolean']['output'];
   /** Languages or dialects spoken. */
   languages: Array<Scalars['String']['output']>;
-  /** Move-in date, `YYYY-MM-DD`. */
+  /**
+   * Move-in date, `YYYY-MM-DD`.
+   * @deprecated Use `movedInOn` (a Date).
+   */
   movedInAt?: Maybe<Scalars['String']['output']>;
-  /** Move-out date, `YYYY-MM-DD`. */
+  /** The day of the latest move-in; null when unknown. */
+  movedInOn?: Maybe<Scalars['Date']['output']>;
+  /**
+   * Move-out date, `YYYY-MM-DD`.
+   * @deprecated Use `movedOutOn` (a Date).
+   */
   movedOutAt?: Maybe<Scalars['String']['output']>;
+  /** The day of the move-out; null while the resident lives here. */
+  movedOutOn?: Maybe<Scalars['Date']['output']>;
   /** Moves in, out and between households, newest first (`first`: 0–100, default 20). */
   moves: ResidentMoveConnection;
   /** Full name. */
@@ -786,13 +821,18 @@ export type ResidentFilter = {
 /** One move of a resident, as recorded when it happened. */
 export type ResidentMove = {
   __typename?: 'ResidentMove';
+  /** The day it happened. */
+  date: Scalars['Date']['output'];
   /** The household left, if any (null also when it is outside the caller's scope). */
   fromHousehold?: Maybe<Household>;
   /** Id of the move. */
   id: Scalars['ID']['output'];
   /** What happened. */
   kind: MoveKind;
-  /** The day it happened, `YYYY-MM-DD`. */
+  /**
+   * The day it happened, `YYYY-MM-DD`.
+   * @deprecated Use `date` (a Date).
+   */
   occurredOn: Scalars['String']['output'];
   /** Where from (MOVE_IN) or where to (MOVE_OUT): a county or city, never an address. */
   place?: Maybe<Scalars['String']['output']>;
@@ -838,8 +878,13 @@ export type ResidentNeed =
 /** Whole values of a resident's personal data. Reading them is logged. */
 export type ResidentSensitive = {
   __typename?: 'ResidentSensitive';
-  /** Birth date, `YYYY-MM-DD`: digits 7–14 of the ID-card number. */
+  /**
+   * Birth date, `YYYY-MM-DD`: digits 7–14 of the ID-card number.
+   * @deprecated Use `bornOn` (a Date; logged as BIRTH_DATE like this field).
+   */
   birthDate: Scalars['String']['output'];
+  /** Birth date: digits 7–14 of the ID-card number. Logged as BIRTH_DATE. */
+  bornOn: Scalars['Date']['output'];
   /** The whole door number of the current address, if any. */
   door?: Maybe<Scalars['String']['output']>;
   /** The whole ID-card number. */
@@ -1205,6 +1250,7 @@ export type ResolversTypes = {
   Courtyard: ResolverTypeWrapper<Courtyard>;
   CourtyardCount: ResolverTypeWrapper<CourtyardCountMapper>;
   CreateHouseholdInput: CreateHouseholdInput;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ErrorCode: ErrorCode;
   Gender: Gender;
@@ -1287,6 +1333,7 @@ export type ResolversParentTypes = {
   Courtyard: Courtyard;
   CourtyardCount: CourtyardCountMapper;
   CreateHouseholdInput: CreateHouseholdInput;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Grid: Grid | FederationReferenceTypes['Grid'];
   House: HouseMapper;
@@ -1394,6 +1441,10 @@ export type CourtyardCountResolvers<
   residents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -1439,6 +1490,7 @@ export type HouseholdResolvers<
   address?: Resolver<ResolversTypes['StandardAddress'], ParentType, ContextType>;
   courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  enteredOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   entryDate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   head?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
   housing?: Resolver<ResolversTypes['Housing'], ParentType, ContextType>;
@@ -1651,7 +1703,9 @@ export type ResidentResolvers<
   isTestData?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   languages?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   movedInAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  movedInOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   movedOutAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  movedOutOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   moves?: Resolver<
     ResolversTypes['ResidentMoveConnection'],
     ParentType,
@@ -1695,6 +1749,7 @@ export type ResidentMoveResolvers<
   ContextType = PeopleContext,
   ParentType extends ResolversParentTypes['ResidentMove'] = ResolversParentTypes['ResidentMove'],
 > = {
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   fromHousehold?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MoveKind'], ParentType, ContextType>;
@@ -1728,6 +1783,7 @@ export type ResidentSensitiveResolvers<
   ParentType extends ResolversParentTypes['ResidentSensitive'] = ResolversParentTypes['ResidentSensitive'],
 > = {
   birthDate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  bornOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   door?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   idNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1863,6 +1919,7 @@ export type Resolvers<ContextType = PeopleContext> = {
   CategoryCount?: CategoryCountResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   CourtyardCount?: CourtyardCountResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Grid?: GridResolvers<ContextType>;
   House?: HouseResolvers<ContextType>;

@@ -20,6 +20,7 @@ export const householdResolvers = {
     // Scope-checked like `household(id)`; anonymous callers get null (as Resident references).
     __resolveReference: (h, ctx) => (ctx.principal ? ctx.households.get(ctx, h.id) : null),
     address: (h, _, ctx) => ctx.loaders.requiredAddress(h.addressId),
+    enteredOn: (h) => h.entryDate,
     street: (h) => ({ id: h.streetId }),
     courtyard: (h) => ref(h.courtyardId),
     head: (h, _, ctx) => (h.headResidentId ? ctx.residents.get(ctx, h.headResidentId) : null),

@@ -41,6 +41,11 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
@@ -1712,6 +1717,7 @@ export type ResolversTypes = {
   CreateResidentGroupInput: CreateResidentGroupInput;
   CreateSignboardInput: CreateSignboardInput;
   CreateStreetInput: CreateStreetInput;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ErrorCode: ErrorCode;
   FileChiefInput: FileChiefInput;
@@ -1795,6 +1801,7 @@ export type ResolversParentTypes = {
   CreateResidentGroupInput: CreateResidentGroupInput;
   CreateSignboardInput: CreateSignboardInput;
   CreateStreetInput: CreateStreetInput;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   FileChiefInput: FileChiefInput;
   Grid: GridMapper;
@@ -2024,6 +2031,10 @@ export type CourtyardEdgeResolvers<
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Courtyard'], ParentType, ContextType>;
 };
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -2747,6 +2758,7 @@ export type Resolvers<ContextType = RosterContext> = {
   Courtyard?: CourtyardResolvers<ContextType>;
   CourtyardConnection?: CourtyardConnectionResolvers<ContextType>;
   CourtyardEdge?: CourtyardEdgeResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Grid?: GridResolvers<ContextType>;
   GridChange?: GridChangeResolvers<ContextType>;

@@ -3,6 +3,7 @@
  * `npm run codegen`: `export type <GraphQLType>Mapper`. Types without one are the generated shape
  * (TimeLimit, GeoPoint, CalendarDay, CaseAssignee and the other services' stubs, returned as `{ id }`).
  */
+import type { CalendarDay } from '../domain/calendar';
 import type { CountedConnection } from '@sc/db';
 import type { LedgerRow } from '../services/ledger.service';
 import type { TargetProgress } from '../services/campaign.service';
@@ -48,4 +49,4 @@ export type CaseEvidenceMapper = CaseEvidence;
 
 // ---- issue 15 §4: Date ----
 // The calendar's days carry `day`; the resolver adds `date` (the same day as a Date).
-export type CalendarDayMapper = import('../domain/calendar').CalendarDay;
+export type CalendarDayMapper = CalendarDay;

@@ -1,5 +1,6 @@
 import { stableId } from '@sc/demo';
 import { makeTestIdNumber } from '@sc/people';
+import { DEMO_PASSWORD } from '@sc/roster';
 import { errorCodes, gqlRequest } from '@sc/testing';
 import { startStack, type Stack } from './stack';
 
@@ -239,5 +240,80 @@ describe('the views a chief needs, in one query through the gateway [starts: eve
       endsOn: china(29),
       days: 30,
     });
+  });
+
+  it('resolves the actor of a history to its Account for staff, batched by the roster; null for others and for non-accounts', async () => {
+    const login = await gqlRequest<{ login: { token: string; account: { id: string } } }>(
+      stack.gatewayUrl,
+      'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token account { id } } }',
+      { u: 'staff', p: DEMO_PASSWORD },
+    );
+    expect(login.errors).toBeUndefined();
+    const { token: session, account } = login.data!.login;
+
+    // people → roster: the inspector of a unit's visit.
+    const grid = await gqlRequest<{ grid: { streets: { nodes: { id: string }[] } } }>(
+      stack.gatewayUrl,
+      'query($id: ID!) { grid(id: $id) { streets(first: 100) { nodes { id } } } }',
+      { id: gridId },
+    );
+    const streetIds = grid.data!.grid.streets.nodes.map((n) => n.id);
+    const units = await gqlRequest<{ units: { nodes: { id: string; street: { id: string } }[] } }>(
+      stack.gatewayUrl,
+      '{ units(first: 100) { nodes { id street { id } } } }',
+      {},
+      session,
+    );
+    const unit = units.data!.units.nodes.find((u) => streetIds.includes(u.street.id))!;
+    const visit = await gqlRequest(
+      stack.gatewayUrl,
+      'mutation($i: RecordInspectionInput!) { recordUnitInspection(input: $i) { id } }',
+      { i: { unitId: unit.id, result: 'PASSED', hazards: 0 } },
+      session,
+    );
+    expect(visit.errors).toBeUndefined();
+    const VISITS = `query($id: ID!) { unit(id: $id) { inspections(first: 5) {
+      nodes { inspector inspectorAccount { id displayName } } } } }`;
+    type Visits = { unit: { inspections: { nodes: { inspector: string; inspectorAccount: unknown }[] } } };
+    const asStaff = await gqlRequest<Visits>(stack.gatewayUrl, VISITS, { id: unit.id }, staff);
+    expect(asStaff.errors).toBeUndefined();
+    expect(asStaff.data!.unit.inspections.nodes[0]).toEqual({
+      inspector: account.id,
+      inspectorAccount: { id: account.id, displayName: '社区工作人员 李敏' },
+    });
+    // The chief of the grid sees the visit, not the account behind it.
+    const asChief = await gqlRequest<Visits>(stack.gatewayUrl, VISITS, { id: unit.id }, chief);
+    expect(asChief.errors).toBeUndefined();
+    expect(asChief.data!.unit.inspections.nodes[0]!.inspectorAccount).toBeNull();
+    // Staff reaching an account as an actor see its name, not its sign-in name.
+    const username = await gqlRequest(
+      stack.gatewayUrl,
+      'query($id: ID!) { unit(id: $id) { inspections(first: 1) { nodes { inspectorAccount { username } } } } }',
+      { id: unit.id },
+      staff,
+    );
+    expect(errorCodes(username)).toEqual(['FORBIDDEN']);
+
+    // In the roster: a grid's history, the seed's entry (no account) and one made by the account.
+    const officer = stack.tokens.mint(['TOWN_OFFICER'], { scopes: ['community:caichang'] });
+    const changed = await gqlRequest(
+      stack.gatewayUrl,
+      'mutation($i: SetGridPlacesInput!) { setGridPlaces(input: $i) { id } }',
+      { i: { id: gridId, streetIds, reason: '核对网格范围' } },
+      session,
+    );
+    expect(changed.errors).toBeUndefined();
+    const history = await gqlRequest<{
+      grid: { history: { nodes: { actor: string; actorAccount: { displayName: string } | null }[] } };
+    }>(
+      stack.gatewayUrl,
+      'query($id: ID!) { grid(id: $id) { history(first: 100) { nodes { actor actorAccount { displayName } } } } }',
+      { id: gridId },
+      officer,
+    );
+    expect(history.errors).toBeUndefined();
+    const nodes = history.data!.grid.history.nodes;
+    expect(nodes[0]).toEqual({ actor: 'seed', actorAccount: null });
+    expect(nodes.at(-1)).toEqual({ actor: account.id, actorAccount: { displayName: '社区工作人员 李敏' } });
   });
 });

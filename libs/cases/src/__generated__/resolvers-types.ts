@@ -57,6 +57,17 @@ export type AcceptCaseInput = {
   version: Scalars['Int']['input'];
 };
 
+/**
+ * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
+ */
+export type Account = {
+  __typename?: 'Account';
+  /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
+  id: Scalars['ID']['output'];
+};
+
 /** A note on a case. */
 export type AddCaseNoteInput = {
   /** The text, 1–2000 characters. */
@@ -663,6 +674,8 @@ export type CaseTransition = {
   actionType: CaseAction;
   /** Account id of who did it (`system` for the sweeper). */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account (`system`, a resident). */
+  actorAccount?: Maybe<Account>;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** State before; null for the report. */
@@ -1566,6 +1579,7 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Account: ResolverTypeWrapper<Account>;
   AddCaseNoteInput: AddCaseNoteInput;
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
@@ -1662,6 +1676,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  Account: Account;
   AddCaseNoteInput: AddCaseNoteInput;
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
@@ -1724,6 +1739,13 @@ export type ResolversParentTypes = {
   Street: StreetMapper;
   StreetChief: StreetChiefMapper;
   TimeLimit: TimeLimit;
+};
+
+export type AccountResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type CalendarDayResolvers<
@@ -1966,6 +1988,7 @@ export type CaseTransitionResolvers<
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actionType?: Resolver<ResolversTypes['CaseAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   from?: Resolver<Maybe<ResolversTypes['CaseState']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2356,6 +2379,7 @@ export type TimeLimitResolvers<
 };
 
 export type Resolvers<ContextType = CasesContext> = {
+  Account?: AccountResolvers<ContextType>;
   CalendarDay?: CalendarDayResolvers<ContextType>;
   Campaign?: CampaignResolvers<ContextType>;
   CampaignAction?: CampaignActionResolvers<ContextType>;

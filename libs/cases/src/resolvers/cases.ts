@@ -79,6 +79,8 @@ export const caseResolvers = {
   },
   CaseTransition: {
     actionType: (t) => storedEnum(t.action, CASE_HISTORY_ACTIONS),
+    // Resolved (and refused to non-staff) by the roster, which owns accounts.
+    actorAccount: (t) => ({ id: t.actor }),
     from: (t) => t.fromStatus,
     to: (t) => t.toStatus,
   },

@@ -53,6 +53,17 @@ export type Scalars = {
   DateTime: { input: Date; output: Date };
 };
 
+/**
+ * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
+ */
+export type Account = {
+  __typename?: 'Account';
+  /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
+  id: Scalars['ID']['output'];
+};
+
 /** A task to add. */
 export type AddTaskInput = {
   /** When it is due. */
@@ -599,6 +610,8 @@ export type MatterTransition = {
   actionType: MatterAction;
   /** Account id of who acted. */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account. */
+  actorAccount?: Maybe<Account>;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** State before (null for the draft). */
@@ -1451,8 +1464,9 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AddTaskInput: AddTaskInput;
+  Account: ResolverTypeWrapper<Account>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AddTaskInput: AddTaskInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Attendee: ResolverTypeWrapper<AttendeeMapper>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -1537,8 +1551,9 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AddTaskInput: AddTaskInput;
+  Account: Account;
   ID: Scalars['ID']['output'];
+  AddTaskInput: AddTaskInput;
   String: Scalars['String']['output'];
   Attendee: AttendeeMapper;
   Boolean: Scalars['Boolean']['output'];
@@ -1597,6 +1612,13 @@ export type ResolversParentTypes = {
   VoteProxyConnection: VoteProxyConnectionMapper;
   VoteProxyEdge: Omit<VoteProxyEdge, 'node'> & { node: ResolversParentTypes['VoteProxy'] };
   VoteRuleView: VoteRuleViewMapper;
+};
+
+export type AccountResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type AttendeeResolvers<
@@ -1871,6 +1893,7 @@ export type MatterTransitionResolvers<
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actionType?: Resolver<ResolversTypes['MatterAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fromState?: Resolver<Maybe<ResolversTypes['MatterState']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2324,6 +2347,7 @@ export type VoteRuleViewResolvers<
 };
 
 export type Resolvers<ContextType = DeliberationContext> = {
+  Account?: AccountResolvers<ContextType>;
   Attendee?: AttendeeResolvers<ContextType>;
   AttendeeConnection?: AttendeeConnectionResolvers<ContextType>;
   AttendeeEdge?: AttendeeEdgeResolvers<ContextType>;

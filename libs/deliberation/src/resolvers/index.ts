@@ -192,6 +192,8 @@ export const resolvers = {
   },
   MatterTransition: {
     actionType: (t) => storedEnum(t.action, MATTER_ACTION_VALUES, upperSnake),
+    // Resolved (and refused to non-staff) by the roster, which owns accounts.
+    actorAccount: (t) => ({ id: t.actor }),
   },
   MatterTask: {
     overdue: (t, _, ctx) => t.status === 'OPEN' && ctx.now().getTime() > t.dueAt.getTime(),

@@ -68,6 +68,8 @@ export type AccessLogEntry = {
   __typename?: 'AccessLogEntry';
   /** Account id of the viewer. */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for viewers that are no account (a resident). */
+  actorAccount?: Maybe<Account>;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** Which fields were shown whole. */
@@ -84,6 +86,17 @@ export type AccessLogEntry = {
   roles: Array<Scalars['String']['output']>;
   /** Whose contact data was shown, for a unit. */
   unitId?: Maybe<Scalars['ID']['output']>;
+};
+
+/**
+ * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
+ */
+export type Account = {
+  __typename?: 'Account';
+  /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
+  id: Scalars['ID']['output'];
 };
 
 /** The parts of a standard address; the same parts always give the same address (`entrance` and the deprecated `unit` are one part). */
@@ -1064,6 +1077,8 @@ export type UnitInspection = {
   id: Scalars['ID']['output'];
   /** Account id of the visitor. */
   inspector: Scalars['String']['output'];
+  /** The account of `inspector`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for visitors that are no account. */
+  inspectorAccount?: Maybe<Account>;
   /** What was found or advised. */
   notes: Scalars['String']['output'];
   /** Outcome. */
@@ -1244,6 +1259,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AccessLogEntry: ResolverTypeWrapper<AccessLogEntryMapper>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Account: ResolverTypeWrapper<Account>;
   AddressInput: AddressInput;
   CategoryCount: ResolverTypeWrapper<CategoryCount>;
   ChangeHouseholdInput: ChangeHouseholdInput;
@@ -1327,6 +1343,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   AccessLogEntry: AccessLogEntryMapper;
   ID: Scalars['ID']['output'];
+  Account: Account;
   AddressInput: AddressInput;
   CategoryCount: CategoryCount;
   ChangeHouseholdInput: ChangeHouseholdInput;
@@ -1406,6 +1423,7 @@ export type AccessLogEntryResolvers<
   ParentType extends ResolversParentTypes['AccessLogEntry'] = ResolversParentTypes['AccessLogEntry'],
 > = {
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['SensitiveField']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1414,6 +1432,13 @@ export type AccessLogEntryResolvers<
   residentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   unitId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type AccountResolvers<
+  ContextType = PeopleContext,
+  ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type CategoryCountResolvers<
@@ -1881,6 +1906,7 @@ export type UnitInspectionResolvers<
   hazards?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inspector?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inspectorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   notes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   result?: Resolver<ResolversTypes['InspectionResult'], ParentType, ContextType>;
   visitedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1916,6 +1942,7 @@ export type Resolvers<ContextType = PeopleContext> = {
   AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
   AccessLogEdge?: AccessLogEdgeResolvers<ContextType>;
   AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
+  Account?: AccountResolvers<ContextType>;
   CategoryCount?: CategoryCountResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   CourtyardCount?: CourtyardCountResolvers<ContextType>;

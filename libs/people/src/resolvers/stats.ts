@@ -29,6 +29,8 @@ export const statsResolvers = {
     courtyard: (c) => ({ id: c.placeId }),
   },
   AccessLogEntry: {
+    // Resolved (and refused to non-staff) by the roster, which owns accounts.
+    actorAccount: (a) => ({ id: a.actor }),
     id: (a) => String(a.seq),
     roles: (a) => (a.roles ? a.roles.split(',') : []),
     fields: (a) => enumList(a.fields, SENSITIVE_FIELDS),

@@ -52,7 +52,8 @@ export type Scalars = {
 
 /**
  * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
- * Visible to the account itself (`me`, `login`) and to ADMIN.
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
  */
 export type Account = {
   __typename?: 'Account';
@@ -62,11 +63,11 @@ export type Account = {
   displayName: Scalars['String']['output'];
   /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
   id: Scalars['ID']['output'];
-  /** The roles granted (at least one). */
+  /** The roles granted (at least one). FORBIDDEN when reached as an actor. */
   roles: Array<Role>;
-  /** Scopes such as `community:caichang` or `grid:<id>` that limit where the roles apply. */
+  /** Scopes such as `community:caichang` or `grid:<id>` that limit where the roles apply. FORBIDDEN when reached as an actor. */
   scopes: Array<Scalars['String']['output']>;
-  /** Sign-in name, stored lower-case; unique. */
+  /** Sign-in name, stored lower-case; unique. FORBIDDEN when reached as an actor (only the account itself and ADMIN). */
   username: Scalars['String']['output'];
 };
 
@@ -196,6 +197,8 @@ export type ChiefTransition = {
   actionType: ChiefAction;
   /** Account id of who made the transition (a resident's id for their own nomination; `seed` for the demo data). */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account (a resident, `seed`). */
+  actorAccount?: Maybe<Account>;
   /** When it happened. */
   at: Scalars['DateTime']['output'];
   /** State before; null for the first nomination, which opened the candidacy. */
@@ -520,6 +523,8 @@ export type GridChange = {
   __typename?: 'GridChange';
   /** Account id of who made the change (`seed` for the demo data). */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account (`seed`). */
+  actorAccount?: Maybe<Account>;
   /** When the change was made. */
   at: Scalars['DateTime']['output'];
   /** Ids of the grid's own courtyards after the change, in official order. */
@@ -1651,6 +1656,7 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Account: Account;
   Community: Community;
   Courtyard: Courtyard;
   Grid: Grid;
@@ -1662,6 +1668,7 @@ export type FederationTypes = {
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Account: { __typename: 'Account' } & GraphQLRecursivePick<FederationTypes['Account'], { id: true }>;
   Community: { __typename: 'Community' } & GraphQLRecursivePick<FederationTypes['Community'], { id: true }>;
   Courtyard: { __typename: 'Courtyard' } & GraphQLRecursivePick<FederationTypes['Courtyard'], { id: true }>;
   Grid: { __typename: 'Grid' } & GraphQLRecursivePick<FederationTypes['Grid'], { id: true }>;
@@ -1850,7 +1857,13 @@ export type ResolversParentTypes = {
 export type AccountResolvers<
   ContextType = RosterContext,
   ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+  FederationReferenceType extends FederationReferenceTypes['Account'] = FederationReferenceTypes['Account'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Account']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1913,6 +1926,7 @@ export type ChiefTransitionResolvers<
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actionType?: Resolver<ResolversTypes['ChiefAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fromStatus?: Resolver<Maybe<ResolversTypes['ChiefStatus']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2075,6 +2089,7 @@ export type GridChangeResolvers<
   ParentType extends ResolversParentTypes['GridChange'] = ResolversParentTypes['GridChange'],
 > = {
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   courtyardIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

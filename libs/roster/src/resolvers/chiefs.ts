@@ -55,6 +55,7 @@ export const chiefResolvers = {
   },
   ChiefTransition: {
     actionType: (t) => storedEnum(t.action, CHIEF_ACTIONS),
+    actorAccount: (t, _, ctx) => ctx.accounts.asActor(ctx, t.actor),
   },
   ChiefNomination: {
     nominator: (n) => ({ __typename: 'Resident', id: n.nominatorResidentId }),

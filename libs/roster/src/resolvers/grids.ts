@@ -25,6 +25,7 @@ export const gridResolvers = {
     history: (g, args, ctx) => ctx.grids.history(ctx, g, parsePage(args)),
   },
   GridChange: {
+    actorAccount: (c, _, ctx) => ctx.accounts.asActor(ctx, c.actor),
     streetIds: (c) => parseStringList(c.streetIds),
     courtyardIds: (c) => parseStringList(c.courtyardIds),
   },

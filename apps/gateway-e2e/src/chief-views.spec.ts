@@ -240,6 +240,24 @@ describe('the views a chief needs, in one query through the gateway [starts: eve
       endsOn: china(29),
       days: 30,
     });
+    // A refusal names the field the client sent.
+    const past = await gqlRequest(
+      stack.gatewayUrl,
+      `mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }`,
+      {
+        i: {
+          name: `过期行动${run}`,
+          scopeKind: 'COMMUNITY',
+          scopeId: community.data!.community.id,
+          firstDay: china(-40),
+          lastDay: china(-10),
+          targets: [{ name: 'HOUSEHOLDS_VISITED', goal: 100 }],
+        },
+      },
+      staff,
+    );
+    expect(errorCodes(past)).toEqual(['BAD_USER_INPUT']);
+    expect(past.errors![0]!.extensions).toMatchObject({ field: 'input.lastDay', serviceName: 'cases' });
   });
 
   it('resolves the actor of a history to its Account for staff, batched by the roster; null for others and for non-accounts', async () => {

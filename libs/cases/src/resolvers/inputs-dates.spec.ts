@@ -30,8 +30,13 @@ describe('campaign inputs take Date-typed days, and the deprecated strings (issu
       startsOn: '2026-12-01',
       endsOn: '2027-03-10',
     });
-    expect(byDate).toEqual(byString);
-    expect(byDate).toMatchObject({ startsOn: '2026-12-01', endsOn: '2027-03-10' });
+    expect({ ...byDate, lastDayField: undefined }).toEqual({ ...byString, lastDayField: undefined });
+    expect(byDate).toMatchObject({
+      startsOn: '2026-12-01',
+      endsOn: '2027-03-10',
+      lastDayField: 'input.lastDay',
+    });
+    expect(byString.lastDayField).toBe('input.endsOn');
   });
 
   it('needs one name of each day, and both names of a day to agree', () => {
@@ -52,7 +57,13 @@ describe('campaign inputs take Date-typed days, and the deprecated strings (issu
 
   it("takes an action's day as date or day", () => {
     const action = { campaignId: ID, target: 'HOUSEHOLDS_VISITED', streetId: ID };
-    expect(parseInput(recordCampaignActionInput, { ...action, date: '2026-12-05' }).day).toBe('2026-12-05');
+    expect(parseInput(recordCampaignActionInput, { ...action, date: '2026-12-05' })).toMatchObject({
+      day: '2026-12-05',
+      dayField: 'input.date',
+    });
+    expect(parseInput(recordCampaignActionInput, { ...action, day: '2026-12-05' }).dayField).toBe(
+      'input.day',
+    );
     expect(parseInput(recordCampaignActionInput, { ...action, day: '2026-12-05' }).day).toBe('2026-12-05');
     expect(parseInput(recordCampaignActionInput, action).day).toBeUndefined();
     expect(

@@ -172,6 +172,7 @@ export const createCampaignInput = z
     ...rest,
     startsOn: requiredDay(ctx, { current: 'firstDay', deprecated: 'startsOn' }, firstDay, startsOn),
     endsOn: requiredDay(ctx, { current: 'lastDay', deprecated: 'endsOn' }, lastDay, endsOn),
+    lastDayField: lastDay != null ? 'input.lastDay' : 'input.endsOn',
   }));
 
 export const recordCampaignActionInput = z
@@ -194,6 +195,7 @@ export const recordCampaignActionInput = z
   .transform(({ date, day, ...rest }, ctx) => ({
     ...rest,
     day: renamedField(ctx, { current: 'date', deprecated: 'day' }, date, day),
+    dayField: day != null && date == null ? 'input.day' : 'input.date',
   }));
 // ---- intake (h-cases-intake) ----
 export const similarArgs = z.object({

@@ -44,7 +44,8 @@ function outputConfig(s: CodegenSubgraph): CodegenConfig['generates'][string] {
       // Entities keep enum values as string unions; GraphQL enums become the same unions.
       enumsAsTypes: true,
       // DateTimeScalar (libs/platform/graphql/src/scalars.ts) parses to a Date and serialises one.
-      scalars: { DateTime: { input: 'Date', output: 'Date' }, ID: 'string' },
+      // DateScalar: a calendar date, the string YYYY-MM-DD both ways.
+      scalars: { DateTime: { input: 'Date', output: 'Date' }, Date: 'string', ID: 'string' },
       // A scalar added to an SDL without a type here fails generation instead of becoming `any`.
       strictScalars: true,
       // No index signature: with one (`& Record<string, any>`) a misspelled field or type name in a

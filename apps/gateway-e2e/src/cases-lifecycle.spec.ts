@@ -264,6 +264,20 @@ describe('cases through the gateway by role [starts: every service on MariaDB wi
     c = await actOk('rateCase', rate, tokens.resident());
     expect(c).toMatchObject({ state: 'CLOSED', rating: 5 });
 
+    // The history names each action as a CaseAction enum value too (issue 15 §4), equal to the string.
+    const history = await gql<{ case: { transitions: { nodes: { action: string; actionType: string }[] } } }>(
+      'query($id: ID!) { case(id: $id) { transitions(first: 50) { nodes { action actionType } } } }',
+      { id },
+      tokens.staff(),
+    );
+    expect(history.errors).toBeUndefined();
+    const actions = history.data!.case.transitions.nodes;
+    expect(actions.map((t) => t.actionType)).toEqual(actions.map((t) => t.action));
+    expect(actions[0]!.actionType).toBe('REPORT');
+    expect(actions.map((t) => t.actionType)).toEqual(
+      expect.arrayContaining(['ASSIGN', 'START', 'RESOLVE', 'RATE']),
+    );
+
     // Statistics: the county viewer reads the ledger; anonymous callers do not.
     const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
     const ledger = `{ caseLedger(scope: { kind: COMMUNITY, id: "${COMMUNITY}" }, fromMonth: "${month}", toMonth: "${month}") { opened closed ratings satisfied } }`;

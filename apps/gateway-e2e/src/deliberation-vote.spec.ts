@@ -119,14 +119,19 @@ describe('deliberation: a vote through the gateway [starts: roster, people, deli
       },
     });
     expect(members.length).toBeGreaterThan(100);
-    const transitions = await gql<{ matter: { transitions: { toState: string; actor: string }[] } }>(
-      'query($id: ID!) { matter(id: $id) { transitions { toState actor } } }',
-      { id: matterId },
-    );
+    const transitions = await gql<{
+      matter: { transitions: { toState: string; actor: string; actionType: string }[] };
+    }>('query($id: ID!) { matter(id: $id) { transitions { toState actor actionType } } }', { id: matterId });
     expect(transitions.data?.matter.transitions.map((t) => t.toState)).toEqual([
       'DRAFT',
       'DISCUSSION',
       'VOTING',
+    ]);
+    // The action as a MatterAction enum value (issue 15 §4); stored as the method name (openDiscussion).
+    expect(transitions.data?.matter.transitions.map((t) => t.actionType)).toEqual([
+      'DRAFT',
+      'OPEN_DISCUSSION',
+      'OPEN_VOTING',
     ]);
   });
 

@@ -23,6 +23,7 @@ import {
 } from './entities';
 import type { HouseholdQuery, HouseholdRepository } from './repositories/household.repository';
 import type { ResidentQuery, ResidentRepository } from './repositories/resident.repository';
+import type { PeopleTally, StatsRepository } from './repositories/stats.repository';
 import type { UnitQuery, UnitRepository } from './repositories/unit.repository';
 
 /** Newest first, ties by id; the cursor is a row id, so no time value travels (index: parent, time, id). */
@@ -49,6 +50,10 @@ export class PeopleLoaders {
   readonly members: DataLoader<string, HouseholdMember[]>;
   readonly unit: DataLoader<string, RealUnit | null>;
   readonly houseByAddress: DataLoader<string, House | null>;
+  /** `Street.counts` of every street a request touches: one grouped statement. */
+  readonly streetCounts: DataLoader<string, PeopleTally>;
+  /** `Grid.counts` of every grid a request touches: one grouped statement; null for a grid not held. */
+  readonly gridCounts: DataLoader<string, PeopleTally | null>;
   private readonly entities: EntityLoaders;
   private readonly lists: ChildLists;
 
@@ -57,7 +62,16 @@ export class PeopleLoaders {
     private readonly residents: ResidentRepository,
     private readonly households: HouseholdRepository,
     private readonly units: UnitRepository,
+    stats: StatsRepository,
   ) {
+    this.streetCounts = new DataLoader(async (ids) => {
+      const found = await stats.byStreets(ids);
+      return ids.map((id) => found.get(id) ?? { residents: 0, migrants: 0, households: 0, units: 0 });
+    });
+    this.gridCounts = new DataLoader(async (ids) => {
+      const found = await stats.byGrids(ids);
+      return ids.map((id) => found.get(id) ?? null);
+    });
     this.entities = new EntityLoaders(ds);
     this.lists = new ChildLists(ds);
     this.unit = new DataLoader(async (ids) => alignById(ids, await units.findByIds(ids)));

@@ -25,7 +25,7 @@ import {
 import { AccessLogEntry, Household, HouseholdMember, RealUnit, Resident, StandardAddress } from './entities';
 import { people as peopleService, type RunningPeople } from './people.service';
 import { DEMO_EVENT_RESIDENTS } from './seed/demo';
-import { knownDemoPlaces } from './spec-helpers';
+import { checkPlaceCounts, knownDemoPlaces } from './spec-helpers';
 
 const STREET = stableId('street:正街');
 const RESIDENT_1 = stableId('resident:1');
@@ -352,6 +352,13 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
       county,
     );
     expect(one.data?.resident).toBeNull();
+  });
+
+  it('counts residents, households and units on Street and Grid in one statement per type (issue 15 §4)', async () => {
+    await checkPlaceCounts(url, people.dataSource, {
+      reader: tokens.mint(['STREET_CHIEF'], { scopes: [`grid:${demoGridId(1)}`] }),
+      resident: tokens.mint(['RESIDENT'], { scopes: [`resident:${RESIDENT_1}`] }),
+    });
   });
 
   it('moves a resident in and out with events, and never holds a resident twice in a household', async () => {

@@ -12,6 +12,9 @@ import {
   tokenMinter,
   type TestDatabase,
 } from '@sc/testing';
+import { GridPlace } from '@sc/roster-contracts';
+import { StatsRepository } from './repositories/stats.repository';
+import { checkPlaceCounts } from './spec-helpers';
 import { people as peopleService, type RunningPeople } from './people.service';
 
 describe('people on the real database [starts: people subgraph on MariaDB with the demo population; needs: MariaDB, Kafka]', () => {
@@ -77,6 +80,14 @@ describe('people on the real database [starts: people subgraph on MariaDB with t
     expect(res.data?.street.households).toBeGreaterThan(0);
   });
 
+  it('counts residents, households and units on Street and Grid on MariaDB, one statement per type (issue 15 §4)', async () => {
+    const tokens = tokenMinter(dir);
+    await checkPlaceCounts(`${people.url}/graphql`, people.dataSource, {
+      reader: tokens.mint(['COUNTY_VIEWER']),
+      resident: tokens.mint(['RESIDENT'], { scopes: [`resident:${stableId('resident:1')}`] }),
+    });
+  });
+
   it("pages a unit's visits on MariaDB: ranked first pages, then the rows after a cursor", async () => {
     const staff = tokenMinter(dir).mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'] });
     const graphql = `${people.url}/graphql`;
@@ -135,5 +146,47 @@ describe('people on the real database [starts: people subgraph on MariaDB with t
     );
     expect(plan[0]?.key).toBeTruthy();
     expect(plan[0]?.type).not.toBe('ALL');
+  });
+
+  it('reads Street.counts and Grid.counts from indexes: every record table of the plans by a key (issue 15 §4)', async () => {
+    const ds = people.dataSource;
+    const streets = [stableId('street:正街'), stableId('street:新街')];
+    const gridId = stableId('grid:explain-spec');
+    await ds.getRepository(GridPlace).delete({ gridId });
+    await ds.getRepository(GridPlace).insert([
+      { gridId, placeId: streets[0]!, kind: 'STREET' },
+      { gridId, placeId: stableId('courtyard:新街:新街东院'), kind: 'COURTYARD' },
+    ]);
+    // The statements the repository runs, as it runs them.
+    const statements: [string, unknown[]][] = [];
+    const query = ds.query.bind(ds);
+    const spy = jest.spyOn(ds, 'query').mockImplementation((sql: string, params?: unknown[]) => {
+      statements.push([sql, params ?? []]);
+      return query(sql, params);
+    });
+    try {
+      const stats = new StatsRepository(ds);
+      await stats.byStreets(streets);
+      await stats.byGrids([gridId]);
+    } finally {
+      spy.mockRestore();
+    }
+    const counting = statements.filter(([sql]) => sql.includes('COUNT(*)'));
+    expect(counting).toHaveLength(2);
+    for (const [sql, params] of counting) {
+      const plan: { table: string; key: string | null; type: string }[] = await ds.query(
+        `EXPLAIN ${sql}`,
+        params,
+      );
+      const records = plan.filter((row) => !row.table.startsWith('<') && row.table !== 'gp');
+      expect(records.length).toBeGreaterThanOrEqual(3);
+      for (const row of records) {
+        expect({ table: row.table, key: row.key, full: row.type === 'ALL' }).toEqual({
+          table: row.table,
+          key: expect.any(String),
+          full: false,
+        });
+      }
+    }
   });
 });

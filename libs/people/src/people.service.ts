@@ -65,7 +65,8 @@ export const people = defineService({
     const records = new Records(cipher);
     const residents = new ResidentService(dataSource, outbox, cipher, access, records, committed);
     const households = new HouseholdService(dataSource, outbox, access, records, residents, committed);
-    const stats = new StatsService(access, new StatsRepository(dataSource));
+    const statsRepository = new StatsRepository(dataSource);
+    const stats = new StatsService(access, statsRepository);
     const units = new UnitService(dataSource, outbox, cipher, access, records, committed);
     const accessLogQueries = new AccessLogQueries(dataSource, access);
     const snapshots = new SnapshotService(dataSource, outbox, committed);
@@ -87,7 +88,13 @@ export const people = defineService({
         return {
           principal,
           scope: () => (scope ??= access.scopeOf(principal)),
-          loaders: new PeopleLoaders(dataSource, residentRepository, householdRepository, unitRepository),
+          loaders: new PeopleLoaders(
+            dataSource,
+            residentRepository,
+            householdRepository,
+            unitRepository,
+            statsRepository,
+          ),
           accessLog: principal ? new AccessLogBatch(dataSource, principal) : null,
           residents,
           households,

@@ -22,6 +22,7 @@ import type {
   CaseUpdateConnectionMapper,
   SimilarCaseMapper,
   CaseEvidenceMapper,
+  CalendarDayMapper,
 } from '../resolvers/mappers';
 import type { CasesContext } from '../context';
 export type Maybe<T> = T | null;
@@ -35,6 +36,11 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
@@ -49,6 +55,17 @@ export type AcceptCaseInput = {
   reason?: InputMaybe<Scalars['String']['input']>;
   /** The `version` you saw. */
   version: Scalars['Int']['input'];
+};
+
+/**
+ * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
+ */
+export type Account = {
+  __typename?: 'Account';
+  /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
+  id: Scalars['ID']['output'];
 };
 
 /** A note on a case. */
@@ -113,7 +130,12 @@ export type AttachCaseEvidenceInput = {
 /** An exception of the working-day calendar (every other Monday–Friday is a working day). */
 export type CalendarDay = {
   __typename?: 'CalendarDay';
-  /** China's date, YYYY-MM-DD. */
+  /** The day (China). */
+  date: Scalars['Date']['output'];
+  /**
+   * China's date, YYYY-MM-DD.
+   * @deprecated Use `date` (a Date).
+   */
   day: Scalars['String']['output'];
   /** Holiday or adjusted working day. */
   kind: CalendarDayKind;
@@ -137,15 +159,25 @@ export type Campaign = {
   __typename?: 'Campaign';
   /** Length in days. */
   days: Scalars['Int']['output'];
-  /** Last day, YYYY-MM-DD (China), inclusive. */
+  /**
+   * Last day, YYYY-MM-DD (China), inclusive.
+   * @deprecated Use `lastDay` (a Date).
+   */
   endsOn: Scalars['String']['output'];
+  /** First day (China). */
+  firstDay: Scalars['Date']['output'];
   /** Id of the campaign (a UUID). */
   id: Scalars['ID']['output'];
+  /** Last day (China), inclusive. */
+  lastDay: Scalars['Date']['output'];
   /** Public name, e.g. 蔡场社区消防安全百日攻坚. */
   name: Scalars['String']['output'];
   /** Where it runs. */
   scope: CampaignScope;
-  /** First day, YYYY-MM-DD (China). */
+  /**
+   * First day, YYYY-MM-DD (China).
+   * @deprecated Use `firstDay` (a Date).
+   */
   startsOn: Scalars['String']['output'];
   /** Planned, active or ended (now). */
   state: CampaignState;
@@ -158,7 +190,12 @@ export type CampaignAction = {
   __typename?: 'CampaignAction';
   /** The courtyard, if given. */
   courtyard?: Maybe<Courtyard>;
-  /** The day it was done, YYYY-MM-DD (China). */
+  /** The day it was done (China). */
+  date: Scalars['Date']['output'];
+  /**
+   * The day it was done, YYYY-MM-DD (China).
+   * @deprecated Use `date` (a Date).
+   */
   day: Scalars['String']['output'];
   /** Id of the action. */
   id: Scalars['ID']['output'];
@@ -381,6 +418,37 @@ export type CaseTransitionsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
 };
+
+/** What was done to a case: in its history (`CaseTransition`) and in the updates its followers get (`CaseUpdate`). */
+export type CaseAction =
+  /** Triaged and accepted (受理), category item set. */
+  | 'ACCEPT'
+  /** Assigned (派单) to a chief, staff or a department. */
+  | 'ASSIGN'
+  /** Closed by the sweeper when the rating period passed. */
+  | 'AUTO_CLOSE'
+  /** The chief or staff confirmed a hazard's rectification and the case closed. */
+  | 'CONFIRM'
+  /** Staff corrected the case (category, place, text); the state is unchanged. */
+  | 'CORRECT'
+  /** Escalated to the town or county (by hand, or by the overdue sweep). */
+  | 'ESCALATE'
+  /** Marked a duplicate of another case. */
+  | 'MARK_DUPLICATE'
+  /** A public note was added (updates only, never in the history). */
+  | 'NOTE'
+  /** The reporter rated the outcome (回访) and the case closed. */
+  | 'RATE'
+  /** Rejected (not a case for us). */
+  | 'REJECT'
+  /** Reopened (rating too low, or the problem is back). */
+  | 'REOPEN'
+  /** The case was reported (the first row of every history). */
+  | 'REPORT'
+  /** Resolved (办结), with what was done. */
+  | 'RESOLVE'
+  /** Work started (签收, 办理). */
+  | 'START';
 
 /** An action on a case: which case, the version you saw, and why. */
 export type CaseActionInput = {
@@ -617,10 +685,17 @@ export type CaseState =
 /** One transition of a case: who, when, why. Nothing is ever deleted. */
 export type CaseTransition = {
   __typename?: 'CaseTransition';
-  /** What was done, e.g. ACCEPT. */
+  /**
+   * What was done, e.g. ACCEPT.
+   * @deprecated Use `actionType` (the same value as an enum).
+   */
   action: Scalars['String']['output'];
+  /** What was done, as an enum value (the same as `action`). */
+  actionType: CaseAction;
   /** Account id of who did it (`system` for the sweeper). */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account (`system`, a resident). */
+  actorAccount?: Maybe<Account>;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** State before; null for the report. */
@@ -658,8 +733,13 @@ export type CaseTransitionEdge = {
 /** A public update of a case the caller reported or supports (the reporter is told of every one). */
 export type CaseUpdate = {
   __typename?: 'CaseUpdate';
-  /** The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT. */
+  /**
+   * The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT.
+   * @deprecated Use `actionType` (the same value as an enum).
+   */
   action: Scalars['String']['output'];
+  /** The lifecycle action (ACCEPT, RESOLVE, …), NOTE or CORRECT, as an enum value (the same as `action`). */
+  actionType: CaseAction;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** The case. */
@@ -757,16 +837,26 @@ export type Courtyard = {
 
 /** A new campaign. */
 export type CreateCampaignInput = {
-  /** Last day, YYYY-MM-DD, not before startsOn, at most 366 days in all, not in the past. */
-  endsOn: Scalars['String']['input'];
+  /**
+   * Last day, YYYY-MM-DD, not before startsOn, at most 366 days in all, not in the past. Required unless `lastDay` is given.
+   * @deprecated Use `lastDay` (a Date). Both given must agree.
+   */
+  endsOn?: InputMaybe<Scalars['String']['input']>;
+  /** First day (China); this or the deprecated `startsOn` is required (BAD_USER_INPUT, field `input.firstDay`). */
+  firstDay?: InputMaybe<Scalars['Date']['input']>;
+  /** Last day (China), not before the first, at most 366 days in all, not in the past; this or the deprecated `endsOn` is required. */
+  lastDay?: InputMaybe<Scalars['Date']['input']>;
   /** Public name, 1–60 characters. */
   name: Scalars['String']['input'];
   /** The id of the community, street or grid (a roster id). */
   scopeId: Scalars['ID']['input'];
   /** Community, street or grid. */
   scopeKind: CampaignScopeKind;
-  /** First day, YYYY-MM-DD (China). */
-  startsOn: Scalars['String']['input'];
+  /**
+   * First day, YYYY-MM-DD (China). Required unless `firstDay` is given.
+   * @deprecated Use `firstDay` (a Date). Both given must agree.
+   */
+  startsOn?: InputMaybe<Scalars['String']['input']>;
   /** The goals, 1–7 of them. */
   targets: Array<CampaignTargetInput>;
 };
@@ -1243,7 +1333,12 @@ export type RecordCampaignActionInput = {
   campaignId: Scalars['ID']['input'];
   /** The courtyard (a roster id), which must be on the street. */
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
-  /** The day it was done, YYYY-MM-DD, within the campaign and not in the future (default today). */
+  /** The day it was done, within the campaign and not in the future (default today). */
+  date?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * The day it was done, YYYY-MM-DD, within the campaign and not in the future (default today).
+   * @deprecated Use `date` (a Date). Both given must agree.
+   */
   day?: InputMaybe<Scalars['String']['input']>;
   /** What was done, up to 200 characters (no personal data). */
   note?: InputMaybe<Scalars['String']['input']>;
@@ -1512,13 +1607,14 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Account: ResolverTypeWrapper<Account>;
   AddCaseNoteInput: AddCaseNoteInput;
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   AssigneeKind: AssigneeKind;
   AttachCaseEvidenceInput: AttachCaseEvidenceInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  CalendarDay: ResolverTypeWrapper<CalendarDay>;
+  CalendarDay: ResolverTypeWrapper<CalendarDayMapper>;
   CalendarDayKind: CalendarDayKind;
   Campaign: ResolverTypeWrapper<CampaignMapper>;
   CampaignAction: ResolverTypeWrapper<CampaignActionMapper>;
@@ -1537,6 +1633,7 @@ export type ResolversTypes = {
   CampaignTargetInput: CampaignTargetInput;
   CampaignTargetName: CampaignTargetName;
   Case: ResolverTypeWrapper<CaseMapper>;
+  CaseAction: CaseAction;
   CaseActionInput: CaseActionInput;
   CaseAssignee: ResolverTypeWrapper<
     Omit<CaseAssignee, 'chief'> & { chief?: Maybe<ResolversTypes['StreetChief']> }
@@ -1571,6 +1668,7 @@ export type ResolversTypes = {
   Courtyard: ResolverTypeWrapper<Courtyard>;
   CreateCampaignInput: CreateCampaignInput;
   CsvPage: ResolverTypeWrapper<CsvPage>;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DefaultAssignee: DefaultAssignee;
   ErrorCode: ErrorCode;
@@ -1609,12 +1707,13 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  Account: Account;
   AddCaseNoteInput: AddCaseNoteInput;
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   AttachCaseEvidenceInput: AttachCaseEvidenceInput;
   Boolean: Scalars['Boolean']['output'];
-  CalendarDay: CalendarDay;
+  CalendarDay: CalendarDayMapper;
   Campaign: CampaignMapper;
   CampaignAction: CampaignActionMapper;
   CampaignConnection: CampaignConnectionMapper;
@@ -1650,6 +1749,7 @@ export type ResolversParentTypes = {
   Courtyard: Courtyard;
   CreateCampaignInput: CreateCampaignInput;
   CsvPage: CsvPage;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   EscalateCaseInput: EscalateCaseInput;
   GeoPoint: GeoPoint;
@@ -1673,10 +1773,18 @@ export type ResolversParentTypes = {
   TimeLimit: TimeLimit;
 };
 
+export type AccountResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type CalendarDayResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['CalendarDay'] = ResolversParentTypes['CalendarDay'],
 > = {
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['CalendarDayKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1694,7 +1802,9 @@ export type CampaignResolvers<
   >;
   days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   endsOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  firstDay?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastDay?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scope?: Resolver<ResolversTypes['CampaignScope'], ParentType, ContextType>;
   startsOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1707,6 +1817,7 @@ export type CampaignActionResolvers<
   ParentType extends ResolversParentTypes['CampaignAction'] = ResolversParentTypes['CampaignAction'],
 > = {
   courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1907,7 +2018,9 @@ export type CaseTransitionResolvers<
   ParentType extends ResolversParentTypes['CaseTransition'] = ResolversParentTypes['CaseTransition'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['CaseAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   from?: Resolver<Maybe<ResolversTypes['CaseState']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1939,6 +2052,7 @@ export type CaseUpdateResolvers<
   ParentType extends ResolversParentTypes['CaseUpdate'] = ResolversParentTypes['CaseUpdate'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['CaseAction'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   case?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1991,6 +2105,10 @@ export type CsvPageResolvers<
   rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -2293,6 +2411,7 @@ export type TimeLimitResolvers<
 };
 
 export type Resolvers<ContextType = CasesContext> = {
+  Account?: AccountResolvers<ContextType>;
   CalendarDay?: CalendarDayResolvers<ContextType>;
   Campaign?: CampaignResolvers<ContextType>;
   CampaignAction?: CampaignActionResolvers<ContextType>;
@@ -2319,6 +2438,7 @@ export type Resolvers<ContextType = CasesContext> = {
   Caseload?: CaseloadResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   CsvPage?: CsvPageResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   GeoPoint?: GeoPointResolvers<ContextType>;
   Grid?: GridResolvers<ContextType>;

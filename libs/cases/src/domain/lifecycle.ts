@@ -16,6 +16,12 @@ export const CASE_ACTIONS = [
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
+/**
+ * Every action a case's history or its followers' updates name (the GraphQL enum `CaseAction`): the
+ * report, the lifecycle actions, staff corrections, and public notes (updates only).
+ */
+export const CASE_HISTORY_ACTIONS = ['REPORT', ...CASE_ACTIONS, 'CORRECT', 'NOTE'] as const;
+
 /** States a case is still being worked in (open): the overdue sweep and "open cases" look at these. */
 export const OPEN_STATES: readonly CaseState[] = [
   'REPORTED',

@@ -26,6 +26,8 @@ export const campaignResolvers = {
       street: c.scopeKind === 'STREET' ? { id: c.scopeId } : null,
       grid: c.scopeKind === 'GRID' ? { id: c.scopeId } : null,
     }),
+    firstDay: (c) => c.startsOn,
+    lastDay: (c) => c.endsOn,
     days: (c) => Math.round((c.endsAt.getTime() - c.startsAt.getTime()) / DAY_MS),
     state: (c, _, ctx) => ctx.campaigns.state(c),
     targets: (c, _, ctx) => ctx.loaders.campaigns.targets.load(c.id),
@@ -35,6 +37,7 @@ export const campaignResolvers = {
     rate: (t) => t.achieved / t.goal,
   },
   CampaignAction: {
+    date: (a) => a.day,
     street: (a) => ({ id: a.streetId }),
     courtyard: (a) => (a.courtyardId ? { id: a.courtyardId } : null),
   },

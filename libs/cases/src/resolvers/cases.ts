@@ -1,5 +1,6 @@
-import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage, storedEnum } from '@sc/graphql';
 import { CASE_ORDERS } from '../repositories/case.repository';
+import { CASE_HISTORY_ACTIONS } from '../domain/lifecycle';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { maskPublicText } from '../domain/public-text';
 import * as inputs from './inputs';
@@ -82,6 +83,9 @@ export const caseResolvers = {
     body: (n) => (n.visibility === 'PUBLIC' ? maskPublicText(n.body) : n.body),
   },
   CaseTransition: {
+    actionType: (t) => storedEnum(t.action, CASE_HISTORY_ACTIONS),
+    // Resolved (and refused to non-staff) by the roster, which owns accounts.
+    actorAccount: (t) => ({ id: t.actor }),
     from: (t) => t.fromStatus,
     to: (t) => t.toStatus,
   },

@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@sc/graphql';
+import { DateScalar, DateTimeScalar } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { campaignResolvers } from './campaigns';
 import { caseResolvers } from './cases';
@@ -12,6 +12,7 @@ import { taxonomyResolvers } from './taxonomy';
  */
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Date: DateScalar,
   ...taxonomyResolvers,
   ...caseResolvers,
   ...graphResolvers,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CAMPAIGN_TARGET_NAMES, CASE_CHANNELS, CASE_OUTCOMES, CASE_STATES } from '@sc/cases-contracts';
-import { calendarDate, id, line, optional, paragraph } from '@sc/graphql';
+import { calendarDate, id, line, optional, paragraph, renamedField } from '@sc/graphql';
 
 /** The edge rules of every cases input (zod); a refused input writes nothing. */
 
@@ -130,42 +130,73 @@ export const ledgerArgs = z
   })
   .refine((a) => a.fromMonth <= a.toMonth, { message: 'must not be after toMonth', path: ['fromMonth'] });
 
-export const createCampaignInput = z.object({
-  name: line(60),
-  scopeKind: z.enum(['COMMUNITY', 'STREET', 'GRID']),
-  scopeId: id(),
-  startsOn: calendarDate(),
-  endsOn: calendarDate(),
-  targets: z
-    .array(
-      z.object({
-        name: z.enum(CAMPAIGN_TARGET_NAMES),
-        goal: z
-          .number({ message: 'must be a number' })
-          .int('must be an integer')
-          .min(1, 'must be 1–1,000,000')
-          .max(1_000_000, 'must be 1–1,000,000'),
-      }),
-    )
-    .min(1, 'must have at least one target')
-    .max(CAMPAIGN_TARGET_NAMES.length, `at most ${CAMPAIGN_TARGET_NAMES.length} targets`),
-});
+/** A required day under its Date-typed name or its deprecated string one (issue 15 §4). */
+function requiredDay(
+  ctx: z.RefinementCtx,
+  names: { current: string; deprecated: string },
+  value: string | null | undefined,
+  old: string | null | undefined,
+): string {
+  const day = renamedField(ctx, names, value, old);
+  if (day === undefined) {
+    ctx.addIssue({ code: 'custom', path: [names.current], message: 'is required' });
+    return z.NEVER;
+  }
+  return day;
+}
 
-export const recordCampaignActionInput = z.object({
-  campaignId: id(),
-  target: z.enum(CAMPAIGN_TARGET_NAMES),
-  quantity: z
-    .number({ message: 'must be a number' })
-    .int('must be an integer')
-    .min(1, 'must be 1–500')
-    .max(500, 'must be 1–500')
-    .nullish()
-    .transform((v) => v ?? 1),
-  streetId: id(),
-  courtyardId: optional(id()),
-  day: optional(calendarDate()),
-  note: optional(line(200)),
-});
+export const createCampaignInput = z
+  .object({
+    name: line(60),
+    scopeKind: z.enum(['COMMUNITY', 'STREET', 'GRID']),
+    scopeId: id(),
+    startsOn: calendarDate().nullish(),
+    endsOn: calendarDate().nullish(),
+    firstDay: calendarDate().nullish(),
+    lastDay: calendarDate().nullish(),
+    targets: z
+      .array(
+        z.object({
+          name: z.enum(CAMPAIGN_TARGET_NAMES),
+          goal: z
+            .number({ message: 'must be a number' })
+            .int('must be an integer')
+            .min(1, 'must be 1–1,000,000')
+            .max(1_000_000, 'must be 1–1,000,000'),
+        }),
+      )
+      .min(1, 'must have at least one target')
+      .max(CAMPAIGN_TARGET_NAMES.length, `at most ${CAMPAIGN_TARGET_NAMES.length} targets`),
+  })
+  .transform(({ firstDay, lastDay, startsOn, endsOn, ...rest }, ctx) => ({
+    ...rest,
+    startsOn: requiredDay(ctx, { current: 'firstDay', deprecated: 'startsOn' }, firstDay, startsOn),
+    endsOn: requiredDay(ctx, { current: 'lastDay', deprecated: 'endsOn' }, lastDay, endsOn),
+    lastDayField: lastDay != null ? 'input.lastDay' : 'input.endsOn',
+  }));
+
+export const recordCampaignActionInput = z
+  .object({
+    campaignId: id(),
+    target: z.enum(CAMPAIGN_TARGET_NAMES),
+    quantity: z
+      .number({ message: 'must be a number' })
+      .int('must be an integer')
+      .min(1, 'must be 1–500')
+      .max(500, 'must be 1–500')
+      .nullish()
+      .transform((v) => v ?? 1),
+    streetId: id(),
+    courtyardId: optional(id()),
+    day: calendarDate().nullish(),
+    date: calendarDate().nullish(),
+    note: optional(line(200)),
+  })
+  .transform(({ date, day, ...rest }, ctx) => ({
+    ...rest,
+    day: renamedField(ctx, { current: 'date', deprecated: 'day' }, date, day),
+    dayField: day != null && date == null ? 'input.day' : 'input.date',
+  }));
 // ---- intake (h-cases-intake) ----
 export const similarArgs = z.object({
   itemCode: code,

@@ -1,4 +1,5 @@
-import { parseInput, parsePage } from '@sc/graphql';
+import { parseInput, parsePage, storedEnum } from '@sc/graphql';
+import { CASE_HISTORY_ACTIONS } from '../domain/lifecycle';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { EVIDENCE_PATH } from '../services/evidence.service';
 import * as inputs from './inputs';
@@ -46,6 +47,7 @@ export const intakeResolvers = {
     url: (e) => `${EVIDENCE_PATH}/${e.id}`,
   },
   CaseUpdate: {
+    actionType: (n) => storedEnum(n.action, CASE_HISTORY_ACTIONS),
     case: async (n, _, ctx) => {
       const c = await ctx.loaders.case.load(n.caseId);
       if (!c) throw new Error(`case ${n.caseId} of update ${n.id} is missing`);

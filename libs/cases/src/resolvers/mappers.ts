@@ -3,6 +3,7 @@
  * `npm run codegen`: `export type <GraphQLType>Mapper`. Types without one are the generated shape
  * (TimeLimit, GeoPoint, CalendarDay, CaseAssignee and the other services' stubs, returned as `{ id }`).
  */
+import type { CalendarDay } from '../domain/calendar';
 import type { CountedConnection } from '@sc/db';
 import type { LedgerRow } from '../services/ledger.service';
 import type { TargetProgress } from '../services/campaign.service';
@@ -45,3 +46,7 @@ export type CaseUpdateConnectionMapper = CountedConnection<CaseUpdateNotice>;
 export type SimilarCaseMapper = SimilarCase;
 export type CaseEvidenceMapper = CaseEvidence;
 // ---- end intake ----
+
+// ---- issue 15 §4: Date ----
+// The calendar's days carry `day`; the resolver adds `date` (the same day as a Date).
+export type CalendarDayMapper = CalendarDay;

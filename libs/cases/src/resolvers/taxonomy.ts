@@ -9,6 +9,9 @@ export const taxonomyResolvers = {
     taxonomy: (_, __, ctx) => ctx.taxonomy.categories(),
     workCalendar: (_, args, ctx) => ctx.taxonomy.calendarYear(parseInput(inputs.year, args.year, 'year')),
   },
+  CalendarDay: {
+    date: (d) => d.day,
+  },
   CaseCategory: {
     items: (c, _, ctx) => ctx.loaders.itemsOfCategory.load(c.code),
   },

@@ -68,6 +68,12 @@ describe('CampaignService on the embedded database (SQLite)', () => {
       code: 'BAD_USER_INPUT',
       field: 'input.endsOn',
     });
+    // Given as the Date-typed lastDay (issue 15 §4), the refusal names that field.
+    expect(
+      await errorOf(
+        campaigns.create(STAFF, { ...hundredDays, endsOn: '2028-01-01', lastDayField: 'input.lastDay' }),
+      ),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lastDay' });
     expect(
       await errorOf(
         campaigns.create(STAFF, {

@@ -31,6 +31,8 @@ export interface CreateCampaignInput {
   startsOn: string;
   endsOn: string;
   targets: { name: CampaignTargetName; goal: number }[];
+  /** The input field the last day came in (`input.lastDay`, or the deprecated `input.endsOn`): errors name it. */
+  lastDayField?: string;
 }
 
 export interface RecordActionInput {
@@ -41,6 +43,8 @@ export interface RecordActionInput {
   courtyardId?: string;
   day?: string;
   note?: string;
+  /** The input field the day came in (`input.date`, or the deprecated `input.day`): errors name it. */
+  dayField?: string;
 }
 
 /** A target with its progress. */
@@ -118,12 +122,13 @@ export class CampaignService {
   async create(principal: Principal | null, input: CreateCampaignInput): Promise<Campaign> {
     const p = requireAuthenticated(principal);
     if (!this.access.isStaff(p)) throw new ForbiddenError('creating a campaign requires COMMUNITY_STAFF');
-    if (input.endsOn < input.startsOn) throw badInput('input.endsOn', 'must not be before startsOn');
+    const lastDay = input.lastDayField ?? 'input.endsOn';
+    if (input.endsOn < input.startsOn) throw badInput(lastDay, 'must not be before the first day');
     const days = Math.round((Date.parse(input.endsOn) - Date.parse(input.startsOn)) / DAY_MS) + 1;
     if (days > MAX_CAMPAIGN_DAYS)
-      throw badInput('input.endsOn', `must be at most ${MAX_CAMPAIGN_DAYS} days after startsOn`);
+      throw badInput(lastDay, `must be at most ${MAX_CAMPAIGN_DAYS} days after the first day`);
     const now = this.clock();
-    if (input.endsOn < chinaDate(now)) throw badInput('input.endsOn', 'must not be in the past');
+    if (input.endsOn < chinaDate(now)) throw badInput(lastDay, 'must not be in the past');
     const names = input.targets.map((t) => t.name);
     if (new Set(names).size !== names.length) throw badInput('input.targets', 'must name each target once');
     return this.commit(() =>
@@ -187,7 +192,8 @@ export class CampaignService {
     const now = this.clock();
     const today = chinaDate(now);
     const day = input.day ?? today;
-    if (day > today) throw badInput('input.day', 'must not be in the future');
+    const dayField = input.dayField ?? 'input.day';
+    if (day > today) throw badInput(dayField, 'must not be in the future');
     return this.commit(() =>
       transaction(this.ds, async (m) => {
         const campaign = await m.getRepository(Campaign).findOneBy({ id: input.campaignId });
@@ -198,7 +204,7 @@ export class CampaignService {
         }
         if (day < campaign.startsOn || day > campaign.endsOn) {
           throw badInput(
-            'input.day',
+            dayField,
             `must be within the campaign (${campaign.startsOn} to ${campaign.endsOn})`,
           );
         }

@@ -44,8 +44,24 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
+};
+
+/**
+ * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
+ */
+export type Account = {
+  __typename?: 'Account';
+  /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
+  id: Scalars['ID']['output'];
 };
 
 /** A task to add. */
@@ -442,6 +458,27 @@ export type MatterTasksArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** What a move of a matter did (民事 → 民议 → 民定 → 落实). */
+export type MatterAction =
+  /** The vote closed and the matter was adopted. */
+  | 'CLOSE_ADOPTED'
+  /** The vote closed and the matter was rejected. */
+  | 'CLOSE_REJECTED'
+  /** Implementation completed. */
+  | 'COMPLETE_IMPLEMENTATION'
+  /** The matter was drafted (the first row of every history). */
+  | 'DRAFT'
+  /** The vote's closing time was moved later. */
+  | 'EXTEND_VOTE'
+  /** Discussion opened (民议). */
+  | 'OPEN_DISCUSSION'
+  /** Voting opened (民定): the electorate is fixed. */
+  | 'OPEN_VOTING'
+  /** Implementation started (落实), under supervision. */
+  | 'START_IMPLEMENTING'
+  /** Withdrawn before a vote closed. */
+  | 'WITHDRAW';
+
 /** A page of matters. */
 export type MatterConnection = {
   __typename?: 'MatterConnection';
@@ -584,10 +621,17 @@ export type MatterTaskEdge = {
 /** One move of a matter. */
 export type MatterTransition = {
   __typename?: 'MatterTransition';
-  /** The action. */
+  /**
+   * The action.
+   * @deprecated Use `actionType` (the same action as an enum value: `openDiscussion` is OPEN_DISCUSSION).
+   */
   action: Scalars['String']['output'];
+  /** The action, as an enum value. */
+  actionType: MatterAction;
   /** Account id of who acted. */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account. */
+  actorAccount?: Maybe<Account>;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** State before (null for the draft). */
@@ -1475,8 +1519,9 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AddTaskInput: AddTaskInput;
+  Account: ResolverTypeWrapper<Account>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AddTaskInput: AddTaskInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Attendee: ResolverTypeWrapper<AttendeeMapper>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -1489,6 +1534,7 @@ export type ResolversTypes = {
   BallotStatus: ResolverTypeWrapper<BallotStatusMapper>;
   CastBallotInput: CastBallotInput;
   Courtyard: ResolverTypeWrapper<CourtyardMapper>;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DraftMatterInput: DraftMatterInput;
   Electorate: ResolverTypeWrapper<ElectorateMapper>;
@@ -1505,6 +1551,7 @@ export type ResolversTypes = {
   >;
   InPersonState: InPersonState;
   Matter: ResolverTypeWrapper<MatterMapper>;
+  MatterAction: MatterAction;
   MatterConnection: ResolverTypeWrapper<MatterConnectionMapper>;
   MatterEdge: ResolverTypeWrapper<Omit<MatterEdge, 'node'> & { node: ResolversTypes['Matter'] }>;
   MatterFilter: MatterFilter;
@@ -1566,8 +1613,9 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AddTaskInput: AddTaskInput;
+  Account: Account;
   ID: Scalars['ID']['output'];
+  AddTaskInput: AddTaskInput;
   String: Scalars['String']['output'];
   Attendee: AttendeeMapper;
   Boolean: Scalars['Boolean']['output'];
@@ -1578,6 +1626,7 @@ export type ResolversParentTypes = {
   BallotStatus: BallotStatusMapper;
   CastBallotInput: CastBallotInput;
   Courtyard: CourtyardMapper;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DraftMatterInput: DraftMatterInput;
   Electorate: ElectorateMapper;
@@ -1628,6 +1677,13 @@ export type ResolversParentTypes = {
   VoteProxyConnection: VoteProxyConnectionMapper;
   VoteProxyEdge: Omit<VoteProxyEdge, 'node'> & { node: ResolversParentTypes['VoteProxy'] };
   VoteRuleView: VoteRuleViewMapper;
+};
+
+export type AccountResolvers<
+  ContextType = DeliberationContext,
+  ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type AttendeeResolvers<
@@ -1699,6 +1755,10 @@ export type CourtyardResolvers<
     Partial<CourtyardMattersArgs>
   >;
 };
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -1896,7 +1956,9 @@ export type MatterTransitionResolvers<
   ParentType extends ResolversParentTypes['MatterTransition'] = ResolversParentTypes['MatterTransition'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['MatterAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fromState?: Resolver<Maybe<ResolversTypes['MatterState']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2350,12 +2412,14 @@ export type VoteRuleViewResolvers<
 };
 
 export type Resolvers<ContextType = DeliberationContext> = {
+  Account?: AccountResolvers<ContextType>;
   Attendee?: AttendeeResolvers<ContextType>;
   AttendeeConnection?: AttendeeConnectionResolvers<ContextType>;
   AttendeeEdge?: AttendeeEdgeResolvers<ContextType>;
   BallotReceipt?: BallotReceiptResolvers<ContextType>;
   BallotStatus?: BallotStatusResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Electorate?: ElectorateResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;

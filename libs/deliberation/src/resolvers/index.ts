@@ -1,7 +1,15 @@
-import { DateTimeScalar, parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import {
+  DateScalar,
+  DateTimeScalar,
+  parseInput,
+  parseOrderedPage,
+  parsePage,
+  storedEnum,
+  upperSnake,
+} from '@sc/graphql';
 import { MATTER_ORDERS, MEETING_ORDERS, OPINION_ORDERS } from '../orders';
 import { toCountedConnection } from '@sc/db';
-import type { Resolvers } from '../__generated__/resolvers-types';
+import type { MatterAction, Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
 import type { Opinion, PublishedTally } from '../entities';
 import { DiscussionService, meetingQuorumMet } from '../services/discussion.service';
@@ -23,8 +31,22 @@ const tallyView = (matterId: string, t: PublishedTally, live: boolean) => ({
 });
 
 /** The deliberation resolver map: thin — parse the input, call the matter service. */
+/** The GraphQL `MatterAction` values; stored as the service's method names (`openDiscussion`). */
+const MATTER_ACTION_VALUES: readonly MatterAction[] = [
+  'DRAFT',
+  'OPEN_DISCUSSION',
+  'OPEN_VOTING',
+  'EXTEND_VOTE',
+  'CLOSE_ADOPTED',
+  'CLOSE_REJECTED',
+  'START_IMPLEMENTING',
+  'COMPLETE_IMPLEMENTATION',
+  'WITHDRAW',
+];
+
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Date: DateScalar,
   Query: {
     matters: (_, args, ctx) =>
       ctx.matters.list(
@@ -179,6 +201,11 @@ export const resolvers = {
     supervisors: (m, _, ctx) => ctx.loaders.supervisors.load(m.id),
     tasks: (m, args, ctx) => ctx.loaders.matterTasks(m.id, parsePage(args)),
     progress: (m, _, ctx) => ctx.loaders.progress.load(m.id),
+  },
+  MatterTransition: {
+    actionType: (t) => storedEnum(t.action, MATTER_ACTION_VALUES, upperSnake),
+    // Resolved (and refused to non-staff) by the roster, which owns accounts.
+    actorAccount: (t) => ({ id: t.actor }),
   },
   MatterTask: {
     overdue: (t, _, ctx) => t.status === 'OPEN' && ctx.now().getTime() > t.dueAt.getTime(),

@@ -32,6 +32,11 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
@@ -63,6 +68,8 @@ export type AccessLogEntry = {
   __typename?: 'AccessLogEntry';
   /** Account id of the viewer. */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for viewers that are no account (a resident). */
+  actorAccount?: Maybe<Account>;
   /** When. */
   at: Scalars['DateTime']['output'];
   /** Which fields were shown whole. */
@@ -81,7 +88,18 @@ export type AccessLogEntry = {
   unitId?: Maybe<Scalars['ID']['output']>;
 };
 
-/** The parts of a standard address; the same parts always give the same address. */
+/**
+ * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
+ */
+export type Account = {
+  __typename?: 'Account';
+  /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
+  id: Scalars['ID']['output'];
+};
+
+/** The parts of a standard address; the same parts always give the same address (`entrance` and the deprecated `unit` are one part). */
 export type AddressInput = {
   /** Building (栋), 0–20 characters. */
   building: Scalars['String']['input'];
@@ -89,9 +107,14 @@ export type AddressInput = {
   courtyardId?: InputMaybe<Scalars['ID']['input']>;
   /** Door number (门牌号), 1–20 characters; stored encrypted. */
   door: Scalars['String']['input'];
+  /** Entrance (单元) of the building, 0–20 characters (default empty). Was `unit`. */
+  entrance?: InputMaybe<Scalars['String']['input']>;
   /** Roster street id. */
   streetId: Scalars['ID']['input'];
-  /** Unit (单元), 0–20 characters. */
+  /**
+   * Unit (单元), 0–20 characters.
+   * @deprecated Use `entrance` (the same part under its own name). Both given must agree (BAD_USER_INPUT, field `…address.entrance`).
+   */
   unit?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -138,7 +161,12 @@ export type CourtyardCount = {
 export type CreateHouseholdInput = {
   /** Where the household lives. */
   address: AddressInput;
-  /** When the household came, `YYYY-MM-DD` (default today). */
+  /** The day the household came (default today). With the deprecated `entryDate`, both must agree (BAD_USER_INPUT). */
+  enteredOn?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * When the household came, `YYYY-MM-DD` (default today).
+   * @deprecated Use `enteredOn` (a Date). Both given must agree.
+   */
   entryDate?: InputMaybe<Scalars['String']['input']>;
   /** The head (leaves any current household). */
   headResidentId: Scalars['ID']['input'];
@@ -186,6 +214,20 @@ export type Gender =
   | 'FEMALE'
   /** Male. */
   | 'MALE';
+
+/** A grid (网格): the streets and courtyards in one chief's charge. Public. */
+export type Grid = {
+  __typename?: 'Grid';
+  /**
+   * What lives and operates in the grid, counted as `populationStats(scope: { gridId })` counts (its
+   * streets whole and its own courtyards): active residents, households and units. Same readers as
+   * `Street.counts`; null, without an error, for anyone else and for a grid the people service does
+   * not know yet (it learns grids from the roster's events).
+   */
+  counts?: Maybe<PeopleCounts>;
+  /** Id of the grid (a UUID); the STREET_CHIEF scope `grid:<id>` and the events refer to it. */
+  id: Scalars['ID']['output'];
+};
 
 /** 实有房屋: a real house at a standard address. */
 export type House = {
@@ -237,7 +279,12 @@ export type Household = {
   courtyard?: Maybe<Courtyard>;
   /** When the record was created. */
   createdAt: Scalars['DateTime']['output'];
-  /** When the household came to this address, `YYYY-MM-DD`. */
+  /** The day the household came to this address. */
+  enteredOn: Scalars['Date']['output'];
+  /**
+   * When the household came to this address, `YYYY-MM-DD`.
+   * @deprecated Use `enteredOn` (a Date).
+   */
   entryDate: Scalars['String']['output'];
   /** The head (户主). */
   head?: Maybe<Resident>;
@@ -337,7 +384,10 @@ export type MoveInInput = {
   address: AddressInput;
   /** 户籍 category. */
   category: ResidentCategory;
-  /** Date of the move, `YYYY-MM-DD` (default today). */
+  /**
+   * Date of the move, `YYYY-MM-DD` (default today).
+   * @deprecated Use `movedInOn` (a Date). Both given must agree.
+   */
   date?: InputMaybe<Scalars['String']['input']>;
   /** Join this household (at its address). */
   householdId?: InputMaybe<Scalars['ID']['input']>;
@@ -345,6 +395,8 @@ export type MoveInInput = {
   idNumber: Scalars['String']['input'];
   /** Languages or dialects. */
   languages?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The day of the move (default today). With the deprecated `date`, both must agree (BAD_USER_INPUT). */
+  movedInOn?: InputMaybe<Scalars['Date']['input']>;
   /** Full name, 1–50 characters. */
   name: Scalars['String']['input'];
   /** Needs reported by the chief. */
@@ -370,10 +422,15 @@ export type MoveKind =
 
 /** A resident moving out of the community. */
 export type MoveOutInput = {
-  /** Date of the move, `YYYY-MM-DD` (default today). */
+  /**
+   * Date of the move, `YYYY-MM-DD` (default today).
+   * @deprecated Use `movedOutOn` (a Date). Both given must agree.
+   */
   date?: InputMaybe<Scalars['String']['input']>;
   /** County or city moved to (never an exact address), 1–50 characters. */
   destination: Scalars['String']['input'];
+  /** The day of the move (default today). With the deprecated `date`, both must agree (BAD_USER_INPUT). */
+  movedOutOn?: InputMaybe<Scalars['Date']['input']>;
   /** The resident. */
   residentId: Scalars['ID']['input'];
 };
@@ -468,6 +525,19 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   /** Cursor of the first row of this page: pass as `before` (with `last`) to get the previous page; null when empty. */
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** Counts of the people records (一标三实) in a street or grid, for a chief's or a dashboard's page. */
+export type PeopleCounts = {
+  __typename?: 'PeopleCounts';
+  /** Active households (户). */
+  households: Scalars['Int']['output'];
+  /** Active migrants among them (long-term and floating). */
+  migrants: Scalars['Int']['output'];
+  /** Active residents (实有人口). */
+  residents: Scalars['Int']['output'];
+  /** Active units (实有单位: businesses and organisations). */
+  units: Scalars['Int']['output'];
 };
 
 /** A published snapshot (see `publishPeopleSnapshot`). */
@@ -674,10 +744,20 @@ export type Resident = {
   isTestData: Scalars['Boolean']['output'];
   /** Languages or dialects spoken. */
   languages: Array<Scalars['String']['output']>;
-  /** Move-in date, `YYYY-MM-DD`. */
+  /**
+   * Move-in date, `YYYY-MM-DD`.
+   * @deprecated Use `movedInOn` (a Date).
+   */
   movedInAt?: Maybe<Scalars['String']['output']>;
-  /** Move-out date, `YYYY-MM-DD`. */
+  /** The day of the latest move-in; null when unknown. */
+  movedInOn?: Maybe<Scalars['Date']['output']>;
+  /**
+   * Move-out date, `YYYY-MM-DD`.
+   * @deprecated Use `movedOutOn` (a Date).
+   */
   movedOutAt?: Maybe<Scalars['String']['output']>;
+  /** The day of the move-out; null while the resident lives here. */
+  movedOutOn?: Maybe<Scalars['Date']['output']>;
   /** Moves in, out and between households, newest first (`first`: 0–100, default 20). */
   moves: ResidentMoveConnection;
   /** Full name. */
@@ -777,13 +857,18 @@ export type ResidentFilter = {
 /** One move of a resident, as recorded when it happened. */
 export type ResidentMove = {
   __typename?: 'ResidentMove';
+  /** The day it happened. */
+  date: Scalars['Date']['output'];
   /** The household left, if any (null also when it is outside the caller's scope). */
   fromHousehold?: Maybe<Household>;
   /** Id of the move. */
   id: Scalars['ID']['output'];
   /** What happened. */
   kind: MoveKind;
-  /** The day it happened, `YYYY-MM-DD`. */
+  /**
+   * The day it happened, `YYYY-MM-DD`.
+   * @deprecated Use `date` (a Date).
+   */
   occurredOn: Scalars['String']['output'];
   /** Where from (MOVE_IN) or where to (MOVE_OUT): a county or city, never an address. */
   place?: Maybe<Scalars['String']['output']>;
@@ -848,8 +933,13 @@ export type ResidentOrderField =
 /** Whole values of a resident's personal data. Reading them is logged. */
 export type ResidentSensitive = {
   __typename?: 'ResidentSensitive';
-  /** Birth date, `YYYY-MM-DD`: digits 7–14 of the ID-card number. */
+  /**
+   * Birth date, `YYYY-MM-DD`: digits 7–14 of the ID-card number.
+   * @deprecated Use `bornOn` (a Date; logged as BIRTH_DATE like this field).
+   */
   birthDate: Scalars['String']['output'];
+  /** Birth date: digits 7–14 of the ID-card number. Logged as BIRTH_DATE. */
+  bornOn: Scalars['Date']['output'];
   /** The whole door number of the current address, if any. */
   door?: Maybe<Scalars['String']['output']>;
   /** The whole ID-card number. */
@@ -879,7 +969,7 @@ export type SensitiveField =
   | 'PHONE';
 
 /**
- * 标准地址: street + courtyard + building + unit + door. The door number is personal data: masked here;
+ * 标准地址: street + courtyard + building + entrance (单元) + door. The door number is personal data: masked here;
  * a resident's whole door is under `Resident.sensitive`.
  */
 export type StandardAddress = {
@@ -892,13 +982,18 @@ export type StandardAddress = {
   courtyard?: Maybe<Courtyard>;
   /** Door number, masked, e.g. `5-**`. */
   doorMasked: Scalars['String']['output'];
+  /** Entrance (单元) of the building, e.g. `2`; empty when none. Was `unit`. */
+  entrance: Scalars['String']['output'];
   /** The real house at this address, if recorded. */
   house?: Maybe<House>;
   /** Id of the address. */
   id: Scalars['ID']['output'];
   /** The street (resolved by the roster). */
   street: Street;
-  /** Unit (单元); empty when none. */
+  /**
+   * Unit (单元); empty when none.
+   * @deprecated Use `entrance`: 单元 is a building's entrance; a unit (实有单位) is `Unit`.
+   */
   unit: Scalars['String']['output'];
 };
 
@@ -915,6 +1010,12 @@ export type StatsScope = {
 /** A street (街道): the unit a street chief (街长) is responsible for. */
 export type Street = {
   __typename?: 'Street';
+  /**
+   * What lives and operates on the street (一标三实): active residents, households and units. For
+   * COMMUNITY_STAFF, TOWN_OFFICER, COUNTY_VIEWER, STREET_CHIEF and ADMIN (the readers of
+   * `populationStats`); null, without an error, for anyone else. Batched: one statement per request.
+   */
+  counts?: Maybe<PeopleCounts>;
   /** Id of the street (a UUID); other services and the events refer to it. */
   id: Scalars['ID']['output'];
 };
@@ -1018,6 +1119,8 @@ export type UnitInspection = {
   id: Scalars['ID']['output'];
   /** Account id of the visitor. */
   inspector: Scalars['String']['output'];
+  /** The account of `inspector`, resolved by the roster: for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for visitors that are no account. */
+  inspectorAccount?: Maybe<Account>;
   /** What was found or advised. */
   notes: Scalars['String']['output'];
   /** Outcome. */
@@ -1187,14 +1290,18 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Grid: Grid;
   Household: Household;
   Resident: Resident;
+  Street: Street;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Grid: { __typename: 'Grid' } & GraphQLRecursivePick<FederationTypes['Grid'], { id: true }>;
   Household: { __typename: 'Household' } & GraphQLRecursivePick<FederationTypes['Household'], { id: true }>;
   Resident: { __typename: 'Resident' } & GraphQLRecursivePick<FederationTypes['Resident'], { id: true }>;
+  Street: { __typename: 'Street' } & GraphQLRecursivePick<FederationTypes['Street'], { id: true }>;
 };
 
 /** Mapping between all available schema types and the resolvers types */
@@ -1207,15 +1314,18 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AccessLogEntry: ResolverTypeWrapper<AccessLogEntryMapper>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Account: ResolverTypeWrapper<Account>;
   AddressInput: AddressInput;
   CategoryCount: ResolverTypeWrapper<CategoryCount>;
   ChangeHouseholdInput: ChangeHouseholdInput;
   Courtyard: ResolverTypeWrapper<Courtyard>;
   CourtyardCount: ResolverTypeWrapper<CourtyardCountMapper>;
   CreateHouseholdInput: CreateHouseholdInput;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ErrorCode: ErrorCode;
   Gender: Gender;
+  Grid: ResolverTypeWrapper<Grid>;
   House: ResolverTypeWrapper<HouseMapper>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HouseType: HouseType;
@@ -1238,6 +1348,7 @@ export type ResolversTypes = {
   OrderDirection: OrderDirection;
   OriginCount: ResolverTypeWrapper<OriginCount>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PeopleCounts: ResolverTypeWrapper<PeopleCounts>;
   PeopleSnapshot: ResolverTypeWrapper<PeopleSnapshot>;
   PopulationStats: ResolverTypeWrapper<
     Omit<PopulationStats, 'byCourtyard' | 'byStreet'> & {
@@ -1294,13 +1405,16 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   AccessLogEntry: AccessLogEntryMapper;
   ID: Scalars['ID']['output'];
+  Account: Account;
   AddressInput: AddressInput;
   CategoryCount: CategoryCount;
   ChangeHouseholdInput: ChangeHouseholdInput;
   Courtyard: Courtyard;
   CourtyardCount: CourtyardCountMapper;
   CreateHouseholdInput: CreateHouseholdInput;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Grid: Grid | FederationReferenceTypes['Grid'];
   House: HouseMapper;
   Float: Scalars['Float']['output'];
   Household: HouseholdMapper;
@@ -1316,6 +1430,7 @@ export type ResolversParentTypes = {
   NewHouseholdInput: NewHouseholdInput;
   OriginCount: OriginCount;
   PageInfo: PageInfo;
+  PeopleCounts: PeopleCounts;
   PeopleSnapshot: PeopleSnapshot;
   PopulationStats: Omit<PopulationStats, 'byCourtyard' | 'byStreet'> & {
     byCourtyard: Array<ResolversParentTypes['CourtyardCount']>;
@@ -1336,7 +1451,7 @@ export type ResolversParentTypes = {
   ResidentSensitive: ResidentSensitiveMapper;
   StandardAddress: StandardAddressMapper;
   StatsScope: StatsScope;
-  Street: Street;
+  Street: Street | FederationReferenceTypes['Street'];
   StreetCount: StreetCountMapper;
   Unit: UnitMapper;
   UnitConnection: UnitConnectionMapper;
@@ -1373,6 +1488,7 @@ export type AccessLogEntryResolvers<
   ParentType extends ResolversParentTypes['AccessLogEntry'] = ResolversParentTypes['AccessLogEntry'],
 > = {
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['SensitiveField']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1381,6 +1497,13 @@ export type AccessLogEntryResolvers<
   residentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   unitId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type AccountResolvers<
+  ContextType = PeopleContext,
+  ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type CategoryCountResolvers<
@@ -1408,9 +1531,27 @@ export type CourtyardCountResolvers<
   residents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type GridResolvers<
+  ContextType = PeopleContext,
+  ParentType extends ResolversParentTypes['Grid'] = ResolversParentTypes['Grid'],
+  FederationReferenceType extends FederationReferenceTypes['Grid'] = FederationReferenceTypes['Grid'],
+> = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Grid']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  counts?: Resolver<Maybe<ResolversTypes['PeopleCounts']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type HouseResolvers<
   ContextType = PeopleContext,
@@ -1439,6 +1580,7 @@ export type HouseholdResolvers<
   address?: Resolver<ResolversTypes['StandardAddress'], ParentType, ContextType>;
   courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  enteredOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   entryDate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   head?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
   housing?: Resolver<ResolversTypes['Housing'], ParentType, ContextType>;
@@ -1545,6 +1687,16 @@ export type PageInfoResolvers<
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PeopleCountsResolvers<
+  ContextType = PeopleContext,
+  ParentType extends ResolversParentTypes['PeopleCounts'] = ResolversParentTypes['PeopleCounts'],
+> = {
+  households?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  migrants?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  residents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  units?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type PeopleSnapshotResolvers<
   ContextType = PeopleContext,
   ParentType extends ResolversParentTypes['PeopleSnapshot'] = ResolversParentTypes['PeopleSnapshot'],
@@ -1641,7 +1793,9 @@ export type ResidentResolvers<
   isTestData?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   languages?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   movedInAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  movedInOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   movedOutAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  movedOutOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   moves?: Resolver<
     ResolversTypes['ResidentMoveConnection'],
     ParentType,
@@ -1685,6 +1839,7 @@ export type ResidentMoveResolvers<
   ContextType = PeopleContext,
   ParentType extends ResolversParentTypes['ResidentMove'] = ResolversParentTypes['ResidentMove'],
 > = {
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   fromHousehold?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MoveKind'], ParentType, ContextType>;
@@ -1718,6 +1873,7 @@ export type ResidentSensitiveResolvers<
   ParentType extends ResolversParentTypes['ResidentSensitive'] = ResolversParentTypes['ResidentSensitive'],
 > = {
   birthDate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  bornOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   door?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   idNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1731,6 +1887,7 @@ export type StandardAddressResolvers<
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   courtyard?: Resolver<Maybe<ResolversTypes['Courtyard']>, ParentType, ContextType>;
   doorMasked?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entrance?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   house?: Resolver<Maybe<ResolversTypes['House']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   street?: Resolver<ResolversTypes['Street'], ParentType, ContextType>;
@@ -1740,7 +1897,14 @@ export type StandardAddressResolvers<
 export type StreetResolvers<
   ContextType = PeopleContext,
   ParentType extends ResolversParentTypes['Street'] = ResolversParentTypes['Street'],
+  FederationReferenceType extends FederationReferenceTypes['Street'] = FederationReferenceTypes['Street'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Street']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  counts?: Resolver<Maybe<ResolversTypes['PeopleCounts']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -1807,6 +1971,7 @@ export type UnitInspectionResolvers<
   hazards?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inspector?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inspectorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   notes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   result?: Resolver<ResolversTypes['InspectionResult'], ParentType, ContextType>;
   visitedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1842,10 +2007,13 @@ export type Resolvers<ContextType = PeopleContext> = {
   AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
   AccessLogEdge?: AccessLogEdgeResolvers<ContextType>;
   AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
+  Account?: AccountResolvers<ContextType>;
   CategoryCount?: CategoryCountResolvers<ContextType>;
   Courtyard?: CourtyardResolvers<ContextType>;
   CourtyardCount?: CourtyardCountResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Grid?: GridResolvers<ContextType>;
   House?: HouseResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;
   HouseholdConnection?: HouseholdConnectionResolvers<ContextType>;
@@ -1854,6 +2022,7 @@ export type Resolvers<ContextType = PeopleContext> = {
   Mutation?: MutationResolvers<ContextType>;
   OriginCount?: OriginCountResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PeopleCounts?: PeopleCountsResolvers<ContextType>;
   PeopleSnapshot?: PeopleSnapshotResolvers<ContextType>;
   PopulationStats?: PopulationStatsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -15,6 +15,7 @@ export type InspectionResult = (typeof INSPECTION_RESULTS)[number];
 @Index('ix_unit_street', ['streetId', 'status', 'kind'])
 // orderBy NAME (ADR 0051).
 @Index('ix_unit_order_name', ['status', 'name', 'id'])
+@Index('ix_unit_courtyard', ['courtyardId', 'status'])
 export class RealUnit {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;

@@ -6,6 +6,7 @@ import { BirthYearOnly1795640000000 } from './1795640000000-BirthYearOnly';
 import { DropResidentHouseholdIndex1795642471701 } from './1795642471701-DropResidentHouseholdIndex';
 import { HouseFloorArea1796198720258 } from './1796198720258-HouseFloorArea';
 import { RosterPlaces1796198726101 } from './1796198726101-RosterPlaces';
+import { UnitCourtyardIndex1796305094509 } from './1796305094509-UnitCourtyardIndex';
 import { OrderIndexes1796305197422 } from './1796305197422-OrderIndexes';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -17,5 +18,6 @@ export const PEOPLE_MIGRATIONS: Function[] = [
   DropResidentHouseholdIndex1795642471701,
   HouseFloorArea1796198720258,
   RosterPlaces1796198726101,
+  UnitCourtyardIndex1796305094509,
   OrderIndexes1796305197422,
 ];

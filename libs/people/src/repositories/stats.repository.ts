@@ -25,7 +25,32 @@ export interface PopulationCounts {
   households: number;
 }
 
+/** What lives and operates in a place or grid: active residents (and migrants), households, units. */
+export interface PeopleTally {
+  residents: number;
+  migrants: number;
+  households: number;
+  units: number;
+}
+
 const num = (v: unknown) => Number(v ?? 0);
+const marks = (ids: readonly unknown[]) => ids.map(() => '?').join(',');
+const MIGRANT = `SUM(CASE WHEN category <> 'REGISTERED' THEN 1 ELSE 0 END)`;
+
+/** Tallies from rows `{ owner, what: 'R' | 'H' | 'U', n, m }`, zeros for owners without rows. */
+function tallies(ids: readonly string[], rows: { owner: string; what: string; n: unknown; m: unknown }[]) {
+  const out = new Map<string, PeopleTally>(
+    ids.map((id) => [id, { residents: 0, migrants: 0, households: 0, units: 0 }]),
+  );
+  for (const r of rows) {
+    const t = out.get(String(r.owner));
+    if (!t) continue;
+    if (r.what === 'R') Object.assign(t, { residents: num(r.n), migrants: num(r.m) });
+    else if (r.what === 'H') t.households = num(r.n);
+    else t.units = num(r.n);
+  }
+  return out;
+}
 
 /** A stored category; anything else is a fault (the column only ever receives these). */
 function asCategory(value: string): ResidentCategory {
@@ -85,6 +110,60 @@ export class StatsRepository {
       byCourtyard,
       households: byStreet.reduce((sum, s) => sum + s.households, 0),
     };
+  }
+
+  /**
+   * Tallies of many streets in one grouped statement (ix_resident_street, ix_household_street,
+   * ix_unit_street lead with the street and status): the `Street.counts` of a whole page at once.
+   */
+  async byStreets(streetIds: readonly string[]): Promise<Map<string, PeopleTally>> {
+    if (streetIds.length === 0) return new Map();
+    const ids = [...streetIds];
+    const rows: { owner: string; what: string; n: unknown; m: unknown }[] = await this.ds.query(
+      `SELECT street_id AS owner, 'R' AS what, COUNT(*) AS n, ${MIGRANT} AS m FROM resident
+         WHERE status = 'ACTIVE' AND street_id IN (${marks(ids)}) GROUP BY street_id
+       UNION ALL
+       SELECT street_id, 'H', COUNT(*), 0 FROM household
+         WHERE status = 'ACTIVE' AND street_id IN (${marks(ids)}) GROUP BY street_id
+       UNION ALL
+       SELECT street_id, 'U', COUNT(*), 0 FROM real_unit
+         WHERE status = 'ACTIVE' AND street_id IN (${marks(ids)}) GROUP BY street_id`,
+      [...ids, ...ids, ...ids],
+    );
+    return tallies(ids, rows);
+  }
+
+  /**
+   * Tallies of many grids in one grouped statement, counted as `populationStats(scope: { gridId })`
+   * counts: the grid's streets whole and its own courtyards (from the grid read model), each record
+   * once (UNION of the street and the courtyard match, then grouped per grid). Grids the read model
+   * does not hold are absent from the map.
+   */
+  async byGrids(gridIds: readonly string[]): Promise<Map<string, PeopleTally>> {
+    if (gridIds.length === 0) return new Map();
+    const ids = [...gridIds];
+    const known: { grid_id: string }[] = await this.ds.query(
+      `SELECT DISTINCT grid_id FROM grid_place WHERE grid_id IN (${marks(ids)})`,
+      ids,
+    );
+    const present = known.map((k) => String(k.grid_id));
+    if (present.length === 0) return new Map();
+    // A record matched through its street or its courtyard: the inner UNION keeps it once per grid.
+    const part = (what: 'R' | 'H' | 'U', table: string, key: string) => {
+      const mig = what === 'R' ? `CASE WHEN t.category <> 'REGISTERED' THEN 1 ELSE 0 END` : '0';
+      const via = (column: string, kind: string) =>
+        `SELECT gp.grid_id AS owner, t.${key} AS rec, ${mig} AS mig
+           FROM grid_place gp JOIN ${table} t ON t.${column} = gp.place_id AND t.status = 'ACTIVE'
+           WHERE gp.kind = '${kind}' AND gp.grid_id IN (${marks(present)})`;
+      return `SELECT owner, '${what}' AS what, COUNT(*) AS n, SUM(mig) AS m FROM (
+          ${via('street_id', 'STREET')} UNION ${via('courtyard_id', 'COURTYARD')}
+        ) ${table}_in_grid GROUP BY owner`;
+    };
+    const rows: { owner: string; what: string; n: unknown; m: unknown }[] = await this.ds.query(
+      `${part('R', 'resident', 'seq')} UNION ALL ${part('H', 'household', 'id')} UNION ALL ${part('U', 'real_unit', 'id')}`,
+      Array.from({ length: 6 }, () => present).flat(),
+    );
+    return tallies(present, rows);
   }
 
   /** Residents, migrants and households grouped by one place column, in id order. */

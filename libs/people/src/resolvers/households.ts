@@ -25,6 +25,7 @@ export const householdResolvers = {
     // Scope-checked like `household(id)`; anonymous callers get null (as Resident references).
     __resolveReference: (h, ctx) => (ctx.principal ? ctx.households.get(ctx, h.id) : null),
     address: (h, _, ctx) => ctx.loaders.requiredAddress(h.addressId),
+    enteredOn: (h) => h.entryDate,
     street: (h) => ({ id: h.streetId }),
     courtyard: (h) => ref(h.courtyardId),
     head: (h, _, ctx) => (h.headResidentId ? ctx.residents.get(ctx, h.headResidentId) : null),
@@ -36,6 +37,7 @@ export const householdResolvers = {
     resident: (m, _, ctx) => ctx.households.memberResident(ctx, m),
   },
   StandardAddress: {
+    entrance: (a) => a.unit,
     street: (a) => ({ id: a.streetId }),
     courtyard: (a) => ref(a.courtyardId),
     house: (a, _, ctx) => ctx.units.house(ctx, a.id),

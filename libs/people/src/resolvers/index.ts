@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@sc/graphql';
+import { DateScalar, DateTimeScalar } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { householdResolvers } from './households';
 import { residentResolvers } from './residents';
@@ -11,6 +11,7 @@ import { unitResolvers } from './units';
  */
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Date: DateScalar,
   ...residentResolvers,
   ...householdResolvers,
   ...unitResolvers,

@@ -6,6 +6,7 @@ const FIELD_OF: Record<string, SensitiveField> = {
   phone: 'PHONE',
   door: 'DOOR',
   birthDate: 'BIRTH_DATE',
+  bornOn: 'BIRTH_DATE',
 };
 
 /** Which whole values the query selects under `sensitive { … }` (fragments followed). */

@@ -8,7 +8,13 @@ import {
 import { parseInput } from '@sc/graphql';
 import { makeTestIdNumber } from '../domain/id-card';
 import { selectedSensitiveFields } from './info';
-import { moveInInput, recordInspectionInput, residentFilter } from './inputs';
+import {
+  createHouseholdInput,
+  moveInInput,
+  moveOutInput,
+  recordInspectionInput,
+  residentFilter,
+} from './inputs';
 
 const VALID = makeTestIdNumber('510129', '1988-08-08', 7, 'FEMALE');
 // Ids are UUIDs (the platform's id rule).
@@ -40,6 +46,59 @@ describe('people inputs', () => {
     expect(caught).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'filter.idNumber' } });
     expect(JSON.stringify(caught)).not.toContain(wrong);
     expect((caught as Error).message).not.toContain(wrong);
+  });
+
+  it('takes the entrance (单元) as `entrance` or under its deprecated name `unit`, refusing the two when they differ', () => {
+    const move = (parts: Record<string, string>) =>
+      parseInput(moveInInput, {
+        idNumber: VALID,
+        name: '李梅',
+        origin: '大邑县',
+        category: 'REGISTERED',
+        address: { ...address, ...parts },
+      }).address.unit;
+    expect(move({ entrance: ' 2 ' })).toBe('2');
+    expect(move({ unit: '2' })).toBe('2');
+    expect(move({ entrance: '2', unit: '2' })).toBe('2');
+    let caught: unknown;
+    try {
+      move({ entrance: '2', unit: '3' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.address.entrance' },
+    });
+  });
+
+  it('takes the day of a move or a household as a Date-typed field or under its deprecated string name', () => {
+    const move = (days: Record<string, string>) =>
+      parseInput(moveInInput, {
+        idNumber: VALID,
+        name: '李梅',
+        origin: '大邑县',
+        category: 'REGISTERED',
+        address,
+        ...days,
+      }).date;
+    expect(move({ movedInOn: '2026-03-01' })).toBe('2026-03-01');
+    expect(move({ date: '2026-03-01' })).toBe('2026-03-01');
+    expect(move({})).toBe(new Date().toISOString().slice(0, 10));
+    expect(() => move({ movedInOn: '2026-03-01', date: '2026-03-02' })).toThrow(/input\.movedInOn/);
+    const out = (days: Record<string, string>) =>
+      parseInput(moveOutInput, { residentId: address.streetId, destination: '成都市', ...days }).date;
+    expect(out({ movedOutOn: '2026-04-01' })).toBe('2026-04-01');
+    expect(() => out({ movedOutOn: '2026-04-01', date: '2026-04-02' })).toThrow(/input\.movedOutOn/);
+    const household = (days: Record<string, string>) =>
+      parseInput(createHouseholdInput, {
+        address,
+        headResidentId: address.streetId,
+        housing: 'OWNED',
+        ...days,
+      }).entryDate;
+    expect(household({ enteredOn: '2025-12-31' })).toBe('2025-12-31');
+    expect(household({ entryDate: '2025-12-31' })).toBe('2025-12-31');
+    expect(() => household({ enteredOn: '2025-12-31', entryDate: '2025-12-30' })).toThrow(/input\.enteredOn/);
   });
 
   it('refuses joining a household and founding one at the same time', () => {

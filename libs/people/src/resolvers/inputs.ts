@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDate, dateTime, id as platformId, line, paragraph } from '@sc/graphql';
+import { calendarDate, dateTime, id as platformId, line, paragraph, renamedField } from '@sc/graphql';
 import { normalizeIdNumber, validateIdNumber } from '../domain/id-card';
 import {
   HOUSINGS,
@@ -15,10 +15,10 @@ import {
 // characters or unpaired surrogates, bounded by their columns.
 const text = (max: number, min = 1) => line(max, min);
 const id = platformId();
-/** A calendar date, today when absent. */
-const date = calendarDate()
-  .nullish()
-  .transform((d) => d ?? new Date().toISOString().slice(0, 10));
+/** Today's date, the default of a move's or a household's day. */
+const today = () => new Date().toISOString().slice(0, 10);
+/** A date input renamed to a Date-typed field (issue 15 §4): the new name, or the deprecated string one. */
+const someDay = calendarDate().nullish();
 
 /** An ID-card number: normalised, then checksum, date and region checked; messages never echo it. */
 export const idNumber = z
@@ -37,15 +37,27 @@ export const phone = z
   .trim()
   .regex(/^1\d{10}$/, 'must be an 11-digit mobile number');
 
-const address = z.object({
-  streetId: id,
-  courtyardId: id.nullish().transform((v) => v ?? null),
-  building: text(20, 0),
-  unit: text(20, 0)
-    .nullish()
-    .transform((v) => v ?? ''),
-  door: text(20),
-});
+// `entrance` (单元) is the address part once called `unit` (issue 15 §4: "unit" is 实有单位 elsewhere).
+// Both names are accepted; both given must agree. Stored, as before, in the `unit` column.
+const address = z
+  .object({
+    streetId: id,
+    courtyardId: id.nullish().transform((v) => v ?? null),
+    building: text(20, 0),
+    entrance: text(20, 0).nullish(),
+    unit: text(20, 0).nullish(),
+    door: text(20),
+  })
+  .superRefine((a, ctx) => {
+    if (a.entrance != null && a.unit != null && a.entrance !== a.unit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entrance'],
+        message: 'differs from unit (its deprecated name): give entrance only',
+      });
+    }
+  })
+  .transform(({ entrance, unit, ...parts }) => ({ ...parts, unit: entrance ?? unit ?? '' }));
 
 export const moveInInput = z
   .object({
@@ -77,14 +89,24 @@ export const moveInInput = z
       .max(4, 'at most 4 languages')
       .nullish()
       .transform((v) => v ?? []),
-    date,
+    date: someDay,
+    movedInOn: someDay,
   })
   .refine((v) => !(v.householdId && v.newHousehold), {
     path: ['newHousehold'],
     message: 'give householdId or newHousehold, not both',
-  });
+  })
+  .transform(({ movedInOn, date, ...rest }, ctx) => ({
+    ...rest,
+    date: renamedField(ctx, { current: 'movedInOn', deprecated: 'date' }, movedInOn, date) ?? today(),
+  }));
 
-export const moveOutInput = z.object({ residentId: id, destination: text(50), date });
+export const moveOutInput = z
+  .object({ residentId: id, destination: text(50), date: someDay, movedOutOn: someDay })
+  .transform(({ movedOutOn, date, ...rest }, ctx) => ({
+    ...rest,
+    date: renamedField(ctx, { current: 'movedOutOn', deprecated: 'date' }, movedOutOn, date) ?? today(),
+  }));
 
 export const changeHouseholdInput = z.object({
   residentId: id,
@@ -95,13 +117,20 @@ export const changeHouseholdInput = z.object({
     .transform((v) => v ?? 'OTHER'),
 });
 
-export const createHouseholdInput = z.object({
-  address,
-  headResidentId: id,
-  housing: z.enum(HOUSINGS),
-  landlordResidentId: id.nullish().transform((v) => v ?? null),
-  entryDate: date,
-});
+export const createHouseholdInput = z
+  .object({
+    address,
+    headResidentId: id,
+    housing: z.enum(HOUSINGS),
+    landlordResidentId: id.nullish().transform((v) => v ?? null),
+    entryDate: someDay,
+    enteredOn: someDay,
+  })
+  .transform(({ enteredOn, entryDate, ...rest }, ctx) => ({
+    ...rest,
+    entryDate:
+      renamedField(ctx, { current: 'enteredOn', deprecated: 'entryDate' }, enteredOn, entryDate) ?? today(),
+  }));
 
 const opt = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
 /** A name prefix filter: empty or blank is no filter (what a cleared search box sends). */

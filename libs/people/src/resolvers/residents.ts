@@ -32,6 +32,8 @@ export const residentResolvers = {
   Resident: {
     __resolveReference: (r, ctx) => ctx.residents.reference(ctx, r.id),
     needs: (r) => enumList(r.needs, RESIDENT_NEEDS),
+    movedInOn: (r) => r.movedInAt,
+    movedOutOn: (r) => r.movedOutAt,
     languages: (r) => (r.languages ? r.languages.split(',') : []),
     address: (r, _, ctx) => (r.addressId ? ctx.loaders.address.load(r.addressId) : null),
     street: (r) => ref(r.streetId),
@@ -44,7 +46,16 @@ export const residentResolvers = {
       return ctx.residents.reveal(ctx, r, selectedSensitiveFields(info), purpose, operationOf(info));
     },
   },
+  ResidentSensitive: {
+    // The same revealed birth date (BIRTH_DATE, logged) as `birthDate`, as a Date.
+    bornOn: (r) => {
+      // Selecting bornOn reveals BIRTH_DATE (info.ts): absent here would be a fault of ours.
+      if (r.birthDate === undefined) throw new Error('bornOn selected but the birth date was not revealed');
+      return r.birthDate;
+    },
+  },
   ResidentMove: {
+    date: (m) => m.occurredOn,
     recordedAt: (m) => m.occurredAt,
     fromHousehold: (m, _, ctx) => (m.fromHouseholdId ? ctx.households.get(ctx, m.fromHouseholdId) : null),
     toHousehold: (m, _, ctx) => (m.toHouseholdId ? ctx.households.get(ctx, m.toHouseholdId) : null),

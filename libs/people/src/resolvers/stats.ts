@@ -14,6 +14,14 @@ export const statsResolvers = {
   Mutation: {
     publishPeopleSnapshot: (_, __, ctx) => ctx.snapshots.publishFor(ctx),
   },
+  Street: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    counts: (s, _, ctx) => ctx.stats.tallyOf(ctx, 'STREET', s.id),
+  },
+  Grid: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    counts: (g, _, ctx) => ctx.stats.tallyOf(ctx, 'GRID', g.id),
+  },
   StreetCount: {
     street: (s) => ({ id: s.placeId }),
   },
@@ -21,6 +29,8 @@ export const statsResolvers = {
     courtyard: (c) => ({ id: c.placeId }),
   },
   AccessLogEntry: {
+    // Resolved (and refused to non-staff) by the roster, which owns accounts.
+    actorAccount: (a) => ({ id: a.actor }),
     id: (a) => String(a.seq),
     roles: (a) => (a.roles ? a.roles.split(',') : []),
     fields: (a) => enumList(a.fields, SENSITIVE_FIELDS),

@@ -30,4 +30,8 @@ export const unitResolvers = {
       return ctx.units.reveal(ctx, u, purpose, operationOf(info));
     },
   },
+  UnitInspection: {
+    // Resolved (and refused to non-staff) by the roster, which owns accounts.
+    inspectorAccount: (i) => ({ id: i.inspector }),
+  },
 } satisfies Resolvers;

@@ -41,6 +41,14 @@ export class PeopleAccess {
   }
 
   /** Aggregates are not personal data: staff, town officers, county viewers, chiefs. */
+  /** Whether {@link requireStats} would let the principal through (for fields that answer null instead). */
+  mayReadStats(principal: Principal | null): boolean {
+    return (
+      principal !== null &&
+      hasRole(principal, 'COMMUNITY_STAFF', 'TOWN_OFFICER', 'COUNTY_VIEWER', 'STREET_CHIEF')
+    );
+  }
+
   requireStats(principal: Principal | null): Principal {
     const p = requireAuthenticated(principal);
     if (!hasRole(p, 'COMMUNITY_STAFF', 'TOWN_OFFICER', 'COUNTY_VIEWER', 'STREET_CHIEF')) {

@@ -1,5 +1,11 @@
 import type { RequestInfo as KitRequestInfo } from '@sc/service';
-import type { PopulationCounts, StatsPlace, StatsRepository } from '../repositories/stats.repository';
+import type { PeopleLoaders } from '../loaders';
+import type {
+  PeopleTally,
+  PopulationCounts,
+  StatsPlace,
+  StatsRepository,
+} from '../repositories/stats.repository';
 import type { PeopleAccess } from './access';
 
 export interface PopulationStats extends PopulationCounts {
@@ -22,5 +28,18 @@ export class StatsService {
       .filter((c) => c.category !== 'REGISTERED')
       .reduce((sum, c) => sum + c.count, 0);
     return { ...counts, residents, migrants };
+  }
+
+  /**
+   * `Street.counts` / `Grid.counts`: the same readers as {@link population}; null without an error for
+   * anyone else (the roster's types are public, and a public page must not fail on them).
+   */
+  async tallyOf(
+    req: KitRequestInfo & { loaders: PeopleLoaders },
+    kind: 'STREET' | 'GRID',
+    id: string,
+  ): Promise<PeopleTally | null> {
+    if (!this.access.mayReadStats(req.principal)) return null;
+    return kind === 'STREET' ? req.loaders.streetCounts.load(id) : req.loaders.gridCounts.load(id);
   }
 }

@@ -12,3 +12,4 @@ export * from './inputs';
 export * from './sdl';
 export * from './metrics-plugin';
 export * from './tracing-plugin';
+export * from './stored';

@@ -91,6 +91,27 @@ export function calendarDate() {
     .refine((v) => v >= '1900-01-01' && v <= '2199-12-31', 'must be between 1900-01-01 and 2199-12-31');
 }
 
+/**
+ * An input field renamed through a deprecation (ADR 0045): `value` under the new name, `old` under the
+ * deprecated one. Either may be given; both given must be equal, else an issue on the new name. Use it
+ * in a `.transform((v, ctx) => …)` of the input object.
+ */
+export function renamedField<T>(
+  ctx: z.RefinementCtx,
+  names: { current: string; deprecated: string },
+  value: T | null | undefined,
+  old: T | null | undefined,
+): T | undefined {
+  if (value != null && old != null && value !== old) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [names.current],
+      message: `differs from ${names.deprecated} (its deprecated name): give ${names.current} only`,
+    });
+  }
+  return value ?? old ?? undefined;
+}
+
 /** An optional input: null and undefined both become undefined. */
 export function optional<T extends z.ZodType>(schema: T) {
   return schema.nullish().transform((v) => v ?? undefined);

@@ -24,6 +24,38 @@ function parseIso(value: unknown): Date {
   return new Date(value);
 }
 
+function parseCalendarDate(value: unknown): string {
+  if (typeof value !== 'string' || !isCalendarDate(value)) {
+    throw new GraphQLError('Date must be a calendar date YYYY-MM-DD', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return value;
+}
+
+/**
+ * A calendar date `YYYY-MM-DD` (issue 15 §4), kept as that string inside the services (what TypeORM
+ * reads from a `date` column). On output a Date is taken as its UTC day; anything but a real day is a
+ * fault of ours. On input anything but a real day is BAD_USER_INPUT.
+ */
+export const DateScalar = new GraphQLScalarType<string, string>({
+  name: 'Date',
+  description: 'A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25)',
+  serialize(value) {
+    const day = value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
+    if (!isCalendarDate(day))
+      throw new GraphQLError('Date cannot represent a value that is not a calendar date');
+    return day;
+  },
+  parseValue: parseCalendarDate,
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) {
+      throw new GraphQLError('Date must be a string YYYY-MM-DD', { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return parseCalendarDate(ast.value);
+  },
+});
+
 /** ISO-8601 date-time in UTC on output; any offset accepted on input. */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',

@@ -12,6 +12,12 @@ export const PLATFORM_SDL = `
 scalar DateTime
 
 """
+A calendar date, ISO 8601 \`YYYY-MM-DD\` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+"""
+scalar Date
+
+"""
 The error catalogue: every \`extensions.code\` an answer of this graph can carry (docs/errors.md lists
 which operation returns which). Errors a subgraph raised also carry \`extensions.serviceName\`.
 """

@@ -41,13 +41,19 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  /**
+   * A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. 2026-11-25): a day, without a time or a time zone (a day in
+   * China where it matters). Anything else, a day that does not exist (2026-02-30) included, is BAD_USER_INPUT.
+   */
+  Date: { input: string; output: string };
   /** An ISO-8601 date-time, e.g. 2026-11-25T08:30:00.000Z */
   DateTime: { input: Date; output: Date };
 };
 
 /**
  * A staff account that can sign in (admins, community staff, chiefs, town officers, county viewers).
- * Visible to the account itself (`me`, `login`) and to ADMIN.
+ * Visible to the account itself (`viewer`, `login`) and to ADMIN; to COMMUNITY_STAFF and TOWN_OFFICER as
+ * the actor of a history (`actorAccount`, `inspectorAccount`): `id` and `displayName`, the other fields FORBIDDEN.
  */
 export type Account = {
   __typename?: 'Account';
@@ -57,11 +63,11 @@ export type Account = {
   displayName: Scalars['String']['output'];
   /** Id of the account (a UUID): the subject (`sub`) of its tokens and the `actor` in histories. */
   id: Scalars['ID']['output'];
-  /** The roles granted (at least one). */
+  /** The roles granted (at least one). FORBIDDEN when reached as an actor. */
   roles: Array<Role>;
-  /** Scopes such as `community:caichang` or `grid:<id>` that limit where the roles apply. */
+  /** Scopes such as `community:caichang` or `grid:<id>` that limit where the roles apply. FORBIDDEN when reached as an actor. */
   scopes: Array<Scalars['String']['output']>;
-  /** Sign-in name, stored lower-case; unique. */
+  /** Sign-in name, stored lower-case; unique. FORBIDDEN when reached as an actor (only the account itself and ADMIN). */
   username: Scalars['String']['output'];
 };
 
@@ -122,6 +128,27 @@ export type AppointChiefInput = {
   /** Start of the term (任期). */
   termStart: Scalars['DateTime']['input'];
 };
+
+/** What a chief's transition did (推选 → 考察 → 备案 → 任命 → 暂停/恢复 → 卸任). */
+export type ChiefAction =
+  /** Appointed to a grid (任命). */
+  | 'APPOINT'
+  /** The party committee filed the appointment (党委备案). */
+  | 'FILE'
+  /** A resident's nomination (群众推荐); the first opens the candidacy. */
+  | 'NOMINATE'
+  /** Rejected before appointment. */
+  | 'REJECT'
+  /** Back in charge after a suspension (恢复). */
+  | 'RESUME'
+  /** Term ended or stepped down (卸任). */
+  | 'RETIRE'
+  /** Temporarily relieved (暂停). */
+  | 'SUSPEND'
+  /** Vetting failed: the candidacy ends REJECTED. */
+  | 'VET_FAIL'
+  /** Vetting passed (社区考察). */
+  | 'VET_PASS';
 
 /** One resident's nomination of a candidate. */
 export type ChiefNomination = {
@@ -194,10 +221,17 @@ export type ChiefStatus =
 /** One transition of a chief. */
 export type ChiefTransition = {
   __typename?: 'ChiefTransition';
-  /** What was done: NOMINATE, VET_PASS, VET_FAIL, FILE, APPOINT, SUSPEND, RESUME, RETIRE or REJECT. */
+  /**
+   * What was done: NOMINATE, VET_PASS, VET_FAIL, FILE, APPOINT, SUSPEND, RESUME, RETIRE or REJECT.
+   * @deprecated Use `actionType` (the same value as an enum).
+   */
   action: Scalars['String']['output'];
+  /** What was done, as an enum value (the same as `action`). */
+  actionType: ChiefAction;
   /** Account id of who made the transition (a resident's id for their own nomination; `seed` for the demo data). */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account (a resident, `seed`). */
+  actorAccount?: Maybe<Account>;
   /** When it happened. */
   at: Scalars['DateTime']['output'];
   /** State before; null for the first nomination, which opened the candidacy. */
@@ -469,7 +503,11 @@ export type Grid = {
   __typename?: 'Grid';
   /** The chief holding the grid if appointed; null when the grid has no appointed chief (none yet, suspended or retired). */
   chief?: Maybe<StreetChief>;
-  /** Courtyards in the grid on their own (a street's courtyards are covered with it), in official order. */
+  /**
+   * Courtyards of the grid, in official order. OWN (default): the courtyards in the grid on their own (a
+   * street's courtyards are covered with it). ALL: those and the active courtyards of the grid's streets,
+   * one list (issue 15).
+   */
   courtyards: CourtyardConnection;
   /** When the grid was created. */
   createdAt: Scalars['DateTime']['output'];
@@ -493,6 +531,7 @@ export type GridCourtyardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  include?: InputMaybe<GridCourtyards>;
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -517,6 +556,8 @@ export type GridChange = {
   __typename?: 'GridChange';
   /** Account id of who made the change (`seed` for the demo data). */
   actor: Scalars['String']['output'];
+  /** The account of `actor`, for COMMUNITY_STAFF, TOWN_OFFICER and ADMIN (and the account itself); null for anyone else and for actors that are no account (`seed`). */
+  actorAccount?: Maybe<Account>;
   /** When the change was made. */
   at: Scalars['DateTime']['output'];
   /** Ids of the grid's own courtyards after the change, in official order. */
@@ -563,6 +604,13 @@ export type GridConnection = {
   /** Number of grids, across all pages. */
   totalCount: Scalars['Int']['output'];
 };
+
+/** Which courtyards `Grid.courtyards` lists. */
+export type GridCourtyards =
+  /** The grid's own courtyards and the active courtyards of its streets, in official order. */
+  | 'ALL'
+  /** The courtyards in the grid on their own (today's list; a street's courtyards are covered with it). */
+  | 'OWN';
 
 /** A grid in a page. */
 export type GridEdge = {
@@ -1682,6 +1730,7 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Account: Account;
   Community: Community;
   Courtyard: Courtyard;
   Grid: Grid;
@@ -1693,6 +1742,7 @@ export type FederationTypes = {
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Account: { __typename: 'Account' } & GraphQLRecursivePick<FederationTypes['Account'], { id: true }>;
   Community: { __typename: 'Community' } & GraphQLRecursivePick<FederationTypes['Community'], { id: true }>;
   Courtyard: { __typename: 'Courtyard' } & GraphQLRecursivePick<FederationTypes['Courtyard'], { id: true }>;
   Grid: { __typename: 'Grid' } & GraphQLRecursivePick<FederationTypes['Grid'], { id: true }>;
@@ -1724,6 +1774,7 @@ export type ResolversTypes = {
   AccountOrder: AccountOrder;
   AccountOrderField: AccountOrderField;
   AppointChiefInput: AppointChiefInput;
+  ChiefAction: ChiefAction;
   ChiefNomination: ResolverTypeWrapper<ChiefNominationMapper>;
   ChiefNominationConnection: ResolverTypeWrapper<ChiefNominationConnectionMapper>;
   ChiefNominationEdge: ResolverTypeWrapper<
@@ -1751,6 +1802,7 @@ export type ResolversTypes = {
   CreateResidentGroupInput: CreateResidentGroupInput;
   CreateSignboardInput: CreateSignboardInput;
   CreateStreetInput: CreateStreetInput;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ErrorCode: ErrorCode;
   FileChiefInput: FileChiefInput;
@@ -1759,6 +1811,7 @@ export type ResolversTypes = {
   GridChangeConnection: ResolverTypeWrapper<GridChangeConnectionMapper>;
   GridChangeEdge: ResolverTypeWrapper<Omit<GridChangeEdge, 'node'> & { node: ResolversTypes['GridChange'] }>;
   GridConnection: ResolverTypeWrapper<GridConnectionMapper>;
+  GridCourtyards: GridCourtyards;
   GridEdge: ResolverTypeWrapper<Omit<GridEdge, 'node'> & { node: ResolversTypes['Grid'] }>;
   GridOrder: GridOrder;
   GridOrderField: GridOrderField;
@@ -1840,6 +1893,7 @@ export type ResolversParentTypes = {
   CreateResidentGroupInput: CreateResidentGroupInput;
   CreateSignboardInput: CreateSignboardInput;
   CreateStreetInput: CreateStreetInput;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   FileChiefInput: FileChiefInput;
   Grid: GridMapper;
@@ -1890,7 +1944,13 @@ export type ResolversParentTypes = {
 export type AccountResolvers<
   ContextType = RosterContext,
   ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'],
+  FederationReferenceType extends FederationReferenceTypes['Account'] = FederationReferenceTypes['Account'],
 > = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Account']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1951,7 +2011,9 @@ export type ChiefTransitionResolvers<
   ParentType extends ResolversParentTypes['ChiefTransition'] = ResolversParentTypes['ChiefTransition'],
 > = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actionType?: Resolver<ResolversTypes['ChiefAction'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fromStatus?: Resolver<Maybe<ResolversTypes['ChiefStatus']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2071,6 +2133,10 @@ export type CourtyardEdgeResolvers<
   node?: Resolver<ResolversTypes['Courtyard'], ParentType, ContextType>;
 };
 
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -2090,7 +2156,7 @@ export type GridResolvers<
     ResolversTypes['CourtyardConnection'],
     ParentType,
     ContextType,
-    Partial<GridCourtyardsArgs>
+    RequireFields<GridCourtyardsArgs, 'include'>
   >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   history?: Resolver<
@@ -2110,6 +2176,7 @@ export type GridChangeResolvers<
   ParentType extends ResolversParentTypes['GridChange'] = ResolversParentTypes['GridChange'],
 > = {
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   courtyardIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2793,6 +2860,7 @@ export type Resolvers<ContextType = RosterContext> = {
   Courtyard?: CourtyardResolvers<ContextType>;
   CourtyardConnection?: CourtyardConnectionResolvers<ContextType>;
   CourtyardEdge?: CourtyardEdgeResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Grid?: GridResolvers<ContextType>;
   GridChange?: GridChangeResolvers<ContextType>;

@@ -37,6 +37,22 @@ const owned = (
 export const LISTS = {
   gridStreets: owned('grid_member', 'grid_id', 'place_id', 'sort_key', { kind: 'STREET' }),
   gridCourtyards: owned('grid_member', 'grid_id', 'place_id', 'sort_key', { kind: 'COURTYARD' }),
+  /**
+   * A grid's own courtyards and the active courtyards of its streets (`include: ALL`): a derived table
+   * over the grid_member index (grid, kind, sort) and ix_place_parent (kind, parent, status, sort);
+   * the sort keys are the places' own, unique, so the cursor is the value. UNION, not UNION ALL: a
+   * courtyard listed on its own whose street is in the grid too appears once.
+   */
+  gridAllCourtyards: owned(
+    `(SELECT grid_id, place_id, sort_key FROM grid_member WHERE kind = 'COURTYARD'
+      UNION
+      SELECT s.grid_id, p.id AS place_id, p.sort_key FROM grid_member s
+        JOIN place p ON p.kind = 'COURTYARD' AND p.parent_id = s.place_id AND p.status = 'ACTIVE'
+      WHERE s.kind = 'STREET') grid_courtyard`,
+    'grid_id',
+    'place_id',
+    'sort_key',
+  ),
   gridHistory: owned('grid_change', 'grid_id', 'id', 'version'),
   nominations: owned('chief_nomination', 'chief_id', 'id', 'nominator_resident_id'),
   transitions: owned('chief_transition', 'chief_id', 'id', 'seq'),

@@ -1,6 +1,6 @@
 import { parseInput, parseOrderedPage } from '@sc/graphql';
 import { ACCOUNT_ORDERS } from '../repositories/orders';
-import { accountRoles, accountScopes, residentIdOf } from '../services/account.service';
+import { accountRoles, accountScopes, actorOnly, residentIdOf } from '../services/account.service';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import * as inputs from './inputs';
 
@@ -28,7 +28,10 @@ export const accountResolvers = {
     residentId: (p) => residentIdOf(p),
   },
   Account: {
-    roles: (a) => accountRoles(a),
-    scopes: (a) => accountScopes(a),
+    __resolveReference: (ref, ctx) => ctx.accounts.asActor(ctx, ref.id),
+    username: (a) => actorOnly(a, a.username),
+    roles: (a) => actorOnly(a, accountRoles(a)),
+    scopes: (a) => actorOnly(a, accountScopes(a)),
+    createdAt: (a) => actorOnly(a, a.createdAt),
   },
 } satisfies Resolvers;

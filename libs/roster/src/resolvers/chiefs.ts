@@ -1,5 +1,6 @@
-import { parseInput, parseOrderedPage, parsePage } from '@sc/graphql';
+import { parseInput, parseOrderedPage, parsePage, storedEnum } from '@sc/graphql';
 import { CHIEF_ORDERS } from '../repositories/orders';
+import { CHIEF_ACTIONS } from '../services/chief-lifecycle';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import * as inputs from './inputs';
 
@@ -53,6 +54,10 @@ export const chiefResolvers = {
     transitions: (c, args, ctx) => ctx.chiefs.transitions(ctx, c, parsePage(args)),
     trainings: (c, args, ctx) => ctx.activities.chiefTrainings(ctx, c, parsePage(args)),
     patrols: (c, args, ctx) => ctx.activities.patrols(ctx, c, parsePage(args)),
+  },
+  ChiefTransition: {
+    actionType: (t) => storedEnum(t.action, CHIEF_ACTIONS),
+    actorAccount: (t, _, ctx) => ctx.accounts.asActor(ctx, t.actor),
   },
   ChiefNomination: {
     nominator: (n) => ({ __typename: 'Resident', id: n.nominatorResidentId }),

@@ -21,11 +21,12 @@ export const gridResolvers = {
   Grid: {
     __resolveReference: (ref, ctx) => ctx.grids.get(ctx, ref.id),
     streets: (g, args, ctx) => ctx.grids.streets(ctx, g, parsePage(args)),
-    courtyards: (g, args, ctx) => ctx.grids.courtyards(ctx, g, parsePage(args)),
+    courtyards: (g, args, ctx) => ctx.grids.courtyards(ctx, g, parsePage(args), args.include ?? 'OWN'),
     chief: (g, _, ctx) => ctx.chiefs.ofGrid(ctx, g.id),
     history: (g, args, ctx) => ctx.grids.history(ctx, g, parsePage(args)),
   },
   GridChange: {
+    actorAccount: (c, _, ctx) => ctx.accounts.asActor(ctx, c.actor),
     streetIds: (c) => parseStringList(c.streetIds),
     courtyardIds: (c) => parseStringList(c.courtyardIds),
   },

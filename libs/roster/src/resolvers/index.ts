@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@sc/graphql';
+import { DateScalar, DateTimeScalar } from '@sc/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { accountResolvers } from './accounts';
 import { activityResolvers } from './activities';
@@ -13,6 +13,7 @@ import { signboardResolvers } from './signboards';
  */
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Date: DateScalar,
   ...placeResolvers,
   ...chiefResolvers,
   ...gridResolvers,

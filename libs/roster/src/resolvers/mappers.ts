@@ -4,6 +4,7 @@
  * mapper is the generated TypeScript shape of the GraphQL type itself (e.g. SignboardContent, which
  * the Signboard.content resolver builds field by field, or PageInfo).
  */
+import type { AccountView } from '../services/account.service';
 import type { Account } from '../entities/account.entity';
 import type { Patrol, Training } from '../entities/activity.entity';
 import type { ChiefNomination, ChiefTransition, StreetChief } from '../entities/chief.entity';
@@ -20,7 +21,7 @@ export type ResidentGroupMapper = Place;
 export type StreetMapper = Place;
 export type CourtyardMapper = Place;
 
-export type AccountMapper = Account;
+export type AccountMapper = AccountView;
 /** The verified token itself: every valid token has a viewer. */
 export type ViewerMapper = Principal;
 export type GridMapper = Grid;

@@ -1,7 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { IsNull, LessThan, MoreThan, type DataSource, type EntityManager } from 'typeorm';
-import { type Principal, requireAuthenticated, requireRole, type Role, type TokenIssuer } from '@sc/auth';
+import {
+  hasRole,
+  type Principal,
+  requireAuthenticated,
+  requireRole,
+  type Role,
+  type TokenIssuer,
+} from '@sc/auth';
 import {
   applyKeyset,
   type CountedConnection,
@@ -11,7 +18,7 @@ import {
   type OrderedPage,
   transaction,
 } from '@sc/db';
-import { ConflictError, RateLimitedError, UnauthenticatedError } from '@sc/graphql';
+import { ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError } from '@sc/graphql';
 import type { RequestInfo } from '@sc/service';
 import type { RosterRequest } from '../context';
 import { Account, LoginThrottle, RefreshToken } from '../entities/account.entity';
@@ -105,6 +112,15 @@ export function accountScopes(a: Account): string[] {
 }
 
 /** Staff accounts and sign-in. The roster service is the token issuer of the platform. */
+/** An account as answered: `actorOnly` when staff reached it as the actor of a history. */
+export type AccountView = Account & { actorOnly?: true };
+
+/** A field of an account that only the account itself and ADMIN read (not staff reaching an actor). */
+export function actorOnly<T>(a: AccountView, value: T): T {
+  if (a.actorOnly) throw new ForbiddenError('only the account itself and ADMIN see this field of an account');
+  return value;
+}
+
 export class AccountService {
   constructor(
     private readonly ds: DataSource,
@@ -288,6 +304,23 @@ export class AccountService {
   }
 
   /** The staff account a principal signed in as; null when its subject is not an account. */
+  /**
+   * The account behind an `actor` id of a history (`actorAccount`, and the `Account` references other
+   * services resolve here): for the account itself and ADMIN whole; for COMMUNITY_STAFF and
+   * TOWN_OFFICER as an actor (id and display name: the other fields refuse, see {@link actorOnly});
+   * null for anyone else and for ids that are no account. Batched by the entity loader: one
+   * statement for every actor of an answer.
+   */
+  async asActor(req: RosterRequest, id: string): Promise<AccountView | null> {
+    const p = req.principal;
+    if (!p) return null;
+    const whole = p.subject === id || p.roles.includes('ADMIN');
+    if (!whole && !hasRole(p, 'COMMUNITY_STAFF', 'TOWN_OFFICER')) return null;
+    const account = await req.loaders.entities.byId(Account, id);
+    if (!account) return null;
+    return whole ? account : { ...account, actorOnly: true };
+  }
+
   account(req: RosterRequest, principal: Principal): Promise<Account | null> {
     return req.loaders.entities.byId(Account, principal.subject);
   }

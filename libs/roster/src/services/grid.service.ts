@@ -75,10 +75,15 @@ export class GridService {
     return req.loaders.lists.page(LISTS.gridStreets, grid.id, page, (id) => req.loaders.place(id, 'STREET'));
   }
 
-  courtyards(req: RosterRequest, grid: Grid, page: Page): Promise<CountedConnection<Place>> {
-    return req.loaders.lists.page(LISTS.gridCourtyards, grid.id, page, (id) =>
-      req.loaders.place(id, 'COURTYARD'),
-    );
+  /** The grid's own courtyards (OWN), or those and the active courtyards of its streets (ALL). */
+  courtyards(
+    req: RosterRequest,
+    grid: Grid,
+    page: Page,
+    include: 'OWN' | 'ALL' = 'OWN',
+  ): Promise<CountedConnection<Place>> {
+    const list = include === 'ALL' ? LISTS.gridAllCourtyards : LISTS.gridCourtyards;
+    return req.loaders.lists.page(list, grid.id, page, (id) => req.loaders.place(id, 'COURTYARD'));
   }
 
   /** Active streets whose grid has no appointed chief, in official order ("uncovered"). */

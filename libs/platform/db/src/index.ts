@@ -9,3 +9,4 @@ export * from './pagination';
 export * from './embedded-sqlite';
 export * from './node-sqlite';
 export * from './exclusive-job';
+export * from './field-cipher';

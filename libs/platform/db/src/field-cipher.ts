@@ -106,13 +106,16 @@ interface DevKeyFile {
 }
 
 /**
- * Development keys: reads `<dataDir>/keys/people-field-keys.json`, or generates it (mode 0600) on first
- * use. Several processes may start at once (embedded app, import tool); all of them end up with the
+ * Development keys: reads `<dataDir>/keys/<file>` (`people-field-keys.json` by default; the cases
+ * service uses `cases-contact-keys.json`), or generates it (mode 0600) on first use. Several processes may start at once (embedded app, import tool); all of them end up with the
  * keys that landed on disk first, never with two different sets (data encrypted with a lost key is lost).
  * Production supplies the keys through configuration instead.
  */
-export function loadOrCreateDevFieldKeys(dataDir: string): { encKeys: string; blindIndexKey: string } {
-  const keyFile = join(dataDir, 'keys', 'people-field-keys.json');
+export function loadOrCreateDevFieldKeys(
+  dataDir: string,
+  file = 'people-field-keys.json',
+): { encKeys: string; blindIndexKey: string } {
+  const keyFile = join(dataDir, 'keys', file);
   const content = readOrCreateSecretFile(keyFile, () => {
     const generated: DevKeyFile = {
       encKeys: `dev${randomBytes(4).toString('hex')}:${randomBytes(KEY_BYTES).toString('base64')}`,

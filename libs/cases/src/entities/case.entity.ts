@@ -33,6 +33,7 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
 @Index('ix_case_respond_warn', ['respondWarned', 'respondedAt', 'status', 'respondWarnAt'])
 @Index('ix_case_resolve_warn', ['resolveWarned', 'status', 'resolveWarnAt'])
 @Index('ix_case_resolved_wait', ['status', 'resolvedAt'])
+@Index('ix_case_updated', ['updatedAt'])
 export class CaseRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -1,6 +1,7 @@
 // The field cipher lives in @sc/db: the cases service encrypts Open311 reporters' contacts with it too.
 export {
   BLIND_INDEX_HEX,
+  configuredFieldCipher,
   type BlindIndexKind,
   FieldCipher,
   FieldKeyError,

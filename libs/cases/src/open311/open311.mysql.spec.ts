@@ -436,11 +436,22 @@ describe('Open311 GeoReport v2 on the cases service [starts: a cases service on 
       outcome: 'FIXED',
       resolution: '已清运完毕',
     });
-    expect(await detail()).toMatchObject({
+    const resolved = await detail();
+    expect(resolved).toMatchObject({
       status: 'closed',
       extended_status: 'fixed',
       status_notes: '已清运完毕',
+      address: '正街 供销社院 供销社院门口',
+      address_id: IDS.courtyard,
     });
+    expect(resolved.notes.map((n) => n.status)).toEqual([
+      'open',
+      'investigating',
+      'investigating',
+      'action_scheduled',
+      'in_progress',
+      'fixed',
+    ]);
     const xml = parseXml((await get(`requests/${filed}.xml`)).text);
     const request = first(xml);
     expect(child(request, 'status')?.text).toBe('closed');
@@ -460,6 +471,11 @@ describe('Open311 GeoReport v2 on the cases service [starts: a cases service on 
     const all = await list('');
     expect(all.map((r) => r.service_request_id)).toContain(filed);
     expect(all).toHaveLength(2);
+    // Without address_string the address is the street alone (not said twice).
+    expect(all.find((r) => r.service_code === 'ROAD_DAMAGED')).toMatchObject({
+      address: '新街',
+      address_id: IDS.uncoveredStreet,
+    });
     expect((await list(`?service_request_id=${filed}`)).map((r) => r.service_request_id)).toEqual([filed]);
     expect((await list('?service_code=GARBAGE_COLLECTION_LATE')).map((r) => r.service_request_id)).toEqual([
       filed,

@@ -416,7 +416,8 @@ export class Open311Service {
       ...transitions.map((t) => ({
         at: t.at.getTime(),
         type: 'status' as const,
-        status: open311State(t.toStatus, t.toStatus === c.status ? c.outcome : null).extended,
+        // The outcome is the latest resolution's: it names how a resolved or closed case ended.
+        status: open311State(t.toStatus, c.outcome).extended,
         datetime: t.at.toISOString(),
         description: ACTION_TEXT[t.action] ?? t.action,
       })),
@@ -461,9 +462,11 @@ export class Open311Service {
       const item =
         versions.get(versionKey(c.itemCode ?? '', c.itemVersion ?? 0)) ?? categories.get(c.itemCode ?? '');
       const state = open311State(c.status, c.outcome);
-      const where = [name.get(c.streetId), c.courtyardId ? name.get(c.courtyardId) : undefined]
-        .filter((s): s is string => !!s)
-        .join(' ');
+      const names = [name.get(c.streetId), c.courtyardId ? name.get(c.courtyardId) : undefined].filter(
+        (s): s is string => !!s,
+      );
+      // A POST without address_string has the street's name as its spot: not said twice.
+      const spot = names.includes(c.spot) ? '' : maskPublicText(c.spot);
       return {
         service_request_id: c.id,
         status: state.status,
@@ -476,7 +479,7 @@ export class Open311Service {
         requested_datetime: c.reportedAt.toISOString(),
         updated_datetime: c.updatedAt.toISOString(),
         expected_datetime: c.resolveDueAt?.toISOString() ?? null,
-        address: `${where} ${maskPublicText(c.spot)}`.trim(),
+        address: [...names, spot].filter((p) => p !== '').join(' '),
         address_id: c.courtyardId ?? c.streetId,
         zipcode: null,
         lat: c.latitude,

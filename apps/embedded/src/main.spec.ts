@@ -174,6 +174,47 @@ describe('embedded mode [starts: the embedded app as a child process, on SQLite]
     }
   });
 
+  it('prints the Open311 URL; on SQLite it lists the demo, files a POST with an ADMIN-issued key, rate limits', async () => {
+    const open311 = /Open311 GeoReport v2: (http:\/\/\S+)\/discovery\.json/.exec(output)?.[1] ?? '';
+    expect(new URL(open311).pathname).toBe('/open311/v2');
+    expect((await fetch(`${open311}/discovery.json`)).status).toBe(200);
+    const requests = (await (await fetch(`${open311}/requests.json?status=open`)).json()) as unknown[];
+    expect(requests.length).toBeGreaterThan(0);
+    const definition = (await (await fetch(`${open311}/services/LITTERING.json`)).json()) as {
+      attributes: { code: string; values?: { key: string }[] }[];
+    };
+    const street = definition.attributes.find((a) => a.code === 'street')?.values?.[0]?.key ?? '';
+    const created = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${printed['ADMIN']?.trim()}` },
+      body: JSON.stringify({
+        query: 'mutation { createOpen311Client(input: { name: "embedded", ratePerMinute: 1 }) { apiKey } }',
+      }),
+    });
+    const apiKey = ((await created.json()) as { data?: { createOpen311Client?: { apiKey: string } } }).data
+      ?.createOpen311Client?.apiKey;
+    expect(apiKey).toMatch(/^o311_/);
+    const post = () =>
+      fetch(`${open311}/requests.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          api_key: apiKey ?? '',
+          service_code: 'LITTERING',
+          'attribute[street]': street,
+          description: 'embedded Open311',
+        }).toString(),
+      });
+    const first = await post();
+    expect(first.status).toBe(201);
+    const [filed] = (await first.json()) as { service_request_id: string }[];
+    const detail = await fetch(`${open311}/requests/${filed?.service_request_id}.json`);
+    expect(((await detail.json()) as { status: string }[])[0]?.status).toBe('open');
+    const second = await post();
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it("knows the roster's places and people's residents as soon as it prints its URL: ids of both services are checked across", async () => {
     const token = printed['COMMUNITY_STAFF']?.trim();
     const send = async (query: string, variables: Record<string, unknown>) => {

@@ -145,6 +145,9 @@ async function main(): Promise<void> {
       `  Street-chief platform (embedded mode) — gateway: ${gateway.url}/graphql`,
       `  Services: ${running.map((s) => `${s.name} ${s.url}`).join(', ')} (loopback only)`,
       `  County feed (figures from the events alone, read-only JSON): ${countyFeed?.url ?? ''}/api/v1/figures?fromMonth=2026-01&toMonth=2026-12`,
+      ...running
+        .filter((s) => s.name === 'cases')
+        .map((s) => `  Open311 GeoReport v2: ${s.url}/open311/v2/discovery.json (docs/open311.md)`),
       '',
       '  Try, with no token:',
       `    curl -s ${gateway.url}/graphql -H 'content-type: application/json' \\`,

@@ -15,6 +15,9 @@ import {
   CaseSupport,
   CaseTransition,
   CaseUpdateNotice,
+  Open311Client,
+  Open311Request,
+  Open311Throttle,
   WorkCalendarDay,
 } from './entities';
 
@@ -36,6 +39,9 @@ export const CASES_ENTITIES: Function[] = [
   CaseUpdateNotice,
   CaseEvidence,
   CaseEvidenceChunk,
+  Open311Client,
+  Open311Throttle,
+  Open311Request,
   RosterPlace,
   GridPlace,
   GridChief,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { databaseKind } from '@sc/db';
+import { configuredFieldCipher, databaseKind } from '@sc/db';
 import { CASES_EVENTS } from '@sc/cases-contracts';
 import { RESIDENTS_READ_MODEL } from '@sc/people-contracts';
 import { GRID_CHIEFS_READ_MODEL, GRID_READ_MODEL, PLACES_READ_MODEL } from '@sc/roster-contracts';
@@ -9,6 +9,8 @@ import { CASES_SERVICE } from './config';
 import type { CasesContext } from './context';
 import { CasesLoaders } from './loaders';
 import { CASES_MIGRATIONS } from './migrations';
+import { open311Routes } from './open311/open311.routes';
+import { Open311Service } from './open311/open311.service';
 import { CaseRepository } from './repositories/case.repository';
 import { resolvers } from './resolvers';
 import { seedDemoCases } from './seed/demo';
@@ -33,6 +35,7 @@ export interface CasesExposed {
   campaigns: CampaignService;
   intake: IntakeService;
   evidence: EvidenceService;
+  open311: Open311Service;
 }
 
 /**
@@ -87,6 +90,20 @@ export const cases = defineService({
       authenticate,
       logger.child({ component: 'evidence' }),
     );
+    const open311 = new Open311Service(
+      dataSource,
+      caseService,
+      taxonomy,
+      configuredFieldCipher(
+        env,
+        { keys: 'CASES_CONTACT_KEYS', blindIndexKey: 'CASES_CONTACT_BLIND_INDEX_KEY' },
+        { nodeEnv: config.nodeEnv, dataDir: config.dataDir, devFile: 'cases-contact-keys.json' },
+      ),
+      clock,
+      committed,
+      { communityCode: env.CASES_COMMUNITY_CODE, defaultRatePerMinute: env.CASES_OPEN311_RATE_PER_MINUTE },
+      logger.child({ component: 'open311' }),
+    );
     const sweeper = new CaseSweeper(
       dataSource,
       outbox,
@@ -101,7 +118,7 @@ export const cases = defineService({
       logger.child({ component: 'case-sweeper' }),
     );
     return {
-      exposed: { cases: caseService, taxonomy, ledger, sweeper, campaigns, intake, evidence },
+      exposed: { cases: caseService, taxonomy, ledger, sweeper, campaigns, intake, evidence, open311 },
       seed: () =>
         seedDemoCases(dataSource, { cases: caseService, taxonomy, ledger, campaigns }, logger, clock),
       jobs: [
@@ -126,8 +143,9 @@ export const cases = defineService({
         intake,
         csv,
         evidence,
+        open311,
       }),
-      routes: evidence.routes(),
+      routes: { ...evidence.routes(), ...open311Routes(open311, logger.child({ component: 'open311' })) },
     };
   },
 });

@@ -20,6 +20,16 @@ export const CASES_ENV = {
   CASES_AUTO_CLOSE_DAYS: z.coerce.number().int().min(1).max(60).default(7),
   /** Pause between two sweeps, in milliseconds. */
   CASES_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * Encryption keys of contact data the cases service keeps itself (the poster of an Open311 request),
+   * `kid:<base64 of 32 bytes>[,…]` as PEOPLE_FIELD_KEYS. With CASES_CONTACT_BLIND_INDEX_KEY; both
+   * unset: dev keys generated into DATA_DIR/keys/cases-contact-keys.json (refused in production).
+   */
+  CASES_CONTACT_KEYS: z.string().optional(),
+  /** HMAC key (base64, at least 32 bytes) that goes with CASES_CONTACT_KEYS. */
+  CASES_CONTACT_BLIND_INDEX_KEY: z.string().optional(),
+  /** POSTs per minute a new Open311 client may make (each client's own figure can be set by ADMIN). */
+  CASES_OPEN311_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(60),
 };
 export type CasesEnv = z.infer<z.ZodObject<typeof CASES_ENV>>;
 

@@ -5,6 +5,7 @@ import type { CaseService } from './services/case.service';
 import type { CsvExports } from './services/csv';
 import type { EvidenceService } from './services/evidence.service';
 import type { IntakeService } from './services/intake.service';
+import type { Open311Service } from './open311/open311.service';
 import type { LedgerService } from './services/ledger.service';
 import type { TaxonomyService } from './services/taxonomy.service';
 
@@ -23,4 +24,6 @@ export interface CasesContext extends CasesRequest {
   intake: IntakeService;
   csv: CsvExports;
   evidence: EvidenceService;
+  /** Open311 GeoReport v2 (ADR 0042): client keys managed by ADMIN. */
+  open311: Open311Service;
 }

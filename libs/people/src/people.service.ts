@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { PEOPLE_EVENTS } from '@sc/people-contracts';
 import { GRID_READ_MODEL, PLACES_READ_MODEL } from '@sc/roster-contracts';
 import { defineService, type RunningService, type ServiceConfig } from '@sc/service';
 import { PEOPLE_SERVICE, type PeopleEnv } from './config';
 import type { PeopleContext } from './context';
-import { FieldCipher, loadOrCreateDevFieldKeys, parseFieldKeys } from './crypto';
+import { configuredFieldCipher, type FieldCipher } from './crypto';
 import { PEOPLE_EMBEDDED_UPGRADE } from './embedded-upgrade';
 import { restoreMissingIndexes } from './import/deferred-indexes';
 import { PeopleLoaders } from './loaders';
@@ -28,17 +27,11 @@ import { UnitService } from './services/unit.service';
 
 /** The field cipher from configuration, or dev keys in the data folder (refused in production). */
 export function fieldCipher(env: PeopleEnv, config: Pick<ServiceConfig, 'nodeEnv' | 'dataDir'>): FieldCipher {
-  if (env.PEOPLE_FIELD_KEYS && env.PEOPLE_BLIND_INDEX_KEY) {
-    return new FieldCipher(parseFieldKeys(env.PEOPLE_FIELD_KEYS, env.PEOPLE_BLIND_INDEX_KEY));
-  }
-  if (env.PEOPLE_FIELD_KEYS || env.PEOPLE_BLIND_INDEX_KEY) {
-    throw new Error('set both PEOPLE_FIELD_KEYS and PEOPLE_BLIND_INDEX_KEY, or neither (dev keys)');
-  }
-  if (config.nodeEnv === 'production') {
-    throw new Error('PEOPLE_FIELD_KEYS and PEOPLE_BLIND_INDEX_KEY are required in production');
-  }
-  const dev = loadOrCreateDevFieldKeys(path.resolve(config.dataDir));
-  return new FieldCipher(parseFieldKeys(dev.encKeys, dev.blindIndexKey));
+  return configuredFieldCipher(
+    env,
+    { keys: 'PEOPLE_FIELD_KEYS', blindIndexKey: 'PEOPLE_BLIND_INDEX_KEY' },
+    { ...config, devFile: 'people-field-keys.json' },
+  );
 }
 
 /**

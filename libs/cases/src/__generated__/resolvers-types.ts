@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type {
   CaseMapper,
+  Open311ClientMapper,
   CaseCategoryMapper,
   CaseItemMapper,
   CaseNoteMapper,
@@ -488,6 +489,8 @@ export type CaseChannel =
   | 'HOTLINE_12345'
   /** Told to the chief or staff in person (当面). */
   | 'IN_PERSON'
+  /** POSTed by a client system (e.g. FixMyStreet) through Open311 GeoReport v2 at `/open311/v2/` on the cases service; not through reportCase. */
+  | 'OPEN311'
   /** Found on the chief's patrol (巡查). */
   | 'PATROL'
   /** The chief recorded a resident's phone call (电话). */
@@ -861,6 +864,14 @@ export type CreateCampaignInput = {
   targets: Array<CampaignTargetInput>;
 };
 
+/** A new Open311 client system. */
+export type CreateOpen311ClientInput = {
+  /** Who it is, 1–80 characters. */
+  name: Scalars['String']['input'];
+  /** POSTs allowed per minute, 1–10000 (default CASES_OPEN311_RATE_PER_MINUTE, 60). */
+  ratePerMinute?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** One page of a CSV export (UTF-8; the first page starts with a BOM and the header row). */
 export type CsvPage = {
   __typename?: 'CsvPage';
@@ -1092,6 +1103,8 @@ export type Mutation = {
   correctCase: Case;
   /** Create a campaign (COMMUNITY_STAFF, ADMIN); it starts and ends by its dates (events on both). */
   createCampaign: Campaign;
+  /** Register an Open311 client system and issue its API key (shown once). ADMIN. */
+  createOpen311Client: Open311ClientKey;
   /** Escalate (督办) to the town or the county. The chief of the grid, staff, a town officer. */
   escalateCase: Case;
   /** Mark a case a duplicate of another open case. Staff; the chief of the grid. */
@@ -1108,6 +1121,10 @@ export type Mutation = {
   reportCase: Case;
   /** Report what was done. The chief of the grid, staff, a town officer on escalated cases. */
   resolveCase: Case;
+  /** Revoke a client: its key stops working (its cases stay; again: no change). ADMIN; NOT_FOUND for an unknown client. */
+  revokeOpen311Client: Open311Client;
+  /** Issue a new key to a client (the old one stops working at once). ADMIN; NOT_FOUND for an unknown client, CONFLICT (currentState REVOKED) for a revoked one. */
+  rotateOpen311ClientKey: Open311ClientKey;
   /** Start work on an assigned case. The chief of the grid, staff, a town officer on escalated cases. */
   startCase: Case;
   /** "Me too" (附议) on an open case: counted once per resident; the supporter is told of its updates. RESIDENT. */
@@ -1146,6 +1163,10 @@ export type MutationCreateCampaignArgs = {
   input: CreateCampaignInput;
 };
 
+export type MutationCreateOpen311ClientArgs = {
+  input: CreateOpen311ClientInput;
+};
+
 export type MutationEscalateCaseArgs = {
   input: EscalateCaseInput;
 };
@@ -1178,6 +1199,14 @@ export type MutationResolveCaseArgs = {
   input: ResolveCaseInput;
 };
 
+export type MutationRevokeOpen311ClientArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type MutationRotateOpen311ClientKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type MutationStartCaseArgs = {
   input: CaseActionInput;
 };
@@ -1192,6 +1221,40 @@ export type NoteVisibility =
   | 'INTERNAL'
   /** Public: on the public view, and the reporter is told. */
   | 'PUBLIC';
+
+/**
+ * A client system allowed to POST service requests to the cases service's Open311 GeoReport v2 endpoint
+ * (`/open311/v2/requests.json`), e.g. a FixMyStreet install. Its key is shown once (create, rotate); the
+ * service keeps only a hash. ADMIN only.
+ */
+export type Open311Client = {
+  __typename?: 'Open311Client';
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Account that created the client. */
+  createdBy: Scalars['String']['output'];
+  /** Id of the client. */
+  id: Scalars['ID']['output'];
+  /** When its current key was issued (creation or the last rotation). */
+  keyIssuedAt: Scalars['DateTime']['output'];
+  /** The key's first characters (`o311_` and four more), to recognise it; never the key. */
+  keyPrefix: Scalars['String']['output'];
+  /** Who it is, as the admin named it (e.g. FixMyStreet Dayi). */
+  name: Scalars['String']['output'];
+  /** POSTs allowed per minute; more answer HTTP 429 with Retry-After. */
+  ratePerMinute: Scalars['Int']['output'];
+  /** When it was revoked (its key stopped working); null while active. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A client with its new API key: the only time the key is shown. Store it in the client system's settings. */
+export type Open311ClientKey = {
+  __typename?: 'Open311ClientKey';
+  /** The API key (`o311_…`), sent as `api_key` with each POST. */
+  apiKey: Scalars['String']['output'];
+  /** The client. */
+  client: Open311Client;
+};
 
 /** Which way an `orderBy` sorts. Ties are broken by the row id in the same direction, so paging is exact both ways. */
 export type OrderDirection =
@@ -1241,6 +1304,8 @@ export type Query = {
   casesCsv?: Maybe<CsvPage>;
   /** The public updates of the cases the caller reported or supports, newest first. RESIDENT. */
   myCaseUpdates?: Maybe<CaseUpdateConnection>;
+  /** The Open311 client systems, oldest first. ADMIN; UNAUTHENTICATED without a token, FORBIDDEN for other roles. */
+  open311Clients?: Maybe<Array<Open311Client>>;
   /**
    * While reporting: open cases of the same item within 50 m of `location` or on `courtyardId`, nearest
    * first, to say "me too" (supportCase) instead of reporting again. Any signed-in caller.
@@ -1667,6 +1732,7 @@ export type ResolversTypes = {
   CorrectCaseInput: CorrectCaseInput;
   Courtyard: ResolverTypeWrapper<Courtyard>;
   CreateCampaignInput: CreateCampaignInput;
+  CreateOpen311ClientInput: CreateOpen311ClientInput;
   CsvPage: ResolverTypeWrapper<CsvPage>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1686,6 +1752,10 @@ export type ResolversTypes = {
   MarkDuplicateInput: MarkDuplicateInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NoteVisibility: NoteVisibility;
+  Open311Client: ResolverTypeWrapper<Open311ClientMapper>;
+  Open311ClientKey: ResolverTypeWrapper<
+    Omit<Open311ClientKey, 'client'> & { client: ResolversTypes['Open311Client'] }
+  >;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1748,6 +1818,7 @@ export type ResolversParentTypes = {
   CorrectCaseInput: CorrectCaseInput;
   Courtyard: Courtyard;
   CreateCampaignInput: CreateCampaignInput;
+  CreateOpen311ClientInput: CreateOpen311ClientInput;
   CsvPage: CsvPage;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -1759,6 +1830,8 @@ export type ResolversParentTypes = {
   LedgerScopeInput: LedgerScopeInput;
   MarkDuplicateInput: MarkDuplicateInput;
   Mutation: Record<PropertyKey, never>;
+  Open311Client: Open311ClientMapper;
+  Open311ClientKey: Omit<Open311ClientKey, 'client'> & { client: ResolversParentTypes['Open311Client'] };
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RateCaseInput: RateCaseInput;
@@ -2213,6 +2286,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationCreateCampaignArgs, 'input'>
   >;
+  createOpen311Client?: Resolver<
+    ResolversTypes['Open311ClientKey'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateOpen311ClientArgs, 'input'>
+  >;
   escalateCase?: Resolver<
     ResolversTypes['Case'],
     ParentType,
@@ -2261,6 +2340,18 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationResolveCaseArgs, 'input'>
   >;
+  revokeOpen311Client?: Resolver<
+    ResolversTypes['Open311Client'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRevokeOpen311ClientArgs, 'id'>
+  >;
+  rotateOpen311ClientKey?: Resolver<
+    ResolversTypes['Open311ClientKey'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRotateOpen311ClientKeyArgs, 'id'>
+  >;
   startCase?: Resolver<
     ResolversTypes['Case'],
     ParentType,
@@ -2273,6 +2364,28 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationSupportCaseArgs, 'id'>
   >;
+};
+
+export type Open311ClientResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['Open311Client'] = ResolversParentTypes['Open311Client'],
+> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  keyIssuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  keyPrefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ratePerMinute?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type Open311ClientKeyResolvers<
+  ContextType = CasesContext,
+  ParentType extends ResolversParentTypes['Open311ClientKey'] = ResolversParentTypes['Open311ClientKey'],
+> = {
+  apiKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  client?: Resolver<ResolversTypes['Open311Client'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<
@@ -2322,6 +2435,7 @@ export type QueryResolvers<
     ContextType,
     Partial<QueryMyCaseUpdatesArgs>
   >;
+  open311Clients?: Resolver<Maybe<Array<ResolversTypes['Open311Client']>>, ParentType, ContextType>;
   similarOpenCases?: Resolver<
     Maybe<Array<ResolversTypes['SimilarCase']>>,
     ParentType,
@@ -2444,6 +2558,8 @@ export type Resolvers<ContextType = CasesContext> = {
   Grid?: GridResolvers<ContextType>;
   LedgerRow?: LedgerRowResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Open311Client?: Open311ClientResolvers<ContextType>;
+  Open311ClientKey?: Open311ClientKeyResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;

@@ -33,7 +33,7 @@ export type ClosedBy = 'RATING' | 'RECTIFICATION_CHECK' | 'NO_RATING';
 @Index('ix_case_respond_warn', ['respondWarned', 'respondedAt', 'status', 'respondWarnAt'])
 @Index('ix_case_resolve_warn', ['resolveWarned', 'status', 'resolveWarnAt'])
 @Index('ix_case_resolved_wait', ['status', 'resolvedAt'])
-// orderBy REPORTED, DUE, UPDATED (ADR 0051): community-wide, and within a chief's grid.
+// orderBy REPORTED, DUE, UPDATED (ADR 0051; `ix_case_order_updated` also serves Open311's `updated_after`): community-wide, and within a chief's grid.
 @Index('ix_case_order_reported', ['reportedAt', 'id'])
 @Index('ix_case_order_due', ['resolveDueAt', 'id'])
 @Index('ix_case_order_updated', ['updatedAt', 'id'])

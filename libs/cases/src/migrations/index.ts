@@ -3,6 +3,7 @@ import { Init1796203188867 } from './1796203188867-Init';
 import { CampaignsAndGraphIndexes1796279121397 } from './1796279121397-CampaignsAndGraphIndexes';
 import { ResidentRefVersion1796279356068 } from './1796279356068-ResidentRefVersion';
 import { Intake1796282021832 } from './1796282021832-Intake';
+import { Open3111796305114643 } from './1796305114643-Open311';
 import { OrderIndexes1796306568572 } from './1796306568572-OrderIndexes';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -11,5 +12,6 @@ export const CASES_MIGRATIONS: Function[] = [
   CampaignsAndGraphIndexes1796279121397,
   ResidentRefVersion1796279356068,
   Intake1796282021832,
+  Open3111796305114643,
   OrderIndexes1796306568572,
 ];

@@ -4,6 +4,7 @@ import { campaignResolvers } from './campaigns';
 import { caseResolvers } from './cases';
 import { graphResolvers } from './graph';
 import { intakeResolvers } from './intake';
+import { open311Resolvers } from './open311';
 import { taxonomyResolvers } from './taxonomy';
 
 /**
@@ -23,7 +24,13 @@ export const resolvers = {
     ...caseResolvers.Query,
     ...campaignResolvers.Query,
     ...intakeResolvers.Query,
+    ...open311Resolvers.Query,
   },
-  Mutation: { ...caseResolvers.Mutation, ...campaignResolvers.Mutation, ...intakeResolvers.Mutation },
+  Mutation: {
+    ...caseResolvers.Mutation,
+    ...campaignResolvers.Mutation,
+    ...intakeResolvers.Mutation,
+    ...open311Resolvers.Mutation,
+  },
   Case: { ...caseResolvers.Case, ...intakeResolvers.Case },
 } satisfies Resolvers;

@@ -226,3 +226,12 @@ export const attachCaseEvidenceInput = z.object({
   public: optional(z.boolean()),
 });
 // ---- end intake ----
+
+/** Open311 (ADR 0042): a new client system. */
+export const createOpen311ClientInput = z.object({
+  name: line(80),
+  ratePerMinute: optional(
+    z.number({ message: 'must be a number' }).int('must be an integer').min(1).max(10_000),
+  ),
+});
+export const open311ClientId = id();

@@ -17,10 +17,13 @@ import type {
   CaseRecord,
   CaseTransition,
   CaseUpdateNotice,
+  Open311Client,
 } from '../entities';
 import type { SimilarCase } from '../services/intake.service';
 
 export type CaseMapper = CaseRecord;
+/** Open311 (ADR 0042): the entity; its key hash has no field. */
+export type Open311ClientMapper = Open311Client;
 export type CaseCategoryMapper = CaseCategory;
 export type CaseItemMapper = CaseItemVersion;
 export type CaseNoteMapper = CaseNote;

@@ -236,6 +236,11 @@ export class CaseService {
         );
       }
     }
+    if (input.channel === 'OPEN311') {
+      throw new BadUserInputError('OPEN311 cases come in through POST /open311/v2/requests.json', [
+        { field: 'input.channel', message: 'OPEN311 is for the Open311 endpoint, with a client key' },
+      ]);
+    }
     let reporter = input.reporterResidentId ?? null;
     const scope = this.access.scopeOf(p);
     if (!staff && scope.kind === 'own') {

@@ -35,7 +35,15 @@ export const CASE_STATES = [
   'DUPLICATE',
   'REOPENED',
 ] as const;
-export const CASE_CHANNELS = ['PHONE', 'IN_PERSON', 'PATROL', 'PLATFORM', 'HOTLINE_12345'] as const;
+/** Where a case came in; OPEN311: POSTed by a client system through Open311 GeoReport v2 (added, ADR 0042). */
+export const CASE_CHANNELS = [
+  'PHONE',
+  'IN_PERSON',
+  'PATROL',
+  'PLATFORM',
+  'HOTLINE_12345',
+  'OPEN311',
+] as const;
 export const CASE_OUTCOMES = [
   'FIXED',
   'PARTLY_FIXED',

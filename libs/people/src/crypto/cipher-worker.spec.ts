@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CipherWorker } from './cipher-worker';
-import { FieldCipher, parseFieldKeys } from './field-cipher';
+import { FieldCipher, parseFieldKeys } from '@sc/db';
 
 describe('CipherWorker', () => {
   const key = () => randomBytes(32).toString('base64');

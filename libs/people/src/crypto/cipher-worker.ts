@@ -1,11 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import {
-  BLIND_INDEX_HEX,
-  type BlindIndexKind,
-  type FieldCipher,
-  IV_BYTES,
-  TOKEN_VERSION,
-} from './field-cipher';
+import { BLIND_INDEX_HEX, type BlindIndexKind, type FieldCipher, IV_BYTES, TOKEN_VERSION } from '@sc/db';
 
 /** One batch of work: values to encrypt and values to blind-index, each list in the order given. */
 export interface CipherJob {

@@ -10,3 +10,4 @@ export * from './keyset';
 export * from './embedded-sqlite';
 export * from './node-sqlite';
 export * from './exclusive-job';
+export * from './field-cipher';

@@ -8,7 +8,7 @@ import {
   randomFillSync,
 } from 'node:crypto';
 import { readOrCreateSecretFile } from '@sc/config';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Hex digits of a blind index (96 bits); the `*_bidx`/`address_key` columns are this wide. */
 export const BLIND_INDEX_HEX = 24;
@@ -106,13 +106,16 @@ interface DevKeyFile {
 }
 
 /**
- * Development keys: reads `<dataDir>/keys/people-field-keys.json`, or generates it (mode 0600) on first
- * use. Several processes may start at once (embedded app, import tool); all of them end up with the
+ * Development keys: reads `<dataDir>/keys/<file>` (`people-field-keys.json` by default; the cases
+ * service uses `cases-contact-keys.json`), or generates it (mode 0600) on first use. Several processes may start at once (embedded app, import tool); all of them end up with the
  * keys that landed on disk first, never with two different sets (data encrypted with a lost key is lost).
  * Production supplies the keys through configuration instead.
  */
-export function loadOrCreateDevFieldKeys(dataDir: string): { encKeys: string; blindIndexKey: string } {
-  const keyFile = join(dataDir, 'keys', 'people-field-keys.json');
+export function loadOrCreateDevFieldKeys(
+  dataDir: string,
+  file = 'people-field-keys.json',
+): { encKeys: string; blindIndexKey: string } {
+  const keyFile = join(dataDir, 'keys', file);
   const content = readOrCreateSecretFile(keyFile, () => {
     const generated: DevKeyFile = {
       encKeys: `dev${randomBytes(4).toString('hex')}:${randomBytes(KEY_BYTES).toString('base64')}`,
@@ -290,4 +293,26 @@ function parseDevKeyFile(text: string, file: string): { encKeys: string; blindIn
   // Fail here, naming the file, rather than later in whatever first builds a cipher.
   parseFieldKeys(parsed.encKeys, parsed.blindIndexKey);
   return { encKeys: parsed.encKeys, blindIndexKey: parsed.blindIndexKey };
+}
+
+/**
+ * A service's field cipher from its two settings, or development keys in `<dataDir>/keys/<devFile>`
+ * when both are unset (refused in production; one without the other is a mistake either way).
+ */
+export function configuredFieldCipher(
+  settings: Readonly<Record<string, unknown>>,
+  names: { keys: string; blindIndexKey: string },
+  config: { nodeEnv: string; dataDir: string; devFile: string },
+): FieldCipher {
+  const enc = settings[names.keys] as string | undefined;
+  const blind = settings[names.blindIndexKey] as string | undefined;
+  if (enc && blind) return new FieldCipher(parseFieldKeys(enc, blind));
+  if (enc || blind) {
+    throw new Error(`set both ${names.keys} and ${names.blindIndexKey}, or neither (dev keys)`);
+  }
+  if (config.nodeEnv === 'production') {
+    throw new Error(`${names.keys} and ${names.blindIndexKey} are required in production`);
+  }
+  const dev = loadOrCreateDevFieldKeys(resolve(config.dataDir), config.devFile);
+  return new FieldCipher(parseFieldKeys(dev.encKeys, dev.blindIndexKey));
 }

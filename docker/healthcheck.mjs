@@ -4,7 +4,8 @@
 // The port follows the app's own convention, <APP>_PORT (ROSTER_PORT, GATEWAY_PORT, …), so a port
 // changed at run time is still probed; otherwise APP_PORT, the port baked in at build time.
 // HEALTHCHECK_URL overrides the whole URL (e.g. when the app binds to another interface).
-const app = (process.env.APP ?? '').toUpperCase();
+// county-feed → COUNTY_FEED_PORT.
+const app = (process.env.APP ?? '').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 const port = process.env[`${app}_PORT`] || process.env.APP_PORT || '4000';
 const url = process.env.HEALTHCHECK_URL || `http://127.0.0.1:${port}/healthz`;
 

@@ -14,7 +14,7 @@
 # Being sourced, it must neither `exit` nor leave variables or `set` options behind.
 
 sc_create_service_users() {
-  local services='roster people cases deliberation'
+  local services='roster people cases deliberation county_feed'
   local service var password
   for service in $services; do
     var="$(printf '%s' "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"

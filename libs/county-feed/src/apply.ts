@@ -30,6 +30,11 @@ function shortType(type: string): string {
   return type.startsWith(PREFIX) ? type.slice(PREFIX.length).replace(/\.v\d+$/, '') : type;
 }
 
+/** The type's version: `….v2` → 2 (1 when the type names none). */
+function typeVersion(type: string): number {
+  return Number(/\.v(\d+)$/.exec(type)?.[1] ?? 1);
+}
+
 export async function applyEvent(event: ValidEvent, m: EntityManager): Promise<void> {
   const name = shortType(event.type);
   const [service, aggregate, action] = name.split('.') as [string, string, string];
@@ -37,7 +42,7 @@ export async function applyEvent(event: ValidEvent, m: EntityManager): Promise<v
     case 'roster':
       return applyRoster(aggregate, action, event.data, m);
     case 'people':
-      return applyPeople(aggregate, action, event.data, m);
+      return applyPeople(aggregate, action, typeVersion(event.type), event.data, m);
     case 'cases':
       if (aggregate === 'case') return applyCase(event.data as CaseSnapshot, m);
       return;
@@ -99,9 +104,16 @@ function putResident(m: EntityManager, id: string, next: ResidentState): Promise
 
 /**
  * Applies many residents' new states (an import or snapshot part of a few hundred) in one read and a few
- * multi-row writes; each item is skipped when the feed holds a newer version of that resident.
+ * multi-row writes; each item is skipped when the feed holds the same or a newer version of that
+ * resident. A `whole` state (a `snapshot.residents.v2` item: every field the figures count) is skipped
+ * only for a newer one: at the same version it fills in what a thinner event of that version (v1's
+ * part of the same snapshot, an import) left out.
  */
-async function putResidents(m: EntityManager, items: (ResidentState & { id: string })[]): Promise<void> {
+async function putResidents(
+  m: EntityManager,
+  items: (ResidentState & { id: string })[],
+  whole = false,
+): Promise<void> {
   const repo = m.getRepository(FeedResident);
   const known = new Map<string, FeedResident>();
   for (let i = 0; i < items.length; i += 500)
@@ -111,7 +123,9 @@ async function putResidents(m: EntityManager, items: (ResidentState & { id: stri
   const households = new Set<string>();
   for (const next of items) {
     const held = rows.get(next.id) ?? known.get(next.id);
-    if (held && next.version !== undefined && held.version >= next.version) continue;
+    if (held && next.version !== undefined) {
+      if (held.version > next.version || (held.version === next.version && !whole)) continue;
+    }
     rows.set(next.id, {
       id: next.id,
       status: next.status ?? held?.status ?? 'ACTIVE',
@@ -138,7 +152,37 @@ async function joinedHousehold(m: EntityManager, id: string): Promise<void> {
   }
 }
 
-async function applyPeople(aggregate: string, action: string, data: unknown, m: EntityManager) {
+/**
+ * Households the people service has (created, their street known), a batch in one read and one
+ * multi-row write; a dissolved one (its last member left) is counted no more while no member is active.
+ */
+async function createdHouseholds(
+  m: EntityManager,
+  items: { id: string; streetId: string; dissolved?: boolean }[],
+): Promise<void> {
+  const repo = m.getRepository(FeedHousehold);
+  const known = new Map((await repo.findBy({ id: In(items.map((h) => h.id)) })).map((h) => [h.id, h]));
+  const rows = new Map<string, FeedHousehold>();
+  for (const h of items) {
+    const held = rows.get(h.id) ?? known.get(h.id);
+    rows.set(h.id, {
+      id: h.id,
+      created: true,
+      hadMember: (held?.hadMember ?? false) || h.dissolved === true,
+      streetId: h.streetId,
+    });
+  }
+  const all = [...rows.values()];
+  for (let i = 0; i < all.length; i += 200) await repo.upsert(all.slice(i, i + 200), ['id']);
+}
+
+async function applyPeople(
+  aggregate: string,
+  action: string,
+  version: number,
+  data: unknown,
+  m: EntityManager,
+) {
   if (aggregate === 'resident' && action === 'moved-in') {
     const d = data as {
       id: string;
@@ -187,6 +231,32 @@ async function applyPeople(aggregate: string, action: string, data: unknown, m: 
         version: r.version,
       })),
     );
+  } else if (aggregate === 'snapshot' && action === 'residents' && version >= 2) {
+    const d = data as {
+      residents: {
+        id: string;
+        status: string;
+        category: string;
+        origin: string;
+        householdId: string | null;
+        streetId: string | null;
+        version: number;
+      }[];
+    };
+    // The whole state: applies at the version v1's part of the same snapshot brought too, whichever came first.
+    await putResidents(
+      m,
+      d.residents.map((r) => ({
+        id: r.id,
+        status: r.status,
+        category: r.category,
+        origin: r.origin,
+        streetId: r.streetId,
+        householdId: r.householdId,
+        version: r.version,
+      })),
+      true,
+    );
   } else if (aggregate === 'snapshot' && action === 'residents') {
     const d = data as {
       residents: {
@@ -197,7 +267,8 @@ async function applyPeople(aggregate: string, action: string, data: unknown, m: 
         version: number;
       }[];
     };
-    // The snapshot restates status and places; category and 户籍地 are not in it (see docs/county-feed.md).
+    // v1 restates status and places only; v2 (written beside it since 2026-12) adds category and 户籍地.
+    // An older snapshot has v1 alone: its residents keep the category and 户籍地 that earlier events gave.
     await putResidents(
       m,
       d.residents.map((r) => ({
@@ -209,11 +280,16 @@ async function applyPeople(aggregate: string, action: string, data: unknown, m: 
       })),
     );
   } else if (aggregate === 'household' && action === 'created') {
-    const d = data as { id: string; streetId: string };
-    const repo = m.getRepository(FeedHousehold);
-    const known = await repo.findOneBy({ id: d.id });
-    if (known) await repo.update({ id: d.id }, { created: true, streetId: d.streetId });
-    else await repo.insert({ id: d.id, created: true, hadMember: false, streetId: d.streetId });
+    await createdHouseholds(m, [data as { id: string; streetId: string }]);
+  } else if (aggregate === 'households' && action === 'imported') {
+    const d = data as { households: { id: string; streetId: string }[] };
+    await createdHouseholds(m, d.households);
+  } else if (aggregate === 'snapshot' && action === 'households') {
+    const d = data as { households: { id: string; status: string; streetId: string }[] };
+    await createdHouseholds(
+      m,
+      d.households.map((h) => ({ id: h.id, streetId: h.streetId, dissolved: h.status === 'DISSOLVED' })),
+    );
   }
 }
 

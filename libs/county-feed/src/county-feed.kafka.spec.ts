@@ -10,7 +10,7 @@ import {
 } from '@sc/events';
 import { CaseEvents, CASES_SOURCE, type CaseEventData } from '@sc/cases-contracts';
 import { DeliberationEvents, DELIBERATION_SOURCE } from '@sc/deliberation-contracts';
-import { PEOPLE_SOURCE, PeopleEvents } from '@sc/people-contracts';
+import { PEOPLE_SOURCE, PeopleEvents, PeopleSnapshotEvents } from '@sc/people-contracts';
 import { ChiefEvents, GridEvents, ROSTER_SOURCE, RosterEvents } from '@sc/roster-contracts';
 import { freshMysqlDatabase, scrapeMetrics, TEST_KAFKA_BROKERS, type TestDatabase } from '@sc/testing';
 import { FEED_ENTITIES } from './entities';
@@ -60,6 +60,7 @@ const G1 = randomUUID();
 const G2 = randomUUID();
 const H1 = randomUUID();
 const H2 = randomUUID();
+const H3 = randomUUID();
 const actor = 'spec';
 
 const street = (id: string, n: number) =>
@@ -265,6 +266,8 @@ function validEvents(): PublishRecord[] {
     on(PeopleEvents.householdCreated, household(H2, S2)),
     on(PeopleEvents.residentMovedIn, movedIn(r5, 'REGISTERED', '大邑县', S2, H2, 1)),
     on(PeopleEvents.residentMovedOut, movedOut(r5, 'REGISTERED', H2, 2)),
+    // H3 and its head r7 are known from a load (the demo seed's) and a snapshot only: no per-item event.
+    ...knownFromLoadAndSnapshot(),
     // K1: November report, item set, resolved on time in December, rated 5.
     caseEvent(CaseEvents.caseReported, caseData(K1, {})),
     caseEvent(
@@ -399,23 +402,94 @@ function invalidEvents(): PublishRecord[] {
   ];
 }
 
+/** A household announced by a load, and its head by a snapshot (v1 and v2 parts, households, completed). */
+function knownFromLoadAndSnapshot(): PublishRecord[] {
+  const loadId = randomUUID();
+  const snapshotId = randomUUID();
+  const r7 = randomUUID();
+  const v1 = {
+    id: r7,
+    status: 'ACTIVE' as const,
+    birthYear: 1990,
+    householdId: H3,
+    relationship: 'HEAD',
+    streetId: S2,
+    courtyardId: null,
+    version: 1,
+  };
+  return [
+    on(
+      PeopleEvents.householdsImported,
+      envelope(PeopleEvents.householdsImported, loadId, {
+        importId: loadId,
+        part: 1,
+        actor,
+        households: [
+          {
+            id: H3,
+            addressId: randomUUID(),
+            streetId: S2,
+            courtyardId: null,
+            headResidentId: r7,
+            housing: 'RENTED',
+            entryDate: '2026-10-01',
+          },
+        ],
+      }),
+    ),
+    on(
+      PeopleSnapshotEvents.residents,
+      envelope(PeopleSnapshotEvents.residents, snapshotId, { snapshotId, part: 1, residents: [v1] }),
+    ),
+    on(
+      PeopleSnapshotEvents.residentsV2,
+      envelope(PeopleSnapshotEvents.residentsV2, snapshotId, {
+        snapshotId,
+        part: 2,
+        residents: [{ ...v1, category: 'MIGRANT_LONG_TERM', origin: '达州市' }],
+      }),
+    ),
+    on(
+      PeopleSnapshotEvents.households,
+      envelope(PeopleSnapshotEvents.households, snapshotId, {
+        snapshotId,
+        part: 3,
+        households: [{ id: H3, status: 'ACTIVE', streetId: S2, courtyardId: null, headResidentId: r7 }],
+      }),
+    ),
+    on(
+      PeopleSnapshotEvents.completed,
+      envelope(PeopleSnapshotEvents.completed, snapshotId, {
+        snapshotId,
+        parts: 3,
+        residents: 1,
+        houses: 0,
+        households: 1,
+        takenAt: new Date().toISOString(),
+        actor,
+      }),
+    ),
+  ];
+}
+
 const EXPECTED: CountyFigures = {
   population: {
-    residents: 3,
-    households: 1,
-    migrants: 2,
+    residents: 4,
+    households: 2,
+    migrants: 3,
     byCategory: [
       { category: 'FLOATING', residents: 1 },
-      { category: 'MIGRANT_LONG_TERM', residents: 1 },
+      { category: 'MIGRANT_LONG_TERM', residents: 2 },
       { category: 'REGISTERED', residents: 1 },
     ],
     migrantsByOrigin: [
       { origin: '仪陇县', migrants: 1 },
       { origin: '汉源县', migrants: 1 },
+      { origin: '达州市', migrants: 1 },
     ].sort((a, b) => (a.origin < b.origin ? -1 : 1)),
     byStreet: [
       { streetId: S1, residents: 2 },
-      { streetId: S2, residents: 1 },
+      { streetId: S2, residents: 2 },
     ].sort((a, b) => (a.streetId < b.streetId ? -1 : 1)),
   },
   chiefs: {
@@ -569,7 +643,7 @@ describe('county feed (its own process; real Kafka topics per run, real MariaDB)
     const status = (await (await fetch(`${feed.url}/api/v1/status`)).json()) as Record<string, number>;
     expect(status['processed']).toBe(2);
     const figures = await feed.figures('2026-11', '2026-11');
-    expect(figures.population.residents).toBe(4);
+    expect(figures.population.residents).toBe(5);
     expect(figures.population.migrantsByOrigin.find((o) => o.origin === '汉源县')?.migrants).toBe(2);
     expect(figures.caseLedger.find((r) => r.itemCode === '-')?.opened).toBe(2);
     // The month range bounds the ledger: December's resolution is not in November.

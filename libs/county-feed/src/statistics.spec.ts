@@ -28,10 +28,19 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const apply = (type: string, data: Record<string, unknown>, time = '2026-11-01T00:00:00.000Z') =>
+const applyV = (
+  type: string,
+  version: number,
+  data: Record<string, unknown>,
+  time = '2026-11-01T00:00:00.000Z',
+) =>
   transaction(ds, (m) =>
-    applyEvent({ type: `cn.caichang.${type}.v1`, subject: String(data['id']), time, data } as ValidEvent, m),
+    applyEvent(
+      { type: `cn.caichang.${type}.v${version}`, subject: String(data['id']), time, data } as ValidEvent,
+      m,
+    ),
   );
+const apply = (type: string, data: Record<string, unknown>, time?: string) => applyV(type, 1, data, time);
 
 describe('chinaMonth', () => {
   it('files a date under its month in China (UTC+8)', () => {
@@ -86,6 +95,94 @@ describe('statistics from events (embedded SQLite)', () => {
       origin: '巴中市',
       migrants: 1,
     });
+  });
+
+  it('counts residents known only from a snapshot by category and 户籍地 from its v2 parts, in either order with v1', async () => {
+    const street = randomUUID();
+    const [a, b, live] = [randomUUID(), randomUUID(), randomUUID()];
+    const v1 = (id: string, version: number) => ({
+      id,
+      status: 'ACTIVE',
+      householdId: null,
+      streetId: street,
+      version,
+    });
+    const v2 = (id: string, version: number, origin: string) => ({
+      ...v1(id, version),
+      category: 'MIGRANT_LONG_TERM',
+      origin,
+    });
+    // A resident changed after the snapshot was read: the snapshot's item is older and changes nothing.
+    await apply('people.resident.moved-in', {
+      id: live,
+      category: 'FLOATING',
+      origin: '营山县',
+      streetId: street,
+      householdId: null,
+      version: 2,
+    });
+    // Resident a: v1's part first, then v2's (the order the people service writes them); b: v2 first.
+    await apply('people.snapshot.residents', { residents: [v1(a, 3), v1(live, 1)] });
+    await applyV('people.snapshot.residents', 2, { residents: [v2(a, 3, '仪陇县'), v2(live, 1, '仪陇县')] });
+    await applyV('people.snapshot.residents', 2, { residents: [v2(b, 1, '仪陇县')] });
+    await apply('people.snapshot.residents', { residents: [v1(b, 1)] });
+    const population = await figures.population();
+    expect(population.byStreet.find((s) => s.streetId === street)).toEqual({
+      streetId: street,
+      residents: 3,
+    });
+    expect(population.migrantsByOrigin.find((o) => o.origin === '仪陇县')).toEqual({
+      origin: '仪陇县',
+      migrants: 2,
+    });
+    expect(population.migrantsByOrigin.find((o) => o.origin === '营山县')).toEqual({
+      origin: '营山县',
+      migrants: 1,
+    });
+    // v2 is the whole state, but not over a newer one: a later move-out stands.
+    await apply('people.resident.moved-out', { id: a, category: 'MIGRANT_LONG_TERM', version: 4 });
+    await applyV('people.snapshot.residents', 2, { residents: [v2(a, 3, '仪陇县')] });
+    expect((await figures.population()).migrantsByOrigin.find((o) => o.origin === '仪陇县')).toEqual({
+      origin: '仪陇县',
+      migrants: 1,
+    });
+  });
+
+  it('counts households announced by a load and by a snapshot; never a dissolved one', async () => {
+    const before = (await figures.population()).households;
+    const [loaded, active, empty, dissolved] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const street = randomUUID();
+    await apply('people.households.imported', { households: [{ id: loaded, streetId: street }] });
+    expect((await figures.population()).households).toBe(before + 1);
+    // Snapshot: an active household with a member, an active empty one, a dissolved one.
+    await apply('people.snapshot.households', {
+      households: [
+        { id: loaded, status: 'ACTIVE', streetId: street },
+        { id: active, status: 'ACTIVE', streetId: street },
+        { id: empty, status: 'ACTIVE', streetId: street },
+        { id: dissolved, status: 'DISSOLVED', streetId: street },
+      ],
+    });
+    await applyV('people.snapshot.residents', 2, {
+      residents: [
+        {
+          id: randomUUID(),
+          status: 'ACTIVE',
+          category: 'REGISTERED',
+          origin: '大邑县',
+          householdId: active,
+          streetId: street,
+          version: 1,
+        },
+      ],
+    });
+    expect((await figures.population()).households).toBe(before + 3);
+    // Applying the same parts again changes nothing.
+    await apply('people.households.imported', { households: [{ id: loaded, streetId: street }] });
+    await apply('people.snapshot.households', {
+      households: [{ id: dissolved, status: 'DISSOLVED', streetId: street }],
+    });
+    expect((await figures.population()).households).toBe(before + 3);
   });
 
   it('applies an import batch item by item, skipping items older than what it holds', async () => {

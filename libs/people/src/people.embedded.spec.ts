@@ -6,7 +6,7 @@ import { createLogger } from '@sc/config';
 import { demoGridId, stableId } from '@sc/demo';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
 import { type CloudEvent, InProcessBus, OutboxEvent, storedEnvelope } from '@sc/events';
-import { ResidentsImported } from '@sc/people-contracts';
+import { PeopleEvents, PeopleSnapshotEvents, ResidentsImported } from '@sc/people-contracts';
 import { errorCodes, gqlRequest, tokenMinter } from '@sc/testing';
 import { makeTestIdNumber } from './domain/id-card';
 import { GridPlace, GridsTopic, PlacesTopic, RosterEvents } from '@sc/roster-contracts';
@@ -24,7 +24,7 @@ import {
 } from '@sc/people-contracts';
 import { AccessLogEntry, Household, HouseholdMember, RealUnit, Resident, StandardAddress } from './entities';
 import { people as peopleService, type RunningPeople } from './people.service';
-import { DEMO_EVENT_RESIDENTS } from './seed/demo';
+import { DEMO_EVENT_HOUSEHOLDS, DEMO_EVENT_RESIDENTS } from './seed/demo';
 import { checkPlaceCounts, knownDemoPlaces } from './spec-helpers';
 
 const STREET = stableId('street:正街');
@@ -72,16 +72,39 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
     tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-1' });
 
   // How long the seed takes is measured by `npm run bench:embedded`, not asserted here (timings vary 1.5×).
-  it('loads 11,000 residents and 2,400 households, announced as residents.imported and a snapshot (no moved-in, nothing personal)', async () => {
+  it('loads 11,000 residents and 2,400 households, announced as residents.imported, households.imported and a snapshot (no moved-in, nothing personal)', async () => {
     process.stderr.write(`people embedded start with the demo seed: ${seedMs} ms\n`);
     expect(await people.dataSource.getRepository(Resident).count()).toBe(11_000);
-    const events = await people.dataSource
+    const all = await people.dataSource
       .getRepository(OutboxEvent)
       .find({ where: { topic: Not(SnapshotsTopic.name) }, order: { seq: 'ASC' } });
     expect(
       await people.dataSource.getRepository(OutboxEvent).countBy({ topic: SnapshotsTopic.name }),
     ).toBeGreaterThan(0);
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set([ResidentsImported.type]));
+    expect(new Set(all.map((e) => e.type))).toEqual(
+      new Set([ResidentsImported.type, PeopleEvents.householdsImported.type]),
+    );
+    // The households: every one of the 2,400 once, as household.created would carry it (no actor, no door).
+    const householdEvents = all.filter((e) => e.type === PeopleEvents.householdsImported.type);
+    expect(householdEvents).toHaveLength(2_400 / DEMO_EVENT_HOUSEHOLDS);
+    const loaded = householdEvents.flatMap(
+      (e) =>
+        PeopleEvents.householdsImported.parse(JSON.parse(storedEnvelope(e.envelope)) as CloudEvent<unknown>)
+          .data.households,
+    );
+    const stored = await people.dataSource.getRepository(Household).find();
+    expect(new Set(loaded.map((h) => h.id))).toEqual(new Set(stored.map((h) => h.id)));
+    const firstStored = stored.find((h) => h.id === loaded[0]?.id);
+    expect(loaded[0]).toEqual({
+      id: firstStored?.id,
+      addressId: firstStored?.addressId,
+      streetId: firstStored?.streetId,
+      courtyardId: firstStored?.courtyardId,
+      headResidentId: firstStored?.headResidentId,
+      housing: firstStored?.housing,
+      entryDate: firstStored?.entryDate,
+    });
+    const events = all.filter((e) => e.type === ResidentsImported.type);
     expect(events).toHaveLength(11_000 / DEMO_EVENT_RESIDENTS);
     const announced = events.flatMap(
       (e) =>
@@ -169,6 +192,40 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
     } finally {
       await consumer.destroy();
     }
+  });
+
+  it('writes each snapshot part of residents as v1 and, beside it, v2 with category and 户籍地, then every household', async () => {
+    const rows = await people.dataSource
+      .getRepository(OutboxEvent)
+      .find({ where: { topic: SnapshotsTopic.name }, order: { seq: 'ASC' } });
+    const parsed = rows.map((r) => JSON.parse(storedEnvelope(r.envelope)) as CloudEvent<unknown>);
+    const v1 = parsed.filter((e) => PeopleSnapshotEvents.residents.matches(e));
+    const v2 = parsed.filter((e) => PeopleSnapshotEvents.residentsV2.matches(e));
+    expect(v1.length).toBe(11_000 / 200);
+    expect(v2.length).toBe(v1.length);
+    const v1Items = v1.flatMap((e) => PeopleSnapshotEvents.residents.parse(e).data.residents);
+    const v2Items = v2.flatMap((e) => PeopleSnapshotEvents.residentsV2.parse(e).data.residents);
+    // The same residents at the same versions; v1 items unchanged (no field v2 added).
+    expect(v2Items.map(({ category: _c, origin: _o, ...rest }) => rest)).toEqual(v1Items);
+    expect(Object.keys(v1Items[0] ?? {})).not.toContain('category');
+    const resident = await people.dataSource.getRepository(Resident).findOneByOrFail({ id: RESIDENT_1 });
+    expect(v2Items.find((r) => r.id === RESIDENT_1)).toMatchObject({
+      category: resident.category,
+      origin: resident.origin,
+    });
+    const byCategory = await people.dataSource
+      .getRepository(Resident)
+      .countBy({ category: 'MIGRANT_LONG_TERM' });
+    expect(v2Items.filter((r) => r.category === 'MIGRANT_LONG_TERM')).toHaveLength(byCategory);
+    const households = parsed
+      .filter((e) => PeopleSnapshotEvents.households.matches(e))
+      .flatMap((e) => PeopleSnapshotEvents.households.parse(e).data.households);
+    expect(households).toHaveLength(2_400);
+    expect(new Set(households.map((h) => h.status))).toEqual(new Set(['ACTIVE']));
+    const completed = parsed.filter((e) => PeopleSnapshotEvents.completed.matches(e));
+    expect(completed.map((e) => PeopleSnapshotEvents.completed.parse(e).data)).toEqual([
+      expect.objectContaining({ residents: 11_000, households: 2_400, parts: parsed.length - 1 }),
+    ]);
   });
 
   it('masks by default and shows whole values only through `sensitive`, logging each view', async () => {
@@ -411,7 +468,8 @@ describe('people subgraph in embedded mode [starts: people subgraph on SQLite wi
         .find({ where: { topic: Not(SnapshotsTopic.name) }, order: { seq: 'ASC' } })
     )
       .map((e) => e.type)
-      .filter((t) => t !== ResidentsImported.type);
+      // The seed's announcements (the first test checks them): what follows is this test's own.
+      .filter((t) => t !== ResidentsImported.type && t !== PeopleEvents.householdsImported.type);
     expect(types).toEqual([
       'cn.caichang.people.household.created.v1',
       'cn.caichang.people.resident.moved-in.v1',

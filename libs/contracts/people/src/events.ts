@@ -141,6 +141,19 @@ export const PeopleEvents = {
     schema: householdCreated,
     description: 'A household was created at a standard address.',
   }),
+  householdsImported: HouseholdsTopic.event({
+    type: 'cn.caichang.people.households.imported.v1',
+    schema: z.object({
+      importId: z.string().describe('Id of the load (the demo seed’s is stable); also the subject and key'),
+      part: z.number().int().min(1).describe('Event number within the load'),
+      actor,
+      households: z.array(householdCreated.omit({ actor: true })).min(1),
+    }),
+    description:
+      'A bulk load of existing records (the demo seed) created these households: each item is what ' +
+      '`household.created` would carry. Not a change in the community (nobody founded a household): ' +
+      'count the households, not a month’s new ones. Keyed by the load id.',
+  }),
   unitRegistered: UnitsTopic.event({
     type: 'cn.caichang.people.unit.registered.v1',
     schema: unitRegistered,
@@ -175,7 +188,7 @@ export type ResidentsImportedData = z.infer<typeof ResidentsImported.schema>;
 export const SnapshotsTopic = defineTopic({
   name: 'caichang.people.snapshots.v1',
   description:
-    'Snapshots of the people service’s non-personal state (residents, houses) for consumers that bootstrap a ' +
+    'Snapshots of the people service’s non-personal state (residents, households, houses) for consumers that bootstrap a ' +
     'read model from scratch. Key: snapshot id.',
   key: 'snapshot id',
 });
@@ -202,12 +215,44 @@ export const snapshotHouseSchema = z.object({
 });
 export type SnapshotResident = z.infer<typeof snapshotResidentSchema>;
 export type SnapshotHouse = z.infer<typeof snapshotHouseSchema>;
+/** A resident in `snapshot.residents.v2`: v1's item plus what the population figures count. */
+export const snapshotResidentV2Schema = snapshotResidentSchema.extend({
+  category,
+  origin: z.string().describe('户籍地: county or city of registration, e.g. 汉源县'),
+});
+export const snapshotHouseholdSchema = z.object({
+  id: z.string().describe('Household id'),
+  status: z.enum(['ACTIVE', 'DISSOLVED']).describe('DISSOLVED once its last member left'),
+  streetId: z.string(),
+  courtyardId: z.string().nullable(),
+  headResidentId: z.string().nullable(),
+});
+export type SnapshotResidentV2 = z.infer<typeof snapshotResidentV2Schema>;
+export type SnapshotHousehold = z.infer<typeof snapshotHouseholdSchema>;
 export const PeopleSnapshotEvents = {
   residents: SnapshotsTopic.event({
     type: 'cn.caichang.people.snapshot.residents.v1',
     description:
       'One part of a snapshot: residents’ current non-personal state (no name, ID number or door).',
     schema: z.object({ ...snapshotHeader, residents: z.array(snapshotResidentSchema).min(1) }),
+  }),
+  /**
+   * v2 of `residents` (docs/events.md, "Versions"): the same items with category and 户籍地, written
+   * beside each v1 part (v1 stays published until its consumers have moved).
+   */
+  residentsV2: SnapshotsTopic.event({
+    type: 'cn.caichang.people.snapshot.residents.v2',
+    description:
+      'One part of a snapshot: residents’ current non-personal state with category and 户籍地 (no name, ID ' +
+      'number or door). Written beside the v1 part with the same residents, at the same versions: apply it as ' +
+      'the whole state unless you hold a newer version (at the same version too, it fills in what v1 lacks).',
+    schema: z.object({ ...snapshotHeader, residents: z.array(snapshotResidentV2Schema).min(1) }),
+  }),
+  households: SnapshotsTopic.event({
+    type: 'cn.caichang.people.snapshot.households.v1',
+    description:
+      'One part of a snapshot: every household (dissolved ones too) with its status, places and head.',
+    schema: z.object({ ...snapshotHeader, households: z.array(snapshotHouseholdSchema).min(1) }),
   }),
   houses: SnapshotsTopic.event({
     type: 'cn.caichang.people.snapshot.houses.v1',
@@ -222,6 +267,11 @@ export const PeopleSnapshotEvents = {
       parts: z.number().int().describe('Parts before this event'),
       residents: z.number().int(),
       houses: z.number().int(),
+      households: z
+        .number()
+        .int()
+        .optional()
+        .describe('Households in the snapshot; absent on snapshots written before they were included'),
       takenAt: z.string().describe('When the snapshot was read (ISO 8601)'),
       actor,
     }),

@@ -3,7 +3,7 @@ import type { Logger } from '@sc/config';
 import { transaction } from '@sc/db';
 import { demoPopulation, stableId, type DemoAddress } from '@sc/demo';
 import type { Outbox } from '@sc/events';
-import { ResidentsImported } from '@sc/people-contracts';
+import { PeopleEvents, ResidentsImported } from '@sc/people-contracts';
 import type { FieldCipher } from '../crypto';
 import { addressKeyAndCode, normalizeAddressPart } from '../domain/address';
 import { makeTestIdNumber, normalizeIdNumber } from '../domain/id-card';
@@ -50,7 +50,10 @@ export interface SeedCounts {
  * systems something false. It announces the residents as what they are, a load of existing records:
  * `residents.imported` events (import id {@link DEMO_IMPORT_ID}, {@link DEMO_EVENT_RESIDENTS} a
  * part), in the same transaction, so every residents read model (the roster's, which checks the
- * resident ids of nominations) knows the demo residents. No name, ID number, phone or door.
+ * resident ids of nominations) knows the demo residents. Its households are announced the same way, as
+ * `households.imported` events ({@link DEMO_EVENT_HOUSEHOLDS} a part, same import id), so a consumer that
+ * counts households (the county feed) knows them; no `household.created` either, for the same reason.
+ * No name, ID number, phone or door.
  */
 export async function seedDemoPopulation(
   ds: DataSource,
@@ -218,7 +221,10 @@ export async function seedDemoPopulation(
     await insertAll(m, HouseholdMember, members);
     await insertAll(m, RealUnit, units);
     await insertAll(m, House, houses);
-    if (outbox) await announceResidents(m, outbox, residents, now);
+    if (outbox) {
+      await announceHouseholds(m, outbox, households, now);
+      await announceResidents(m, outbox, residents, now);
+    }
   });
   const counts: SeedCounts = {
     residents: residents.length,
@@ -236,6 +242,34 @@ export async function seedDemoPopulation(
 export const DEMO_IMPORT_ID = stableId('import:demo-seed');
 /** Residents per `residents.imported` event of the seed: ~270 bytes each, well under the 64 KB envelope. */
 export const DEMO_EVENT_RESIDENTS = 200;
+
+/** Households per `households.imported` event of the seed: ~250 bytes each. */
+export const DEMO_EVENT_HOUSEHOLDS = 200;
+
+async function announceHouseholds(m: EntityManager, outbox: Outbox, households: Household[], now: Date) {
+  for (let i = 0; i < households.length; i += DEMO_EVENT_HOUSEHOLDS) {
+    await outbox.add(
+      m,
+      PeopleEvents.householdsImported,
+      DEMO_IMPORT_ID,
+      {
+        importId: DEMO_IMPORT_ID,
+        part: i / DEMO_EVENT_HOUSEHOLDS + 1,
+        actor: 'seed',
+        households: households.slice(i, i + DEMO_EVENT_HOUSEHOLDS).map((h) => ({
+          id: h.id,
+          addressId: h.addressId,
+          streetId: h.streetId,
+          courtyardId: h.courtyardId,
+          headResidentId: h.headResidentId,
+          housing: h.housing,
+          entryDate: h.entryDate,
+        })),
+      },
+      { time: now },
+    );
+  }
+}
 
 async function announceResidents(m: EntityManager, outbox: Outbox, residents: Resident[], now: Date) {
   for (let i = 0; i < residents.length; i += DEMO_EVENT_RESIDENTS) {

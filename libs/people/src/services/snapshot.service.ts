@@ -3,9 +3,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { requireRole } from '@sc/auth';
 import { transaction } from '@sc/db';
 import type { Outbox, SnapshotSource } from '@sc/events';
-import { PeopleSnapshotEvents, type SnapshotHouse, type SnapshotResident } from '@sc/people-contracts';
+import {
+  PeopleSnapshotEvents,
+  type SnapshotHouse,
+  type SnapshotHousehold,
+  type SnapshotResidentV2,
+} from '@sc/people-contracts';
 import type { RequestInfo } from '../context';
-import { House, HouseholdMember, Resident } from '../entities';
+import { House, Household, HouseholdMember, Resident } from '../entities';
 
 /** Items per snapshot event: ~200 bytes each, so an envelope stays well under the outbox's 64 KB. */
 export const SNAPSHOT_PART_SIZE = 200;
@@ -14,6 +19,7 @@ const PAGE = 2000;
 export interface PeopleSnapshotSummary {
   snapshotId: string;
   residents: number;
+  households: number;
   houses: number;
   parts: number;
   takenAt: Date;
@@ -24,6 +30,8 @@ export interface PeopleSnapshotSummary {
  * events older than the topic's retention): the current non-personal state of every resident (with
  * birth year, household and relationship) and every house (owner, floor area), read in one transaction
  * — one consistent state — and written to the outbox in parts of that transaction, then `completed`.
+ * Each residents part is written twice, as `snapshot.residents.v1` and, right after it, `.v2` (with
+ * category and 户籍地), until v1's consumers have moved (docs/events.md); then every household.
  */
 export class SnapshotService {
   constructor(
@@ -46,13 +54,21 @@ export class SnapshotService {
       let part = 0;
       let residents = 0;
       let houses = 0;
-      let pending: SnapshotResident[] = [];
+      let households = 0;
+      let pending: SnapshotResidentV2[] = [];
       const flushResidents = async (all: boolean) => {
         while (pending.length >= SNAPSHOT_PART_SIZE || (all && pending.length > 0)) {
           const items = pending.slice(0, SNAPSHOT_PART_SIZE);
           pending = pending.slice(SNAPSHOT_PART_SIZE);
           part += 1;
           await this.outbox.add(m, PeopleSnapshotEvents.residents, snapshotId, {
+            snapshotId,
+            part,
+            // v1 items: without the fields v2 added.
+            residents: items.map(({ category: _c, origin: _o, ...v1 }) => v1),
+          });
+          part += 1;
+          await this.outbox.add(m, PeopleSnapshotEvents.residentsV2, snapshotId, {
             snapshotId,
             part,
             residents: items,
@@ -65,6 +81,17 @@ export class SnapshotService {
         await flushResidents(false);
       }
       await flushResidents(true);
+      for await (const page of householdPages(m)) {
+        for (let i = 0; i < page.length; i += SNAPSHOT_PART_SIZE) {
+          part += 1;
+          await this.outbox.add(m, PeopleSnapshotEvents.households, snapshotId, {
+            snapshotId,
+            part,
+            households: page.slice(i, i + SNAPSHOT_PART_SIZE),
+          });
+        }
+        households += page.length;
+      }
       let housesPending: SnapshotHouse[] = [];
       const flushHouses = async (all: boolean) => {
         while (housesPending.length >= SNAPSHOT_PART_SIZE || (all && housesPending.length > 0)) {
@@ -89,10 +116,11 @@ export class SnapshotService {
         parts: part,
         residents,
         houses,
+        households,
         takenAt: takenAt.toISOString(),
         actor,
       });
-      return { snapshotId, residents, houses, parts: part, takenAt };
+      return { snapshotId, residents, households, houses, parts: part, takenAt };
     });
     this.committed();
     return summary;
@@ -102,17 +130,19 @@ export class SnapshotService {
 interface ResidentRow {
   seq: string | number;
   id: string;
-  status: SnapshotResident['status'];
+  status: SnapshotResidentV2['status'];
   birthYear: number | string;
   householdId: string | null;
   streetId: string | null;
   courtyardId: string | null;
   version: number | string;
   relationship: string | null;
+  category: SnapshotResidentV2['category'];
+  origin: string;
 }
 
 /** Residents in storage-key order, with their current membership's relationship, a page at a time. */
-async function* residentPages(m: EntityManager): AsyncGenerator<SnapshotResident[]> {
+async function* residentPages(m: EntityManager): AsyncGenerator<SnapshotResidentV2[]> {
   let after = '0';
   for (;;) {
     const rows: ResidentRow[] = await m
@@ -127,6 +157,8 @@ async function* residentPages(m: EntityManager): AsyncGenerator<SnapshotResident
       .addSelect('r.courtyard_id', 'courtyardId')
       .addSelect('r.version', 'version')
       .addSelect('hm.relationship', 'relationship')
+      .addSelect('r.category', 'category')
+      .addSelect('r.origin', 'origin')
       .where('r.seq > :after', { after })
       .orderBy('r.seq', 'ASC')
       .limit(PAGE)
@@ -142,6 +174,32 @@ async function* residentPages(m: EntityManager): AsyncGenerator<SnapshotResident
       streetId: r.streetId,
       courtyardId: r.courtyardId,
       version: Number(r.version),
+      category: r.category,
+      origin: r.origin,
+    }));
+    if (rows.length < PAGE) return;
+  }
+}
+
+/** Households in id order (dissolved ones too), a page at a time. */
+async function* householdPages(m: EntityManager): AsyncGenerator<SnapshotHousehold[]> {
+  let after = '';
+  for (;;) {
+    const rows = await m
+      .getRepository(Household)
+      .createQueryBuilder('h')
+      .where('h.id > :after', { after })
+      .orderBy('h.id', 'ASC')
+      .limit(PAGE)
+      .getMany();
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]?.id ?? after;
+    yield rows.map((h) => ({
+      id: h.id,
+      status: h.status,
+      streetId: h.streetId,
+      courtyardId: h.courtyardId,
+      headResidentId: h.headResidentId,
     }));
     if (rows.length < PAGE) return;
   }
@@ -186,7 +244,7 @@ export function peopleSnapshot(ds: DataSource, outbox: Outbox, committed: () => 
       const s = await snapshots.publish(actor);
       return {
         snapshotId: s.snapshotId,
-        items: { residents: s.residents, houses: s.houses, parts: s.parts },
+        items: { residents: s.residents, households: s.households, houses: s.houses, parts: s.parts },
       };
     },
   };

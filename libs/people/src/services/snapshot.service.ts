@@ -181,53 +181,47 @@ async function* residentPages(m: EntityManager): AsyncGenerator<SnapshotResident
   }
 }
 
-/** Households in id order (dissolved ones too), a page at a time. */
-async function* householdPages(m: EntityManager): AsyncGenerator<SnapshotHousehold[]> {
+/** Rows of an entity with a string `id`, in id order, a page at a time, each mapped to its item. */
+async function* idPages<E extends { id: string }, T>(
+  m: EntityManager,
+  entity: new () => E,
+  item: (row: E) => T,
+): AsyncGenerator<T[]> {
   let after = '';
   for (;;) {
     const rows = await m
-      .getRepository(Household)
-      .createQueryBuilder('h')
-      .where('h.id > :after', { after })
-      .orderBy('h.id', 'ASC')
+      .getRepository(entity)
+      .createQueryBuilder('e')
+      .where('e.id > :after', { after })
+      .orderBy('e.id', 'ASC')
       .limit(PAGE)
       .getMany();
     if (rows.length === 0) return;
     after = rows[rows.length - 1]?.id ?? after;
-    yield rows.map((h) => ({
-      id: h.id,
-      status: h.status,
-      streetId: h.streetId,
-      courtyardId: h.courtyardId,
-      headResidentId: h.headResidentId,
-    }));
+    yield rows.map(item);
     if (rows.length < PAGE) return;
   }
 }
 
+/** Households in id order (dissolved ones too), a page at a time. */
+const householdPages = (m: EntityManager): AsyncGenerator<SnapshotHousehold[]> =>
+  idPages(m, Household, (h) => ({
+    id: h.id,
+    status: h.status,
+    streetId: h.streetId,
+    courtyardId: h.courtyardId,
+    headResidentId: h.headResidentId,
+  }));
+
 /** Houses in id order, a page at a time. */
-async function* housePages(m: EntityManager): AsyncGenerator<SnapshotHouse[]> {
-  let after = '';
-  for (;;) {
-    const rows = await m
-      .getRepository(House)
-      .createQueryBuilder('h')
-      .where('h.id > :after', { after })
-      .orderBy('h.id', 'ASC')
-      .limit(PAGE)
-      .getMany();
-    if (rows.length === 0) return;
-    after = rows[rows.length - 1]?.id ?? after;
-    yield rows.map((h) => ({
-      id: h.id,
-      streetId: h.streetId,
-      courtyardId: h.courtyardId,
-      ownerResidentId: h.ownerResidentId,
-      floorArea: h.floorArea,
-    }));
-    if (rows.length < PAGE) return;
-  }
-}
+const housePages = (m: EntityManager): AsyncGenerator<SnapshotHouse[]> =>
+  idPages(m, House, (h) => ({
+    id: h.id,
+    streetId: h.streetId,
+    courtyardId: h.courtyardId,
+    ownerResidentId: h.ownerResidentId,
+    floorArea: h.floorArea,
+  }));
 
 /**
  * The people service's snapshot as the read-model catch-up sees it (ADR 0023): every resident fills both

@@ -161,10 +161,16 @@ export function createKafka(opts: CreateKafkaOptions): Kafka {
   });
 }
 
-/** Creates the topics that do not exist yet (existing ones are left as they are). */
+/**
+ * Creates the topics that do not exist yet (existing ones are left as they are) and returns once
+ * every partition of the new ones answers an offset request from its leader. `waitForLeaders` alone
+ * is not enough on a KRaft broker: the metadata can name a leader a moment before that broker serves
+ * the partition, and a `fetchTopicOffsets` right after creation then fails with NOT_LEADER.
+ */
 export async function ensureTopics(
   kafka: Kafka,
   topics: { topic: string; numPartitions?: number }[],
+  readyWithinMs = 30_000,
 ): Promise<void> {
   if (topics.length === 0) return;
   const admin = kafka.admin();
@@ -178,6 +184,19 @@ export async function ensureTopics(
       topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions ?? 3 })),
       waitForLeaders: true,
     });
+    const deadline = Date.now() + readyWithinMs;
+    for (const t of missing) {
+      for (;;) {
+        try {
+          await admin.fetchTopicOffsets(t.topic);
+          break;
+        } catch (err) {
+          const retriable = (err as { retriable?: boolean }).retriable === true;
+          if (!retriable || Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
   } finally {
     await admin.disconnect();
   }

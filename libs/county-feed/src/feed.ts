@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { z } from 'zod';
 import { type Env, type Logger } from '@sc/config';
-import { openDatabase, transaction } from '@sc/db';
+import { databaseErrorCode, isTransientDatabaseError, openDatabase, transaction } from '@sc/db';
 import {
   BusSubscriber,
   type CloudEvent,
@@ -114,6 +114,8 @@ export interface RunningCountyFeed extends Listening {
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const MAX_MESSAGE_CHARS = 60_000;
+/** Attempts at a valid event that fails permanently (not a passing database failure) before it is parked. */
+const MAX_APPLY_ATTEMPTS = 3;
 
 /**
  * Starts the county feed: the AsyncAPI document parsed, its database migrated, one consumer group over
@@ -149,6 +151,13 @@ export async function startCountyFeed(options: StartCountyFeedOptions): Promise<
       'Events the county feed received, by outcome: processed (applied or parked), duplicate (redelivered), invalid (no event at all, parked).',
       ['outcome'],
     );
+    const applyGiveUps = metrics.counter(
+      'sc_county_feed_apply_failures_parked_total',
+      'Valid events parked because applying them failed the same way ' +
+        `${MAX_APPLY_ATTEMPTS} times (a permanent database error or a bug; see the log by event id).`,
+    );
+    /** Valid events whose application failed permanently, by id: attempts so far and the error code. */
+    const applyFailures = new Map<string, { attempts: number; code: string }>();
     const counts = { processed: 0, duplicates: 0 };
     let lastEventTime: number | null = null;
     const startedAt = Date.now();
@@ -175,8 +184,37 @@ export async function startCountyFeed(options: StartCountyFeedOptions): Promise<
     };
     const handler = async (event: CloudEvent<unknown>, m: EntityManager, delivery: EventDelivery) => {
       const verdict = catalogue.validate(delivery.topic, event);
-      if (verdict.ok) {
-        await applyEvent(event, m);
+      const failed = applyFailures.get(event.id);
+      if (verdict.ok && failed !== undefined && failed.attempts >= MAX_APPLY_ATTEMPTS) {
+        // The same valid event failed the same way every time (a value its column cannot hold, a bug):
+        // retrying forever would block its partition, so it is parked like an invalid one — counted,
+        // visible on /api/v1/parked, never silently dropped.
+        applyFailures.delete(event.id);
+        applyGiveUps.inc();
+        logger.error(
+          { eventId: event.id, type: event.type, topic: delivery.topic, error: failed.code },
+          'parked an event that could not be applied',
+        );
+        await park(m, {
+          eventId: event.id,
+          type: event.type,
+          reason: `could not be applied after ${failed.attempts} attempts: ${failed.code}`,
+          message: JSON.stringify(event),
+          ...delivery,
+        });
+      } else if (verdict.ok) {
+        try {
+          await applyEvent(event, m);
+          applyFailures.delete(event.id);
+        } catch (err) {
+          // A failure that may pass (the database away, a lock conflict) is retried without limit.
+          if (!isTransientDatabaseError(err)) {
+            const attempts = (failed?.attempts ?? 0) + 1;
+            if (applyFailures.size >= 10_000 && failed === undefined) applyFailures.clear();
+            applyFailures.set(event.id, { attempts, code: databaseErrorCode(err) });
+          }
+          throw err;
+        }
       } else {
         // Logged by id and type only: the reason names schema paths and keywords, never values.
         logger.warn(

@@ -12,8 +12,12 @@ import {
 import type { RequestInfo } from '../context';
 import { House, Household, HouseholdMember, Resident } from '../entities';
 
-/** Items per snapshot event: ~200 bytes each, so an envelope stays well under the outbox's 64 KB. */
-export const SNAPSHOT_PART_SIZE = 200;
+/**
+ * Items per snapshot event. A v2 resident item takes ~330 bytes with usual values and up to ~605 with
+ * every text as long as its column (4-byte characters): 80 keep the largest part near 48 KB, under the
+ * outbox's 64 KB envelope (snapshot.service.spec.ts builds that worst case).
+ */
+export const SNAPSHOT_PART_SIZE = 80;
 const PAGE = 2000;
 
 export interface PeopleSnapshotSummary {

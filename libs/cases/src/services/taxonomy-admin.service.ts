@@ -310,7 +310,8 @@ export class TaxonomyAdminService {
     previousVersion: number | null,
     event: EventContract<ItemEventData>,
   ): Promise<CaseItemVersion> {
-    await m.insert(CaseItemVersion, v);
+    // A copy: TypeORM merges the raw values of defaulted columns back into what it inserts (1 for `active`).
+    await m.insert(CaseItemVersion, { ...v });
     await m.update(CaseItem, { code: v.itemCode }, { currentVersion: v.version });
     await this.outbox.add(
       m,

@@ -208,6 +208,8 @@ describe('editing the taxonomy and the calendar (ADMIN) [starts: a cases service
       // FIRE: 2 h to respond, 24 h to resolve.
       [revise({ respondLimit: { value: 30, unit: 'HOURS' } }), 'input.respondLimit.value'],
       [revise({ respondLimit: { value: 1, unit: 'WORKING_DAYS' } }), 'input.respondLimit.unit'],
+      // Only the resolve limit given: the refusal names it (FIRE responds in 2 h).
+      [revise({ resolveLimit: { value: 1, unit: 'HOURS' } }), 'input.resolveLimit.value'],
       [revise({}), 'input'],
       [revise({ name: '消防通道堵塞' }), 'input'],
       [

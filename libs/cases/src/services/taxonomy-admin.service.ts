@@ -84,7 +84,14 @@ export class TaxonomyAdminService {
         const base = await this.lockedCurrent(m, input.code, input.expectedVersion);
         const next = this.nextVersion(base, input, p.subject, input.reason);
         if (sameContent(base, next)) throw badInput('input', 'changes nothing: give at least one new value');
-        checkLimits(next);
+        checkLimits(
+          next,
+          input.resolveLimit && !input.respondLimit
+            ? 'resolve'
+            : input.respondLimit && !input.resolveLimit
+              ? 'respond'
+              : 'both',
+        );
         const event =
           base.active && !next.active
             ? TaxonomyEvents.taxonomyItemRetired
@@ -369,7 +376,7 @@ export const MAX_LIMIT = { HOURS: 720, WORKING_DAYS: 60 } as const;
  * hour count below 24 and the two are not comparable in general). Respond in hours with resolve in
  * working days is the usual shape (24 h / 3 working days).
  */
-function checkLimits(v: CaseItemVersion): void {
+function checkLimits(v: CaseItemVersion, changed: 'respond' | 'resolve' | 'both' = 'both'): void {
   for (const [field, value, unit] of [
     ['input.respondLimit.value', v.respondLimit, v.respondUnit],
     ['input.resolveLimit.value', v.resolveLimit, v.resolveUnit],
@@ -377,11 +384,17 @@ function checkLimits(v: CaseItemVersion): void {
     if (value > MAX_LIMIT[unit])
       throw badInput(field, `must be at most ${MAX_LIMIT[unit]} ${unit.toLowerCase()}`);
   }
+  // Name the limit the caller gave (an edit of the resolve limit alone is refused on that field).
+  const onResolve = changed === 'resolve';
   if (v.respondUnit === v.resolveUnit && v.respondLimit > v.resolveLimit) {
-    throw badInput('input.respondLimit.value', 'must not exceed the resolve limit');
+    throw onResolve
+      ? badInput('input.resolveLimit.value', 'must not be below the respond limit')
+      : badInput('input.respondLimit.value', 'must not exceed the resolve limit');
   }
   if (v.respondUnit === 'WORKING_DAYS' && v.resolveUnit === 'HOURS') {
-    throw badInput('input.respondLimit.unit', 'must be HOURS when the resolve limit is in hours');
+    throw onResolve
+      ? badInput('input.resolveLimit.unit', 'must be WORKING_DAYS while the respond limit is in working days')
+      : badInput('input.respondLimit.unit', 'must be HOURS when the resolve limit is in hours');
   }
 }
 

@@ -22,7 +22,11 @@ describe('taxonomy and calendar editing on SQLite (embedded mode)', () => {
 
   it('revises, retires and adds items as new versions; a case accepted before keeps its deadline', async () => {
     const staff = f.request(STAFF);
-    const early = await f.cases.accept(staff, await f.cases.report(f.request(RESIDENT), report()));
+    const reportNew = async () => {
+      const c = await f.cases.report(f.request(RESIDENT), report());
+      return { id: c.id, version: c.version };
+    };
+    const early = await f.cases.accept(staff, await reportNew());
     expect(early.itemVersion).toBe(1);
     const v2 = await admin.revise(ADMIN, {
       code: 'GARBAGE_COLLECTION_LATE',
@@ -31,7 +35,7 @@ describe('taxonomy and calendar editing on SQLite (embedded mode)', () => {
       reason: '加快',
     });
     expect(v2).toMatchObject({ version: 2, resolveLimit: 1, respondLimit: 24, active: true });
-    const late = await f.cases.accept(staff, await f.cases.report(f.request(RESIDENT), report()));
+    const late = await f.cases.accept(staff, await reportNew());
     expect(late.itemVersion).toBe(2);
     // Reported Monday 30 Nov: 3 working days (v1) → end of 3 Dec; 1 working day (v2) → end of 1 Dec.
     expect(late.resolveDueAt).toEqual(new Date('2026-12-01T16:00:00.000Z'));

@@ -398,4 +398,31 @@ describe('cases through the gateway by role [starts: every service on MariaDB wi
       { id: rows[0]?.id, channel: 'PATROL', description: '正街 8 号楼道堆放杂物堵塞消防通道' },
     ]);
   }, 120_000);
+
+  it('lets ADMIN edit a taxonomy item through the gateway (a new version); others are refused (ADR 0048)', async () => {
+    const admin = mint(['ADMIN'], [], 'admin-e2e');
+    const revise = `mutation($i: ReviseTaxonomyItemInput!) { reviseTaxonomyItem(input: $i) { code version resolveLimit { value unit } } }`;
+    const input = {
+      code: 'GREENERY_UPKEEP',
+      expectedVersion: 1,
+      resolveLimit: { value: 10, unit: 'WORKING_DAYS' },
+      reason: 'e2e',
+    };
+    expect(errorCodes(await gql(revise, { i: input }))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await gql(revise, { i: input }, tokens.staff()))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await gql(revise, { i: { ...input, reason: '' } }, admin))).toEqual(['BAD_USER_INPUT']);
+    const res = await gql<{ reviseTaxonomyItem: unknown }>(revise, { i: input }, admin);
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.reviseTaxonomyItem).toEqual({
+      code: 'GREENERY_UPKEEP',
+      version: 2,
+      resolveLimit: { value: 10, unit: 'WORKING_DAYS' },
+    });
+    expect(errorCodes(await gql(revise, { i: input }, admin))).toEqual(['CONFLICT']);
+    const tax = await gql<{ taxonomy: { code: string; items: { code: string; version: number }[] }[] }>(
+      '{ taxonomy { code items { code version } } }',
+    );
+    const item = tax.data?.taxonomy.flatMap((c) => c.items).find((i) => i.code === 'GREENERY_UPKEEP');
+    expect(item).toEqual({ code: 'GREENERY_UPKEEP', version: 2 });
+  });
 });

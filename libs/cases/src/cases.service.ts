@@ -24,12 +24,14 @@ import { IntakeService } from './services/intake.service';
 import { LedgerService } from './services/ledger.service';
 import { PATROL_FINDINGS } from './services/patrol-findings';
 import { CaseSweeper } from './services/sweeper';
+import { TaxonomyAdminService } from './services/taxonomy-admin.service';
 import { TaxonomyService } from './services/taxonomy.service';
 
 /** What tests and tools reach on a running cases service. */
 export interface CasesExposed {
   cases: CaseService;
   taxonomy: TaxonomyService;
+  taxonomyAdmin: TaxonomyAdminService;
   ledger: LedgerService;
   sweeper: CaseSweeper;
   campaigns: CampaignService;
@@ -62,6 +64,7 @@ export const cases = defineService({
   async build({ env, config, dataSource, outbox, committed, logger, clock, authenticate }) {
     const taxonomy = new TaxonomyService(dataSource, clock);
     await taxonomy.ensureSeeded(logger);
+    const taxonomyAdmin = new TaxonomyAdminService(dataSource, outbox, taxonomy, clock, committed);
     const access = new CasesAccess(env.CASES_COMMUNITY_CODE);
     const ledger = new LedgerService(dataSource, access);
     const caseService = new CaseService(dataSource, outbox, access, taxonomy, ledger, clock, committed, {
@@ -118,7 +121,17 @@ export const cases = defineService({
       logger.child({ component: 'case-sweeper' }),
     );
     return {
-      exposed: { cases: caseService, taxonomy, ledger, sweeper, campaigns, intake, evidence, open311 },
+      exposed: {
+        cases: caseService,
+        taxonomy,
+        taxonomyAdmin,
+        ledger,
+        sweeper,
+        campaigns,
+        intake,
+        evidence,
+        open311,
+      },
       seed: () =>
         seedDemoCases(dataSource, { cases: caseService, taxonomy, ledger, campaigns }, logger, clock),
       jobs: [
@@ -138,6 +151,7 @@ export const cases = defineService({
         loaders: new CasesLoaders(dataSource, repository, taxonomy),
         cases: caseService,
         taxonomy,
+        taxonomyAdmin,
         ledger,
         campaigns,
         intake,

@@ -7,6 +7,7 @@ import type { EvidenceService } from './services/evidence.service';
 import type { IntakeService } from './services/intake.service';
 import type { Open311Service } from './open311/open311.service';
 import type { LedgerService } from './services/ledger.service';
+import type { TaxonomyAdminService } from './services/taxonomy-admin.service';
 import type { TaxonomyService } from './services/taxonomy.service';
 
 /** What a cases service method knows about the request it serves. */
@@ -18,6 +19,8 @@ export interface CasesRequest extends RequestInfo {
 export interface CasesContext extends CasesRequest {
   cases: CaseService;
   taxonomy: TaxonomyService;
+  /** ADMIN's edits of the taxonomy and the calendar (ADR 0048). */
+  taxonomyAdmin: TaxonomyAdminService;
   ledger: LedgerService;
   campaigns: CampaignService;
   /** Intake (h-cases-intake): me too, similar cases, corrections, updates. */

@@ -79,6 +79,28 @@ export type AddCaseNoteInput = {
   visibility: NoteVisibility;
 };
 
+/** A new item of a category. */
+export type AddTaxonomyItemInput = {
+  /** The category's code, e.g. FIRE; NOT_FOUND for an unknown one. */
+  categoryCode: Scalars['ID']['input'];
+  /** The new item's code: 2–40 of A–Z, 0–9 and _, starting with a letter; CONFLICT when taken. */
+  code: Scalars['ID']['input'];
+  /** How a resolved case is confirmed. */
+  confirmation: CaseConfirmation;
+  /** Who gets a case by default. */
+  defaultAssignee: DefaultAssignee;
+  /** Chinese name, 1–40 characters. */
+  name: Scalars['String']['input'];
+  /** Why, 1–200 characters. */
+  reason: Scalars['String']['input'];
+  /** Time to resolve (办结). */
+  resolveLimit: TimeLimitInput;
+  /** Time to accept and assign (响应). */
+  respondLimit: TimeLimitInput;
+  /** Urgent (tell the reporter to phone 119); default false. */
+  urgent?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** The reporter adds to a resolved or closed case, which reopens it (within 30 days of the resolution). */
 export type AddToResolvedCaseInput = {
   /** What is still wrong, 1–2000 characters (a public note, and the reason of the reopen). */
@@ -142,6 +164,16 @@ export type CalendarDay = {
   kind: CalendarDayKind;
   /** Name, e.g. 春节 or 春节调休上班. */
   name: Scalars['String']['output'];
+};
+
+/** One entry of a year's calendar table. */
+export type CalendarDayInput = {
+  /** The day (China), in the year being set. */
+  date: Scalars['Date']['input'];
+  /** HOLIDAY (any day) or WORKDAY (调休上班: a Saturday or Sunday only). */
+  kind: CalendarDayKind;
+  /** Name, 1–30 characters, e.g. 春节 or 春节调休上班. */
+  name: Scalars['String']['input'];
 };
 
 /** What kind of exception a calendar day is. */
@@ -477,10 +509,15 @@ export type CaseCategory = {
   __typename?: 'CaseCategory';
   /** Stable code, e.g. FIRE. */
   code: Scalars['ID']['output'];
-  /** Its items (29项 over all categories), current versions, in official order. */
+  /** Its items (29项 over all categories), current versions, in official order; retired ones only when asked. */
   items: Array<CaseItem>;
   /** Chinese name, e.g. 消防安全. */
   name: Scalars['String']['output'];
+};
+
+/** A category of the taxonomy (9大类), e.g. 消防安全. Public. */
+export type CaseCategoryItemsArgs = {
+  includeRetired?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** Where a case came in (受理渠道). */
@@ -574,6 +611,8 @@ export type CaseFilter = {
  */
 export type CaseItem = {
   __typename?: 'CaseItem';
+  /** False once ADMIN retired the item (from this version on): no new case is filed or accepted under it; filed cases keep it. */
+  active: Scalars['Boolean']['output'];
   /** The category. */
   category: CaseCategory;
   /** Stable code, e.g. FIRE_EXIT_BLOCKED. */
@@ -584,10 +623,14 @@ export type CaseItem = {
   defaultAssignee: DefaultAssignee;
   /** Chinese name, e.g. 消防通道堵塞. */
   name: Scalars['String']['output'];
+  /** Why this version was made (the seeded version 1: 初始分类). */
+  reason: Scalars['String']['output'];
   /** Time to resolve (办结). */
   resolveLimit: TimeLimit;
   /** Time to accept and assign (respond, 响应). */
   respondLimit: TimeLimit;
+  /** When this version was made; cases accepted from then on (until the next version) get it. */
+  since: Scalars['DateTime']['output'];
   /** Urgent (fire): the reporter is told to phone 119 as well. */
   urgent: Scalars['Boolean']['output'];
   /** The version (1 = as seeded). */
@@ -1091,6 +1134,8 @@ export type Mutation = {
   acceptCase: Case;
   /** Add a public or internal note. Those who see the case whole (a reporter: public notes on own case). */
   addCaseNote: CaseNote;
+  /** Add an item (version 1) at the end of a category. ADMIN; UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT naming the field, NOT_FOUND for an unknown category, CONFLICT for a code taken. */
+  addTaxonomyItem: CaseItem;
   /** The reporter adds to a resolved or closed case within 30 days: a public note, and the case reopens. */
   addToResolvedCase: Case;
   /** Assign or reassign a case. Staff; a town officer on escalated cases; a chief to themself in own grid. */
@@ -1115,16 +1160,24 @@ export type Mutation = {
   recordCampaignAction: CampaignAction;
   /** Reject a case, with a reason. Staff; a town officer on escalated cases. */
   rejectCase: Case;
+  /** Remove one entry of the calendar (the day becomes an ordinary day of its weekday). Returns its year's table. ADMIN; UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, NOT_FOUND when the day has no entry. */
+  removeCalendarDay: Array<CalendarDay>;
   /** Reopen a resolved or closed case within 30 days of its resolution (the problem came back). */
   reopenCase: Case;
   /** Report a case. Every field is checked first (BAD_USER_INPUT naming it); a refused report writes nothing. */
   reportCase: Case;
   /** Report what was done. The chief of the grid, staff, a town officer on escalated cases. */
   resolveCase: Case;
+  /** Retire an item (a new, inactive version): no new cases on it, filed cases keep it. ADMIN; UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, NOT_FOUND for an unknown code, CONFLICT for a stale expectedVersion or an item already retired (currentState RETIRED). */
+  retireTaxonomyItem: CaseItem;
+  /** Edit an item: a new version for cases accepted from now on; filed cases keep theirs. ADMIN; UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT naming the field (also when nothing changes), NOT_FOUND for an unknown code, CONFLICT for a stale expectedVersion. */
+  reviseTaxonomyItem: CaseItem;
   /** Revoke a client: its key stops working (its cases stay; again: no change). ADMIN; NOT_FOUND for an unknown client. */
   revokeOpen311Client: Open311Client;
   /** Issue a new key to a client (the old one stops working at once). ADMIN; NOT_FOUND for an unknown client, CONFLICT (currentState REVOKED) for a revoked one. */
   rotateOpen311ClientKey: Open311ClientKey;
+  /** Replace a year's holidays and adjusted working days; new deadlines use them, computed ones are kept. Returns the year's table. ADMIN; UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT naming the field (a date outside the year, a date twice, a WORKDAY on a weekday). */
+  setWorkingCalendar: Array<CalendarDay>;
   /** Start work on an assigned case. The chief of the grid, staff, a town officer on escalated cases. */
   startCase: Case;
   /** "Me too" (附议) on an open case: counted once per resident; the supporter is told of its updates. RESIDENT. */
@@ -1137,6 +1190,10 @@ export type MutationAcceptCaseArgs = {
 
 export type MutationAddCaseNoteArgs = {
   input: AddCaseNoteInput;
+};
+
+export type MutationAddTaxonomyItemArgs = {
+  input: AddTaxonomyItemInput;
 };
 
 export type MutationAddToResolvedCaseArgs = {
@@ -1187,6 +1244,11 @@ export type MutationRejectCaseArgs = {
   input: CaseActionInput;
 };
 
+export type MutationRemoveCalendarDayArgs = {
+  date: Scalars['Date']['input'];
+  reason: Scalars['String']['input'];
+};
+
 export type MutationReopenCaseArgs = {
   input: CaseActionInput;
 };
@@ -1199,12 +1261,24 @@ export type MutationResolveCaseArgs = {
   input: ResolveCaseInput;
 };
 
+export type MutationRetireTaxonomyItemArgs = {
+  input: RetireTaxonomyItemInput;
+};
+
+export type MutationReviseTaxonomyItemArgs = {
+  input: ReviseTaxonomyItemInput;
+};
+
 export type MutationRevokeOpen311ClientArgs = {
   id: Scalars['ID']['input'];
 };
 
 export type MutationRotateOpen311ClientKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type MutationSetWorkingCalendarArgs = {
+  input: SetWorkingCalendarInput;
 };
 
 export type MutationStartCaseArgs = {
@@ -1313,6 +1387,8 @@ export type Query = {
   similarOpenCases?: Maybe<Array<SimilarCase>>;
   /** The taxonomy (9大类29项): categories with their items' current versions and limits. Public. */
   taxonomy: Array<CaseCategory>;
+  /** Every version of an item, oldest first. ADMIN; UNAUTHENTICATED without a token, FORBIDDEN for other roles, NOT_FOUND for an unknown code. */
+  taxonomyItemHistory?: Maybe<Array<CaseItem>>;
   /** The exceptions of the working-day calendar of a year (2000–2100). Public. */
   workCalendar?: Maybe<Array<CalendarDay>>;
 };
@@ -1374,6 +1450,10 @@ export type QuerySimilarOpenCasesArgs = {
   itemCode: Scalars['ID']['input'];
   location?: InputMaybe<GeoPointInput>;
   streetId: Scalars['ID']['input'];
+};
+
+export type QueryTaxonomyItemHistoryArgs = {
+  code: Scalars['ID']['input'];
 };
 
 export type QueryWorkCalendarArgs = {
@@ -1481,6 +1561,54 @@ export type ResolveCaseInput = {
   version: Scalars['Int']['input'];
 };
 
+/** Retire an item: no new cases on it; filed cases keep it. */
+export type RetireTaxonomyItemInput = {
+  /** The item's code. */
+  code: Scalars['ID']['input'];
+  /** The `version` you saw (current); CONFLICT when someone edited it in between. */
+  expectedVersion: Scalars['Int']['input'];
+  /** Why, 1–200 characters. */
+  reason: Scalars['String']['input'];
+};
+
+/**
+ * An edit of a taxonomy item: the fields given change, the others keep the current version's value.
+ * The respond limit may not exceed the resolve limit (same unit), nor be in working days when the resolve
+ * limit is in hours.
+ */
+export type ReviseTaxonomyItemInput = {
+  /** False retires the item, true makes a retired item active again. */
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The item's code, e.g. FIRE_EXIT_BLOCKED. */
+  code: Scalars['ID']['input'];
+  /** New way a resolved case is confirmed. */
+  confirmation?: InputMaybe<CaseConfirmation>;
+  /** New default assignee. */
+  defaultAssignee?: InputMaybe<DefaultAssignee>;
+  /** The `version` you saw (current); CONFLICT (with `currentVersion`) when someone edited it in between. */
+  expectedVersion: Scalars['Int']['input'];
+  /** New Chinese name, 1–40 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Why (kept with the version), 1–200 characters. */
+  reason: Scalars['String']['input'];
+  /** New time to resolve (办结). */
+  resolveLimit?: InputMaybe<TimeLimitInput>;
+  /** New time to accept and assign (响应). */
+  respondLimit?: InputMaybe<TimeLimitInput>;
+  /** Urgent (tell the reporter to phone 119). */
+  urgent?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** A year's whole table of public holidays and adjusted working days. */
+export type SetWorkingCalendarInput = {
+  /** Its entries, at most 100, each date once (not both a holiday and a working day); empty: Monday–Friday only. */
+  days: Array<CalendarDayInput>;
+  /** Why (kept with the event), 1–200 characters, e.g. 国务院办公厅2027年部分节假日安排. */
+  reason: Scalars['String']['input'];
+  /** The year, 2000–2100. */
+  year: Scalars['Int']['input'];
+};
+
 /** An open case offered while reporting: the same item within 50 m, or on the same courtyard. */
 export type SimilarCase = {
   __typename?: 'SimilarCase';
@@ -1546,6 +1674,14 @@ export type TimeLimit = {
   unit: LimitUnit;
   /** How many units. */
   value: Scalars['Int']['output'];
+};
+
+/** A time limit as ADMIN enters it. */
+export type TimeLimitInput = {
+  /** Hours or working days. */
+  unit: LimitUnit;
+  /** How many units: 1–720 hours or 1–60 working days (BAD_USER_INPUT otherwise). */
+  value: Scalars['Int']['input'];
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1674,12 +1810,14 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Account: ResolverTypeWrapper<Account>;
   AddCaseNoteInput: AddCaseNoteInput;
+  AddTaxonomyItemInput: AddTaxonomyItemInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   AssigneeKind: AssigneeKind;
   AttachCaseEvidenceInput: AttachCaseEvidenceInput;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CalendarDay: ResolverTypeWrapper<CalendarDayMapper>;
+  CalendarDayInput: CalendarDayInput;
   CalendarDayKind: CalendarDayKind;
   Campaign: ResolverTypeWrapper<CampaignMapper>;
   CampaignAction: ResolverTypeWrapper<CampaignActionMapper>;
@@ -1764,11 +1902,15 @@ export type ResolversTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: ResolverTypeWrapper<ResidentMapper>;
   ResolveCaseInput: ResolveCaseInput;
+  RetireTaxonomyItemInput: RetireTaxonomyItemInput;
+  ReviseTaxonomyItemInput: ReviseTaxonomyItemInput;
+  SetWorkingCalendarInput: SetWorkingCalendarInput;
   SimilarCase: ResolverTypeWrapper<SimilarCaseMapper>;
   StateCount: ResolverTypeWrapper<StateCount>;
   Street: ResolverTypeWrapper<StreetMapper>;
   StreetChief: ResolverTypeWrapper<StreetChiefMapper>;
   TimeLimit: ResolverTypeWrapper<TimeLimit>;
+  TimeLimitInput: TimeLimitInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1779,11 +1921,13 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Account: Account;
   AddCaseNoteInput: AddCaseNoteInput;
+  AddTaxonomyItemInput: AddTaxonomyItemInput;
+  Boolean: Scalars['Boolean']['output'];
   AddToResolvedCaseInput: AddToResolvedCaseInput;
   AssignCaseInput: AssignCaseInput;
   AttachCaseEvidenceInput: AttachCaseEvidenceInput;
-  Boolean: Scalars['Boolean']['output'];
   CalendarDay: CalendarDayMapper;
+  CalendarDayInput: CalendarDayInput;
   Campaign: CampaignMapper;
   CampaignAction: CampaignActionMapper;
   CampaignConnection: CampaignConnectionMapper;
@@ -1839,11 +1983,15 @@ export type ResolversParentTypes = {
   ReportCaseInput: ReportCaseInput;
   Resident: ResidentMapper;
   ResolveCaseInput: ResolveCaseInput;
+  RetireTaxonomyItemInput: RetireTaxonomyItemInput;
+  ReviseTaxonomyItemInput: ReviseTaxonomyItemInput;
+  SetWorkingCalendarInput: SetWorkingCalendarInput;
   SimilarCase: SimilarCaseMapper;
   StateCount: StateCount;
   Street: StreetMapper;
   StreetChief: StreetChiefMapper;
   TimeLimit: TimeLimit;
+  TimeLimitInput: TimeLimitInput;
 };
 
 export type AccountResolvers<
@@ -2008,7 +2156,12 @@ export type CaseCategoryResolvers<
   ParentType extends ResolversParentTypes['CaseCategory'] = ResolversParentTypes['CaseCategory'],
 > = {
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  items?: Resolver<Array<ResolversTypes['CaseItem']>, ParentType, ContextType>;
+  items?: Resolver<
+    Array<ResolversTypes['CaseItem']>,
+    ParentType,
+    ContextType,
+    RequireFields<CaseCategoryItemsArgs, 'includeRetired'>
+  >;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -2047,13 +2200,16 @@ export type CaseItemResolvers<
   ContextType = CasesContext,
   ParentType extends ResolversParentTypes['CaseItem'] = ResolversParentTypes['CaseItem'],
 > = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['CaseCategory'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   confirmation?: Resolver<ResolversTypes['CaseConfirmation'], ParentType, ContextType>;
   defaultAssignee?: Resolver<ResolversTypes['DefaultAssignee'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   resolveLimit?: Resolver<ResolversTypes['TimeLimit'], ParentType, ContextType>;
   respondLimit?: Resolver<ResolversTypes['TimeLimit'], ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   urgent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -2250,6 +2406,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationAddCaseNoteArgs, 'input'>
   >;
+  addTaxonomyItem?: Resolver<
+    ResolversTypes['CaseItem'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddTaxonomyItemArgs, 'input'>
+  >;
   addToResolvedCase?: Resolver<
     ResolversTypes['Case'],
     ParentType,
@@ -2322,6 +2484,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationRejectCaseArgs, 'input'>
   >;
+  removeCalendarDay?: Resolver<
+    Array<ResolversTypes['CalendarDay']>,
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveCalendarDayArgs, 'date' | 'reason'>
+  >;
   reopenCase?: Resolver<
     ResolversTypes['Case'],
     ParentType,
@@ -2340,6 +2508,18 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationResolveCaseArgs, 'input'>
   >;
+  retireTaxonomyItem?: Resolver<
+    ResolversTypes['CaseItem'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRetireTaxonomyItemArgs, 'input'>
+  >;
+  reviseTaxonomyItem?: Resolver<
+    ResolversTypes['CaseItem'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationReviseTaxonomyItemArgs, 'input'>
+  >;
   revokeOpen311Client?: Resolver<
     ResolversTypes['Open311Client'],
     ParentType,
@@ -2351,6 +2531,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationRotateOpen311ClientKeyArgs, 'id'>
+  >;
+  setWorkingCalendar?: Resolver<
+    Array<ResolversTypes['CalendarDay']>,
+    ParentType,
+    ContextType,
+    RequireFields<MutationSetWorkingCalendarArgs, 'input'>
   >;
   startCase?: Resolver<
     ResolversTypes['Case'],
@@ -2443,6 +2629,12 @@ export type QueryResolvers<
     RequireFields<QuerySimilarOpenCasesArgs, 'itemCode' | 'streetId'>
   >;
   taxonomy?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
+  taxonomyItemHistory?: Resolver<
+    Maybe<Array<ResolversTypes['CaseItem']>>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryTaxonomyItemHistoryArgs, 'code'>
+  >;
   workCalendar?: Resolver<
     Maybe<Array<ResolversTypes['CalendarDay']>>,
     ParentType,

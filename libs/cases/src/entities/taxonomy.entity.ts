@@ -72,6 +72,13 @@ export class CaseItemVersion {
   @Column({ type: 'boolean' })
   urgent!: boolean;
 
+  /**
+   * False from the version that retired the item (ADR 0048): no new case is filed or accepted under
+   * it; cases filed before keep it. A later version may make it active again.
+   */
+  @Column({ type: 'boolean', default: true })
+  active!: boolean;
+
   /** Account that made this version (`system` for the seeded version 1). */
   @Column({ type: 'varchar', length: 64 })
   actor!: string;

@@ -5,6 +5,7 @@ import { ResidentRefVersion1796279356068 } from './1796279356068-ResidentRefVers
 import { Intake1796282021832 } from './1796282021832-Intake';
 import { Open3111796305114643 } from './1796305114643-Open311';
 import { OrderIndexes1796306568572 } from './1796306568572-OrderIndexes';
+import { TaxonomyEditing1796352895654 } from './1796352895654-TaxonomyEditing';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const CASES_MIGRATIONS: Function[] = [
@@ -14,4 +15,5 @@ export const CASES_MIGRATIONS: Function[] = [
   Intake1796282021832,
   Open3111796305114643,
   OrderIndexes1796306568572,
+  TaxonomyEditing1796352895654,
 ];

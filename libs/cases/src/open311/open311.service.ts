@@ -289,7 +289,7 @@ export class Open311Service {
     const categories = await this.taxonomy.categories();
     const items = await this.taxonomy.currentItems(categories.map((c) => c.code));
     return categories.flatMap((category) =>
-      (items.get(category.code) ?? []).map((item) => ({ category, item })),
+      (items.get(category.code) ?? []).filter((item) => item.active).map((item) => ({ category, item })),
     );
   }
 
@@ -312,7 +312,7 @@ export class Open311Service {
   /** The definition of a service: where (street, courtyard: the roster's places) and the item's limits. */
   async definition(code: string): Promise<{ service_code: string; attributes: Open311Attribute[] }> {
     const item = await this.taxonomy.current(this.ds.manager, code);
-    if (!item) throw new Open311Error(404, `service_code: ${code} is not a service of this endpoint`);
+    if (!item?.active) throw new Open311Error(404, `service_code: ${code} is not a service of this endpoint`);
     const places = await this.ds.getRepository(RosterPlace).find({
       where: { kind: In(['STREET', 'COURTYARD']), status: 'ACTIVE' },
       order: { name: 'ASC', id: 'ASC' },

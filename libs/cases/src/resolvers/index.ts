@@ -27,6 +27,7 @@ export const resolvers = {
     ...open311Resolvers.Query,
   },
   Mutation: {
+    ...taxonomyResolvers.Mutation,
     ...caseResolvers.Mutation,
     ...campaignResolvers.Mutation,
     ...intakeResolvers.Mutation,

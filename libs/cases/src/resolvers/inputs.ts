@@ -235,3 +235,55 @@ export const createOpen311ClientInput = z.object({
   ),
 });
 export const open311ClientId = id();
+
+// ---- taxonomy editing (ADR 0048) ----
+const itemCode = code;
+const itemName = line(40);
+const editReason = line(200);
+const timeLimit = z.object({
+  value: z.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be at least 1'),
+  unit: z.enum(['HOURS', 'WORKING_DAYS']),
+});
+const confirmationKind = z.enum(['RATING', 'RECTIFICATION_CHECK']);
+const assigneeKind = z.enum(['GRID_CHIEF', 'COMMUNITY_STAFF']);
+export const reviseTaxonomyItemInput = z.object({
+  code: itemCode,
+  expectedVersion: version,
+  name: optional(itemName),
+  respondLimit: optional(timeLimit),
+  resolveLimit: optional(timeLimit),
+  confirmation: optional(confirmationKind),
+  defaultAssignee: optional(assigneeKind),
+  urgent: optional(z.boolean()),
+  active: optional(z.boolean()),
+  reason: editReason,
+});
+export const addTaxonomyItemInput = z.object({
+  categoryCode: z
+    .string({ message: 'must be a code' })
+    .trim()
+    .regex(/^[A-Z][A-Z0-9_]{1,29}$/, 'is not a category code (e.g. FIRE)'),
+  code: itemCode,
+  name: itemName,
+  respondLimit: timeLimit,
+  resolveLimit: timeLimit,
+  confirmation: confirmationKind,
+  defaultAssignee: assigneeKind,
+  urgent: optional(z.boolean()),
+  reason: editReason,
+});
+export const retireTaxonomyItemInput = z.object({
+  code: itemCode,
+  expectedVersion: version,
+  reason: editReason,
+});
+export const setWorkingCalendarInput = z.object({
+  year,
+  days: z
+    .array(z.object({ date: calendarDate(), kind: z.enum(['HOLIDAY', 'WORKDAY']), name: line(30) }))
+    .max(100, 'at most 100 entries'),
+  reason: editReason,
+});
+export const calendarDay = calendarDate();
+export const taxonomyCode = itemCode;
+export { editReason };

@@ -310,6 +310,7 @@ export class CaseService {
     if (input.itemCode) {
       item = await this.taxonomy.current(m, input.itemCode);
       if (!item) throw badInput('input.itemCode', 'is not an item of the taxonomy');
+      if (!item.active) throw badInput('input.itemCode', RETIRED);
     }
     const gridId = await this.gridOf(m, street.id, input.courtyardId ?? null);
     if (opts.chiefGrids && (gridId === null || !opts.chiefGrids.includes(gridId))) {
@@ -410,6 +411,9 @@ export class CaseService {
       if (!code) throw badInput('input.itemCode', 'is required: the report named no item');
       const item = await this.taxonomy.current(m, code);
       if (!item) throw badInput('input.itemCode', 'is not an item of the taxonomy');
+      // A case filed under an item before it was retired keeps it (accepted under its last version);
+      // choosing a retired item anew is refused (ADR 0048).
+      if (!item.active && code !== c.itemCode) throw badInput('input.itemCode', RETIRED);
       const calendar = await this.taxonomy.calendar(m);
       // Counted from the report, by the version at accept: re-categorising later changes nothing.
       const respondDueAt = calendar.add(c.reportedAt, respondLimit(item));
@@ -791,6 +795,9 @@ export class CaseService {
 }
 
 const rank = (l: EscalationLevel): number => (l === 'NONE' ? 0 : l === 'TOWN' ? 1 : 2);
+
+/** The refusal of a retired item for a new case (ADR 0048). */
+export const RETIRED = 'is retired: choose another item of the taxonomy';
 
 export function badInput(field: string, message: string): BadUserInputError {
   return new BadUserInputError(`${field} ${message}`, [{ field, message }]);

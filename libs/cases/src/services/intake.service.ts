@@ -18,7 +18,14 @@ import {
   type CaseItemVersion,
 } from '../entities';
 import type { CasesAccess } from './access';
-import { badInput, type CaseService, REOPEN_WINDOW_DAYS, snapshotOf, warnTime } from './case.service';
+import {
+  badInput,
+  type CaseService,
+  REOPEN_WINDOW_DAYS,
+  RETIRED,
+  snapshotOf,
+  warnTime,
+} from './case.service';
 import type { LedgerService } from './ledger.service';
 import { notifyFollowers } from './notices';
 import { resolveLimit, respondLimit, type TaxonomyService } from './taxonomy.service';
@@ -251,6 +258,7 @@ export class IntakeService {
       if (input.itemCode !== undefined && input.itemCode !== c.itemCode) {
         item = await this.taxonomy.current(m, input.itemCode);
         if (!item) throw badInput('input.itemCode', 'is not an item of the taxonomy');
+        if (!item.active) throw badInput('input.itemCode', RETIRED);
         Object.assign(changes, {
           itemCode: item.itemCode,
           itemVersion: item.version,

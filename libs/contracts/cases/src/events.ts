@@ -23,6 +23,14 @@ export const CampaignsTopic = defineTopic({
   key: 'campaign id',
 });
 
+/** ADMIN's edits of the taxonomy and of the working-day calendar (ADR 0048). */
+export const TaxonomyTopic = defineTopic({
+  name: 'caichang.cases.taxonomy.v1',
+  description:
+    'Taxonomy items added, revised (a new version) or retired, and working-day calendar years changed. Key: item code, or `calendar:<year>`.',
+  key: 'item code, or calendar:<year>',
+});
+
 export const CASE_STATES = [
   'REPORTED',
   'ACCEPTED',
@@ -226,7 +234,77 @@ const campaignEvents = {
   ],
 } as const;
 
+// ---- taxonomy editing (ADR 0048) ----
+const timeLimit = z.object({
+  value: z.number().int(),
+  unit: z.enum(['HOURS', 'WORKING_DAYS']),
+});
+const itemVersion = z.object({
+  itemCode: z.string().describe('Taxonomy item'),
+  version: z.number().int().describe('The new version (cases accepted from now on get it)'),
+  previousVersion: z.number().int().nullable().describe('The version it replaces; null for a new item'),
+  categoryCode: z.string(),
+  name: z.string().describe('Chinese name'),
+  respondLimit: timeLimit,
+  resolveLimit: timeLimit,
+  confirmation: z.enum(['RATING', 'RECTIFICATION_CHECK']),
+  defaultAssignee: z.enum(['GRID_CHIEF', 'COMMUNITY_STAFF']),
+  urgent: z.boolean(),
+  active: z.boolean().describe('False: retired, no new case may use it'),
+  reason: z.string().describe('Why the version was made'),
+  at: iso,
+  actor: z.string().describe('Account id of the ADMIN'),
+});
+const calendarDay = z.object({
+  date: z.string().describe('YYYY-MM-DD, China'),
+  kind: z.enum(['HOLIDAY', 'WORKDAY']),
+  name: z.string(),
+});
+const calendarSet = z.object({
+  year: z.number().int(),
+  days: z.array(calendarDay).describe("The year's whole table after the change, by date"),
+  reason: z.string(),
+  at: iso,
+  actor: z.string(),
+});
+const calendarDayRemoved = z.object({
+  year: z.number().int(),
+  removed: calendarDay.describe('The entry removed'),
+  reason: z.string(),
+  at: iso,
+  actor: z.string(),
+});
+const taxonomyEvents = {
+  taxonomyItemAdded: [
+    'cn.caichang.cases.taxonomy.item-added.v1',
+    itemVersion,
+    'ADMIN added an item to a category (its version 1).',
+  ],
+  taxonomyItemRevised: [
+    'cn.caichang.cases.taxonomy.item-revised.v1',
+    itemVersion,
+    'ADMIN edited an item: a new version for cases accepted from now on; filed cases keep theirs.',
+  ],
+  taxonomyItemRetired: [
+    'cn.caichang.cases.taxonomy.item-retired.v1',
+    itemVersion,
+    'ADMIN retired an item (a new version, inactive): no new cases on it; existing cases keep it.',
+  ],
+  workCalendarSet: [
+    'cn.caichang.cases.taxonomy.calendar-set.v1',
+    calendarSet,
+    "ADMIN replaced a year's table of public holidays and adjusted working days (new deadlines use it).",
+  ],
+  workCalendarDayRemoved: [
+    'cn.caichang.cases.taxonomy.calendar-day-removed.v1',
+    calendarDayRemoved,
+    'ADMIN removed one entry of the working-day calendar (new deadlines use the table without it).',
+  ],
+} as const;
+// ---- end taxonomy editing ----
+
 export const CaseEvents = eventsOn(CasesTopic, caseEvents);
+export const TaxonomyEvents = eventsOn(TaxonomyTopic, taxonomyEvents);
 export const CampaignEvents = eventsOn(CampaignsTopic, campaignEvents);
 export type CaseEventData = z.infer<typeof caseEvent>;
 export type CaseState = (typeof CASE_STATES)[number];
@@ -237,5 +315,5 @@ export type CaseOutcome = (typeof CASE_OUTCOMES)[number];
 export const CASES_EVENTS = defineProducer({
   service: 'cases',
   source: CASES_SOURCE,
-  topics: [CasesTopic, CampaignsTopic],
+  topics: [CasesTopic, CampaignsTopic, TaxonomyTopic],
 });

@@ -5,6 +5,7 @@ import { Proxies1796279662167 } from './1796279662167-Proxies';
 import { Implementation1796279900975 } from './1796279900975-Implementation';
 import { OrderIndexes1796307118273 } from './1796307118273-OrderIndexes';
 import { GridPlaces1796352893683 } from './1796352893683-GridPlaces';
+import { BallotCounts1796353157974 } from './1796353157974-BallotCounts';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const DELIBERATION_MIGRATIONS: Function[] = [
@@ -14,4 +15,5 @@ export const DELIBERATION_MIGRATIONS: Function[] = [
   Implementation1796279900975,
   OrderIndexes1796307118273,
   GridPlaces1796352893683,
+  BallotCounts1796353157974,
 ];

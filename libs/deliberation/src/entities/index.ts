@@ -196,8 +196,8 @@ export class Participation {
 @Entity({ name: 'ballot' })
 @Index('uq_ballot_current', ['matterId', 'currentSlot'], { unique: true })
 @Index('uq_ballot_receipt', ['receipt'], { unique: true })
-// The receipts of a matter in order, covering: the closing hash streams them in keyset chunks (ADR 0047).
-@Index('ix_ballot_matter_receipt', ['matterId', 'receipt', 'currentSlot'])
+// The receipts of a matter in order: the closing hash streams them in keyset chunks (ADR 0047).
+@Index('ix_ballot_matter_receipt', ['matterId', 'receipt'])
 export class Ballot {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 }) id!: string;
   @Column({ name: 'matter_id', type: 'varchar', length: 36 }) matterId!: string;

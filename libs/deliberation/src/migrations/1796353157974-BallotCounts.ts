@@ -9,7 +9,7 @@ export class BallotCounts1796353157974 implements MigrationInterface {
       `CREATE TABLE \`ballot_count\` (\`matter_id\` varchar(36) NOT NULL, \`choice\` varchar(50) NOT NULL, \`shard\` smallint NOT NULL, \`ballots\` int NOT NULL, \`area\` decimal(14,2) NOT NULL, PRIMARY KEY (\`matter_id\`, \`choice\`, \`shard\`)) ENGINE=InnoDB`,
     );
     await queryRunner.query(
-      `CREATE INDEX \`ix_ballot_matter_receipt\` ON \`ballot\` (\`matter_id\`, \`receipt\`, \`current_slot\`)`,
+      `CREATE INDEX \`ix_ballot_matter_receipt\` ON \`ballot\` (\`matter_id\`, \`receipt\`)`,
     );
   }
 

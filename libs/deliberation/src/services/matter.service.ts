@@ -627,21 +627,30 @@ export class MatterService {
     return { ...this.decideTally(matter, sums), ballotsHash: await this.receiptsHash(m, matter.id) };
   }
 
-  /** SHA-256 over the sorted receipts of the current ballots, streamed in keyset chunks. */
+  /**
+   * SHA-256 over the sorted receipts of the current ballots, streamed in keyset chunks over
+   * `ix_ballot_matter_receipt` (matter, receipt): every ballot of the matter in receipt order, minus
+   * the replaced ones, read first (few; `uq_ballot_current` finds them).
+   */
   private async receiptsHash(m: EntityManager, matterId: string): Promise<string> {
+    const replaced = (
+      (await m
+        .getRepository(Ballot)
+        .createQueryBuilder('b')
+        .select('b.receipt', 'receipt')
+        .where('b.matter_id = :id AND b.current_slot IS NULL', { id: matterId })
+        .getRawMany()) as { receipt: string }[]
+    ).map((r) => r.receipt);
     const { hash } = await streamedListHash(
       async (after, limit) => {
-        const qb = m
-          .getRepository(Ballot)
-          .createQueryBuilder('b')
-          .select('b.receipt', 'receipt')
-          .where('b.matter_id = :id AND b.current_slot IS NOT NULL', { id: matterId })
-          .orderBy('b.receipt', 'ASC')
-          .limit(limit);
-        if (after !== null) qb.andWhere('b.receipt > :after', { after });
-        return ((await qb.getRawMany()) as { receipt: string }[]).map((r) => r.receipt);
+        const rows = (await m.query(
+          `SELECT receipt FROM ballot WHERE matter_id = ?${after === null ? '' : ' AND receipt > ?'} ORDER BY receipt LIMIT ${limit}`,
+          after === null ? [matterId] : [matterId, after],
+        )) as { receipt: string }[];
+        return rows.map((r) => r.receipt);
       },
       async () => (await this.currentBallots(m, matterId)).map((b) => b.receipt),
+      { skip: new Set(replaced) },
     );
     return hash;
   }

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { format, resolveConfig } from 'prettier';
 import { JwksKeyResolver, TokenVerifier } from '@sc/auth';
 import { createLogger } from '@sc/config';
@@ -25,7 +26,7 @@ import { readSupergraph, startGateway } from '@sc/gateway';
 import { SERVICES, supergraphFiles } from '@sc/services';
 import type { RunningService } from '@sc/service';
 import { freshMysqlDatabase, TEST_KAFKA_BROKERS, tokenMinter, type TestDatabase } from '@sc/testing';
-import type { MatterService } from '@sc/deliberation';
+import { shardOf, type MatterService } from '@sc/deliberation';
 
 const USAGE = 'usage: npm run bench:vote [-- --quick] [--concurrency 32] [--no-write]\n';
 function usageError(message: string): never {
@@ -128,6 +129,24 @@ async function fillVoters(
   return { community, street, ids };
 }
 
+/** Deletes this run's topics (best effort: a broker that is down leaves them, which is harmless). */
+async function deleteTopics(prefix: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'bench-vote',
+    brokers: TEST_KAFKA_BROKERS,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
+  } catch {
+    // best effort
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bench-vote-'));
   const logger = createLogger({ service: 'bench-vote', level: 'warn' });
@@ -135,6 +154,9 @@ async function main(): Promise<void> {
   const running: RunningService[] = [];
   let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
   const load0 = os.loadavg()[0] ?? 0;
+  // Topics of this run only: on a shared broker the read models would otherwise replay every
+  // earlier run's and spec's events while ballots are timed (they did: ADR 0047).
+  const topicPrefix = `sc-bench.vote.${randomBytes(3).toString('hex')}.`;
   try {
     let keys: JwksKeyResolver | undefined;
     for (const name of ['roster', 'deliberation']) {
@@ -149,6 +171,7 @@ async function main(): Promise<void> {
           DATA_DIR: dataDir,
           KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
           KAFKA_GROUP_SUFFIX: `.${db.name}`.slice(0, 40),
+          KAFKA_TOPIC_PREFIX: topicPrefix,
           [`${prefix}_HOST`]: '127.0.0.1',
           [`${prefix}_PORT`]: '0',
           [`${prefix}_DATABASE_URL`]: db.url,
@@ -300,13 +323,20 @@ async function main(): Promise<void> {
       [randomUUID(), big.id],
     );
     const copyMs = ms(tCopy);
-    // Ballots of every voter, written straight (the tally reads what castBallot writes).
+    // Ballots of every voter, written straight, with the running counts castBallot would keep
+    // beside them (the tally reads what castBallot writes; ADR 0047).
+    const counted = new Map<string, number>();
+    const bump = (choice: string, shard: number) =>
+      counted.set(`${choice}\u0000${shard}`, (counted.get(`${choice}\u0000${shard}`) ?? 0) + 1);
     for (let i = 0; i < COUNTY; i += 2000) {
       const count = Math.min(2000, COUNTY - i);
       const rows: unknown[] = [];
       for (let k = 0; k < count; k++) {
+        const ballotId = randomUUID();
+        bump('', shardOf(ballotId));
+        bump(options[(i + k) % 3] as string, shardOf(ballotId));
         rows.push(
-          randomUUID(),
+          ballotId,
           big.id,
           randomBytes(32).toString('hex'),
           JSON.stringify([options[(i + k) % 3]]),
@@ -318,6 +348,13 @@ async function main(): Promise<void> {
       await ds.query(
         `INSERT INTO ballot (id, matter_id, current_slot, choices, weight, nonce, receipt) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         rows,
+      );
+    }
+    for (const [key, n] of counted) {
+      const [choice, shard] = key.split('\u0000') as [string, string];
+      await ds.query(
+        'UPDATE ballot_count SET ballots = ballots + ? WHERE matter_id = ? AND choice = ? AND shard = ?',
+        [n, big.id, choice, Number(shard)],
       );
     }
     const tTally = performance.now();
@@ -359,6 +396,7 @@ async function main(): Promise<void> {
     await gateway?.close();
     for (const s of running.reverse()) await s.close();
     for (const db of dbs) await db.drop();
+    await deleteTopics(topicPrefix);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

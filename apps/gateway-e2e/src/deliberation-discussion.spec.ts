@@ -1,7 +1,7 @@
-import { stableId } from '@sc/demo';
+import { demoGridId, stableId } from '@sc/demo';
 import { OutboxEvent } from '@sc/events';
 import { PeopleSnapshotEvents, PeopleSnapshotMark, PeopleVoter } from '@sc/people-contracts';
-import { RosterPlace } from '@sc/roster-contracts';
+import { GridPlace, RosterPlace } from '@sc/roster-contracts';
 import { errorCodes, gqlRequest } from '@sc/testing';
 import { startStack, type Stack } from './stack';
 
@@ -27,7 +27,9 @@ describe('deliberation: opinions, meetings, proxies and Household.ballotStatus t
   };
   const staff = () =>
     stack.tokens.mint(['COMMUNITY_STAFF'], { scopes: ['community:caichang'], subject: 'staff-disc' });
-  const chief = () => stack.tokens.mint(['STREET_CHIEF'], { scopes: ['grid:demo'], subject: 'chief-disc' });
+  // The chief of the demo grid holding 正街: a chief reads attendance in own grid only (ADR 0047).
+  const chief = () =>
+    stack.tokens.mint(['STREET_CHIEF'], { scopes: [`grid:${demoGridId(1)}`], subject: 'chief-disc' });
   const resident = (id: string) =>
     stack.tokens.mint(['RESIDENT'], { scopes: [`resident:${id}`], subject: `resident-${id}` });
   const gql = <T>(query: string, variables: Record<string, unknown>, token?: string) =>
@@ -54,6 +56,11 @@ describe('deliberation: opinions, meetings, proxies and Household.ballotStatus t
         .countBy([{ id: STREET }, { id: OTHER_STREET }]);
       return n === 2;
     });
+    await until('the roster grids in the grid read model', () =>
+      ds()
+        .getRepository(GridPlace)
+        .existsBy({ gridId: demoGridId(1), placeId: STREET }),
+    );
     // The topics are shared by the suite's stacks: pick residents this stack's people knows.
     const local = new Set(
       (

@@ -1,6 +1,6 @@
 import { DELIBERATION_EVENTS } from '@sc/deliberation-contracts';
 import { VOTERS_READ_MODEL } from '@sc/people-contracts';
-import { PLACES_READ_MODEL } from '@sc/roster-contracts';
+import { GRID_READ_MODEL, PLACES_READ_MODEL } from '@sc/roster-contracts';
 import { defineService } from '@sc/service';
 import { DELIBERATION_SERVICE } from './config';
 import type { DeliberationContext } from './context';
@@ -18,8 +18,8 @@ import { ProxyService } from './services/proxy.service';
 
 /**
  * The deliberation subgraph (民事、民议、民定): matters with their lifecycle, votes with a frozen
- * electorate, secret ballots, receipts and recounts. Places come from the roster's events, voters
- * from the people's (VOTERS_READ_MODEL, bootstrapped by a people snapshot).
+ * electorate, secret ballots, receipts and recounts. Places and grids come from the roster's events,
+ * voters from the people's (VOTERS_READ_MODEL, bootstrapped by a people snapshot).
  */
 export const deliberation = defineService({
   ...DELIBERATION_SERVICE,
@@ -30,7 +30,7 @@ export const deliberation = defineService({
   migrations: DELIBERATION_MIGRATIONS,
   migrationsDir: 'libs/deliberation/src/migrations',
   produces: DELIBERATION_EVENTS,
-  consumes: [PLACES_READ_MODEL, VOTERS_READ_MODEL],
+  consumes: [PLACES_READ_MODEL, GRID_READ_MODEL, VOTERS_READ_MODEL],
   async build({ env, config, dataSource, outbox, committed, logger, clock }) {
     const key = BallotKey.from(env.DELIBERATION_BALLOT_KEY, config.nodeEnv, config.dataDir);
     const matters = new MatterService(dataSource, outbox, key, committed, clock);
@@ -49,7 +49,7 @@ export const deliberation = defineService({
       ],
       context: ({ principal }): DeliberationContext => ({
         principal,
-        loaders: new DeliberationLoaders(dataSource, discussion, clock),
+        loaders: new DeliberationLoaders(dataSource, discussion, clock, principal),
         matters,
         discussion,
         proxies,

@@ -6,4 +6,4 @@ export * from './domain/rules';
 export { MATTER_LIFECYCLE } from './domain/lifecycle';
 export { DELIBERATION_MIGRATIONS } from './migrations';
 export * from './schema';
-export { MatterService, listHash, receiptOf } from './services/matter.service';
+export { MatterService, listHash, receiptOf, shardOf } from './services/matter.service';

@@ -9,7 +9,9 @@ import {
   type OrderedPage,
   type Page,
 } from '@sc/db';
+import { hasRole, type Principal } from '@sc/auth';
 import { PeopleVoter } from '@sc/people-contracts';
+import { GridPlace } from '@sc/roster-contracts';
 import {
   Ballot,
   ElectorateMember,
@@ -27,6 +29,7 @@ import {
 } from './entities';
 import { MEETING_ORDERS, OPINION_ORDERS } from './orders';
 import type { DiscussionService } from './services/discussion.service';
+import { chiefGridsOf, scopeInGrids } from './services/scope';
 
 const BY_STREET: ChildListSpec = {
   table: 'matter',
@@ -89,6 +92,8 @@ export class DeliberationLoaders {
     private readonly ds: DataSource,
     private readonly discussion?: DiscussionService,
     private readonly now: () => Date = () => new Date(),
+    /** Who asks: `seesDetails` checks a chief's grid against it. */
+    private readonly principal: Principal | null = null,
   ) {
     // Here, not as a field initializer: those run before parameter properties are assigned.
     this.lists = new ChildLists(ds);
@@ -97,6 +102,36 @@ export class DeliberationLoaders {
   readonly matter = new DataLoader<string, Matter | null>(async (ids) =>
     alignById(ids, await this.ds.getRepository(Matter).findBy({ id: In([...ids]) })),
   );
+
+  /** Grid read-model rows by place id (a chief's grid, ADR 0047): one statement per batch. */
+  private readonly gridRows = new DataLoader<string, GridPlace[]>(async (placeIds) => {
+    const rows = await this.ds.getRepository(GridPlace).findBy({ placeId: In([...placeIds]) });
+    return placeIds.map((id) => rows.filter((r) => r.placeId === id));
+  });
+
+  /** Per matter: whether its scope lies in the grids of this request's chief. */
+  private readonly inChiefGrids = new DataLoader<string, boolean>(async (matterIds) => {
+    const grids = new Set(chiefGridsOf(this.principal));
+    const gridsOf = async (placeId: string, kind: 'STREET' | 'COURTYARD') =>
+      (await this.gridRows.load(placeId)).filter((r) => r.kind === kind).map((r) => r.gridId);
+    return Promise.all(
+      matterIds.map(async (id) => {
+        const m = await this.matter.load(id);
+        return !!m && (await scopeInGrids(this.ds.manager, m, grids, gridsOf));
+      }),
+    );
+  });
+
+  /**
+   * Whether the caller reads a matter's details beyond the public view (hidden opinions' text,
+   * attendance, in-person entries, households' ballot status): COMMUNITY_STAFF and ADMIN everywhere,
+   * a STREET_CHIEF only for matters whose scope lies in the grids of the token (ADR 0047).
+   */
+  async seesDetails(matterId: string): Promise<boolean> {
+    if (hasRole(this.principal, 'COMMUNITY_STAFF')) return true;
+    if (!this.principal?.roles.includes('STREET_CHIEF')) return false;
+    return this.inChiefGrids.load(matterId);
+  }
 
   readonly transitions = new DataLoader<string, MatterTransition[]>(async (ids) => {
     const rows = await this.ds

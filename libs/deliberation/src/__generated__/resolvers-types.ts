@@ -285,7 +285,7 @@ export type ErrorCode =
 /** 户: a household at a standard address. */
 export type Household = {
   __typename?: 'Household';
-  /** How this household stands in a matter's vote: in the electorate, voted or not, on which channel, by whom (never what). The household's members, STREET_CHIEF, COMMUNITY_STAFF and ADMIN; null for anyone else or an unknown matter. */
+  /** How this household stands in a matter's vote: in the electorate, voted or not, on which channel, by whom (never what). The household's members, COMMUNITY_STAFF, ADMIN and the STREET_CHIEF of a grid the matter's scope lies in; null for anyone else or an unknown matter. */
   ballotStatus?: Maybe<BallotStatus>;
   /** Id of the household. */
   id: Scalars['ID']['output'];
@@ -647,11 +647,11 @@ export type Meeting = {
   __typename?: 'Meeting';
   /** Agenda. */
   agenda: Scalars['String']['output'];
-  /** Residents present, by resident id (`first`: 0–100, default 20). STREET_CHIEF, COMMUNITY_STAFF and ADMIN only; null for anyone else. */
+  /** Residents present, by resident id (`first`: 0–100, default 20). COMMUNITY_STAFF, ADMIN and the STREET_CHIEF of a grid the matter's scope lies in; null for anyone else. */
   attendance?: Maybe<AttendeeConnection>;
   /** Id of the meeting. */
   id: Scalars['ID']['output'];
-  /** Ballots entered in person at this meeting, oldest first (`first`: 0–100, default 20). STREET_CHIEF, COMMUNITY_STAFF and ADMIN only; null for anyone else. */
+  /** Ballots entered in person at this meeting, oldest first (`first`: 0–100, default 20). COMMUNITY_STAFF, ADMIN and the STREET_CHIEF of a grid the matter's scope lies in; null for anyone else. */
   inPersonEntries?: Maybe<InPersonEntryConnection>;
   /** Courtyard or street meeting. */
   kind: MeetingKind;
@@ -943,7 +943,7 @@ export type Opinion = {
   authorResidentId?: Maybe<Scalars['ID']['output']>;
   /** The capacity the author wrote in. */
   authorRole: AuthorRole;
-  /** The text; null when hidden, unless the caller is STREET_CHIEF, COMMUNITY_STAFF or ADMIN. */
+  /** The text; null when hidden, unless the caller is COMMUNITY_STAFF, ADMIN or the STREET_CHIEF of a grid the matter's scope lies in. */
   body?: Maybe<Scalars['String']['output']>;
   /** When it was posted. */
   createdAt: Scalars['DateTime']['output'];

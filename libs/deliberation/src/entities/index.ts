@@ -196,6 +196,8 @@ export class Participation {
 @Entity({ name: 'ballot' })
 @Index('uq_ballot_current', ['matterId', 'currentSlot'], { unique: true })
 @Index('uq_ballot_receipt', ['receipt'], { unique: true })
+// The receipts of a matter in order: the closing hash streams them in keyset chunks (ADR 0047).
+@Index('ix_ballot_matter_receipt', ['matterId', 'receipt'])
 export class Ballot {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 }) id!: string;
   @Column({ name: 'matter_id', type: 'varchar', length: 36 }) matterId!: string;
@@ -214,6 +216,35 @@ export class Ballot {
   @Column({ name: 'nonce', type: 'varchar', length: 32 }) nonce!: string;
   /** SHA-256 over matter, ballot id, choices and nonce: the voter's receipt. */
   @Column({ name: 'receipt', type: 'varchar', length: 64 }) receipt!: string;
+}
+
+/** Shards of a vote's running counts (ADR 0047): a ballot's shard is the first hex digit of its id. */
+export const BALLOT_COUNT_SHARDS = 16;
+/** The `choice` of the counter rows that count the current ballots themselves (participants). */
+export const BALLOTS_COUNTED = '';
+
+/**
+ * Running counts of a vote (ADR 0047), kept in the casting transaction: per matter, option and shard,
+ * how many current ballots choose the option and their floor area (HOMEOWNERS; 0 otherwise); the
+ * rows of `choice` '' count the current ballots. Created for every option and shard when voting
+ * opens; a ballot adds to the rows of its shard (from its random id), its replacement takes it back,
+ * so concurrent casts mostly update different rows. No voter, no ballot id, no time: the counters
+ * link nobody to a choice. The close sums them; `recount` still recomputes from the ballots.
+ */
+@Entity({ name: 'ballot_count' })
+export class BallotCount {
+  @PrimaryColumn({ name: 'matter_id', type: 'varchar', length: 36 }) matterId!: string;
+  @PrimaryColumn({ name: 'choice', type: 'varchar', length: 50 }) choice!: string;
+  @PrimaryColumn({ name: 'shard', type: 'smallint' }) shard!: number;
+  @Column({ name: 'ballots', type: 'int' }) ballots!: number;
+  @Column({
+    name: 'area',
+    type: 'decimal',
+    precision: 14,
+    scale: 2,
+    transformer: { to: (v: number | null) => v, from: (v: string | number | null) => Number(v ?? 0) },
+  })
+  area!: number;
 }
 
 /**
@@ -247,6 +278,7 @@ export const DELIBERATION_ENTITIES = [
   ElectorateMember,
   Participation,
   Ballot,
+  BallotCount,
   VoteProxy,
   ...DISCUSSION_ENTITIES,
   ...IMPLEMENTATION_ENTITIES,

@@ -4,6 +4,8 @@ import { OpinionsMeetings1796279171176 } from './1796279171176-OpinionsMeetings'
 import { Proxies1796279662167 } from './1796279662167-Proxies';
 import { Implementation1796279900975 } from './1796279900975-Implementation';
 import { OrderIndexes1796307118273 } from './1796307118273-OrderIndexes';
+import { GridPlaces1796352893683 } from './1796352893683-GridPlaces';
+import { BallotCounts1796353157974 } from './1796353157974-BallotCounts';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const DELIBERATION_MIGRATIONS: Function[] = [
@@ -12,4 +14,6 @@ export const DELIBERATION_MIGRATIONS: Function[] = [
   Proxies1796279662167,
   Implementation1796279900975,
   OrderIndexes1796307118273,
+  GridPlaces1796352893683,
+  BallotCounts1796353157974,
 ];

@@ -12,7 +12,7 @@ import { toCountedConnection } from '@sc/db';
 import type { MatterAction, Resolvers } from '../__generated__/resolvers-types';
 import { abstainingCanBlock } from '../domain/rules';
 import type { Opinion, PublishedTally } from '../entities';
-import { DiscussionService, meetingQuorumMet } from '../services/discussion.service';
+import { meetingQuorumMet } from '../services/discussion.service';
 import { ruleOf } from '../services/matter.service';
 import { residentOf } from '../services/scope';
 import * as inputs from './inputs';
@@ -214,7 +214,7 @@ export const resolvers = {
   Opinion: {
     replyTo: (o) => o.parentId,
     authorRole: (o) => o.authorRole as 'RESIDENT' | 'STREET_CHIEF' | 'COMMUNITY_STAFF',
-    body: (o, _, ctx) => (!o.hidden || DiscussionService.isStaff(ctx.principal) ? o.body : null),
+    body: async (o, _, ctx) => (!o.hidden || (await ctx.loaders.seesDetails(o.matterId)) ? o.body : null),
     replies: (o, args, ctx) =>
       o.depth > 0
         ? // Replies do not nest: a reply's own list is always empty.
@@ -237,10 +237,15 @@ export const resolvers = {
           '城市居民委员会组织法 §9: more than half of the adult residents or two thirds of the households present',
       };
     },
-    attendance: (mt, args, ctx) =>
-      DiscussionService.isStaff(ctx.principal) ? ctx.loaders.meetingAttendance(mt.id, parsePage(args)) : null,
-    inPersonEntries: (mt, args, ctx) =>
-      DiscussionService.isStaff(ctx.principal) ? ctx.loaders.meetingEntries(mt.id, parsePage(args)) : null,
+    // Staff everywhere, a chief in own grid (ADR 0047); null for anyone else.
+    attendance: async (mt, args, ctx) =>
+      (await ctx.loaders.seesDetails(mt.matterId))
+        ? ctx.loaders.meetingAttendance(mt.id, parsePage(args))
+        : null,
+    inPersonEntries: async (mt, args, ctx) =>
+      (await ctx.loaders.seesDetails(mt.matterId))
+        ? ctx.loaders.meetingEntries(mt.id, parsePage(args))
+        : null,
   },
   Electorate: {
     proxies: (e, args, ctx) => ctx.loaders.matterProxies(e.matterId, parsePage(args)),
@@ -269,7 +274,7 @@ export const resolvers = {
     __resolveReference: (ref) => ({ id: ref.id }),
     ballotStatus: async (h, args, ctx) => {
       const matterId = parseInput(inputs.matterId, args.matterId, 'matterId');
-      if (!DiscussionService.isStaff(ctx.principal)) {
+      if (!(await ctx.loaders.seesDetails(matterId))) {
         // A member of the household (people read model), or its caster in this vote.
         const self = residentOf(ctx.principal);
         const voter = self ? await ctx.loaders.voter.load(self) : null;

@@ -37,3 +37,35 @@ export async function voterInScope(
   const streets = await streetsOf(m, scope.scopeKind, scope.scopeId);
   return streets.includes(voter.streetId ?? '') ? voter : null;
 }
+
+/** The `grid:<id>` scopes of a STREET_CHIEF principal (the grids in the chief's charge), else []. */
+export const chiefGridsOf = (p: Principal | null): string[] =>
+  p && p.roles.includes('STREET_CHIEF')
+    ? p.scopes.filter((s) => s.startsWith('grid:')).map((s) => s.slice('grid:'.length))
+    : [];
+
+/**
+ * Whether a matter's scope lies in some grids (roster's grid read model, as cases routes a place: a
+ * courtyard belongs to its own grid if it has one, else to its street's): a courtyard or a street of
+ * the grids, or a resident group / the community all of whose streets are in them (ADR 0047).
+ * `gridsOf(placeId, kind)` gives the grids holding a place as that kind.
+ */
+export async function scopeInGrids(
+  m: EntityManager,
+  matter: { scopeKind: ScopeKind; scopeId: string; streetId: string | null },
+  gridIds: ReadonlySet<string>,
+  gridsOf: (placeId: string, kind: 'STREET' | 'COURTYARD') => Promise<string[]>,
+): Promise<boolean> {
+  if (gridIds.size === 0) return false;
+  const any = (grids: string[]) => grids.some((g) => gridIds.has(g));
+  if (matter.scopeKind === 'COURTYARD') {
+    const own = await gridsOf(matter.scopeId, 'COURTYARD');
+    if (own.length > 0) return any(own);
+    return matter.streetId !== null && any(await gridsOf(matter.streetId, 'STREET'));
+  }
+  if (matter.scopeKind === 'STREET') return any(await gridsOf(matter.scopeId, 'STREET'));
+  const streets = await streetsOf(m, matter.scopeKind, matter.scopeId);
+  if (streets.length === 0) return false;
+  const inside = await Promise.all(streets.map(async (s) => any(await gridsOf(s, 'STREET'))));
+  return inside.every(Boolean);
+}

@@ -1,6 +1,6 @@
 /**
  * Benchmark of the gateway (not a test, issue 13): real mode, every service its own process
- * (`node --import tsx apps/<name>/src/main.ts`, NODE_ENV=production, MariaDB with the demo data, Kafka),
+ * (`node <SERVICE_NODE_FLAGS> --import tsx apps/<name>/src/main.ts`, the image's heap flags, NODE_ENV=production, MariaDB with the demo data, Kafka),
  * and three kinds of target on the same subgraphs, interleaved:
  *   - direct: the subgraph that owns the query's root field, asked its own part of the query;
  *   - apollo: our gateway (apps/gateway), with the in-flight merging on and, as `apollo-nomerge`, off;
@@ -39,6 +39,8 @@ import {
   AppProcess,
   freshMysqlDatabase,
   pause,
+  SERVICE_NODE_ENV,
+  SERVICE_NODE_FLAGS,
   TEST_KAFKA_BROKERS,
   WORKSPACE_ROOT,
   type TestDatabase,
@@ -218,7 +220,9 @@ function nodeArgs(name: string, script: string[]): string[] {
   const prof = CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`]
     : [];
-  return [...prof, ...script];
+  // The image's heap settings (ADR 0050) for our processes; Hive Gateway runs with Node's defaults.
+  const heap = name.startsWith('hive') ? [] : SERVICE_NODE_FLAGS;
+  return [...prof, ...heap, ...script];
 }
 
 const base64Key = () => randomBytes(32).toString('base64');
@@ -244,6 +248,7 @@ async function main(): Promise<void> {
   try {
     const suffix = `.bench-gw-${randomBytes(4).toString('hex')}`;
     const common = {
+      ...SERVICE_NODE_ENV,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       LOG_PRETTY: 'false',
@@ -258,7 +263,7 @@ async function main(): Promise<void> {
         PEOPLE_FIELD_KEYS: `bench:${base64Key()}`,
         PEOPLE_BLIND_INDEX_KEY: base64Key(),
       },
-      cases: {},
+      cases: { CASES_CONTACT_KEYS: `bench:${base64Key()}`, CASES_CONTACT_BLIND_INDEX_KEY: base64Key() },
       deliberation: { DELIBERATION_BALLOT_KEY: base64Key() },
     };
     const urls: Record<string, string> = {};

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadOrCreateDevSigningKey, signingKeyFromPem, type SigningKey, TokenIssuer } from '@sc/auth';
 import type { Logger } from '@sc/config';
-import { clientAddress, requestOrigin } from '@sc/graphql';
+import { CacheGeneration, ReadCache, ReadGeneration } from '@sc/db';
+import { clientAddress, publicReadCachePlugin, requestOrigin } from '@sc/graphql';
 import { RESIDENTS_READ_MODEL, ResidentRef } from '@sc/people-contracts';
 import { ROSTER_EVENTS } from '@sc/roster-contracts';
 import { defineService, type RunningService, type ServiceConfig } from '@sc/service';
@@ -53,6 +54,7 @@ export const ROSTER_ENTITIES = [
   TrainingAttendance,
   Patrol,
   ResidentRef,
+  CacheGeneration,
 ];
 
 function signingKey(env: RosterEnv, config: ServiceConfig): SigningKey {
@@ -133,10 +135,24 @@ export const roster = defineService({
     const chiefs = new ChiefService(dataSource, outbox, grids, signboards, committed);
     const activities = new ActivityService(dataSource, outbox, committed);
     const rosterRepository = new RosterRepository(dataSource);
+    // The public-read cache (ADR 0050): answers to callers without a token, valid for one read
+    // generation, which every committed change of a served table bumps in its own transaction.
+    const readGeneration = await new ReadGeneration(dataSource, {
+      ignoreTables: ['login_throttle', 'refresh_token', 'signboard_refresh', 'signboard_refresh_lock'],
+    }).install();
+    const readCache = new ReadCache();
     if (env.ROSTER_BOOTSTRAP_ADMIN) await bootstrapAdmin(env, dataSource, accounts, logger);
 
     return {
       issuer: { signingKey: key },
+      plugins: [
+        publicReadCachePlugin<RosterContext>({
+          store: readCache,
+          generation: () => readGeneration.current(),
+          isPublic: (ctx) => ctx.principal === null,
+        }),
+      ],
+      exposed: { readCache, readGeneration },
       routes: {
         [`GET ${SIGNBOARD_PAGES}`]: signboardPageRoute({
           signboards,

@@ -11,6 +11,23 @@ export interface TokenVerifierOptions {
   audience: string;
   /** Allowed clock skew between issuer and verifier. Default 5 seconds. */
   clockToleranceSeconds?: number;
+  /**
+   * How many accepted tokens are remembered (keyed by the exact token text) so that a caller's next
+   * request skips the RSA signature check and the claims parse (ADR 0052). Default 1,000; 0 turns the
+   * cache off.
+   */
+  acceptedCacheSize?: number;
+  /** Clock in epoch milliseconds; tests move it. */
+  now?: () => number;
+}
+
+/** An accepted token: its principal, and what is checked again on every use. */
+interface Accepted {
+  principal: Principal;
+  kid: string;
+  key: KeyObject;
+  /** `exp` in epoch seconds. */
+  exp: number;
 }
 
 /**
@@ -21,15 +38,50 @@ export interface TokenVerifierOptions {
  */
 export class TokenVerifier {
   private readonly clockToleranceSeconds: number;
+  private readonly cacheSize: number;
+  private readonly now: () => number;
+  /** Accepted tokens, oldest use first (a Map keeps insertion order: a hit moves to the end). */
+  private readonly accepted = new Map<string, Accepted>();
 
   constructor(
     private readonly resolver: KeyResolver,
     private readonly opts: TokenVerifierOptions,
   ) {
     this.clockToleranceSeconds = opts.clockToleranceSeconds ?? 5;
+    this.cacheSize = opts.acceptedCacheSize ?? 1_000;
+    this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * A remembered token is accepted again without its signature check only while it has not expired
+   * (the same test, with the same tolerance, as jsonwebtoken's) and its signing key is still the one
+   * the resolver returns for its `kid` — a key rotated out or withdrawn from the JWKS refuses its
+   * tokens at once, cached or not. Anything else is verified in full, as on first sight.
+   */
   async verify(token: string): Promise<Principal> {
+    const hit = this.accepted.get(token);
+    if (hit) {
+      this.accepted.delete(token);
+      if (this.now() / 1000 < hit.exp + this.clockToleranceSeconds) {
+        const key = await this.resolver.getKey(hit.kid);
+        if (key !== undefined && (key === hit.key || key.equals(hit.key))) {
+          this.accepted.set(token, hit);
+          return { ...hit.principal };
+        }
+      }
+    }
+    const { principal, kid, key, exp } = await this.verifyInFull(token);
+    if (this.cacheSize > 0) {
+      if (this.accepted.size >= this.cacheSize) {
+        const oldest = this.accepted.keys().next();
+        if (!oldest.done) this.accepted.delete(oldest.value);
+      }
+      this.accepted.set(token, { principal, kid, key, exp });
+    }
+    return { ...principal };
+  }
+
+  private async verifyInFull(token: string): Promise<Accepted> {
     const header = decodeHeader(token);
     // Checked before any key is looked up: `none` and HS* tokens are refused without touching the key,
     // which is what defeats the HS256-with-the-public-key confusion attack.
@@ -37,18 +89,19 @@ export class TokenVerifier {
     if (typeof header.kid !== 'string' || header.kid === '') {
       throw new TokenRefusedError('INVALID', 'unknown signing key');
     }
-    const key = await this.resolver.getKey(header.kid);
+    const kid = header.kid;
+    const key = await this.resolver.getKey(kid);
     if (!key) throw new TokenRefusedError('INVALID', 'unknown signing key');
 
     const payload = this.verifySignedToken(token, key);
     const claims = tokenClaimsSchema.safeParse(payload);
     if (!claims.success) throw new TokenRefusedError('INVALID', 'invalid claims');
     // jsonwebtoken only checks nbf; a token issued in the future comes from a broken or hostile issuer.
-    if (claims.data.iat > Date.now() / 1000 + this.clockToleranceSeconds) {
+    if (claims.data.iat > this.now() / 1000 + this.clockToleranceSeconds) {
       throw new TokenRefusedError('INVALID', 'token not yet valid');
     }
     const { sub, roles, scopes, name, jti, exp, sid } = claims.data;
-    return {
+    const principal: Principal = {
       subject: sub,
       roles: [...new Set(roles)],
       scopes,
@@ -57,6 +110,7 @@ export class TokenVerifier {
       ...(sid !== undefined ? { sessionId: sid } : {}),
       expiresAt: new Date(exp * 1000),
     };
+    return { principal, kid, key, exp };
   }
 
   private verifySignedToken(token: string, key: KeyObject): unknown {
@@ -66,6 +120,7 @@ export class TokenVerifier {
         issuer: this.opts.issuer,
         audience: this.opts.audience,
         clockTolerance: this.clockToleranceSeconds,
+        clockTimestamp: Math.floor(this.now() / 1000),
       });
     } catch (err) {
       const reason = refusalReason(err);

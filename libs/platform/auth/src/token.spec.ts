@@ -274,4 +274,88 @@ describe('TokenVerifier', () => {
     await expect(spied.verify(token)).rejects.toMatchObject({ message: 'token not signed with RS256' });
     expect(getKey).not.toHaveBeenCalled();
   });
+
+  describe('accepted-token cache (ADR 0052)', () => {
+    /** A resolver whose keys the test withdraws and restores, as a JWKS rotation would. */
+    function switchableResolver() {
+      const keys = new Map([[trusted.kid, trusted.publicKey]]);
+      return {
+        keys,
+        resolver: { getKey: (kid: string) => Promise.resolve(keys.get(kid)) },
+      };
+    }
+
+    it('accepts a cached token again without checking its signature', async () => {
+      const cached = new TokenVerifier(new StaticKeyResolver([trusted]), {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      });
+      const token = issuer.issue({ subject: 'user-9', roles: ['ADMIN'], scopes: [] }).token;
+      const first = await cached.verify(token);
+      const spy = jest.spyOn(jwt, 'verify');
+      try {
+        const again = await cached.verify(token);
+        expect(again).toEqual(first);
+        expect(again).not.toBe(first);
+        expect(spy).not.toHaveBeenCalled();
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('refuses a cached token as EXPIRED once its exp (plus the tolerance) has passed', async () => {
+      let clock = Date.now();
+      const cached = new TokenVerifier(new StaticKeyResolver([trusted]), {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: () => clock,
+      });
+      const token = signWith(trusted, validClaims({ exp: Math.floor(clock / 1000) + 60 }));
+      await expect(cached.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+      clock += 64_000;
+      await expect(cached.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+      clock += 2_000;
+      await expect(cached.verify(token)).rejects.toMatchObject({
+        message: 'token expired',
+        extensions: { code: 'UNAUTHENTICATED', reason: 'EXPIRED' },
+      });
+    });
+
+    it('refuses a cached token as soon as its signing key is withdrawn, and only then', async () => {
+      const { keys, resolver } = switchableResolver();
+      const cached = new TokenVerifier(resolver, { issuer: ISSUER, audience: AUDIENCE });
+      const token = issuer.issue({ subject: 'user-2', roles: ['RESIDENT'], scopes: [] }).token;
+      await expect(cached.verify(token)).resolves.toMatchObject({ subject: 'user-2' });
+      keys.delete(trusted.kid);
+      await expect(cached.verify(token)).rejects.toMatchObject({ message: 'unknown signing key' });
+      // Another key under the same kid (a forged JWKS entry, a botched rotation): verified in full.
+      keys.set(trusted.kid, stranger.publicKey);
+      await expect(cached.verify(token)).rejects.toMatchObject({ message: 'invalid token signature' });
+      keys.set(trusted.kid, trusted.publicKey);
+      await expect(cached.verify(token)).resolves.toMatchObject({ subject: 'user-2' });
+    });
+
+    it('never caches a refusal, and keeps at most acceptedCacheSize tokens', async () => {
+      const cached = new TokenVerifier(new StaticKeyResolver([trusted]), {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        acceptedCacheSize: 2,
+      });
+      const tokens = ['a', 'b', 'c'].map((s) => issuer.issue({ subject: s, roles: [], scopes: [] }).token);
+      for (const t of tokens) await cached.verify(t);
+      const spy = jest.spyOn(jwt, 'verify');
+      try {
+        await cached.verify(tokens[2] as string);
+        await cached.verify(tokens[1] as string);
+        expect(spy).not.toHaveBeenCalled();
+        await cached.verify(tokens[0] as string); // evicted by the third: verified again
+        expect(spy).toHaveBeenCalledTimes(1);
+      } finally {
+        spy.mockRestore();
+      }
+      const forged = signWith(stranger, validClaims(), { kid: trusted.kid });
+      await expect(cached.verify(forged)).rejects.toMatchObject({ message: 'invalid token signature' });
+      await expect(cached.verify(forged)).rejects.toMatchObject({ message: 'invalid token signature' });
+    });
+  });
 });

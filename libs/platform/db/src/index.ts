@@ -11,3 +11,4 @@ export * from './embedded-sqlite';
 export * from './node-sqlite';
 export * from './exclusive-job';
 export * from './field-cipher';
+export * from './read-cache';

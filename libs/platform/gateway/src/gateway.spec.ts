@@ -1,6 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StaticKeyResolver, TokenIssuer, TokenVerifier, signingKeyFromPem } from '@sc/auth';
@@ -400,5 +400,77 @@ describe('gateway in front of a subgraph that answers with an error page [starts
       errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
     });
     expect(text).not.toMatch(/proxy-7|127\.0\.0\.1|502/);
+  });
+});
+
+describe('automatic persisted queries (ADR 0050) [starts: a probe subgraph and gateways]', () => {
+  let probe: Awaited<ReturnType<typeof startProbe>>;
+  const gateways: Listening[] = [];
+  const start = async (persistedQueries?: { maxBytes?: number } | false) => {
+    const gateway = await startGateway({
+      supergraphSdl: compose(`${probe.subgraph.url}/graphql`),
+      subgraphUrls: {},
+      verifier: verifier(),
+      logger,
+      development: false,
+      port: 0,
+      host: '127.0.0.1',
+      ...(persistedQueries !== undefined ? { persistedQueries } : {}),
+    });
+    gateways.push(gateway);
+    return gateway;
+  };
+  beforeAll(async () => {
+    probe = await startProbe(false);
+  });
+  afterAll(async () => {
+    for (const g of gateways) await g.close();
+    await probe?.subgraph.close();
+  });
+
+  const sha256 = (q: string) => createHash('sha256').update(q).digest('hex');
+  const apq = (gateway: Listening, q: string, withText: boolean) =>
+    post(gateway.url, {
+      ...(withText ? { query: q } : {}),
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256(q) } },
+    }).then(json);
+  const notFound = {
+    errors: [
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'PERSISTED_QUERY_NOT_FOUND' }) }),
+    ],
+  };
+
+  it('answers a known hash without the text; an unknown one with PERSISTED_QUERY_NOT_FOUND', async () => {
+    const gateway = await start();
+    const q = '{ items(first: 2) { totalCount nodes { name } } }';
+    expect(await apq(gateway, q, false)).toMatchObject(notFound);
+    expect(await apq(gateway, q, true)).toEqual({
+      data: { items: { totalCount: 1000, nodes: [{ name: 'item 0' }, { name: 'item 1' }] } },
+    });
+    expect(await apq(gateway, q, false)).toEqual({
+      data: { items: { totalCount: 1000, nodes: [{ name: 'item 0' }, { name: 'item 1' }] } },
+    });
+  });
+
+  it('keeps at most maxBytes of query text, dropping the least recently used first', async () => {
+    // Room for two of these queries (each ~70 characters plus its ~70-character key), not three.
+    const gateway = await start({ maxBytes: 300 });
+    const [a, b, c] = [1, 2, 3].map((n) => `{ items(first: ${n}) { totalCount nodes { name } } }`) as [
+      string,
+      string,
+      string,
+    ];
+    for (const q of [a, b]) expect((await apq(gateway, q, true)).data).toBeDefined();
+    expect((await apq(gateway, a, false)).data).toBeDefined(); // a used: b is now the oldest
+    expect((await apq(gateway, c, true)).data).toBeDefined();
+    expect(await apq(gateway, b, false)).toMatchObject(notFound);
+    expect((await apq(gateway, a, false)).data).toBeDefined();
+    expect((await apq(gateway, c, false)).data).toBeDefined();
+  });
+
+  it('answers PERSISTED_QUERY_NOT_SUPPORTED when switched off', async () => {
+    const gateway = await start(false);
+    const body = await apq(gateway, '{ calls }', true);
+    expect(body.errors[0]?.extensions['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
   });
 });

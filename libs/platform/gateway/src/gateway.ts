@@ -7,6 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { BoundedQueryStore } from './persisted-queries';
 import { forwardPage, type GatewayPages } from './pages';
 import { mergingFetcher, subgraphFetcher } from './subgraph-fetch';
 import {
@@ -210,7 +211,17 @@ export interface GatewayOptions {
    * (`{ '/signboards/*': 'roster' }`: `gatewayPages()` of the registry, pages.json; ADR 0046).
    */
   pages?: GatewayPages;
+  /**
+   * Automatic persisted queries (ADR 0050): the store of query texts by their SHA-256, a bounded LRU
+   * in the gateway's memory (each copy its own; a copy that does not know a hash answers
+   * PERSISTED_QUERY_NOT_FOUND and the client sends the text again). `maxBytes` default 4 MiB of
+   * query text; `false` switches APQ off (PERSISTED_QUERY_NOT_SUPPORTED).
+   */
+  persistedQueries?: { maxBytes?: number } | false;
 }
+
+/** Default size of the APQ store: about 2,000 queries of 2 kB. */
+export const APQ_DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
 const PRIVATE_NETWORKS = new TrustedProxies(['private']);
 
@@ -268,6 +279,14 @@ export async function startGateway(options: GatewayOptions): Promise<Listening> 
     // The app's main owns SIGTERM/SIGINT and closes everything in order. Apollo's own handler would
     // stop this server and then re-raise the signal, killing the process before the databases close.
     stopOnTerminationSignals: false,
+    // Apollo's default would be one unbounded-by-us 30 MiB LRU shared by APQ and every other cache:
+    // APQ gets a store of its own, sized here, and nothing else uses the server cache.
+    persistedQueries:
+      options.persistedQueries === false
+        ? false
+        : {
+            cache: new BoundedQueryStore(options.persistedQueries?.maxBytes ?? APQ_DEFAULT_MAX_BYTES),
+          },
     plugins: [
       options.development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })

@@ -13,3 +13,4 @@ export * from './sdl';
 export * from './metrics-plugin';
 export * from './tracing-plugin';
 export * from './stored';
+export * from './read-cache-plugin';

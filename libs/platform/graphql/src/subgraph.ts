@@ -48,6 +48,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   limits?: Partial<QueryLimits>;
   /** Operation metrics, and `GET /metrics` serving them with the service's other figures. */
   metrics?: Metrics;
+  /** More Apollo plugins of the service (e.g. `publicReadCachePlugin`), after the platform's. */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 /** Logs one line per operation: name, duration and error codes. No variables (they may hold personal data). */
@@ -91,6 +93,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(
       requestLogPlugin(log),
       ...(options.metrics ? [metricsPlugin(options.metrics)] : []),
       tracingPlugin(),
+      ...(options.plugins ?? []),
     ],
     logger: log,
     // The app's main owns SIGTERM/SIGINT and closes everything in order. Apollo's own handler would

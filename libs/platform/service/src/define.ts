@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { Metrics } from '@sc/metrics';
 import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
@@ -83,6 +84,8 @@ export interface ServiceParts<TContext extends RequestInfo, TExposed> {
   jobs?: readonly ServiceJob[];
   /** What tests and tools may reach on the running service (e.g. the field cipher). */
   exposed?: TExposed;
+  /** More Apollo plugins for the subgraph, e.g. the public-read cache (ADR 0050). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 /** Everything that defines a service; the registry lists one per service. */

@@ -329,6 +329,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       context: async (req) =>
         parts.context({ principal: await authenticate(req.headers.authorization, verifier), req }),
       metrics,
+      ...(parts.plugins ? { plugins: parts.plugins } : {}),
       readiness: [
         { name: 'database', check: async () => void (await dataSource.query('SELECT 1')) },
         ...(parts.readiness ?? []),

@@ -93,3 +93,13 @@ export class AppProcess {
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * The Node flags a service or the gateway runs with in its image (docker/Dockerfile's NODE_OPTIONS,
+ * ADR 0050), for the processes benchmarks and specs start: a 16 MB young generation and a 384 MB old
+ * generation. Keep in step with the Dockerfile.
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--max-old-space-size=384'];
+
+/** The environment the image adds for the same reason: two malloc arenas (MALLOC_ARENA_MAX). */
+export const SERVICE_NODE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };

@@ -3,7 +3,7 @@
  * process in real mode: its log read as pino JSON lines from stdout, its base URL taken from the
  * `<name> subgraph listening` line (so port 0 works), readiness polled on /readyz.
  */
-import { AppProcess, pause } from './app-process';
+import { AppProcess, pause, SERVICE_NODE_ENV, SERVICE_NODE_FLAGS } from './app-process';
 
 /** One pino log record (the fields the specs look at; the rest as it came). */
 export interface LogRecord {
@@ -25,7 +25,8 @@ export class ServiceProcess extends AppProcess {
     // tsx as a loader in the app's own process, not the tsx CLI: the CLI relays a signal to its
     // child and, if the child has not answered within 30 ms (a loaded machine), kills it and exits
     // 143 — a signal test would then measure tsx, not the app.
-    super(['--import', 'tsx', `apps/${name}/src/main.ts`], {
+    super([...SERVICE_NODE_FLAGS, '--import', 'tsx', `apps/${name}/src/main.ts`], {
+      ...SERVICE_NODE_ENV,
       LOG_PRETTY: 'false',
       LOG_LEVEL: 'info',
       ...env,

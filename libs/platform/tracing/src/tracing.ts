@@ -1,6 +1,7 @@
 import {
   context,
   type Context,
+  INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -60,6 +61,14 @@ export interface RunningTracing {
 
 let running: TracerProvider | null = null;
 
+/** True while {@link startTracing} has a provider registered in this process (spans are recorded). */
+export function tracingOn(): boolean {
+  return running !== null;
+}
+
+/** The span {@link inSpan} hands to its function while tracing is off: records nothing. */
+const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /**
  * Registers the process's tracer provider, context manager (AsyncLocalStorage) and W3C propagator.
  * Once per process; `none` registers nothing (every span call stays a no-op).
@@ -111,13 +120,21 @@ export function tracesExporterFromEnv(
 /**
  * Runs `fn` in a new active span (a child of `parent`, or of the active context), ends it, and
  * marks it as failed when `fn` throws. The span's `sc.service` attribute tells apart the services of
- * the embedded app, which share one process (and so one `service.name`).
+ * the embedded app, which share one process (and so one `service.name`). With tracing off it only
+ * calls `fn` (with a span that records nothing): no context switch, no closure per call (ADR 0052).
  */
 export function inSpan<T>(
   name: string,
   options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (running === null) {
+    try {
+      return fn(NO_SPAN);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
   const parent = options.parent ?? context.active();
   return tracer().startActiveSpan(
     name,

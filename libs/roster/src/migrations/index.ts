@@ -6,6 +6,7 @@ import { RefreshTokens1796198817171 } from './1796198817171-RefreshTokens';
 import { ResidentRefVersion1796279352314 } from './1796279352314-ResidentRefVersion';
 import { SignboardRefresh1796300000000 } from './1796300000000-SignboardRefresh';
 import { OrderIndexes1796306013408 } from './1796306013408-OrderIndexes';
+import { CacheGeneration1796353188790 } from './1796353188790-CacheGeneration';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const ROSTER_MIGRATIONS: Function[] = [
@@ -16,4 +17,5 @@ export const ROSTER_MIGRATIONS: Function[] = [
   ResidentRefVersion1796279352314,
   SignboardRefresh1796300000000,
   OrderIndexes1796306013408,
+  CacheGeneration1796353188790,
 ];

@@ -7,6 +7,7 @@ describeMigrations({
   migrations: roster.migrations,
   tables: [
     'account',
+    'cache_generation',
     'chief_nomination',
     'chief_transition',
     'grid',

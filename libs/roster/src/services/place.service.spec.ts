@@ -79,6 +79,28 @@ describe.each(ROSTER_DATABASES)('PlaceService on %s', (_database, seeded) => {
     expect(again.sortKey > first.sortKey).toBe(true);
   });
 
+  it("refuses a rename to an active sibling's name with CONFLICT on input.name, changing nothing", async () => {
+    const group = stableId('group:2');
+    const a = await places.create(admin, { kind: 'STREET', parentId: group, name: '改名甲街' });
+    const b = await places.create(admin, { kind: 'STREET', parentId: group, name: '改名乙街' });
+    const events = () => ds.getRepository(OutboxEvent).countBy({ aggregateId: b.id });
+    const before = await events();
+    await expect(places.rename(admin, 'STREET', b.id, '改名甲街')).rejects.toMatchObject({
+      message: 'An active street named 改名甲街 already exists here',
+      extensions: { code: 'CONFLICT', field: 'input.name' },
+    });
+    expect(await ds.getRepository(Place).findOneByOrFail({ id: b.id })).toMatchObject({
+      name: '改名乙街',
+      version: b.version,
+    });
+    expect(await events()).toBe(before);
+    // Once the sibling is retired its name is free.
+    await places.retire(admin, 'STREET', a.id, '并入');
+    await expect(places.rename(admin, 'STREET', b.id, '改名甲街')).resolves.toMatchObject({
+      name: '改名甲街',
+    });
+  });
+
   it('refuses to add under a retired parent and to retire a parent with active children', async () => {
     const street = await places.create(admin, {
       kind: 'STREET',

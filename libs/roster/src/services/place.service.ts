@@ -234,8 +234,8 @@ export class PlaceService {
           const repo = m.getRepository(Place);
           const place = await this.lockActive(m, kind, id);
           if (place.name === name) return place;
-          if (await repo.existsBy({ parentKey: place.parentKey, kind, activeName: name }))
-            throw this.nameTaken(kind, name);
+          // No sibling lookup: the unique index uq_place_active_name refuses a taken name, and
+          // `translate` turns that refusal into CONFLICT on input.name (ADR 0052).
           const previousName = place.name;
           const now = new Date();
           await repo.update({ id }, { name, activeName: name, version: place.version + 1, updatedAt: now });

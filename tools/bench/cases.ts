@@ -318,6 +318,9 @@ async function main(): Promise<void> {
       KAFKA_BROKERS: brokers,
       KAFKA_GROUP_SUFFIX: `.${name}`,
       CASES_SWEEP_INTERVAL_MS: '3600000',
+      // Production refuses the generated development keys: proper keys, as tools/bench/gateway.ts does.
+      CASES_CONTACT_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      CASES_CONTACT_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
     },
     logger,

@@ -245,115 +245,108 @@ export class CaseSweeper {
   }
 
   /**
-   * Marks every case that qualifies, chunk by chunk ({@link MARK_CHUNK} cases, one transaction each):
-   * the candidates are read from the deadline's index without a lock, then {@link markChunk} locks
-   * them by id and checks them again. Marked rows leave the candidates' range, so each read starts
-   * where the work is; it stops when a chunk marks nothing (the rest changed meanwhile).
+   * Marks every case that qualifies, chunk by chunk ({@link MARK_CHUNK} cases, one transaction each),
+   * until a chunk comes back short. Marked rows leave the deadline's index range, so each chunk's
+   * read starts where the work is.
    */
   private async markAll(kind: MarkKind, deadline: Deadline, now: Date): Promise<number> {
     const sql = new SweepSql(isMysqlFamily(this.ds));
-    const { where, params } = sql.qualifies(kind, deadline, now);
     const chunk = this.opts.chunk ?? MARK_CHUNK;
     let total = 0;
     for (;;) {
-      const candidates = (await this.ds.query(
-        `SELECT c.id AS id FROM case_record c WHERE ${where} LIMIT ${chunk}`,
-        params,
-      )) as { id: string }[];
-      if (candidates.length === 0) break;
-      const marked = await this.markChunk(
-        sql,
-        kind,
-        deadline,
-        candidates.map((r) => r.id),
-        now,
-      );
+      const marked = await this.markChunk(sql, kind, deadline, chunk, now);
       total += marked;
-      if (candidates.length < chunk || marked === 0) break;
+      if (marked < chunk) break;
     }
     return total;
   }
 
   /**
-   * One chunk, set-based, in one transaction of a few statements: the rows locked by id and checked
-   * again in SQL; one UPDATE of the flag; one INSERT … SELECT of the events (the CloudEvents envelope
-   * built by the database from the row as it is after the change — the same data as `snapshotOf`,
-   * checked against the contract for the chunk's first event); for an overdue mark the ledger's
-   * `overdue_now` (+1 on the report month's cells of a case not yet overdue) as grouped upserts in
-   * key order. Each mark is a conditional change of a locked row: once per deadline, also when two
-   * copies sweep.
+   * One chunk, set-based, in one transaction of a few statements: a locking read of up to `chunk`
+   * cases the rule applies to, from the deadline's index, with the rule in SQL (READ COMMITTED: only
+   * the matching rows are locked, no gaps, so reports and transitions go on meanwhile); one UPDATE of
+   * the flag; one INSERT … SELECT of the events (the CloudEvents envelope built by the database from
+   * the row as it is after the change — the data of `snapshotOf` — and the chunk's first event checked
+   * against the contract); for an overdue mark the ledger's `overdue_now` (+1 on the report month's
+   * cells of a case not overdue before) as grouped upserts in key order. Each mark is a conditional
+   * change of a locked row: once per deadline, also when two copies sweep.
    */
   private markChunk(
     sql: SweepSql,
     kind: MarkKind,
     deadline: Deadline,
-    ids: string[],
+    chunk: number,
     now: Date,
   ): Promise<number> {
     const contract = kind === 'OVERDUE' ? CaseEvents.caseOverdue : CaseEvents.caseDueSoon;
-    return transaction(this.ds, async (m) => {
-      const { where, params } = sql.qualifies(kind, deadline, now);
-      const marks = ids.map(() => '?').join(', ');
-      const locked = (await m.query(
-        `SELECT c.id AS id, c.community_id AS communityId, c.street_id AS streetId, c.grid_id AS gridId,
+    return transaction(
+      this.ds,
+      async (m) => {
+        const { where, params } = sql.qualifies(kind, deadline, now);
+        const locked = (await m.query(
+          `SELECT c.id AS id, c.community_id AS communityId, c.street_id AS streetId, c.grid_id AS gridId,
                 c.assignee_kind AS assigneeKind, c.assignee_id AS assigneeId,
                 c.category_code AS categoryCode, c.item_code AS itemCode, ${sql.chinaMonth('c.reported_at')} AS month,
                 c.respond_overdue AS respondOverdue, c.resolve_overdue AS resolveOverdue
-           FROM case_record c WHERE c.id IN (${marks}) AND ${where} ORDER BY c.id${sql.forUpdate}`,
-        [...ids, ...params],
-      )) as LockedCase[];
-      if (locked.length === 0) return 0;
-      const lockedIds = locked.map((c) => c.id);
-      const flag = FLAG[kind][deadline];
-      await m.query(
-        `UPDATE case_record SET ${flag} = 1 WHERE id IN (${lockedIds.map(() => '?').join(', ')})`,
-        lockedIds,
-      );
-      const pairs = locked.map((c) => [c.id, randomUUID()] as const);
-      const trace = traceHeaders();
-      await m.query(sql.insertEvents(deadline, trace), [
-        this.outbox.eventSource,
-        now.toISOString(),
-        now.toISOString(),
-        ...Object.values(trace),
-        JSON.stringify(pairs),
-        contract.topic,
-        contract.type,
-        sql.dateParam(new Date()),
-      ]);
-      // The database built the envelopes: the first of the chunk must satisfy the contract, or the
-      // whole chunk rolls back (as a payload rejected by `build` fails its transaction).
-      const [first] = (await m.query('SELECT envelope FROM outbox_event WHERE id = ?', [pairs[0]?.[1]])) as {
-        envelope: string;
-      }[];
-      contract.parse(JSON.parse(first?.envelope ?? 'null') as CloudEvent<unknown>);
-      if (kind === 'OVERDUE') {
-        const cells: Contributions = new Map();
-        for (const c of locked) {
-          if (Number(c.respondOverdue) || Number(c.resolveOverdue)) continue; // already overdue now
-          const scopes: [LedgerScope, string][] = [
-            ['COMMUNITY', c.communityId],
-            ['STREET', c.streetId],
-            ['GRID', c.gridId ?? '-'],
-          ];
-          if (c.assigneeKind === 'CHIEF' && c.assigneeId) scopes.push(['CHIEF', c.assigneeId]);
-          for (const [scopeKind, scopeId] of scopes) {
-            const key = cellKey({
-              scopeKind,
-              scopeId,
-              categoryCode: c.categoryCode ?? '-',
-              itemCode: c.itemCode ?? '-',
-              month: c.month,
-            });
-            let cell = cells.get(key);
-            if (!cell) cells.set(key, (cell = new Map<string, number>()));
-            cell.set('overdue_now', (cell.get('overdue_now') ?? 0) + 1);
+           FROM case_record c WHERE ${where} LIMIT ${chunk}${sql.forUpdate}`,
+          params,
+        )) as LockedCase[];
+        if (locked.length === 0) return 0;
+        const lockedIds = locked.map((c) => c.id);
+        const flag = FLAG[kind][deadline];
+        await m.query(
+          `UPDATE case_record SET ${flag} = 1 WHERE id IN (${lockedIds.map(() => '?').join(', ')})`,
+          lockedIds,
+        );
+        const pairs = locked.map((c) => [c.id, randomUUID()] as const);
+        const trace = traceHeaders();
+        await m.query(sql.insertEvents(deadline, trace), [
+          this.outbox.eventSource,
+          now.toISOString(),
+          now.toISOString(),
+          ...Object.values(trace),
+          JSON.stringify(pairs),
+          contract.topic,
+          contract.type,
+          sql.dateParam(new Date()),
+        ]);
+        // The database built the envelopes: the first of the chunk must satisfy the contract, or the
+        // whole chunk rolls back (as a payload rejected by `build` fails its transaction).
+        const [first] = (await m.query('SELECT envelope FROM outbox_event WHERE id = ?', [
+          pairs[0]?.[1],
+        ])) as {
+          envelope: string;
+        }[];
+        contract.parse(JSON.parse(first?.envelope ?? 'null') as CloudEvent<unknown>);
+        if (kind === 'OVERDUE') {
+          const cells: Contributions = new Map();
+          for (const c of locked) {
+            if (Number(c.respondOverdue) || Number(c.resolveOverdue)) continue; // already overdue now
+            const scopes: [LedgerScope, string][] = [
+              ['COMMUNITY', c.communityId],
+              ['STREET', c.streetId],
+              ['GRID', c.gridId ?? '-'],
+            ];
+            if (c.assigneeKind === 'CHIEF' && c.assigneeId) scopes.push(['CHIEF', c.assigneeId]);
+            for (const [scopeKind, scopeId] of scopes) {
+              const key = cellKey({
+                scopeKind,
+                scopeId,
+                categoryCode: c.categoryCode ?? '-',
+                itemCode: c.itemCode ?? '-',
+                month: c.month,
+              });
+              let cell = cells.get(key);
+              if (!cell) cells.set(key, (cell = new Map<string, number>()));
+              cell.set('overdue_now', (cell.get('overdue_now') ?? 0) + 1);
+            }
           }
+          await this.ledger.add(m, cells);
         }
-        await this.ledger.add(m, cells);
-      }
-      return locked.length;
-    });
+        return locked.length;
+      },
+      { isolation: 'READ COMMITTED' },
+    );
   }
 
   private skipped(error: unknown, id: string): null {

@@ -18,8 +18,7 @@ import {
 } from '@sc/db';
 import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
-import { activeResident } from '@sc/people-contracts';
-import { activePlace, appointedChief, GridChief, GridPlace } from '@sc/roster-contracts';
+import { appointedChief, GridChief, GridPlace } from '@sc/roster-contracts';
 import { historyId } from '@sc/service';
 import type { CasesRequest } from '../context';
 import { CASE_LIFECYCLE, type CaseAction, OPEN_STATES } from '../domain/lifecycle';
@@ -296,14 +295,20 @@ export class CaseService {
     input: ReportInput & { patrolId?: string; id?: string; at?: Date },
     opts: { chiefGrids: string[] | null } = { chiefGrids: null },
   ): Promise<CaseRecord> {
-    const street = await activePlace(m, input.streetId, 'STREET');
+    const refs = await reportReferences(
+      m,
+      input.streetId,
+      input.courtyardId ?? null,
+      input.reporterResidentId ?? null,
+    );
+    const street = refs.street;
     if (!street) throw badInput('input.streetId', 'is not an active street of the roster');
     if (input.courtyardId) {
-      const yard = await activePlace(m, input.courtyardId, 'COURTYARD');
+      const yard = refs.courtyard;
       if (!yard) throw badInput('input.courtyardId', 'is not an active courtyard of the roster');
       if (yard.parentId !== street.id) throw badInput('input.courtyardId', 'is not on the given street');
     }
-    if (input.reporterResidentId && !(await activeResident(m, input.reporterResidentId))) {
+    if (input.reporterResidentId && !refs.residentActive) {
       throw badInput('input.reporterResidentId', 'is not a resident living in the community');
     }
     let item: CaseItemVersion | null = null;
@@ -312,7 +317,7 @@ export class CaseService {
       if (!item) throw badInput('input.itemCode', 'is not an item of the taxonomy');
       if (!item.active) throw badInput('input.itemCode', RETIRED);
     }
-    const gridId = await this.gridOf(m, street.id, input.courtyardId ?? null);
+    const gridId = refs.gridId;
     if (opts.chiefGrids && (gridId === null || !opts.chiefGrids.includes(gridId))) {
       throw new ForbiddenError('a street chief reports cases of own grid only');
     }
@@ -792,6 +797,51 @@ export class CaseService {
     this.committed();
     return result;
   }
+}
+
+/**
+ * What a report refers to, from the read models in one statement (a report is the hot write path:
+ * one round trip instead of four): the active street and courtyard (as `activePlace`), whether the
+ * reporter is an active resident (as `activeResident`), and the grid of the place (as
+ * {@link CaseService.gridOf}: the courtyard's grid if it has one, else the street's; the smallest id
+ * when several).
+ */
+async function reportReferences(
+  m: EntityManager,
+  streetId: string,
+  courtyardId: string | null,
+  residentId: string | null,
+): Promise<{
+  street: { id: string; communityId: string } | null;
+  courtyard: { id: string; parentId: string | null } | null;
+  residentActive: boolean;
+  gridId: string | null;
+}> {
+  const rows = (await m.query(
+    `SELECT 'PLACE' AS k, id AS id, kind AS kind, parent_id AS parentId, community_id AS communityId
+       FROM roster_place WHERE id IN (?, ?) AND status = 'ACTIVE'
+     UNION ALL
+     SELECT 'RESIDENT', id, NULL, NULL, NULL FROM people_resident WHERE id = ? AND status = 'ACTIVE'
+     UNION ALL
+     SELECT 'GRID', grid_id, kind, place_id, NULL FROM grid_place
+      WHERE (place_id = ? AND kind = 'STREET') OR (place_id = ? AND kind = 'COURTYARD')`,
+    [streetId, courtyardId ?? streetId, residentId ?? '', streetId, courtyardId ?? ''],
+  )) as { k: string; id: string; kind: string | null; parentId: string | null; communityId: string | null }[];
+  const place = (id: string | null, kind: string) =>
+    rows.find((r) => r.k === 'PLACE' && r.id === id && r.kind === kind) ?? null;
+  const grid = (kind: string, placeId: string | null) =>
+    rows
+      .filter((r) => r.k === 'GRID' && r.kind === kind && r.parentId === placeId)
+      .map((r) => r.id)
+      .sort()[0] ?? null;
+  const street = place(streetId, 'STREET');
+  const yard = courtyardId ? place(courtyardId, 'COURTYARD') : null;
+  return {
+    street: street ? { id: street.id, communityId: street.communityId ?? '' } : null,
+    courtyard: yard ? { id: yard.id, parentId: yard.parentId } : null,
+    residentActive: residentId !== null && rows.some((r) => r.k === 'RESIDENT' && r.id === residentId),
+    gridId: (courtyardId ? grid('COURTYARD', courtyardId) : null) ?? grid('STREET', streetId),
+  };
 }
 
 const rank = (l: EscalationLevel): number => (l === 'NONE' ? 0 : l === 'TOWN' ? 1 : 2);

@@ -1,13 +1,15 @@
-import { type DataSource, In, IsNull, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { type DataSource, In, LessThan } from 'typeorm';
 import { CaseEvents } from '@sc/cases-contracts';
 import type { Logger } from '@sc/config';
-import { forUpdate, lockById, transaction } from '@sc/db';
-import type { Outbox } from '@sc/events';
+import { isMysqlFamily, transaction } from '@sc/db';
+import type { CloudEvent, Outbox } from '@sc/events';
 import { pendingEvent } from '@sc/events';
-import { type Contributions, delta } from '../domain/ledger';
+import { traceHeaders } from '@sc/tracing';
+import { cellKey, type Contributions, type LedgerScope } from '../domain/ledger';
 import { OPEN_STATES } from '../domain/lifecycle';
 import { CaseItemVersion, CaseRecord } from '../entities';
-import { type CaseService, snapshotOf } from './case.service';
+import type { CaseService } from './case.service';
 import type { LedgerService } from './ledger.service';
 import type { TaxonomyService } from './taxonomy.service';
 
@@ -16,8 +18,10 @@ export interface SweeperOptions {
   escalateAfterWorkingDays: number;
   /** Days a resolved request waits for a rating before it closes as "no rating". */
   autoCloseDays: number;
-  /** Rows per statement (each case changes in a transaction of its own). */
+  /** Rows per statement of the escalation and auto-close passes (each case changes in a transaction of its own). */
   batch?: number;
+  /** Cases per transaction of the set-based marks (overdue, due soon); default {@link MARK_CHUNK}. */
+  chunk?: number;
 }
 
 export interface SweepReport {
@@ -31,14 +35,120 @@ export interface SweepReport {
 }
 
 const DAY_MS = 86_400_000;
-/** Cases marked overdue per transaction. */
-const OVERDUE_CHUNK = 200;
+/** Cases marked (overdue or due soon) per transaction. */
+export const MARK_CHUNK = 1000;
 
-function mergeInto(into: Contributions, from: Contributions): void {
-  for (const [key, counters] of from) {
-    let cell = into.get(key);
-    if (!cell) into.set(key, (cell = new Map<string, number>()));
-    for (const [counter, amount] of counters) cell.set(counter, (cell.get(counter) ?? 0) + amount);
+type MarkKind = 'OVERDUE' | 'DUE_SOON';
+type Deadline = 'RESPOND' | 'RESOLVE';
+
+const FLAG = {
+  OVERDUE: { RESPOND: 'respond_overdue', RESOLVE: 'resolve_overdue' },
+  DUE_SOON: { RESPOND: 'respond_warned', RESOLVE: 'resolve_warned' },
+} as const;
+
+/** What a chunk's locking read returns: the ledger cell of a case and its overdue flags before. */
+interface LockedCase {
+  id: string;
+  communityId: string;
+  streetId: string;
+  gridId: string | null;
+  assigneeKind: string | null;
+  assigneeId: string | null;
+  categoryCode: string | null;
+  itemCode: string | null;
+  month: string;
+  respondOverdue: number | boolean;
+  resolveOverdue: number | boolean;
+}
+
+const OPEN_LIST = OPEN_STATES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The sweep's statements in the two dialects (MariaDB/MySQL in real mode, SQLite embedded). Dates
+ * are bound as `YYYY-MM-DD HH:MM:SS.mmm` UTC strings, as both store them; the envelope's dates are
+ * rendered as `Date.toISOString()` renders them.
+ */
+export class SweepSql {
+  constructor(readonly mysql: boolean) {}
+
+  get forUpdate(): string {
+    return this.mysql ? ' FOR UPDATE' : '';
+  }
+
+  dateParam(d: Date): string {
+    return d.toISOString().replace('T', ' ').replace('Z', '');
+  }
+
+  /** `toISOString()` of a datetime(3) column; NULL stays NULL. */
+  iso(column: string): string {
+    return this.mysql
+      ? `CONCAT(LEFT(DATE_FORMAT(${column}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')`
+      : `strftime('%Y-%m-%dT%H:%M:%fZ', ${column})`;
+  }
+
+  /** The China (UTC+8) month YYYY-MM of a datetime column, as the ledger's cells are keyed. */
+  chinaMonth(column: string): string {
+    return this.mysql
+      ? `DATE_FORMAT(DATE_ADD(${column}, INTERVAL 8 HOUR), '%Y-%m')`
+      : `strftime('%Y-%m', ${column}, '+8 hours')`;
+  }
+
+  /** Which cases (alias `c`) a mark applies to at `now`: the same rules the row-by-row sweep had. */
+  qualifies(kind: MarkKind, deadline: Deadline, now: Date): { where: string; params: string[] } {
+    const at = this.dateParam(now);
+    const open = `c.status IN (${OPEN_LIST})`;
+    if (kind === 'OVERDUE') {
+      return deadline === 'RESPOND'
+        ? {
+            where: `c.respond_overdue = 0 AND c.responded_at IS NULL AND ${open} AND c.respond_due_at < ?`,
+            params: [at],
+          }
+        : { where: `c.resolve_overdue = 0 AND ${open} AND c.resolve_due_at < ?`, params: [at] };
+    }
+    return deadline === 'RESPOND'
+      ? {
+          where: `c.respond_warned = 0 AND c.responded_at IS NULL AND ${open} AND c.respond_warn_at <= ? AND c.respond_due_at > ?`,
+          params: [at, at],
+        }
+      : {
+          where: `c.resolve_warned = 0 AND ${open} AND c.resolve_warn_at <= ? AND c.resolve_due_at > ?`,
+          params: [at, at],
+        };
+  }
+
+  /**
+   * INSERT … SELECT of one event per (case id, event id) pair of a JSON array parameter, in its
+   * order (the outbox's seq order). Parameters: source, the event's `time` and the data's `at` (the
+   * same instant, ISO), the trace headers' values, the pairs, topic, type, created_at (UTC string).
+   */
+  insertEvents(deadline: Deadline, trace: Record<string, string>): string {
+    const obj = this.mysql ? 'JSON_OBJECT' : 'json_object';
+    const due = deadline === 'RESPOND' ? 'c.respond_due_at' : 'c.resolve_due_at';
+    const data = `${obj}(
+      'caseId', c.id, 'state', c.status, 'previousState', c.status, 'action', 'SWEEP',
+      'channel', c.channel, 'categoryCode', c.category_code, 'itemCode', c.item_code,
+      'itemVersion', c.item_version, 'communityId', c.community_id, 'streetId', c.street_id,
+      'courtyardId', c.courtyard_id, 'gridId', c.grid_id, 'reportedAt', ${this.iso('c.reported_at')},
+      'acceptedAt', ${this.iso('c.accepted_at')}, 'respondDueAt', ${this.iso('c.respond_due_at')},
+      'resolveDueAt', ${this.iso('c.resolve_due_at')}, 'respondedAt', ${this.iso('c.responded_at')},
+      'resolvedAt', ${this.iso('c.resolved_at')}, 'closedAt', ${this.iso('c.closed_at')},
+      'outcome', c.outcome, 'rating', c.rating, 'reopenCount', c.reopen_count,
+      'escalationLevel', c.escalation_level, 'at', ?, 'actor', 'system',
+      'deadline', '${deadline}', 'dueAt', ${this.iso(due)})`;
+    const traceArgs = Object.keys(trace)
+      .map((k) => `, '${k.replace(/[^a-z]/g, '')}', ?`)
+      .join('');
+    const envelope = `${obj}('specversion', '1.0', 'id', j.event_id, 'source', ?, 'type', t.type,
+      'subject', c.id, 'time', ?, 'datacontenttype', 'application/json', 'data', ${data}${traceArgs})`;
+    const pairs = this.mysql
+      ? `JSON_TABLE(?, '$[*]' COLUMNS (ord FOR ORDINALITY, case_id VARCHAR(36) PATH '$[0]', event_id VARCHAR(36) PATH '$[1]')) j`
+      : `(SELECT json_extract(value, '$[0]') AS case_id, json_extract(value, '$[1]') AS event_id, key AS ord FROM json_each(?)) j`;
+    return `INSERT INTO outbox_event (id, topic, aggregate_id, type, envelope, created_at, published_at, attempts, last_error)
+      SELECT j.event_id, t.topic, c.id, t.type, ${envelope}, t.created_at, NULL, 0, NULL
+        FROM ${pairs}
+        JOIN case_record c ON c.id = j.case_id
+        CROSS JOIN (SELECT ? AS topic, ? AS type, ? AS created_at) t
+       ORDER BY j.ord`;
   }
 }
 
@@ -70,75 +180,12 @@ export class CaseSweeper {
     };
     const repo = this.ds.getRepository(CaseRecord);
     const batch = this.opts.batch ?? 500;
-    const open = In([...OPEN_STATES]);
 
     // Due-soon warnings first (a deadline already missed is not warned of: it is marked overdue).
-    for (const deadline of ['RESPOND', 'RESOLVE'] as const) {
-      for (;;) {
-        const soon =
-          deadline === 'RESPOND'
-            ? await repo.find({
-                select: { id: true },
-                where: {
-                  respondWarned: false,
-                  respondWarnAt: LessThanOrEqual(now),
-                  respondDueAt: MoreThan(now),
-                  respondedAt: IsNull(),
-                  status: open,
-                },
-                take: batch,
-              })
-            : await repo.find({
-                select: { id: true },
-                where: {
-                  resolveWarned: false,
-                  resolveWarnAt: LessThanOrEqual(now),
-                  resolveDueAt: MoreThan(now),
-                  status: open,
-                },
-                take: batch,
-              });
-        let warned = 0;
-        for (const { id } of soon) if (await this.markDueSoon(id, deadline, now)) warned++;
-        if (deadline === 'RESPOND') report.respondDueSoon += warned;
-        else report.resolveDueSoon += warned;
-        if (soon.length < batch || warned === 0) break;
-      }
-    }
-
-    for (const deadline of ['RESPOND', 'RESOLVE'] as const) {
-      for (;;) {
-        const due =
-          deadline === 'RESPOND'
-            ? await repo.find({
-                select: { id: true },
-                where: {
-                  respondOverdue: false,
-                  respondDueAt: LessThan(now),
-                  respondedAt: IsNull(),
-                  status: open,
-                },
-                take: batch,
-              })
-            : await repo.find({
-                select: { id: true },
-                where: { resolveOverdue: false, resolveDueAt: LessThan(now), status: open },
-                take: batch,
-              });
-        let marked = 0;
-        for (let i = 0; i < due.length; i += OVERDUE_CHUNK) {
-          marked += await this.markOverdue(
-            due.slice(i, i + OVERDUE_CHUNK).map((r) => r.id),
-            deadline,
-            now,
-          );
-        }
-        if (deadline === 'RESPOND') report.respondOverdue += marked;
-        else report.resolveOverdue += marked;
-        // Rows that no longer qualify (answered meanwhile) are skipped; stop when a batch marks nothing.
-        if (due.length < batch || marked === 0) break;
-      }
-    }
+    report.respondDueSoon = await this.markAll('DUE_SOON', 'RESPOND', now);
+    report.resolveDueSoon = await this.markAll('DUE_SOON', 'RESOLVE', now);
+    report.respondOverdue = await this.markAll('OVERDUE', 'RESPOND', now);
+    report.resolveOverdue = await this.markAll('OVERDUE', 'RESOLVE', now);
 
     const calendar = await this.taxonomy.calendar();
     const late = await repo.find({
@@ -198,71 +245,108 @@ export class CaseSweeper {
   }
 
   /**
-   * Marks a deadline missed, once, for a chunk of cases in one transaction (a commit per case would
-   * bound the sweep by the disk's fsyncs): the locked rows are checked again before the change; one
-   * event per case; the ledger deltas merged into one write per cell.
+   * Marks every case that qualifies, chunk by chunk ({@link MARK_CHUNK} cases, one transaction each),
+   * until a chunk comes back short. Marked rows leave the deadline's index range, so each chunk's
+   * read starts where the work is.
    */
-  private markOverdue(ids: string[], deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<number> {
-    return transaction(this.ds, async (m) => {
-      const rows = await forUpdate(
-        m.getRepository(CaseRecord).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }),
-      ).getMany();
-      const marked = rows.filter((c) => {
-        if (!OPEN_STATES.includes(c.status)) return false;
-        const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
-        if (!dueAt || dueAt >= now) return false;
-        if (deadline === 'RESPOND') return !c.respondOverdue && c.respondedAt === null;
-        return !c.resolveOverdue;
-      });
-      if (marked.length === 0) return 0;
-      const changes = deadline === 'RESPOND' ? { respondOverdue: true } : { resolveOverdue: true };
-      await m.getRepository(CaseRecord).update({ id: In(marked.map((c) => c.id)) }, changes);
-      const merged: Contributions = new Map();
-      const events = marked.map((c) => {
-        const after = { ...c, ...changes };
-        const dueAt = (deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt) as Date;
-        mergeInto(merged, delta(c, after));
-        return {
-          subject: c.id,
-          data: {
-            ...snapshotOf(after, c.status, 'SWEEP', now, 'system'),
-            deadline,
-            dueAt: dueAt.toISOString(),
-          },
-          time: now,
-        };
-      });
-      await this.outbox.addMany(m, CaseEvents.caseOverdue, events);
-      await this.ledger.add(m, merged);
-      return marked.length;
-    });
+  private async markAll(kind: MarkKind, deadline: Deadline, now: Date): Promise<number> {
+    const sql = new SweepSql(isMysqlFamily(this.ds));
+    const chunk = this.opts.chunk ?? MARK_CHUNK;
+    let total = 0;
+    for (;;) {
+      const marked = await this.markChunk(sql, kind, deadline, chunk, now);
+      total += marked;
+      if (marked < chunk) break;
+    }
+    return total;
   }
 
-  /** Warns once that a deadline is near: the locked row is checked again before the change. */
-  private markDueSoon(id: string, deadline: 'RESPOND' | 'RESOLVE', now: Date): Promise<boolean> {
-    return transaction(this.ds, async (m) => {
-      const c = await lockById(m, CaseRecord, id);
-      if (!c || !OPEN_STATES.includes(c.status)) return false;
-      const dueAt = deadline === 'RESPOND' ? c.respondDueAt : c.resolveDueAt;
-      const warnAt = deadline === 'RESPOND' ? c.respondWarnAt : c.resolveWarnAt;
-      if (!dueAt || !warnAt || warnAt > now || dueAt <= now) return false;
-      if (deadline === 'RESPOND' && (c.respondWarned || c.respondedAt !== null)) return false;
-      if (deadline === 'RESOLVE' && c.resolveWarned) return false;
-      const changes = deadline === 'RESPOND' ? { respondWarned: true } : { resolveWarned: true };
-      await m.getRepository(CaseRecord).update({ id }, changes);
-      await this.outbox.add(
-        m,
-        CaseEvents.caseDueSoon,
-        id,
-        {
-          ...snapshotOf({ ...c, ...changes }, c.status, 'SWEEP', now, 'system'),
-          deadline,
-          dueAt: dueAt.toISOString(),
-        },
-        { time: now },
-      );
-      return true;
-    });
+  /**
+   * One chunk, set-based, in one transaction of a few statements: a locking read of up to `chunk`
+   * cases the rule applies to, from the deadline's index, with the rule in SQL (READ COMMITTED: only
+   * the matching rows are locked, no gaps, so reports and transitions go on meanwhile); one UPDATE of
+   * the flag; one INSERT … SELECT of the events (the CloudEvents envelope built by the database from
+   * the row as it is after the change — the data of `snapshotOf` — and the chunk's first event checked
+   * against the contract); for an overdue mark the ledger's `overdue_now` (+1 on the report month's
+   * cells of a case not overdue before) as grouped upserts in key order. Each mark is a conditional
+   * change of a locked row: once per deadline, also when two copies sweep.
+   */
+  private markChunk(
+    sql: SweepSql,
+    kind: MarkKind,
+    deadline: Deadline,
+    chunk: number,
+    now: Date,
+  ): Promise<number> {
+    const contract = kind === 'OVERDUE' ? CaseEvents.caseOverdue : CaseEvents.caseDueSoon;
+    return transaction(
+      this.ds,
+      async (m) => {
+        const { where, params } = sql.qualifies(kind, deadline, now);
+        const locked = (await m.query(
+          `SELECT c.id AS id, c.community_id AS communityId, c.street_id AS streetId, c.grid_id AS gridId,
+                c.assignee_kind AS assigneeKind, c.assignee_id AS assigneeId,
+                c.category_code AS categoryCode, c.item_code AS itemCode, ${sql.chinaMonth('c.reported_at')} AS month,
+                c.respond_overdue AS respondOverdue, c.resolve_overdue AS resolveOverdue
+           FROM case_record c WHERE ${where} LIMIT ${chunk}${sql.forUpdate}`,
+          params,
+        )) as LockedCase[];
+        if (locked.length === 0) return 0;
+        const lockedIds = locked.map((c) => c.id);
+        const flag = FLAG[kind][deadline];
+        await m.query(
+          `UPDATE case_record SET ${flag} = 1 WHERE id IN (${lockedIds.map(() => '?').join(', ')})`,
+          lockedIds,
+        );
+        const pairs = locked.map((c) => [c.id, randomUUID()] as const);
+        const trace = traceHeaders();
+        await m.query(sql.insertEvents(deadline, trace), [
+          this.outbox.eventSource,
+          now.toISOString(),
+          now.toISOString(),
+          ...Object.values(trace),
+          JSON.stringify(pairs),
+          contract.topic,
+          contract.type,
+          sql.dateParam(new Date()),
+        ]);
+        // The database built the envelopes: the first of the chunk must satisfy the contract, or the
+        // whole chunk rolls back (as a payload rejected by `build` fails its transaction).
+        const [first] = (await m.query('SELECT envelope FROM outbox_event WHERE id = ?', [
+          pairs[0]?.[1],
+        ])) as {
+          envelope: string;
+        }[];
+        contract.parse(JSON.parse(first?.envelope ?? 'null') as CloudEvent<unknown>);
+        if (kind === 'OVERDUE') {
+          const cells: Contributions = new Map();
+          for (const c of locked) {
+            if (Number(c.respondOverdue) || Number(c.resolveOverdue)) continue; // already overdue now
+            const scopes: [LedgerScope, string][] = [
+              ['COMMUNITY', c.communityId],
+              ['STREET', c.streetId],
+              ['GRID', c.gridId ?? '-'],
+            ];
+            if (c.assigneeKind === 'CHIEF' && c.assigneeId) scopes.push(['CHIEF', c.assigneeId]);
+            for (const [scopeKind, scopeId] of scopes) {
+              const key = cellKey({
+                scopeKind,
+                scopeId,
+                categoryCode: c.categoryCode ?? '-',
+                itemCode: c.itemCode ?? '-',
+                month: c.month,
+              });
+              let cell = cells.get(key);
+              if (!cell) cells.set(key, (cell = new Map<string, number>()));
+              cell.set('overdue_now', (cell.get('overdue_now') ?? 0) + 1);
+            }
+          }
+          await this.ledger.add(m, cells);
+        }
+        return locked.length;
+      },
+      { isolation: 'READ COMMITTED' },
+    );
   }
 
   private skipped(error: unknown, id: string): null {

@@ -57,6 +57,11 @@ export class Outbox {
     this.source = opts.source;
   }
 
+  /** CloudEvents `source` of every event this outbox writes (for statements that build envelopes in SQL). */
+  get eventSource(): string {
+    return this.source;
+  }
+
   /**
    * Records an event. Call it with the EntityManager of the transaction that makes the change, so
    * the event exists exactly when the change commits. Add it after writing the aggregate row:

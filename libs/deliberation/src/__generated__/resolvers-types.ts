@@ -758,23 +758,23 @@ export type MeetingState =
 /** Mutations of the deliberation service. */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** A supervision note on a task (the matter's supervisors, COMMUNITY_STAFF). */
+  /** A supervision note on a task (the matter's supervisors, COMMUNITY_STAFF). The chief supervisor only while the matter's scope lies in the token's grids (FORBIDDEN otherwise). */
   addSupervisionNote: TaskReport;
-  /** Adds a task to an ADOPTED or IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF). */
+  /** Adds a task to an ADOPTED or IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF). A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   addTask: MatterTask;
   /** Casts or replaces the caller's ballot (RESIDENT in the frozen electorate); the last ballot before close counts. */
   castBallot: BallotReceipt;
-  /** The chief (the caller, STREET_CHIEF) and resident representatives of the scope supervise the ADOPTED matter (replaces an earlier choice). */
+  /** The chief (the caller, STREET_CHIEF) and resident representatives of the scope supervise the ADOPTED matter (replaces an earlier choice). Only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   chooseSupervisors: Matter;
   /** Closes the vote now (COMMUNITY_STAFF): tally, quorum and outcome in the closing transaction. */
   closeVote: Matter;
-  /** IMPLEMENTING → IMPLEMENTED with the final report (STREET_CHIEF, COMMUNITY_STAFF); CONFLICT while a task is OPEN. */
+  /** IMPLEMENTING → IMPLEMENTED with the final report (STREET_CHIEF, COMMUNITY_STAFF); CONFLICT while a task is OPEN. A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   completeImplementation: Matter;
   /** Second person (COMMUNITY_STAFF, not who entered it): the in-person ballot goes into the vote; returns its receipt. */
   confirmInPersonBallot: InPersonConfirmation;
-  /** Drafts a matter: RESIDENT (own scope), STREET_CHIEF, COMMUNITY_STAFF. Emits matter.drafted. */
+  /** Drafts a matter: RESIDENT (own scope), STREET_CHIEF (a scope in the token's grids: a courtyard in its own grid, else its street's; a resident group or the community when all its streets are; FORBIDDEN otherwise), COMMUNITY_STAFF. Emits matter.drafted. */
   draftMatter: Matter;
-  /** First person of a two-person entry (STREET_CHIEF, COMMUNITY_STAFF): a ballot cast in person at a meeting, PENDING until confirmed. A voter who voted online cannot vote in person (CONFLICT). */
+  /** First person of a two-person entry (STREET_CHIEF, COMMUNITY_STAFF): a ballot cast in person at a meeting, PENDING until confirmed. A voter who voted online cannot vote in person (CONFLICT). A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   enterInPersonBallot: InPersonEntry;
   /** Moves the closing time of an open vote later (COMMUNITY_STAFF), logged with the reason. */
   extendVote: Matter;
@@ -782,27 +782,27 @@ export type Mutation = {
   grantProxy: VoteProxy;
   /** Hides an opinion with a reason (COMMUNITY_STAFF); it is kept and staff still read it. CONFLICT when already hidden. Emits opinion.hidden. */
   hideOpinion: Opinion;
-  /** DRAFT → DISCUSSION (STREET_CHIEF, COMMUNITY_STAFF). */
+  /** DRAFT → DISCUSSION (STREET_CHIEF, COMMUNITY_STAFF). A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   openDiscussion: Matter;
   /** DISCUSSION → VOTING (COMMUNITY_STAFF): freezes the electorate (size and hash published). */
   openVoting: Matter;
-  /** Posts an opinion or a reply (RESIDENT of the scope, STREET_CHIEF, COMMUNITY_STAFF) on a matter in DISCUSSION or VOTING. Emits opinion.posted. */
+  /** Posts an opinion or a reply (RESIDENT of the scope, STREET_CHIEF, COMMUNITY_STAFF) on a matter in DISCUSSION or VOTING. A STREET_CHIEF posts as chief only on a matter whose scope lies in the token's grids; elsewhere as a resident of the scope, or FORBIDDEN. Emits opinion.posted. */
   postOpinion: Opinion;
-  /** Records residents present at a SCHEDULED meeting (STREET_CHIEF, COMMUNITY_STAFF): residents of the scope or of the frozen electorate; ids already recorded are kept. */
+  /** Records residents present at a SCHEDULED meeting (STREET_CHIEF, COMMUNITY_STAFF): residents of the scope or of the frozen electorate; ids already recorded are kept. A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   recordAttendance: Meeting;
-  /** The chief records the minutes (STREET_CHIEF): the meeting is HELD and its quorum published. Emits meeting.held. */
+  /** The chief records the minutes (STREET_CHIEF): the meeting is HELD and its quorum published. Only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). Emits meeting.held. */
   recordMinutes: Meeting;
-  /** Rejects a PENDING in-person entry with a reason (STREET_CHIEF, COMMUNITY_STAFF). */
+  /** Rejects a PENDING in-person entry with a reason (STREET_CHIEF, COMMUNITY_STAFF). A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   rejectInPersonBallot: InPersonEntry;
-  /** Reports progress on a task of an IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF); 100 % makes it DONE. Emits task.reported. */
+  /** Reports progress on a task of an IMPLEMENTING matter (STREET_CHIEF, COMMUNITY_STAFF); 100 % makes it DONE. A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). Emits task.reported. */
   reportProgress: MatterTask;
   /** Revokes the caller's proxy for the open vote, as long as no ballot was cast for the voter (CONFLICT after). */
   revokeProxy: VoteProxy;
-  /** Schedules a meeting on a matter in DISCUSSION or VOTING (STREET_CHIEF, COMMUNITY_STAFF). Emits meeting.scheduled. */
+  /** Schedules a meeting on a matter in DISCUSSION or VOTING (STREET_CHIEF, COMMUNITY_STAFF). A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). Emits meeting.scheduled. */
   scheduleMeeting: Meeting;
-  /** ADOPTED → IMPLEMENTING (STREET_CHIEF, COMMUNITY_STAFF). */
+  /** ADOPTED → IMPLEMENTING (STREET_CHIEF, COMMUNITY_STAFF). A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   startImplementing: Matter;
-  /** Withdraws a matter before its vote closes (STREET_CHIEF, COMMUNITY_STAFF). */
+  /** Withdraws a matter before its vote closes (STREET_CHIEF, COMMUNITY_STAFF). A STREET_CHIEF only on a matter whose scope lies in the token's grids (FORBIDDEN otherwise). */
   withdrawMatter: Matter;
 };
 

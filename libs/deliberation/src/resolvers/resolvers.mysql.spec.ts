@@ -191,8 +191,9 @@ describe('deliberation resolvers on MariaDB [needs: MariaDB]', () => {
     expect(await view(chiefA)).toEqual(seen);
     expect(await view(chiefB)).toEqual(unseen);
     expect(await view(STAFF)).toEqual(seen);
-    // The fixture's CHIEF holds a grid the read model does not know: nothing beyond the public view.
-    expect(await view(CHIEF)).toEqual(unseen);
+    // The fixture's CHIEF holds grid g1 (the street too); a grid the read model does not know: nothing.
+    expect(await view(CHIEF)).toEqual(seen);
+    expect(await view(chiefOf(randomUUID()))).toEqual(unseen);
 
     // A courtyard with a grid of its own belongs to that grid, not to its street's.
     const yard = await f.discussed({ scopeKind: 'COURTYARD', scopeId: PLACES.courtyard });

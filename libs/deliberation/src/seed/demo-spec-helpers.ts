@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@sc/config';
-import { stableId } from '@sc/demo';
+import { demoGridId, stableId } from '@sc/demo';
 import { PeopleSnapshotMark, PeopleVoter } from '@sc/people-contracts';
-import { RosterPlace } from '@sc/roster-contracts';
+import { GridPlace, RosterPlace } from '@sc/roster-contracts';
 import { Matter, MatterSupervisor, MatterTask, Meeting, Opinion, TaskReport } from '../entities';
 import { DeliberationLoaders } from '../loaders';
 import { ImplementationService } from '../services/implementation.service';
@@ -27,6 +27,8 @@ export async function fillDemoReadModels(f: DeliberationFixture): Promise<void> 
       place(street, 'STREET', '正街', PLACES.community),
       ...courtyards.map((id, i) => place(id, 'COURTYARD', `院${i + 1}`, street)),
     ]);
+  // The demo grid holding 正街 (the seed's chief acts in it, ADR 0047).
+  await f.ds.getRepository(GridPlace).insert({ gridId: demoGridId(1), placeId: street, kind: 'STREET' });
   const voters: PeopleVoter[] = courtyards.flatMap((courtyardId) =>
     Array.from({ length: 8 }, () => {
       const householdId = randomUUID();

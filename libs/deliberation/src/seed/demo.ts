@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@sc/auth';
 import type { Logger } from '@sc/config';
-import { stableId } from '@sc/demo';
+import { demoGridId, stableId } from '@sc/demo';
 import { hasSnapshot, PeopleVoter } from '@sc/people-contracts';
-import { RosterPlace } from '@sc/roster-contracts';
+import { GridPlace, RosterPlace } from '@sc/roster-contracts';
 import { ElectorateMember, Matter } from '../entities';
 import type { DiscussionService } from '../services/discussion.service';
 import type { ImplementationService } from '../services/implementation.service';
@@ -20,7 +20,9 @@ const principal = (subject: string, roles: Principal['roles'], scopes: string[] 
   expiresAt: new Date(Date.now() + DAY),
 });
 const STAFF = { principal: principal('demo-seed', ['COMMUNITY_STAFF'], ['community:caichang']) };
-const CHIEF = { principal: principal('demo-seed-chief', ['STREET_CHIEF'], ['grid:demo']) };
+/** The chief of the demo grid holding 正街 (a chief writes in own grid only, ADR 0047). */
+const GRID = demoGridId(1);
+const CHIEF = { principal: principal('demo-seed-chief', ['STREET_CHIEF'], [`grid:${GRID}`]) };
 const resident = (id: string) => ({
   principal: principal(`resident-${id}`, ['RESIDENT'], [`resident:${id}`]),
 });
@@ -45,12 +47,13 @@ export async function seedDemoMatters(
   let announced = false;
   while (
     !(await hasSnapshot(ds.manager)) ||
-    !(await ds.getRepository(RosterPlace).existsBy({ id: street }))
+    !(await ds.getRepository(RosterPlace).existsBy({ id: street })) ||
+    !(await ds.getRepository(GridPlace).existsBy({ gridId: GRID, placeId: street }))
   ) {
     if (Date.now() > deadline) {
       logger.warn(
-        { waitedMs: WAIT_MS, snapshot: await hasSnapshot(ds.manager), street },
-        'no people snapshot or roster places arrived: the demo matters were not seeded',
+        { waitedMs: WAIT_MS, snapshot: await hasSnapshot(ds.manager), street, grid: GRID },
+        'no people snapshot, roster places or grids arrived: the demo matters were not seeded',
       );
       return null;
     }
@@ -58,7 +61,7 @@ export async function seedDemoMatters(
       announced = true;
       logger.info(
         { waitForMs: WAIT_MS, street },
-        "demo seed waits for people's snapshot (caichang.people.snapshots.v1) and the roster's places",
+        "demo seed waits for people's snapshot (caichang.people.snapshots.v1) and the roster's places and grids",
       );
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -17,7 +17,7 @@ import {
   type MeetingKind,
 } from '../entities';
 import { validChoices, type MatterService, type RequestInfo } from './matter.service';
-import { residentOf, streetsOf, voterInScope } from './scope';
+import { mayActAsChief, OUTSIDE_GRID, requireChiefGrid, residentOf, streetsOf, voterInScope } from './scope';
 
 /** States in which a matter takes opinions and meetings (民议 goes on while the vote is open). */
 const DISCUSSABLE = new Set(['DISCUSSION', 'VOTING']);
@@ -74,16 +74,22 @@ export class DiscussionService {
   ): Promise<Opinion> {
     const principal = requireAuthenticated(req.principal);
     const residentId = residentOf(principal);
-    const role = hasRole(principal, 'COMMUNITY_STAFF')
+    const asked = hasRole(principal, 'COMMUNITY_STAFF')
       ? 'COMMUNITY_STAFF'
       : hasRole(principal, 'STREET_CHIEF')
         ? 'STREET_CHIEF'
         : residentId
           ? 'RESIDENT'
           : null;
-    if (!role) throw new ForbiddenError('requires RESIDENT, STREET_CHIEF or COMMUNITY_STAFF');
+    if (!asked) throw new ForbiddenError('requires RESIDENT, STREET_CHIEF or COMMUNITY_STAFF');
+    let role: NonNullable<typeof asked> = asked;
     const row = await transaction(this.ds, async (m) => {
       const matter = await this.matterOf(m, input.matterId, 'input.matterId');
+      // A chief posts as chief in own grid (ADR 0047); elsewhere only as a resident of the scope.
+      if (role === 'STREET_CHIEF' && !(await mayActAsChief(m, principal, matter))) {
+        if (!residentId) throw new ForbiddenError(OUTSIDE_GRID);
+        role = 'RESIDENT';
+      }
       if (!DISCUSSABLE.has(matter.status))
         throw new ConflictError(`A matter in state ${matter.status} takes no opinions`, {
           currentState: matter.status,
@@ -166,6 +172,7 @@ export class DiscussionService {
     const principal = requireRole(req.principal, 'STREET_CHIEF', 'COMMUNITY_STAFF');
     const row = await transaction(this.ds, async (m) => {
       const matter = await this.matterOf(m, input.matterId, 'input.matterId');
+      await requireChiefGrid(m, principal, matter);
       if (!DISCUSSABLE.has(matter.status))
         throw new ConflictError(`A matter in state ${matter.status} takes no meetings`, {
           currentState: matter.status,
@@ -220,11 +227,12 @@ export class DiscussionService {
       try {
         const row = await transaction(this.ds, async (m) => {
           const meeting = await this.lockMeeting(m, meetingId);
+          const matter = await this.matterOf(m, meeting.matterId, 'meetingId');
+          await requireChiefGrid(m, principal, matter);
           if (meeting.status !== 'SCHEDULED')
             throw new ConflictError(`A meeting in state ${meeting.status} takes no attendance`, {
               currentState: meeting.status,
             });
-          const matter = await this.matterOf(m, meeting.matterId, 'meetingId');
           const ids = [...new Set(residentIds)];
           const voters = new Map(
             (await m.getRepository(PeopleVoter).findBy({ id: In(ids) })).map((v) => [v.id, v]),
@@ -277,11 +285,12 @@ export class DiscussionService {
     const principal = requireRole(req.principal, 'STREET_CHIEF');
     const row = await transaction(this.ds, async (m) => {
       const meeting = await this.lockMeeting(m, meetingId);
+      const matter = await this.matterOf(m, meeting.matterId, 'meetingId');
+      await requireChiefGrid(m, principal, matter);
       if (meeting.status !== 'SCHEDULED')
         throw new ConflictError(`A meeting in state ${meeting.status} already has its minutes`, {
           currentState: meeting.status,
         });
-      const matter = await this.matterOf(m, meeting.matterId, 'meetingId');
       const now = this.clock();
       const scope = await this.scopeCounts(m, matter, now.getUTCFullYear());
       const changes = {
@@ -347,6 +356,7 @@ export class DiscussionService {
       const row = await transaction(this.ds, async (m) => {
         const meeting = await m.getRepository(Meeting).findOneBy({ id: input.meetingId });
         if (!meeting) throw new NotFoundError('Meeting', input.meetingId, 'input.meetingId');
+        await requireChiefGrid(m, principal, await this.matterOf(m, meeting.matterId, 'input.meetingId'));
         const { matter, now } = await this.matters.lockOpenVote(m, meeting.matterId);
         const choices = validChoices(matter, input.choices, 'input.choices');
         const attended = await m
@@ -441,7 +451,9 @@ export class DiscussionService {
   async rejectInPersonBallot(req: RequestInfo, entryId: string, reason: string): Promise<InPersonEntry> {
     const principal = requireRole(req.principal, 'STREET_CHIEF', 'COMMUNITY_STAFF');
     const row = await transaction(this.ds, async (m) => {
-      const entry = await this.lockEntry(m, entryId);
+      const entry = await this.lockEntry(m, entryId, async (e) =>
+        requireChiefGrid(m, principal, await this.matterOf(m, e.matterId, 'id')),
+      );
       const changes = {
         status: 'REJECTED' as const,
         pendingSlot: null,
@@ -482,11 +494,17 @@ export class DiscussionService {
     return meeting;
   }
 
-  private async lockEntry(m: EntityManager, id: string): Promise<InPersonEntry> {
+  /** The entry, locked; `check` (a chief's grid) runs before its state is looked at. */
+  private async lockEntry(
+    m: EntityManager,
+    id: string,
+    check?: (entry: InPersonEntry) => Promise<void>,
+  ): Promise<InPersonEntry> {
     const q = m.getRepository(InPersonEntry).createQueryBuilder('e').where('e.id = :id', { id });
     if (isMysqlFamily(this.ds)) q.setLock('pessimistic_write');
     const entry = await q.getOne();
     if (!entry) throw new NotFoundError('In-person entry', id, 'id');
+    await check?.(entry);
     if (entry.status !== 'PENDING')
       throw new ConflictError(`An in-person entry in state ${entry.status} cannot be decided again`, {
         currentState: entry.status,

@@ -8,7 +8,7 @@ import { DeliberationEvents } from '@sc/deliberation-contracts';
 import { PeopleVoter } from '@sc/people-contracts';
 import { Matter, MatterSupervisor, MatterTask, TaskReport } from '../entities';
 import type { RequestInfo } from './matter.service';
-import { residentOf, voterInScope } from './scope';
+import { mayActAsChief, OUTSIDE_GRID, requireChiefGrid, residentOf, voterInScope } from './scope';
 
 /** States whose tasks may be added to and reported on. */
 const CARRIED_OUT = new Set(['ADOPTED', 'IMPLEMENTING']);
@@ -35,6 +35,7 @@ export class ImplementationService {
     const principal = requireRole(req.principal, 'STREET_CHIEF');
     const matter = await transaction(this.ds, async (m) => {
       const matter = await this.lockMatter(m, matterId);
+      await requireChiefGrid(m, principal, matter);
       if (matter.status !== 'ADOPTED')
         throw new ConflictError(`Supervisors are chosen at adoption, not in state ${matter.status}`, {
           currentState: matter.status,
@@ -74,6 +75,7 @@ export class ImplementationService {
     const principal = requireRole(req.principal, 'STREET_CHIEF', 'COMMUNITY_STAFF');
     const task = await transaction(this.ds, async (m) => {
       const matter = await this.lockMatter(m, input.matterId);
+      await requireChiefGrid(m, principal, matter);
       if (!CARRIED_OUT.has(matter.status))
         throw new ConflictError(`A matter in state ${matter.status} takes no tasks`, {
           currentState: matter.status,
@@ -110,6 +112,7 @@ export class ImplementationService {
     const task = await transaction(this.ds, async (m) => {
       const task = await this.lockTask(m, input.taskId);
       const matter = await this.lockMatter(m, task.matterId);
+      await requireChiefGrid(m, principal, matter);
       if (matter.status !== 'IMPLEMENTING')
         throw new ConflictError(`A matter in state ${matter.status} takes no progress reports`, {
           currentState: matter.status,
@@ -179,15 +182,21 @@ export class ImplementationService {
         });
       const residentId = residentOf(principal);
       const supervisors = m.getRepository(MatterSupervisor);
+      // The chief supervisor notes while the matter lies in the token's grids (ADR 0047).
+      const chiefSupervisor =
+        !hasRole(principal, 'COMMUNITY_STAFF') &&
+        hasRole(principal, 'STREET_CHIEF') &&
+        (await supervisors.existsBy({ matterId: matter.id, kind: 'CHIEF', ref: principal.subject }));
+      const inGrid = chiefSupervisor && (await mayActAsChief(m, principal, matter));
       const role = hasRole(principal, 'COMMUNITY_STAFF')
         ? 'COMMUNITY_STAFF'
-        : hasRole(principal, 'STREET_CHIEF') &&
-            (await supervisors.existsBy({ matterId: matter.id, kind: 'CHIEF', ref: principal.subject }))
+        : inGrid
           ? 'STREET_CHIEF'
           : residentId &&
               (await supervisors.existsBy({ matterId: matter.id, kind: 'RESIDENT', ref: residentId }))
             ? 'RESIDENT'
             : null;
+      if (!role && chiefSupervisor) throw new ForbiddenError(OUTSIDE_GRID);
       if (!role)
         throw new ForbiddenError('only the matter’s supervisors and community staff note on its tasks');
       const row: TaskReport = {

@@ -45,7 +45,7 @@ import {
   type ScopeKind,
 } from '../entities';
 import type { BallotKey } from './ballot-key';
-import { residentOf, streetsOf, voterInScope } from './scope';
+import { requireChiefGrid, residentOf, streetsOf, voterInScope } from './scope';
 import { streamedListHash } from './sorted-hash';
 
 export interface RequestInfo {
@@ -177,9 +177,16 @@ export class MatterService {
     const matter = await transaction(this.ds, async (m) => {
       const place = await activePlace(m, input.scopeId, input.scopeKind as RosterPlaceKind);
       if (!place) throw new NotFoundError(capitalise(input.scopeKind), input.scopeId);
-      if (residentId && !(await voterInScope(m, input, residentId))) {
-        throw new ForbiddenError('a resident may propose matters of their own scope only');
-      }
+      const streetId =
+        input.scopeKind === 'STREET'
+          ? input.scopeId
+          : input.scopeKind === 'COURTYARD'
+            ? place.parentId
+            : null;
+      if (residentId) {
+        if (!(await voterInScope(m, input, residentId)))
+          throw new ForbiddenError('a resident may propose matters of their own scope only');
+      } else await requireChiefGrid(m, principal, { ...input, streetId }); // a chief: own grid (ADR 0047)
       const now = this.clock();
       const row: Matter = {
         id: randomUUID(),
@@ -188,12 +195,7 @@ export class MatterService {
         kind: input.kind,
         scopeKind: input.scopeKind,
         scopeId: input.scopeId,
-        streetId:
-          input.scopeKind === 'STREET'
-            ? input.scopeId
-            : input.scopeKind === 'COURTYARD'
-              ? place.parentId
-              : null,
+        streetId,
         courtyardId: input.scopeKind === 'COURTYARD' ? input.scopeId : null,
         proposer: principal.subject,
         proposerResidentId: residentId,
@@ -266,8 +268,13 @@ export class MatterService {
       startImplementing: DeliberationEvents.implementing,
       completeImplementation: DeliberationEvents.implemented,
     }[action];
-    const matter = await transaction(this.ds, (m) =>
-      this.transition(m, id, action, principal.subject, reason, async (mm) => {
+    const matter = await transaction(this.ds, async (m) => {
+      // A chief moves matters of own grid only (ADR 0047); unknown ids are the transition's NOT_FOUND.
+      if (!hasRole(principal, 'COMMUNITY_STAFF')) {
+        const row = await m.getRepository(Matter).findOneBy({ id });
+        if (row) await requireChiefGrid(m, principal, row);
+      }
+      return this.transition(m, id, action, principal.subject, reason, async (mm) => {
         if (action === 'completeImplementation') {
           // The final report closes the matter once every task is done.
           const open = await mm.getRepository(MatterTask).countBy({ matterId: id, status: 'OPEN' });
@@ -277,8 +284,8 @@ export class MatterService {
             });
         }
         return { event: { contract: event, data: { id, actor: principal.subject, reason } } };
-      }),
-    );
+      });
+    });
     this.committed();
     return matter;
   }

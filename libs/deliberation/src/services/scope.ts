@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '@sc/auth';
+import { hasRole, type Principal } from '@sc/auth';
+import { ForbiddenError } from '@sc/graphql';
 import { PeopleVoter } from '@sc/people-contracts';
-import { RosterPlace } from '@sc/roster-contracts';
+import { GridPlace, RosterPlace } from '@sc/roster-contracts';
 import type { ScopeKind } from '../entities';
 
 /** The resident id of a RESIDENT principal (its `resident:<id>` scope), else null. */
@@ -68,4 +69,40 @@ export async function scopeInGrids(
   if (streets.length === 0) return false;
   const inside = await Promise.all(streets.map(async (s) => any(await gridsOf(s, 'STREET'))));
   return inside.every(Boolean);
+}
+
+/** The grids holding a place as that kind, straight from the grid read model (one statement). */
+export const gridsOfPlace =
+  (m: EntityManager) =>
+  async (placeId: string, kind: 'STREET' | 'COURTYARD'): Promise<string[]> =>
+    (await m.getRepository(GridPlace).findBy({ placeId, kind })).map((r) => r.gridId);
+
+/** The refusal of a chief's write outside the grid (ADR 0047). */
+export const OUTSIDE_GRID = 'a street chief acts only on matters whose scope lies in the grids of the token';
+
+/**
+ * Whether the caller may write on a matter as a chief (ADR 0047): COMMUNITY_STAFF and ADMIN
+ * everywhere; a STREET_CHIEF when the matter's scope lies in the token's grids, by the rule of
+ * {@link scopeInGrids} (the same as a chief's reads); anyone else not.
+ */
+export async function mayActAsChief(
+  m: EntityManager,
+  principal: Principal | null,
+  matter: { scopeKind: ScopeKind; scopeId: string; streetId: string | null },
+): Promise<boolean> {
+  if (hasRole(principal, 'COMMUNITY_STAFF')) return true;
+  if (!principal?.roles.includes('STREET_CHIEF')) return false;
+  return scopeInGrids(m, matter, new Set(chiefGridsOf(principal)), gridsOfPlace(m));
+}
+
+/**
+ * FORBIDDEN (before anything is written) unless {@link mayActAsChief}: every mutation a STREET_CHIEF
+ * may call checks it once the matter is known. Staff and ADMIN pass without a statement.
+ */
+export async function requireChiefGrid(
+  m: EntityManager,
+  principal: Principal | null,
+  matter: { scopeKind: ScopeKind; scopeId: string; streetId: string | null },
+): Promise<void> {
+  if (!(await mayActAsChief(m, principal, matter))) throw new ForbiddenError(OUTSIDE_GRID);
 }

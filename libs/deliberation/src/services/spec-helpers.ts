@@ -5,7 +5,7 @@ import { openDatabase } from '@sc/db';
 import { Outbox, OutboxEvent } from '@sc/events';
 import { DELIBERATION_EVENTS } from '@sc/deliberation-contracts';
 import { PeopleVoter } from '@sc/people-contracts';
-import { RosterPlace } from '@sc/roster-contracts';
+import { GridPlace, RosterPlace } from '@sc/roster-contracts';
 import { deliberation } from '../deliberation.service';
 import { BallotKey } from './ballot-key';
 import { DiscussionService } from './discussion.service';
@@ -32,7 +32,10 @@ export const principal = (
 });
 export const STAFF = principal(['COMMUNITY_STAFF'], ['community:caichang'], 'staff-1');
 export const STAFF2 = principal(['COMMUNITY_STAFF'], ['community:caichang'], 'staff-2');
+/** The chief of grid `g1`, which holds the street (and so its courtyard): the fixture's matters. */
 export const CHIEF = principal(['STREET_CHIEF'], ['grid:g1'], 'chief-1');
+/** The grid of {@link CHIEF} (roster's grid read model, ADR 0047). */
+export const CHIEF_GRID = 'g1';
 export const residentPrincipal = (id: string) =>
   principal(['RESIDENT'], [`resident:${id}`], `resident-${id}`);
 
@@ -104,6 +107,8 @@ export async function deliberationFixture(url: string, householdCount = 6): Prom
       place(PLACES.courtyard, 'COURTYARD', '供销社院', PLACES.street),
       place(PLACES.otherStreet, 'STREET', '新街', PLACES.community),
     ]);
+  // A chief writes and reads details in own grid only (ADR 0047): CHIEF's grid holds the street.
+  await ds.getRepository(GridPlace).insert({ gridId: CHIEF_GRID, placeId: PLACES.street, kind: 'STREET' });
   const households: Household[] = [];
   const voters: PeopleVoter[] = [];
   for (let i = 0; i < householdCount; i++) {

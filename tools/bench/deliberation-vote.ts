@@ -262,10 +262,17 @@ async function main(): Promise<void> {
         ),
       );
     const readMs = (await read(half)) + (await read(VOTERS - half));
+    // Deadlocks while the ballots are cast (server-wide: other work on the server counts too).
+    const deadlocks = async () => {
+      const [row] = (await ds.query("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'")) as { Value: string }[];
+      return Number(row?.Value ?? 0);
+    };
+    const deadlocks0 = await deadlocks();
     mintHalf(0, half);
     const castFirst = await cast(0, half);
     mintHalf(half, VOTERS - half);
     const castMs = castFirst + (await cast(half, VOTERS - half));
+    const castDeadlocks = (await deadlocks()) - deadlocks0;
     const ballotsPerS = (VOTERS / castMs) * 1000;
     const readsPerS = (VOTERS / readMs) * 1000;
     const tClose = performance.now();
@@ -373,6 +380,7 @@ async function main(): Promise<void> {
       '| measure | figure | goal | yardstick (same run) | ratio |',
       '| --- | --- | --- | --- | --- |',
       `| **ballots through the gateway** | **${f1(ballotsPerS)}/s** | ≥ 300/s: ${goal(ballotsPerS >= 300)} | matter(id) reads through the gateway: ${f1(readsPerS)}/s | ${f2(ballotsPerS / readsPerS)}× the read rate |`,
+      `| InnoDB deadlocks while casting (server-wide, each a retried cast) | ${castDeadlocks} (${f1((castDeadlocks * 1000) / VOTERS)} per 1,000 ballots) | — | — | — |`,
       `| openVoting (snapshot of ${VOTERS.toLocaleString('en')}), through the gateway | ${f1(openMs)} ms | — | — | — |`,
       `| closing tally of ${VOTERS.toLocaleString('en')} | ${f1(closeMs)} ms | ≤ 1 s: ${goal(closeMs <= 1000)} | — | — |`,
       `| **snapshot of ${COUNTY.toLocaleString('en')}** (openVoting) | **${f1(snapshotMs)} ms** | ≤ 10 s: ${goal(snapshotMs <= 10_000)} | raw INSERT … SELECT of as many rows: ${f1(copyMs)} ms | ${f2(snapshotMs / copyMs)}× the raw copy |`,

@@ -493,10 +493,34 @@ export class MatterService {
     const matterId = matter.id;
     const slot = this.key.slot(matterId, member.voterId);
     const pRepo = m.getRepository(Participation);
-    const [known] = (await m.query(
-      `SELECT channel, ballots FROM participation WHERE matter_id = ? AND voter_id = ?${isMysqlFamily(this.ds) ? ' FOR UPDATE' : ''}`,
+    // The voter's participation row, locked before `check` (grantProxy locks the same row). A first
+    // ballot inserts it straight away: a locking read of a missing row would take a gap lock, and two
+    // first ballots of neighbouring voters, each holding the gap and inserting into it, deadlocked
+    // (ADR 0047). A plain read tells first from replacing ballots; a row committed after it makes the
+    // insert a unique violation, and castBallot's retry replaces.
+    const [seen] = (await m.query(
+      'SELECT 1 AS seen FROM participation WHERE matter_id = ? AND voter_id = ?',
       [matterId, member.voterId],
-    )) as { channel: Participation['channel']; ballots: number }[];
+    )) as { seen: number }[];
+    let known: { channel: Participation['channel']; ballots: number } | undefined;
+    if (seen) {
+      [known] = (await m.query(
+        `SELECT channel, ballots FROM participation WHERE matter_id = ? AND voter_id = ?${isMysqlFamily(this.ds) ? ' FOR UPDATE' : ''}`,
+        [matterId, member.voterId],
+      )) as { channel: Participation['channel']; ballots: number }[];
+    } else {
+      await pRepo.insert({
+        matterId,
+        voterId: member.voterId,
+        casterResidentId,
+        channel,
+        ballots: 1,
+        openChoices: matter.secret ? null : distinct,
+        weight: member.weight,
+        firstAt: now,
+        lastAt: now,
+      });
+    }
     await check?.();
     if (known && known.channel !== channel)
       throw new ConflictError(
@@ -524,18 +548,6 @@ export class MatterService {
         await m.getRepository(Ballot).update({ id: replaced.id }, { currentSlot: null });
         await this.addToCounts(m, matterId, replaced.id, replaced.choices, replaced.weight, -1);
       }
-    } else {
-      await pRepo.insert({
-        matterId,
-        voterId: member.voterId,
-        casterResidentId,
-        channel,
-        ballots: 1,
-        openChoices: matter.secret ? null : distinct,
-        weight: member.weight,
-        firstAt: now,
-        lastAt: now,
-      });
     }
     const nonce = randomBytes(16).toString('hex');
     const receipt = receiptOf(matterId, id, distinct, nonce);

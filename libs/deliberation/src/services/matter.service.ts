@@ -539,11 +539,16 @@ export class MatterService {
           openChoices: matter.secret ? null : distinct,
         },
       );
-      // The replaced ballot leaves the count (its shard's rows) before the new one enters it.
-      const replaced = await m.getRepository(Ballot).findOne({
-        where: { matterId, currentSlot: slot },
-        select: { id: true, choices: true, weight: true },
-      });
+      // The replaced ballot leaves the count (its shard's rows) before the new one enters it. Read
+      // locking, so the latest one (committed by this voter's previous cast, after this transaction's
+      // snapshot) is the one replaced rather than a unique violation on the slot and a retry.
+      const rq = m
+        .getRepository(Ballot)
+        .createQueryBuilder('b')
+        .select(['b.id', 'b.choices', 'b.weight'])
+        .where('b.matter_id = :matterId AND b.current_slot = :slot', { matterId, slot });
+      if (isMysqlFamily(this.ds)) rq.setLock('pessimistic_write');
+      const replaced = await rq.getOne();
       if (replaced) {
         await m.getRepository(Ballot).update({ id: replaced.id }, { currentSlot: null });
         await this.addToCounts(m, matterId, replaced.id, replaced.choices, replaced.weight, -1);

@@ -114,7 +114,7 @@ describe("deliberation: a chief's writes stay in the chief's grids, on MariaDB [
     return ok<T>(query, variables, inside);
   };
 
-  const DRAFT = `mutation($i: DraftMatterInput!) { draftMatter(input: $i) { id status proposer } }`;
+  const DRAFT = `mutation($i: DraftMatterInput!) { draftMatter(input: $i) { id status transitions { actor } } }`;
   const draft = (scopeKind: string, scopeId: string) => ({
     i: {
       title: '正街停车位分配',
@@ -145,11 +145,11 @@ describe("deliberation: a chief's writes stay in the chief's grids, on MariaDB [
 
   it('lets the chief of the grid do every write of a matter, from the draft to the final report; the chief of another grid gets FORBIDDEN and writes nothing', async () => {
     // Draft and discussion.
-    const drafted = await onlyInGrid<{ draftMatter: { id: string; proposer: string } }>(
+    const drafted = await onlyInGrid<{ draftMatter: { id: string; transitions: { actor: string }[] } }>(
       DRAFT,
       draft('STREET', PLACES.street),
     );
-    expect(drafted.draftMatter.proposer).toBe('chief-a');
+    expect(drafted.draftMatter.transitions).toEqual([{ actor: 'chief-a' }]);
     const id = drafted.draftMatter.id;
     expect(
       await onlyInGrid<{ openDiscussion: { status: string } }>(MOVE('openDiscussion'), { id, r: '民议' }),

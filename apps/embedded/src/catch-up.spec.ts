@@ -23,6 +23,7 @@ const CAUGHT_UP = [
   'cases roster-chiefs',
   'cases people-residents',
   'deliberation roster-places',
+  'deliberation roster-grids',
   'deliberation people-voters',
 ];
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { hasRole, requireAuthenticated, requireRole, type Principal } from '@sc/auth';
+import { hasRole, requireAuthenticated, requireRole } from '@sc/auth';
 import { isMysqlFamily, isUniqueViolation, transaction } from '@sc/db';
 import type { Outbox } from '@sc/events';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '@sc/graphql';
@@ -55,11 +55,6 @@ export class DiscussionService {
     private readonly committed: () => void,
     private readonly clock: () => Date = () => new Date(),
   ) {}
-
-  /** Whether the caller sees hidden opinions' text and meeting attendance lists. */
-  static isStaff(p: Principal | null): boolean {
-    return hasRole(p, 'COMMUNITY_STAFF', 'STREET_CHIEF');
-  }
 
   // ---- opinions -------------------------------------------------------------------------------
 

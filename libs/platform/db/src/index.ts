@@ -12,3 +12,4 @@ export * from './node-sqlite';
 export * from './exclusive-job';
 export * from './field-cipher';
 export * from './read-cache';
+export * from './plain-sql';

@@ -41,8 +41,9 @@ export interface ReadGenerationOptions {
  * Watches the data source's writes (a TypeORM subscriber: inserts, updates, deletes through
  * repositories, query builders and `save`) and bumps `cache_generation` in each transaction that wrote
  * anything but bookkeeping, just before it commits. Raw SQL (`query('UPDATE …')`) is not seen: a
- * service that caches must write its served tables through TypeORM, inside a transaction (a write
- * outside one bumps right after it, which leaves a moment in which a stale answer can be cached).
+ * service that caches must write its served tables through TypeORM, or follow a plain write with
+ * `wroteWithSql(manager, table)` (plain-sql.ts), inside a transaction (a write outside one bumps
+ * right after it, which leaves a moment in which a stale answer can be cached).
  *
  * The bump is the transaction's last statement, so concurrent writers wait on the row only for each
  * other's COMMIT (one round trip), not for their whole transactions.
@@ -102,6 +103,11 @@ export class ReadGeneration implements EntitySubscriberInterface {
     this.dirty.delete(event.queryRunner);
     await event.queryRunner.query(BUMP);
     this.localBumps++;
+  }
+
+  /** A plain statement of this query runner wrote `table` (see `wroteWithSql` in plain-sql.ts). */
+  wroteWithSql(queryRunner: QueryRunner, table: string): Promise<void> {
+    return this.wrote(queryRunner, table);
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {

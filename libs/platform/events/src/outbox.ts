@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import type { EntityManager } from 'typeorm';
+import { persisted, placeholders } from '@sc/db';
 import { type CloudEvent, MAX_EVENT_ID_LENGTH, MAX_SUBJECT_LENGTH } from './cloud-event';
 import type { EventContract, Producer } from './contract';
 import { OutboxEvent } from './entities';
@@ -30,6 +31,21 @@ export function storedEnvelope(stored: string): string {
   return stored.startsWith(COMPRESSED)
     ? gunzipSync(Buffer.from(stored.slice(COMPRESSED.length), 'base64')).toString('utf8')
     : stored;
+}
+
+/**
+ * Outbox rows in one plain multi-row INSERT (ADR 0052: every change of every service writes one, and
+ * TypeORM's insert builder cost more CPU than the statement). Values go through the driver's own
+ * conversion (dates as UTC on both dialects). outbox_event is bookkeeping: no read-generation bump.
+ */
+async function insertRows(manager: EntityManager, rows: Partial<OutboxEvent>[]): Promise<void> {
+  const [first, ...rest] = rows.map((row) => persisted(manager, OutboxEvent, row));
+  if (!first) return;
+  const tuple = `(${placeholders(first.columns.length)})`;
+  await manager.query(
+    `INSERT INTO outbox_event (${first.columns.join(', ')}) VALUES ${[first, ...rest].map(() => tuple).join(', ')}`,
+    [first, ...rest].flatMap((r) => r.params),
+  );
 }
 
 /** What {@link Outbox.add} records. */
@@ -112,8 +128,8 @@ export class Outbox {
       this.envelope({ topic, ...contract.build(e.subject, e.data), time: e.time }),
     );
     for (let i = 0; i < built.length; i += 100) {
-      await manager.insert(
-        OutboxEvent,
+      await insertRows(
+        manager,
         built.slice(i, i + 100).map((b) => b.row),
       );
     }
@@ -132,7 +148,7 @@ export class Outbox {
       },
       async () => {
         const { row, event } = this.envelope(e);
-        await manager.insert(OutboxEvent, row);
+        await insertRows(manager, [row]);
         return event;
       },
     );

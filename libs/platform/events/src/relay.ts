@@ -1,6 +1,6 @@
 import type { Logger } from '@sc/config';
-import { isMysqlFamily, transaction } from '@sc/db';
-import { type DataSource, type EntityManager, IsNull, type QueryRunner } from 'typeorm';
+import { isMysqlFamily, persistedValue, placeholders, transaction } from '@sc/db';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { type BackoffOptions, Sleeper, backoffDelay, errorText } from './backoff';
 import { CLOUDEVENTS_CONTENT_TYPE } from './cloud-event';
 import { OutboxEvent } from './entities';
@@ -208,13 +208,12 @@ export class OutboxRelay {
     let rows: OutboxEvent[];
     try {
       if (!(await this.holdLock())) return { kind: 'standby' };
-      rows = await this.withManager((m) =>
-        m.getRepository(OutboxEvent).find({
-          select: { seq: true, id: true, topic: true, aggregateId: true, type: true, envelope: true },
-          where: { publishedAt: IsNull() },
-          order: { seq: 'ASC' },
-          take: this.batchSize,
-        }),
+      // Plain statements (ADR 0052): a cycle runs after every commit that nudges the relay.
+      rows = await this.withManager(
+        async (m) =>
+          (await m.query(
+            `SELECT seq, id, topic, aggregate_id AS aggregateId, type, envelope FROM outbox_event WHERE published_at IS NULL ORDER BY seq LIMIT ${Number(this.batchSize)}`,
+          )) as OutboxEvent[],
       );
     } catch (err) {
       return this.databaseFailed(err);
@@ -269,12 +268,10 @@ export class OutboxRelay {
 
     try {
       await this.withManager((m) =>
-        m
-          .createQueryBuilder()
-          .update(OutboxEvent)
-          .set({ publishedAt: new Date() })
-          .where('seq IN (:...seqs)', { seqs })
-          .execute(),
+        m.query(`UPDATE outbox_event SET published_at = ? WHERE seq IN (${placeholders(seqs.length)})`, [
+          persistedValue(m, OutboxEvent, 'publishedAt', new Date()),
+          ...seqs,
+        ]),
       );
     } catch (err) {
       // Published but not marked: the next cycle publishes these again (consumers deduplicate).

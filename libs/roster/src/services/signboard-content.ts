@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { columnList, hydrate, placeholders } from '@sc/db';
 import { StreetChief } from '../entities/chief.entity';
 import { Grid, GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
@@ -36,15 +37,34 @@ export interface RosterSnapshot {
   appointed: Map<string, StreetChief>;
 }
 
+/** Rows of a plain `SELECT <every column> FROM table rest`, as entities (ADR 0052: no query builder). */
+async function rowsOf<T extends ObjectLiteral>(
+  m: EntityManager,
+  entity: EntityTarget<T>,
+  table: string,
+  rest: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const rows = (await m.query(`SELECT ${columnList(m, entity)} FROM ${table} ${rest}`, params)) as Record<
+    string,
+    unknown
+  >[];
+  return rows.map((row) => hydrate(m, entity, row));
+}
+
+/**
+ * Every grid, grid member and appointed chief, and the places of the members and of `placeIds`: four
+ * plain statements (a signboard refresh pass reads this after every street rename).
+ */
 export async function loadSnapshot(m: EntityManager, placeIds: string[]): Promise<RosterSnapshot> {
   const [grids, members, chiefs] = await Promise.all([
-    m.getRepository(Grid).find({ order: { sortKey: 'ASC' } }),
-    m.getRepository(GridMember).find({ order: { sortKey: 'ASC' } }),
-    m.getRepository(StreetChief).findBy({ status: 'APPOINTED' }),
+    rowsOf(m, Grid, 'grid', 'ORDER BY sort_key'),
+    rowsOf(m, GridMember, 'grid_member', 'ORDER BY sort_key'),
+    rowsOf(m, StreetChief, 'street_chief', 'WHERE status = ?', ['APPOINTED']),
   ]);
   const ids = [...new Set([...placeIds, ...members.map((x) => x.placeId)])];
   const places = ids.length
-    ? await m.getRepository(Place).createQueryBuilder('p').whereInIds(ids).getMany()
+    ? await rowsOf(m, Place, 'place', `WHERE id IN (${placeholders(ids.length)})`, ids)
     : [];
   return {
     places: new Map(places.map((p) => [p.id, p])),

@@ -2,14 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { requireRole } from '@sc/auth';
 import {
+  columnList,
   type CountedConnection,
-  forUpdate,
+  forUpdateSql,
+  hydrate,
   isMysqlFamily,
   isUniqueViolation,
   lockById,
   type Page,
+  persisted,
+  persistedValue,
+  placeholders,
   transaction,
   type TransactionOptions,
+  wroteWithSql,
 } from '@sc/db';
 import type { Logger } from '@sc/config';
 import type { Outbox } from '@sc/events';
@@ -17,7 +23,7 @@ import { ConflictError, NotFoundError } from '@sc/graphql';
 import { GridMember } from '../entities/grid.entity';
 import { Place } from '../entities/place.entity';
 import { Signboard } from '../entities/signboard.entity';
-import { SignboardRefresh, SignboardRefreshLock } from '../entities/signboard-refresh.entity';
+import { SignboardRefresh } from '../entities/signboard-refresh.entity';
 import { SignboardEvents } from '@sc/roster-contracts';
 import type { RequestInfo } from '@sc/service';
 import { contentOf, loadSnapshot } from './signboard-content';
@@ -50,6 +56,18 @@ export interface Touched {
   grids?: string[];
   /** Sort keys of places that left a grid in this change. */
   containing?: string[];
+}
+
+/** The data of a `signboard.outOfDate` event. */
+type OutOfDateData = Parameters<(typeof SignboardEvents.signboardOutOfDate)['build']>[1];
+
+/** A refreshed board's new content columns. */
+interface BoardChange {
+  id: string;
+  contentHash: string;
+  outOfDate: boolean;
+  outOfDateSince: Date | null;
+  updatedAt: Date;
 }
 
 /** Recorded changes one refresh takes at most (the rest in the next, at once). */
@@ -140,7 +158,12 @@ export class SignboardService {
     // place with no board): a concurrent change that brings it onto a board records its own.
     const [affected] = await this.affectedBy(m, [touched]);
     if (!affected?.length) return false;
-    await m.getRepository(SignboardRefresh).insert({ touched: JSON.stringify(touched), actor, at: now });
+    // signboard_refresh is bookkeeping (no served answer reads it): no read-generation bump.
+    const row = persisted(m, SignboardRefresh, { touched: JSON.stringify(touched), actor, at: now });
+    await m.query(
+      `INSERT INTO signboard_refresh (${row.columns.join(', ')}) VALUES (${placeholders(row.params.length)})`,
+      row.params,
+    );
     return true;
   }
 
@@ -191,9 +214,12 @@ export class SignboardService {
    */
   private async refreshPending(m: EntityManager): Promise<{ more: boolean; announced: boolean }> {
     await this.lockRefresh(m);
-    const pending = await m
-      .getRepository(SignboardRefresh)
-      .find({ order: { seq: 'ASC' }, take: REFRESH_BATCH });
+    // Plain statements throughout (ADR 0052): a street rename's pass runs after every one.
+    const pending = (
+      (await m.query(
+        `SELECT ${columnList(m, SignboardRefresh)} FROM signboard_refresh ORDER BY seq LIMIT ${REFRESH_BATCH}`,
+      )) as Record<string, unknown>[]
+    ).map((row) => hydrate(m, SignboardRefresh, row));
     if (pending.length === 0) return { more: false, announced: false };
     const touched = pending.map((r) => JSON.parse(r.touched) as Touched);
     const affected = await this.affectedBy(m, touched);
@@ -203,48 +229,75 @@ export class SignboardService {
     });
     let announced = false;
     if (cause.size) {
-      const boards = await forUpdate(
-        m
-          .getRepository(Signboard)
-          .createQueryBuilder('s')
-          .whereInIds([...cause.keys()])
-          .orderBy('s.code', 'ASC'),
-      ).getMany();
+      const ids = [...cause.keys()];
+      const boards = (
+        (await m.query(
+          `SELECT ${columnList(m, Signboard)} FROM signboard WHERE id IN (${placeholders(ids.length)}) ORDER BY code${forUpdateSql(m)}`,
+          ids,
+        )) as Record<string, unknown>[]
+      ).map((row) => hydrate(m, Signboard, row));
       const snapshot = await loadSnapshot(m, [
         ...new Set(boards.flatMap((b) => [b.placeId, b.scopePlaceId])),
       ]);
+      const changed: BoardChange[] = [];
+      const events: { subject: string; data: OutOfDateData; time: Date }[] = [];
       for (const board of boards) {
         const { hash } = contentOf(board, snapshot);
         if (hash === board.contentHash) continue;
         const { actor, at } = cause.get(board.id) as SignboardRefresh;
         const outOfDate = hash !== board.printedHash;
-        const changes = {
+        changed.push({
+          id: board.id,
           contentHash: hash,
           outOfDate,
           outOfDateSince: outOfDate ? (board.outOfDateSince ?? at) : null,
           updatedAt: at,
-        };
-        await m.getRepository(Signboard).update({ id: board.id }, changes);
+        });
         if (outOfDate && !board.outOfDate) {
-          announced = true;
-          await this.outbox.add(
-            m,
-            SignboardEvents.signboardOutOfDate,
-            board.id,
-            {
+          events.push({
+            subject: board.id,
+            data: {
               id: board.id,
               code: board.code,
               printedVersion: board.printedVersion,
               contentHash: hash,
               actor,
             },
-            { time: at },
-          );
+            time: at,
+          });
         }
       }
+      await this.updateBoards(m, changed);
+      if (events.length) {
+        announced = true;
+        await this.outbox.addMany(m, SignboardEvents.signboardOutOfDate, events);
+      }
     }
-    await m.getRepository(SignboardRefresh).delete({ seq: In(pending.map((r) => r.seq)) });
+    const seqs = pending.map((r) => r.seq);
+    await m.query(`DELETE FROM signboard_refresh WHERE seq IN (${placeholders(seqs.length)})`, seqs);
     return { more: pending.length === REFRESH_BATCH, announced };
+  }
+
+  /**
+   * The refreshed boards' content columns in one statement (`CASE id WHEN … THEN …` per column)
+   * instead of one UPDATE per board; the read generation is told (a plain write, ADR 0050).
+   */
+  private async updateBoards(m: EntityManager, changed: BoardChange[]): Promise<void> {
+    if (changed.length === 0) return;
+    const params: unknown[] = [];
+    const column = (name: string, property: 'contentHash' | 'outOfDate' | 'outOfDateSince' | 'updatedAt') => {
+      for (const c of changed) params.push(c.id, persistedValue(m, Signboard, property, c[property]));
+      return `${name} = CASE id${' WHEN ? THEN ?'.repeat(changed.length)} END`;
+    };
+    const set = [
+      column('content_hash', 'contentHash'),
+      column('out_of_date', 'outOfDate'),
+      column('out_of_date_since', 'outOfDateSince'),
+      column('updated_at', 'updatedAt'),
+    ].join(', ');
+    for (const c of changed) params.push(c.id);
+    await m.query(`UPDATE signboard SET ${set} WHERE id IN (${placeholders(changed.length)})`, params);
+    await wroteWithSql(m, 'signboard');
   }
 
   /**
@@ -253,16 +306,23 @@ export class SignboardService {
    */
   private async lockRefresh(m: EntityManager): Promise<void> {
     if (!isMysqlFamily(m.connection)) return;
-    await forUpdate(m.getRepository(SignboardRefreshLock).createQueryBuilder('l').where('l.id = 1')).getOne();
+    await m.query('SELECT id FROM signboard_refresh_lock WHERE id = 1 FOR UPDATE');
   }
 
   /**
    * For each recorded change, the ids of the boards it can alter: those standing at or scoped on one
    * of its places, and those showing one of its grids or the grid of one of its places (a board
    * shows every grid with a member inside its scope), plus those whose scope contains one of its
-   * `containing` (sort keys of places that just left a grid). Four queries for any number of changes.
+   * `containing` (sort keys of places that just left a grid). One statement when the changes touched
+   * only places (renames, retirements), four otherwise, for any number of changes.
    */
   async affectedBy(m: EntityManager, changes: Touched[]): Promise<string[][]> {
+    if (changes.every((t) => !t.grids?.length && !t.containing?.length)) return this.showing(m, changes);
+    return this.affectedByAnyChange(m, changes);
+  }
+
+  /** {@link affectedBy} for any changes (grids, containing): public for the spec of the fast path. */
+  async affectedByAnyChange(m: EntityManager, changes: Touched[]): Promise<string[][]> {
     const allPlaces = [...new Set(changes.flatMap((t) => t.places ?? []))];
     const gridOf = new Map<string, string>();
     if (allPlaces.length) {
@@ -322,6 +382,36 @@ export class SignboardService {
       const scopes = atOrOn[i] as Set<string>;
       return boards.filter((b) => scopes.has(b.scopePlaceId) || places.has(b.placeId)).map((b) => b.id);
     });
+  }
+
+  /**
+   * {@link affectedBy} for changes that touched only places (renames, retirements: the hot path,
+   * ADR 0052), in one plain statement instead of four: the boards standing at or scoped on one of
+   * the places, and those whose scope contains a member of a place's grid (the scope's sort key is
+   * the member's or one of its prefixes) — the same boards as the general path.
+   */
+  private async showing(m: EntityManager, changes: Touched[]): Promise<string[][]> {
+    const places = [...new Set(changes.flatMap((t) => t.places ?? []))];
+    if (places.length === 0) return changes.map(() => []);
+    const marks = placeholders(places.length);
+    const prefix = isMysqlFamily(m.connection) ? "CONCAT(sc.sort_key, '.%')" : "sc.sort_key || '.%'";
+    const rows = (await m.query(
+      `SELECT s.id AS board, s.place_id AS place FROM signboard s WHERE s.place_id IN (${marks})
+       UNION SELECT s.id, s.scope_place_id FROM signboard s WHERE s.scope_place_id IN (${marks})
+       UNION SELECT s.id, mine.place_id FROM grid_member mine
+         JOIN grid_member gm ON gm.grid_id = mine.grid_id
+         CROSS JOIN signboard s
+         JOIN place sc ON sc.id = s.scope_place_id
+         WHERE mine.place_id IN (${marks}) AND (gm.sort_key = sc.sort_key OR gm.sort_key LIKE ${prefix})`,
+      [...places, ...places, ...places],
+    )) as { board: string; place: string }[];
+    const boardsOf = new Map<string, Set<string>>();
+    for (const { board, place } of rows) {
+      const set = boardsOf.get(place) ?? new Set<string>();
+      set.add(board);
+      boardsOf.set(place, set);
+    }
+    return changes.map((t) => [...new Set((t.places ?? []).flatMap((p) => [...(boardsOf.get(p) ?? [])]))]);
   }
 
   /** COMMUNITY_STAFF or TOWN_OFFICER: the board was reprinted with its current content. */

@@ -68,6 +68,7 @@ describe('bench CLIs, arguments [starts: the benches as child processes; needs: 
           /^bench:gateway: --connections needs whole numbers ≥ 1, comma-separated\n/,
         ],
         [['--targets', 'direct,nginx'], /^bench:gateway: --targets: unknown nginx \(one of direct, /],
+        [['--from', 'docker'], /^bench:gateway: --from is bundle or source\n/],
       ],
     ],
     [

@@ -1,6 +1,9 @@
 /**
  * Benchmark of the gateway (not a test, issue 13): real mode, every service its own process
- * (`node <SERVICE_NODE_FLAGS> --import tsx apps/<name>/src/main.ts`, the image's heap flags, NODE_ENV=production, MariaDB with the demo data, Kafka),
+ * as deployed: `node --require docker/source-maps.cjs <SERVICE_NODE_FLAGS> dist/apps/<name>/main.js`, the
+ * image's esbuild bundle, NODE_OPTIONS and MALLOC_ARENA_MAX (ADR 0050; built first when dist is missing or
+ * older than the sources), NODE_ENV=production, MariaDB with the demo data, Kafka. `--from source` runs
+ * `apps/<name>/src/main.ts` through tsx instead (no build; ~60 MB more RSS per process),
  * and three kinds of target on the same subgraphs, interleaved:
  *   - direct: the subgraph that owns the query's root field, asked its own part of the query;
  *   - apollo: our gateway (apps/gateway), with the in-flight merging on and, as `apollo-nomerge`, off;
@@ -17,13 +20,14 @@
  * every process idle and after the load. Appends the figures to tools/bench/results/gateway.md.
  *   npm run bench:gateway [-- --quick] [--runs 3] [--duration 20] [--connections 1,10,50]
  *                         [--targets direct,apollo,...] [--queries q1,q2,...] [--no-hive] [--no-write]
- *                         [--cpu-prof <folder>]
+ *                         [--cpu-prof <folder>] [--from bundle|source]
  * --quick: one run of each, 10 s, q1 and q2 at 10 connections (plus 5 s at 1 connection for the p50
  * overhead); ends with `gateway/direct=<x> apollo/hive=<y> p50-overhead=<z>`.
  * --cpu-prof writes a V8 CPU profile of every service and gateway process into the folder (at exit).
  * autocannon and @graphql-hive/gateway are devDependencies; BENCH_NODE_MODULES names another
  * node_modules folder to take them from (a checkout whose node_modules predates them).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -49,7 +53,7 @@ import {
 const USAGE =
   'usage: npm run bench:gateway [-- --quick] [--runs 3] [--duration 20] [--connections 1,10,50] ' +
   '[--targets direct,apollo,apollo-nomerge,apollo-traced,hive,hive-nomerge] [--queries q1,q2,q3,q2v] [--no-hive] ' +
-  '[--no-write] [--cpu-prof <folder>]\n';
+  '[--no-write] [--cpu-prof <folder>] [--from bundle|source]\n';
 
 function usageError(message: string): never {
   process.stderr.write(`bench:gateway: ${message}\n${USAGE}`);
@@ -70,6 +74,7 @@ function parseArguments() {
         'no-hive': { type: 'boolean', default: false },
         'no-write': { type: 'boolean', default: false },
         'cpu-prof': { type: 'string' },
+        from: { type: 'string', default: 'bundle' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -119,6 +124,8 @@ const TARGETS = pick('targets', values.targets, ALL_TARGETS, [...ALL_TARGETS]).f
 );
 const QUERIES = pick('queries', values.queries, ALL_QUERIES, QUICK ? ['q1', 'q2'] : [...ALL_QUERIES]);
 const CPU_PROF = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
+if (values.from !== 'bundle' && values.from !== 'source') usageError('--from is bundle or source');
+const FROM_BUNDLE = values.from === 'bundle';
 
 // ---- the load generator and Hive Gateway, from node_modules or BENCH_NODE_MODULES -------------------
 
@@ -225,6 +232,46 @@ function nodeArgs(name: string, script: string[]): string[] {
   return [...prof, ...heap, ...script];
 }
 
+/** How one of our apps is started: the image's bundle and preload, or its TypeScript through tsx. */
+function appScript(app: string): string[] {
+  return FROM_BUNDLE
+    ? ['--require', path.join(WORKSPACE_ROOT, 'docker/source-maps.cjs'), `dist/apps/${app}/main.js`]
+    : ['--import', 'tsx', `apps/${app}/src/main.ts`];
+}
+
+/** Newest modification time (ms) of the sources a bundle is built from (apps/ and libs/, no specs). */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (/\.(ts|graphql|json)$/.test(entry.name) && !entry.name.includes('.spec.'))
+      newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** `npm run build` for the apps the bench starts when a bundle is missing or older than the sources. */
+function ensureBundles(apps: string[]): void {
+  const sources = Math.max(
+    newestSource(path.join(WORKSPACE_ROOT, 'apps')),
+    newestSource(path.join(WORKSPACE_ROOT, 'libs')),
+  );
+  const stale = apps.filter((app) => {
+    const main = path.join(WORKSPACE_ROOT, 'dist/apps', app, 'main.js');
+    return !fs.existsSync(main) || fs.statSync(main).mtimeMs < sources;
+  });
+  if (!stale.length) return;
+  log(`building ${stale.join(', ')} (dist missing or older than the sources)`);
+  const built = spawnSync(process.execPath, ['tools/build/build.mjs', ...stale], {
+    cwd: WORKSPACE_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (built.status !== 0)
+    throw new Error(`the build failed (${built.status ?? built.signal}); run \`npm run build\` and retry`);
+}
+
 const base64Key = () => randomBytes(32).toString('base64');
 
 async function main(): Promise<void> {
@@ -233,6 +280,7 @@ async function main(): Promise<void> {
     ? path.join(path.dirname(resolveDep('@graphql-hive/gateway/package.json')), 'dist/bin.js')
     : undefined;
   if (CPU_PROF) fs.mkdirSync(CPU_PROF, { recursive: true });
+  if (FROM_BUNDLE) ensureBundles(['roster', 'people', 'cases', 'deliberation', 'gateway']);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bench-gateway-'));
   const dbs: TestDatabase[] = [];
@@ -273,7 +321,7 @@ async function main(): Promise<void> {
       dbs.push(db);
       const prefix = name.toUpperCase();
       const port = await freePort();
-      const proc = new AppProcess(nodeArgs(name, ['--import', 'tsx', `apps/${name}/src/main.ts`]), {
+      const proc = new AppProcess(nodeArgs(name, appScript(name)), {
         ...common,
         ...(jwks ? { AUTH_JWKS_URL: jwks } : {}),
         [`${prefix}_HOST`]: '127.0.0.1',
@@ -311,7 +359,7 @@ async function main(): Promise<void> {
       let proc: AppProcess;
       if (target.startsWith('apollo')) {
         proc = new AppProcess(
-          nodeArgs(target, ['--import', 'tsx', 'apps/gateway/src/main.ts']),
+          nodeArgs(target, appScript('gateway')),
           await gatewayEnv(port, target !== 'apollo-nomerge', target === 'apollo-traced'),
         );
       } else {
@@ -739,7 +787,7 @@ function buildReport(input: {
     '',
     `\`${cmd}\``,
     '',
-    `Real mode: roster, people, cases, deliberation, each gateway its own process (NODE_ENV=production, LOG_LEVEL=warn), MariaDB with the demo data, autocannon in the bench process; ${RUNS} interleaved run(s) of ${DURATION} s per target after a ${WARMUP} s warm-up. Medians over the runs; ÷ direct is the ratio to the owning subgraph asked its own part of the query in the same run. CPU is per request of each process over the run.`,
+    `Real mode: roster, people, cases, deliberation, each gateway its own process (${FROM_BUNDLE ? "from the esbuild bundles with the image's NODE_OPTIONS and MALLOC_ARENA_MAX" : 'from the TypeScript sources through tsx'}, NODE_ENV=production, LOG_LEVEL=warn), MariaDB with the demo data, autocannon in the bench process; ${RUNS} interleaved run(s) of ${DURATION} s per target after a ${WARMUP} s warm-up. Medians over the runs; ÷ direct is the ratio to the owning subgraph asked its own part of the query in the same run. CPU is per request of each process over the run.`,
     '',
     table,
     '',

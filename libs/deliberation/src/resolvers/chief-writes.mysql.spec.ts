@@ -4,13 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '@sc/auth';
 import { GridPlace } from '@sc/roster-contracts';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
-import type { DeliberationContext } from '../context';
-import { DeliberationLoaders } from '../loaders';
 import { deliberationTypeDefs } from '../schema';
-import { ImplementationService } from '../services/implementation.service';
-import { ProxyService } from '../services/proxy.service';
 import {
   deliberationFixture,
+  resolverContext,
   PLACES,
   principal as makePrincipal,
   residentPrincipal,
@@ -59,20 +56,7 @@ describe("deliberation: a chief's writes stay in the chief's grids, on MariaDB [
   const chiefB = chiefOf([gridB], 'chief-b');
 
   const exec = async (query: string, variables: Record<string, unknown>, principal: Principal | null) => {
-    const context = {
-      principal,
-      loaders: new DeliberationLoaders(f.ds, f.discussion, () => f.clock.now, principal),
-      matters: f.matters,
-      discussion: f.discussion,
-      proxies: new ProxyService(f.ds, f.matters, () => undefined),
-      implementation: new ImplementationService(
-        f.ds,
-        f.outbox,
-        () => undefined,
-        () => f.clock.now,
-      ),
-      now: () => f.clock.now,
-    } as DeliberationContext;
+    const context = resolverContext(f, principal);
     return graphql({ schema, source: query, variableValues: variables, contextValue: context });
   };
   /** The data of a write that must succeed. */

@@ -4,14 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '@sc/auth';
 import { GridPlace } from '@sc/roster-contracts';
 import { freshMysqlDatabase, type TestDatabase } from '@sc/testing';
-import type { DeliberationContext } from '../context';
-import { DeliberationLoaders } from '../loaders';
 import { deliberationTypeDefs } from '../schema';
-import { ImplementationService } from '../services/implementation.service';
-import { ProxyService } from '../services/proxy.service';
 import {
   CHIEF,
   deliberationFixture,
+  resolverContext,
   PLACES,
   principal as makePrincipal,
   residentPrincipal,
@@ -32,20 +29,7 @@ describe('deliberation resolvers on MariaDB [needs: MariaDB]', () => {
     variables: Record<string, unknown>,
     principal: Principal | null = null,
   ) => {
-    const context: DeliberationContext = {
-      principal,
-      loaders: new DeliberationLoaders(f.ds, f.discussion, () => f.clock.now, principal),
-      matters: f.matters,
-      discussion: f.discussion,
-      proxies: new ProxyService(f.ds, f.matters, () => undefined),
-      implementation: new ImplementationService(
-        f.ds,
-        f.outbox,
-        () => undefined,
-        () => f.clock.now,
-      ),
-      now: () => f.clock.now,
-    } as DeliberationContext;
+    const context = resolverContext(f, principal);
     const result = await graphql({ schema, source: query, variableValues: variables, contextValue: context });
     if (result.errors) throw new Error(JSON.stringify(result.errors));
     return result.data as Record<string, never>;

@@ -6,10 +6,14 @@ import { Outbox, OutboxEvent } from '@sc/events';
 import { DELIBERATION_EVENTS } from '@sc/deliberation-contracts';
 import { PeopleVoter } from '@sc/people-contracts';
 import { GridPlace, RosterPlace } from '@sc/roster-contracts';
+import type { DeliberationContext } from '../context';
 import { deliberation } from '../deliberation.service';
+import { DeliberationLoaders } from '../loaders';
 import { BallotKey } from './ballot-key';
 import { DiscussionService } from './discussion.service';
+import { ImplementationService } from './implementation.service';
 import { MatterService, type DraftInput, type RequestInfo } from './matter.service';
+import { ProxyService } from './proxy.service';
 
 /** Places of the read-model fixture: a community, a street with a courtyard, another street. */
 export const PLACES = {
@@ -62,6 +66,24 @@ export interface DeliberationFixture {
   /** The payloads (`data`) of the outbox events of a type, oldest first. */
   events: (type: string) => Promise<Record<string, unknown>[]>;
   close: () => Promise<void>;
+}
+
+/** The resolvers' context over a fixture's services, for `principal` (the resolver specs). */
+export function resolverContext(f: DeliberationFixture, principal: Principal | null): DeliberationContext {
+  return {
+    principal,
+    loaders: new DeliberationLoaders(f.ds, f.discussion, () => f.clock.now, principal),
+    matters: f.matters,
+    discussion: f.discussion,
+    proxies: new ProxyService(f.ds, f.matters, () => undefined),
+    implementation: new ImplementationService(
+      f.ds,
+      f.outbox,
+      () => undefined,
+      () => f.clock.now,
+    ),
+    now: () => f.clock.now,
+  } as DeliberationContext;
 }
 
 export const draftInput = (over: Partial<DraftInput> = {}): DraftInput => ({

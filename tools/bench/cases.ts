@@ -8,8 +8,12 @@
  * The machine's speed varies (1.5× from day to day, shared by several engineers): a yardstick is timed
  * in the same run — a raw multi-row insert into a primary-key-only copy of `case_record`, and a fixed
  * CPU loop — and every figure is reported with its ratio to it. Appends to tools/bench/results/cases.md.
- *   npm run bench:cases [-- --cases N] [--open N] [--reports N] [--quick] [--no-write] [--cpu-prof <folder>]
+ *   npm run bench:cases [-- --cases N] [--open N] [--reports N] [--quick] [--no-write] [--cpu-prof <folder>] [--buffer-pool MB] [--redo-log MB]
  * --quick: 50,000 cases, 5,000 open, 600 reports (a smoke check, a minute or two).
+ * --buffer-pool / --redo-log: run against the server sized as docs/services/cases.md#database-server
+ *   recommends (innodb_buffer_pool_size, innodb_log_file_size, set with SET GLOBAL for the run and put
+ *   back after; needs a server that resizes them online: MariaDB ≥ 10.9). Without them the server runs
+ *   as it is configured (this machine's default: 128 MB and 96 MB), and the results say which.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -39,7 +43,7 @@ import { GridChief, GridPlace, RosterPlace } from '@sc/roster-contracts';
 import { AppProcess } from '@sc/testing';
 
 const USAGE =
-  'usage: npm run bench:cases [-- --cases N] [--open N] [--reports N] [--quick] [--no-write] [--cpu-prof <folder>]\n';
+  'usage: npm run bench:cases [-- --cases N] [--open N] [--reports N] [--quick] [--no-write] [--cpu-prof <folder>] [--buffer-pool MB] [--redo-log MB]\n';
 
 function usageError(message: string): never {
   process.stderr.write(`bench:cases: ${message}\n${USAGE}`);
@@ -55,6 +59,8 @@ function parseArguments() {
         quick: { type: 'boolean', default: false },
         'no-write': { type: 'boolean', default: false },
         'cpu-prof': { type: 'string' },
+        'buffer-pool': { type: 'string' },
+        'redo-log': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -76,6 +82,11 @@ const whole = (name: string, v: string | undefined, fallback: number, min: numbe
 const N = whole('cases', values.cases, values.quick ? 50_000 : 1_000_000, 1000);
 const OPEN = whole('open', values.open, values.quick ? 5_000 : 100_000, 100);
 const REPORTS = whole('reports', values.reports, values.quick ? 600 : 3_000, 50);
+/** Server sizes for the run (MB), put back after; undefined: as the server is configured. */
+const BUFFER_POOL_MB = values['buffer-pool']
+  ? whole('buffer-pool', values['buffer-pool'], 0, 128)
+  : undefined;
+const REDO_LOG_MB = values['redo-log'] ? whole('redo-log', values['redo-log'], 0, 96) : undefined;
 /** A folder for CPU profiles of the reporting phase (this process's, and the gateway's). */
 const CPU_PROF = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
 
@@ -294,6 +305,32 @@ async function writeLedger(ds: DataSource, ledger: Contributions): Promise<void>
 }
 
 /** The yardstick: a raw insert of generated rows into a primary-key-only copy of case_record. */
+/**
+ * Sets the server's buffer pool and redo log for the run as --buffer-pool / --redo-log ask (both are
+ * resized online by MariaDB ≥ 10.9; the resize is waited for) and returns how to put them back.
+ */
+async function sizeServer(ds: DataSource): Promise<{ restore: () => Promise<void> }> {
+  const read = async () =>
+    ((await ds.query('SELECT @@innodb_buffer_pool_size AS pool, @@innodb_log_file_size AS log')) as { pool: string; log: string }[])[0];
+  const before = await read();
+  const set = async (pool: number | undefined, logSize: number | undefined) => {
+    if (pool !== undefined) await ds.query(`SET GLOBAL innodb_buffer_pool_size = ${Math.round(pool)}`);
+    if (logSize !== undefined) await ds.query(`SET GLOBAL innodb_log_file_size = ${Math.round(logSize)}`);
+    for (let i = 0; i < 600; i++) {
+      const [status] = (await ds.query("SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'")) as { Value: string }[];
+      if (!status || !/resiz/i.test(status.Value) || /complet|finish/i.test(status.Value)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await set(BUFFER_POOL_MB && BUFFER_POOL_MB * 2 ** 20, REDO_LOG_MB && REDO_LOG_MB * 2 ** 20);
+  return {
+    restore: () =>
+      BUFFER_POOL_MB || REDO_LOG_MB
+        ? set(BUFFER_POOL_MB && Number(before?.pool), REDO_LOG_MB && Number(before?.log))
+        : Promise.resolve(),
+  };
+} // prettier-ignore
+
 async function yardstick(ds: DataSource, rows: number): Promise<{ insertMs: number; cpuMs: number }> {
   await ds.query('CREATE TABLE bench_yardstick LIKE case_record');
   const indexes = (await ds.query(
@@ -371,6 +408,7 @@ async function main(): Promise<void> {
   const ds = running.dataSource;
   let gateway: AppProcess | undefined;
   let closeJwks: (() => Promise<void>) | undefined;
+  const serverSizes = await sizeServer(ds);
   try {
     // The read models as roster's and people's events would have filled them.
     await ds.getRepository(RosterPlace).save([
@@ -622,19 +660,18 @@ async function main(): Promise<void> {
     log(JSON.stringify(result));
 
     if (!values['no-write']) {
-      const [info] = (await ds.query('SELECT VERSION() AS version, @@innodb_buffer_pool_size AS pool')) as {
-        version: string;
-        pool: string;
-      }[];
+      const [info] = (await ds.query(
+        'SELECT VERSION() AS version, @@innodb_buffer_pool_size AS pool, @@innodb_log_file_size AS log',
+      )) as { version: string; pool: string; log: string }[];
       const file = path.join(__dirname, 'results/cases.md');
       const head = fs.existsSync(file)
         ? fs.readFileSync(file, 'utf8')
         : '# cases benchmark (`npm run bench:cases`)\n\nGoals (issue 11): ledger ≤ 20 ms, sweep of 100,000 open cases ≤ 5 s, reporting through the gateway ≥ 300/s. Each run times its yardstick (raw insert into a primary-key-only copy of `case_record`; a CPU loop of 200 SHA-256 digests of 1 MB) in the same run.\n';
       const section = [
         `## ${new Date().toISOString()}: ${N.toLocaleString('en')} cases, ${OPEN.toLocaleString('en')} open, ${REPORTS} reports`, '',
-        `\`npm run bench:cases -- --cases ${N} --open ${OPEN} --reports ${REPORTS}\``, '',
+        `\`npm run bench:cases -- --cases ${N} --open ${OPEN} --reports ${REPORTS}${BUFFER_POOL_MB ? ` --buffer-pool ${BUFFER_POOL_MB}` : ''}${REDO_LOG_MB ? ` --redo-log ${REDO_LOG_MB}` : ''}\``, '',
         '| | | goal |', '| --- | --- | --- |',
-        `| machine | ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), load ${result.loadAvg.join(' / ')}; ${info?.version ?? '?'} (buffer pool ${Math.round(Number(info?.pool ?? 0) / 2 ** 20)} MB) | |`,
+        `| machine | ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), load ${result.loadAvg.join(' / ')}; ${info?.version ?? '?'} (buffer pool ${Math.round(Number(info?.pool ?? 0) / 2 ** 20)} MB, redo log ${Math.round(Number(info?.log ?? 0) / 2 ** 20)} MB${BUFFER_POOL_MB || REDO_LOG_MB ? ', set for the run' : ''}) | |`,
         `| yardstick | raw insert ${result.yardstickInsertRowsPerS.toLocaleString('en')} rows/s; CPU loop ${yard.cpuMs} ms | |`,
         `| bulk insert | ${result.insertRowsPerS.toLocaleString('en')} cases/s without secondary indexes (${result.insertToYardstick}× the yardstick), then ${indexes.length} indexes built in ${(indexMs / 1000).toFixed(1)} s; ${result.ledgerCells.toLocaleString('en')} ledger cells | |`,
         `| ledger, community by item × month | 1 year: ${result.ledgerYearMedianMs} ms median, ${result.ledgerYearP95Ms} ms p95 (${ledgerYear.rows} rows); 5 years: ${result.ledgerFiveYearsMedianMs} ms | ≤ 20 ms |`,
@@ -653,6 +690,7 @@ async function main(): Promise<void> {
   } finally {
     await gateway?.stop('SIGTERM', 20_000);
     await closeJwks?.();
+    await serverSizes.restore();
     await running.close();
     await dropMysqlDatabase(url);
     fs.rmSync(dir, { recursive: true, force: true });

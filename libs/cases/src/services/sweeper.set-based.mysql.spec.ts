@@ -109,11 +109,14 @@ describe.each([
     beforeAll(async () => {
       db = mysql ? await freshMysqlDatabase('cases_sweep_sets') : undefined;
       f = await casesFixture(db?.url);
-      // Chunks of 3: the 11 open cases take several transactions per mark.
+      // Passes of 5 candidates in chunks of 2 (2, 2, 1), two chunks at once on MariaDB: the 11 open
+      // cases take three passes and six transactions per mark.
       sweeper = new CaseSweeper(f.ds, f.outbox, f.cases, f.taxonomy, f.ledger, {
         escalateAfterWorkingDays: 2,
         autoCloseDays: 7,
-        chunk: 3,
+        chunk: 2,
+        pass: 5,
+        workers: 2,
       });
     }, 60_000);
     afterAll(async () => {

@@ -1,8 +1,8 @@
 /**
  * Benchmark of the gateway (not a test, issue 13): real mode, every service its own process
  * as deployed: `node --require docker/source-maps.cjs <SERVICE_NODE_FLAGS> dist/apps/<name>/main.js`, the
- * image's esbuild bundle, NODE_OPTIONS and MALLOC_ARENA_MAX (ADR 0050; built first when dist is missing or
- * older than the sources), NODE_ENV=production, MariaDB with the demo data, Kafka. `--from source` runs
+ * image's esbuild bundle, NODE_OPTIONS and malloc settings (SERVICE_NODE_ENV; ADR 0050; built first
+ * when dist is missing or older than the sources), NODE_ENV=production, MariaDB with the demo data, Kafka. `--from source` runs
  * `apps/<name>/src/main.ts` through tsx instead (no build; ~60 MB more RSS per process),
  * and three kinds of target on the same subgraphs, interleaved:
  *   - direct: the subgraph that owns the query's root field, asked its own part of the query;
@@ -787,7 +787,7 @@ function buildReport(input: {
     '',
     `\`${cmd}\``,
     '',
-    `Real mode: roster, people, cases, deliberation, each gateway its own process (${FROM_BUNDLE ? "from the esbuild bundles with the image's NODE_OPTIONS and MALLOC_ARENA_MAX" : 'from the TypeScript sources through tsx'}, NODE_ENV=production, LOG_LEVEL=warn), MariaDB with the demo data, autocannon in the bench process; ${RUNS} interleaved run(s) of ${DURATION} s per target after a ${WARMUP} s warm-up. Medians over the runs; ÷ direct is the ratio to the owning subgraph asked its own part of the query in the same run. CPU is per request of each process over the run.`,
+    `Real mode: roster, people, cases, deliberation, each gateway its own process (${FROM_BUNDLE ? "from the esbuild bundles with the image's NODE_OPTIONS and malloc settings" : 'from the TypeScript sources through tsx'}, NODE_ENV=production, LOG_LEVEL=warn), MariaDB with the demo data, autocannon in the bench process; ${RUNS} interleaved run(s) of ${DURATION} s per target after a ${WARMUP} s warm-up. Medians over the runs; ÷ direct is the ratio to the owning subgraph asked its own part of the query in the same run. CPU is per request of each process over the run.`,
     '',
     table,
     '',

@@ -794,7 +794,14 @@ function buildReport(input: {
     : '';
   const ah = ratio('apollo', 'hive', c10, (r) => r.rps);
   const po = ratio('apollo', 'direct', 1, (r) => r.p50);
-  const summary = `gateway/direct=${gd.toFixed(2)} apollo/hive=${ah.toFixed(2)} p50-overhead=${po.toFixed(2)}${traced}`;
+  // A ratio whose targets or connection count were not measured (--targets, --connections) is left out.
+  const summary = [
+    `gateway/direct=${gd.toFixed(2)}`,
+    ...(Number.isFinite(ah) ? [`apollo/hive=${ah.toFixed(2)}`] : []),
+    ...(Number.isFinite(po) ? [`p50-overhead=${po.toFixed(2)}`] : []),
+  ]
+    .join(' ')
+    .concat(traced);
   const cmd = `npm run bench:gateway${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const section = [
     `## ${input.startedAt.toISOString()}: ${QUICK ? 'quick' : `${RUNS} runs × ${DURATION} s`}`,

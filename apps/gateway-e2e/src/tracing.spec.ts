@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
-  InMemorySpanExporter,
+  inMemorySpanExporter,
   type ReadableSpan,
   SpanKind,
   startTracing,
@@ -18,7 +18,7 @@ import { startStack, type Stack } from './stack';
 describe('tracing through the graph and Kafka [starts: every service on MariaDB with Kafka, gateway; in-memory span exporter]', () => {
   let stack: Stack;
   let tracing: RunningTracing;
-  const exporter = new InMemorySpanExporter();
+  const exporter = inMemorySpanExporter();
 
   beforeAll(async () => {
     tracing = startTracing({ service: 'e2e', exporter });

@@ -51,6 +51,9 @@ export const people = defineService({
   produces: PEOPLE_EVENTS,
   consumes: [GRID_READ_MODEL, PLACES_READ_MODEL],
   snapshot: peopleSnapshot,
+  // The seed encrypts and inserts 11,000 residents and publishes them: in its own process, so the
+  // ~75 MB that work leaves committed do not stay with the service (ADR 0050, 2026-12-04 evening).
+  seedIn: 'child',
   async build({ env, config, dataSource, outbox, committed, logger }) {
     const cipher = fieldCipher(env, config);
     await restoreMissingIndexes(dataSource, logger);

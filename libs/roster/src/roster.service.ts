@@ -105,6 +105,8 @@ export const roster = defineService({
   snapshot: (dataSource, outbox, committed) => new RosterSnapshot(dataSource, outbox, committed),
   // The public signboard pages, forwarded by the gateway (ADR 0046).
   pages: [SIGNBOARD_PAGES],
+  // Like people's: the seed's memory (password hashes, signboards, its INSERTs) goes with its process.
+  seedIn: 'child',
   env: ROSTER_ENV,
   async build({ env, config, dataSource, outbox, committed, logger }) {
     const key = signingKey(env, config);

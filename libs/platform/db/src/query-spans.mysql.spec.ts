@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InMemorySpanExporter, inSpan, startTracing, SpanKind, type RunningTracing } from '@sc/tracing';
+import { inMemorySpanExporter, inSpan, startTracing, SpanKind, type RunningTracing } from '@sc/tracing';
 import { openDatabase } from './data-source';
 import { dropMysqlDatabase, ensureMysqlDatabase } from './mysql-admin';
 
 const SERVER = (process.env['TEST_MYSQL_URL'] ?? 'mariadb://root@127.0.0.1:3306').replace(/\/+$/, '');
 
 describe('SQL spans [needs: MariaDB at 127.0.0.1:3306 (database sc_test_spans_*); embedded SQLite in a temp folder]', () => {
-  const exporter = new InMemorySpanExporter();
+  const exporter = inMemorySpanExporter();
   let tracing: RunningTracing;
   beforeAll(() => {
     tracing = startTracing({ service: 'spec', exporter });

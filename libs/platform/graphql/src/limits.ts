@@ -21,7 +21,7 @@ import {
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from '@sc/db';
+import { DEFAULT_PAGE_SIZE } from '@sc/db/cursors';
 
 export interface QueryLimits {
   /** Deepest field nesting allowed (introspection is not counted). */

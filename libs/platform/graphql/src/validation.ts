@@ -10,9 +10,9 @@ import {
   type Page,
   type PageArgs,
   type SortDirection,
-} from '@sc/db';
+} from '@sc/db/cursors';
 
-export type { Page } from '@sc/db';
+export type { Page } from '@sc/db/cursors';
 
 /**
  * Validates a GraphQL input with a zod schema at the edge. Every problem is reported with the path

@@ -122,6 +122,14 @@ export interface ServiceDefinition<TShape extends z.ZodRawShape, TContext extend
    * the gateway forwards them, so they are reachable at the gateway's URL (ADR 0046).
    */
   pages?: readonly string[];
+  /**
+   * Where a deployed process (`runService`) runs the demo seed: `child` runs it in a short-lived child
+   * process of the same app (its own build, the same database and outbox) and waits for it before
+   * serving, so the memory a large seed leaves committed (malloc'd native buffers of 10,000s of
+   * ciphers and INSERTs, heap pages) goes with that process instead of staying in the service (ADR 0050,
+   * 2026-12-04 evening). Default `inline`. Embedded mode and `start()` in tests always seed inline.
+   */
+  seedIn?: 'inline' | 'child';
   /** The service's own variables, beyond those every service has (see `serviceEnvNames`). */
   env: TShape;
   build(kit: ServiceKit<z.infer<z.ZodObject<TShape>>>): Promise<ServiceParts<TContext, TExposed>>;

@@ -1,3 +1,5 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { parse } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
@@ -14,6 +16,7 @@ import {
   ConfigError,
   createLogger,
   type Env,
+  envForChild,
   envWithDefaults,
   type Logger,
   runUntilSignal,
@@ -59,6 +62,11 @@ export interface StartOptions {
   seed?: boolean;
   /** The clock the service's jobs (and `build`) use; default the system clock. Tests move it. */
   clock?: () => Date;
+  /**
+   * Run the seed in a child process when the definition says `seedIn: 'child'` (set by `runService`,
+   * the deployed main; see `ServiceDefinition.seedIn`).
+   */
+  seedInChild?: boolean;
 }
 
 /** A started service: its subgraph listening, relay publishing, subscriptions consuming. */
@@ -109,6 +117,11 @@ export interface Service<TExposed = unknown> {
   /** Parses the service's settings (throws ConfigError naming every wrong variable). */
   parseConfig(env: Env): ServiceConfig;
   start(options: StartOptions): Promise<RunningService<TExposed>>;
+  /**
+   * Builds the service on its (migrated) database, runs its demo seed and closes, serving nothing and
+   * consuming nothing: the body of the seed's child process (`seedIn: 'child'`).
+   */
+  seedOnly(options: StartOptions): Promise<void>;
 }
 
 const JWKS_PATH = '/.well-known/jwks.json';
@@ -144,7 +157,14 @@ export function defineService<
       ? (dataSource: DataSource) => snapshot(dataSource, outboxOf(definition), () => undefined)
       : undefined,
     parseConfig: (env: Env) => parseServiceEnv(definition, env).config,
-    start: (options: StartOptions) => start(definition, entities, migrations, consumes, options),
+    start: async (options: StartOptions) => {
+      const running = await start(definition, entities, migrations, consumes, options, 'serve');
+      if (!running) throw new Error(`${definition.name} did not start`);
+      return running;
+    },
+    seedOnly: async (options: StartOptions) => {
+      await start(definition, entities, migrations, consumes, options, 'seed');
+    },
   });
 }
 
@@ -156,7 +176,8 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
   migrations: Function[],
   consumes: readonly Consumption[],
   options: StartOptions,
-): Promise<RunningService<TExposed>> {
+  mode: 'serve' | 'seed',
+): Promise<RunningService<TExposed> | null> {
   const { config, env } = parseServiceEnv(definition, options.env ?? envWithDefaults({}));
   const { name } = definition;
   const logger = options.logger;
@@ -236,6 +257,19 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
     // Set once the key resolver is known (after build); routes are served only after that.
     let routeVerifier: TokenVerifier | null = null;
     const parts = await definition.build(kit);
+    if (mode === 'seed') {
+      // The seed's child process. It publishes the seed's events itself (decompressing and producing
+      // megabytes of envelopes churns as much native memory as the seed); what it cannot publish (the
+      // broker is down) stays in the outbox for the serving parent's relay, as after an inline seed.
+      await parts.seed?.();
+      await relay
+        .flush()
+        .catch((err: unknown) =>
+          logger.warn({ err }, `${name} seed: events left for the service's relay to publish`),
+        );
+      await close();
+      return null;
+    }
 
     // Subscribe before anything is seeded or served: the in-process bus keeps no history.
     const inboxOutcome = inboxOutcomeCounter(metrics);
@@ -289,7 +323,12 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       await parts.seed?.();
       committed();
     };
-    if (options.seed ?? config.seedDemo) await seed();
+    if (options.seed ?? config.seedDemo) {
+      if (parts.seed && definition.seedIn === 'child' && options.seedInChild && !options.bus) {
+        await seedInChildProcess(name, logger);
+        committed();
+      } else await seed();
+    }
     relay.start();
     closers.push(() => relay.stop());
     const jobs = new Map<string, ExclusiveJob>();
@@ -363,6 +402,33 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
   }
 }
 
+/** The variable that makes a service's main the seed's child process (its value: the service name). */
+const SEED_CHILD_ENV = 'SC_SEED_CHILD';
+
+/**
+ * Runs `seedOnly` of this app in a child process (the same main script, Node flags and environment)
+ * and waits for it; rejects when it fails. A parent that stops first takes the child down with it (it
+ * exits when the IPC channel closes; an unfinished seed's transaction rolls back).
+ */
+async function seedInChildProcess(name: string, logger: Logger): Promise<void> {
+  const script = process.argv[1];
+  if (!script) throw new Error('cannot seed in a child process: no main script');
+  // A second inspector or CPU profile of the same name would clash with the parent's.
+  const execArgv = process.execArgv.filter((a) => !/^--(inspect|cpu-prof|heap-prof)/.test(a));
+  const started = Date.now();
+  const child = fork(script, process.argv.slice(2), {
+    execArgv,
+    env: envForChild({ [SEED_CHILD_ENV]: name }),
+    stdio: 'inherit',
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  if (code !== 0)
+    throw new Error(
+      `the ${name} demo seed failed in its child process (${code ?? signal}); see its log above`,
+    );
+  logger.info({ ms: Date.now() - started, pid: child.pid }, `${name} demo seed ran in a child process`);
+}
+
 function outboxOf(definition: { name: string; produces?: Producer }): Outbox {
   return new Outbox(definition.produces ?? { source: `/caichang/${definition.name}` });
 }
@@ -385,10 +451,14 @@ export function runService(service: Service): void {
     process.stderr.write(`${service.name}: invalid configuration: ${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const tracing = startTracingFromEnv(service.name, env);
   const logger = createLogger({ service: service.name, level: config.logLevel, pretty: config.logPretty });
+  if (env[SEED_CHILD_ENV] === service.name) {
+    runSeedChild(service, env, logger);
+    return;
+  }
+  const tracing = startTracingFromEnv(service.name, env);
   runUntilSignal(service.name, logger, async () => {
-    const running = await service.start({ env, logger });
+    const running = await service.start({ env, logger, seedInChild: true });
     return {
       close: async () => {
         await running.close();
@@ -396,4 +466,19 @@ export function runService(service: Service): void {
       },
     };
   });
+}
+
+/** The seed's child process (see `seedInChildProcess`): seed, then exit 0, or 1 with the error logged. */
+function runSeedChild(service: Service, env: Env, logger: Logger): void {
+  process.once('disconnect', () => {
+    logger.error(`${service.name} seed: the parent process went away; stopping`);
+    process.exit(1);
+  });
+  service.seedOnly({ env, logger }).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, `${service.name} demo seed failed`);
+      process.exit(1);
+    },
+  );
 }

@@ -96,10 +96,19 @@ export function pause(ms: number): Promise<void> {
 
 /**
  * The Node flags a service or the gateway runs with in its image (docker/Dockerfile's NODE_OPTIONS,
- * ADR 0050), for the processes benchmarks and specs start: a 16 MB young generation and a 384 MB old
+ * ADR 0050), for the processes benchmarks and specs start: 8 MB semi-spaces and a 384 MB old
  * generation. Keep in step with the Dockerfile.
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--max-old-space-size=384'];
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=384'];
 
-/** The environment the image adds for the same reason: two malloc arenas (MALLOC_ARENA_MAX). */
-export const SERVICE_NODE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+/**
+ * The environment the image adds for the same reason: two malloc arenas (MALLOC_ARENA_MAX), and a fixed
+ * 128 KiB mmap threshold (MALLOC_MMAP_THRESHOLD_), so that glibc serves every larger block (Kafka fetch
+ * and produce buffers, result sets, request bodies) with its own mapping and returns it to the system
+ * when it is freed, instead of raising the threshold after the first such free and keeping the freed
+ * blocks in its heap (ADR 0050, 2026-12-04 evening). Keep in step with the Dockerfile.
+ */
+export const SERVICE_NODE_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+};

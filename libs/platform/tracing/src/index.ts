@@ -1,2 +1,2 @@
 export * from './tracing';
-export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
+export type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace';

@@ -10,18 +10,30 @@ import {
   trace,
   type Attributes,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
+import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
+import type * as Core from '@opentelemetry/core';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type {
+  InMemorySpanExporter,
+  SpanExporter,
+  SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+
+/*
+ * The SDK (provider, processors, the OTLP exporter with its protobuf serializers, the context manager,
+ * the propagator: ~250 modules, ~5 MB of heap) is loaded by startTracing only when spans are exported
+ * (ADR 0050, 2026-12-04 evening): with tracing off, as by default, every call here goes through
+ * @opentelemetry/api's no-op implementations and nothing else is required.
+ */
+const sdkTrace = (): typeof SdkTrace => require('@opentelemetry/sdk-trace') as typeof SdkTrace;
+
+/** The SDK's in-memory exporter (for specs), loaded on first use like the rest of the SDK. */
+export function inMemorySpanExporter(): InMemorySpanExporter {
+  return new (sdkTrace().InMemorySpanExporter)();
+}
 
 export { SpanKind, SpanStatusCode, type Span, type Context };
 
@@ -76,6 +88,12 @@ const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 export function startTracing(options: TracingOptions): RunningTracing {
   if (options.exporter === 'none') return { shutdown: async () => undefined };
   if (running) throw new Error('tracing is already started in this process');
+  const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider } = sdkTrace();
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+  const { AsyncLocalStorageContextManager } =
+    require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof Core;
   let processor: SpanProcessor;
   if (options.exporter === 'otlp') processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter() });
   else if (options.exporter === 'console')

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { hasRole, requireAuthenticated, type Principal } from '@sc/auth';
 import {
   CaseEvents,
@@ -14,6 +14,8 @@ import {
   isUniqueViolation,
   type OrderedPage,
   type Page,
+  persisted,
+  placeholders,
   transaction,
 } from '@sc/db';
 import { type Outbox, pendingEvent, type PendingEvent } from '@sc/events';
@@ -300,6 +302,7 @@ export class CaseService {
       input.streetId,
       input.courtyardId ?? null,
       input.reporterResidentId ?? null,
+      input.itemCode ?? null,
     );
     const street = refs.street;
     if (!street) throw badInput('input.streetId', 'is not an active street of the roster');
@@ -311,9 +314,10 @@ export class CaseService {
     if (input.reporterResidentId && !refs.residentActive) {
       throw badInput('input.reporterResidentId', 'is not a resident living in the community');
     }
-    let item: CaseItemVersion | null = null;
+    // The item's current version, read in the same statement as the read models (ADR 0053): the
+    // same answer as `taxonomy.current` in this transaction, so an edit is seen once it commits.
+    const item = refs.item;
     if (input.itemCode) {
-      item = await this.taxonomy.current(m, input.itemCode);
       if (!item) throw badInput('input.itemCode', 'is not an item of the taxonomy');
       if (!item.active) throw badInput('input.itemCode', RETIRED);
     }
@@ -372,8 +376,9 @@ export class CaseService {
       createdAt: at,
       updatedAt: at,
     };
-    await m.insert(CaseRecord, row);
-    await m.insert(CaseTransition, {
+    // Plain statements (ADR 0053): TypeORM's insert builder cost more CPU than MariaDB's insert.
+    await insertRow(m, CaseRecord, row);
+    await insertRow(m, CaseTransition, {
       id: historyId(),
       caseId: id,
       action: 'REPORT',
@@ -811,12 +816,17 @@ async function reportReferences(
   streetId: string,
   courtyardId: string | null,
   residentId: string | null,
+  itemCode: string | null,
 ): Promise<{
   street: { id: string; communityId: string } | null;
   courtyard: { id: string; parentId: string | null } | null;
   residentActive: boolean;
   gridId: string | null;
+  /** The item's current version (what `TaxonomyService.current` returns), null: unknown or none asked. */
+  item: Pick<CaseItemVersion, 'itemCode' | 'version' | 'categoryCode' | 'active'> | null;
 }> {
+  // The item branch is the join `TaxonomyService.current` makes in two reads: `case_item` names the
+  // current version (an ADMIN edit, ADR 0048, moves it in its transaction), `case_item_version` holds it.
   const rows = (await m.query(
     `SELECT 'PLACE' AS k, id AS id, kind AS kind, parent_id AS parentId, community_id AS communityId
        FROM roster_place WHERE id IN (?, ?) AND status = 'ACTIVE'
@@ -824,9 +834,15 @@ async function reportReferences(
      SELECT 'RESIDENT', id, NULL, NULL, NULL FROM people_resident WHERE id = ? AND status = 'ACTIVE'
      UNION ALL
      SELECT 'GRID', grid_id, kind, place_id, NULL FROM grid_place
-      WHERE (place_id = ? AND kind = 'STREET') OR (place_id = ? AND kind = 'COURTYARD')`,
-    [streetId, courtyardId ?? streetId, residentId ?? '', streetId, courtyardId ?? ''],
+      WHERE (place_id = ? AND kind = 'STREET') OR (place_id = ? AND kind = 'COURTYARD')
+     UNION ALL
+     SELECT 'ITEM', v.item_code, v.category_code, CAST(v.version AS CHAR), CAST(v.active AS CHAR)
+       FROM case_item i JOIN case_item_version v ON v.item_code = i.code AND v.version = i.current_version
+      WHERE i.code = ?`,
+    [streetId, courtyardId ?? streetId, residentId ?? '', streetId, courtyardId ?? '', itemCode ?? ''],
   )) as { k: string; id: string; kind: string | null; parentId: string | null; communityId: string | null }[];
+  // At most one: `code` is the primary key (compared as the database compares it, as before).
+  const itemRow = itemCode === null ? undefined : rows.find((r) => r.k === 'ITEM');
   const place = (id: string | null, kind: string) =>
     rows.find((r) => r.k === 'PLACE' && r.id === id && r.kind === kind) ?? null;
   const grid = (kind: string, placeId: string | null) =>
@@ -841,7 +857,29 @@ async function reportReferences(
     courtyard: yard ? { id: yard.id, parentId: yard.parentId } : null,
     residentActive: residentId !== null && rows.some((r) => r.k === 'RESIDENT' && r.id === residentId),
     gridId: (courtyardId ? grid('COURTYARD', courtyardId) : null) ?? grid('STREET', streetId),
+    item: itemRow
+      ? {
+          itemCode: itemRow.id,
+          categoryCode: itemRow.kind ?? '',
+          version: Number(itemRow.parentId),
+          active: Number(itemRow.communityId) === 1,
+        }
+      : null,
   };
+}
+
+/** `INSERT` of one row by its properties, as a plain statement (column names and values as TypeORM's). */
+async function insertRow<T extends ObjectLiteral>(
+  m: EntityManager,
+  entity: EntityTarget<T>,
+  values: Partial<T>,
+): Promise<void> {
+  const { columns, params } = persisted(m, entity, values);
+  const table = m.connection.driver.escape(m.connection.getMetadata(entity).tableName);
+  await m.query(
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders(params.length)})`,
+    params,
+  );
 }
 
 const rank = (l: EscalationLevel): number => (l === 'NONE' ? 0 : l === 'TOWN' ? 1 : 2);

@@ -23,6 +23,13 @@ export interface OutboxRelayOptions {
   /** How long to sleep when nothing is pending (a {@link OutboxRelay.nudge} cuts it short). */
   pollIntervalMs?: number;
   /**
+   * Under sustained load (a commit nudged the relay while it was publishing a partial batch), how
+   * long to wait before the next read, so that one read, one produce request and one update carry
+   * the events of several commits (ADR 0053). Default 0: read again at once. An event after an idle
+   * spell is never delayed: the first nudge wakes the relay at once.
+   */
+  lingerMs?: number;
+  /**
    * Delays between failed attempts; default 100 ms doubling to 1 s, so that delivery resumes within
    * about a second of the broker (or database) answering again. A failed attempt costs one read and
    * one update of the pending rows.
@@ -44,7 +51,11 @@ export interface OutboxRelayOptions {
 
 const FAILURE_WARNING_EVERY_MS = 60_000;
 
-type Outcome = { kind: 'more' } | { kind: 'idle' } | { kind: 'standby' } | { kind: 'failed'; error: unknown };
+type Outcome =
+  | { kind: 'more' }
+  | { kind: 'idle'; published: number }
+  | { kind: 'standby' }
+  | { kind: 'failed'; error: unknown };
 
 /**
  * Publishes the transactional outbox. It reads unpublished rows in `seq` order, hands them to the
@@ -65,6 +76,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly maxBatchBytes: number;
   private readonly pollIntervalMs: number;
+  private readonly lingerMs: number;
   private readonly backoff: Required<BackoffOptions>;
   private readonly lockName: string;
   private readonly lockRetryMs: number;
@@ -74,6 +86,8 @@ export class OutboxRelay {
   private loop: Promise<void> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private readonly idleSleep = new Sleeper();
+  /** The linger's sleep: cut short by stop() only, not by nudges (they are what it waits for). */
+  private readonly lingerSleep = new Sleeper();
   private readonly retrySleep = new Sleeper();
   private nudged = false;
   private failures = 0;
@@ -90,6 +104,7 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 100;
     this.maxBatchBytes = opts.maxBatchBytes ?? 512 * 1024;
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+    this.lingerMs = Math.max(0, opts.lingerMs ?? 0);
     this.backoff = { initialMs: opts.backoff?.initialMs ?? 100, maxMs: opts.backoff?.maxMs ?? 1_000 };
     this.lockRetryMs = opts.lockRetryMs ?? 5_000;
     this.usesLock = isMysqlFamily(this.ds);
@@ -115,6 +130,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     this.idleSleep.interrupt();
+    this.lingerSleep.interrupt();
     this.retrySleep.interrupt();
     await this.loop;
     this.loop = null;
@@ -180,6 +196,7 @@ export class OutboxRelay {
         case 'idle':
           await this.purgeWhenDue();
           if (!this.nudged) await this.idleSleep.sleep(this.pollIntervalMs);
+          else if (outcome.published > 0 && this.lingerMs > 0) await this.lingerSleep.sleep(this.lingerMs);
           break;
         case 'standby':
           await this.retrySleep.sleep(this.lockRetryMs);
@@ -218,7 +235,7 @@ export class OutboxRelay {
     } catch (err) {
       return this.databaseFailed(err);
     }
-    if (rows.length === 0) return { kind: 'idle' };
+    if (rows.length === 0) return { kind: 'idle', published: 0 };
     const read = rows.length;
     // A batch is one produce request: Kafka refuses a record batch over its max.message.bytes
     // (1 MB by default), so the batch stops before it would outgrow maxBatchBytes (at least one row).
@@ -285,7 +302,9 @@ export class OutboxRelay {
       { ...batchInfo, types: [...new Set(rows.map((r) => r.type))] },
       'published outbox events',
     );
-    return { kind: read === this.batchSize || rows.length < read ? 'more' : 'idle' };
+    return read === this.batchSize || rows.length < read
+      ? { kind: 'more' }
+      : { kind: 'idle', published: rows.length };
   }
 
   private async databaseFailed(err: unknown, count = true): Promise<Outcome> {

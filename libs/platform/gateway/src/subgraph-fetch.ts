@@ -1,6 +1,117 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
+type FetcherInit = Parameters<Fetcher>[1];
+type FetcherResult = Awaited<ReturnType<Fetcher>>;
+
+/** Statuses whose response has no body (a `Response` refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * A subgraph's answer, read whole: what the data source and {@link mergingFetcher} use of a fetch
+ * `Response` (status, headers, `text`/`json`), without the web streams behind one (ADR 0053).
+ */
+class ReadResponse {
+  readonly redirected = false;
+  private used = false;
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly statusText: string,
+    readonly headers: Headers,
+    private readonly body: string,
+  ) {}
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+  private take(): string {
+    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    this.used = true;
+    return this.body;
+  }
+  text(): Promise<string> {
+    try {
+      return Promise.resolve(this.take());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = Buffer.from(await this.text(), 'utf8');
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+  clone(): ReadResponse {
+    if (this.used) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new ReadResponse(this.url, this.status, this.statusText, new Headers(this.headers), this.body);
+  }
+}
+
+const parsedUrls = new Map<string, URL>();
+function parsedUrl(url: string): URL {
+  let u = parsedUrls.get(url);
+  if (!u) {
+    u = new URL(url);
+    // The subgraphs' URLs: a handful, from the configuration.
+    if (parsedUrls.size < 100) parsedUrls.set(url, u);
+  }
+  return u;
+}
+
+/**
+ * One request over node:http with a keep-alive agent. Like Node's fetch it retires an idle socket a
+ * second before the server's announced `Keep-Alive: timeout` (Node's agent reads that hint, ADR 0029),
+ * and a refused or reset connection fails with the socket's error code (`ECONNRESET`, `ECONNREFUSED`…).
+ */
+function httpSend(agents: { http: http.Agent; https: https.Agent }, url: string, init: FetcherInit) {
+  const u = parsedUrl(url);
+  const secure = u.protocol === 'https:';
+  return new Promise<FetcherResult>((resolve, reject) => {
+    const signal = init?.signal as AbortSignal | undefined;
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const options: http.RequestOptions = {
+      agent: secure ? agents.https : agents.http,
+      protocol: u.protocol,
+      hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: u.port || (secure ? 443 : 80),
+      path: `${u.pathname}${u.search}`,
+      method: init?.method ?? 'GET',
+      // A length, as fetch sends it (node:http would otherwise send the body chunked).
+      headers:
+        init?.body === undefined
+          ? init?.headers
+          : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
+      ...(signal ? { signal } : {}),
+    };
+    const req = (secure ? https : http).request(options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const headers = new Headers();
+        const raw = res.rawHeaders;
+        for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+        const status = res.statusCode ?? 0;
+        const body = NULL_BODY_STATUSES.has(status) ? '' : Buffer.concat(chunks).toString('utf8');
+        resolve(
+          new ReadResponse(url, status, res.statusMessage ?? '', headers, body) as unknown as FetcherResult,
+        );
+      });
+    });
+    req.on('error', reject);
+    req.end(init?.body);
+  });
+}
 
 /** Socket-level failures that mean "the connection was gone before the request got an answer". */
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNREFUSED']);
@@ -37,8 +148,10 @@ export function isQueryBody(body: unknown): boolean {
  * connection; a mutation never is (it may have been executed), its failure stays a fault.
  */
 export function subgraphFetcher(onRetry?: (code: string) => void): Fetcher {
-  const send = (url: string, init?: Parameters<Fetcher>[1]) =>
-    fetch(url, init as RequestInit) as unknown as ReturnType<Fetcher>;
+  // node:http rather than fetch (ADR 0053): a third of the gateway's CPU per mutation went to
+  // fetch's request, stream and timing objects. One agent per subgraph, sockets kept alive.
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const send = (url: string, init?: FetcherInit) => httpSend(agents, url, init);
   return async (url, init) => {
     try {
       return await send(url, init);

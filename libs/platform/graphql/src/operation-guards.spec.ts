@@ -3,6 +3,7 @@ import { createLogger } from '@sc/config';
 import { startSubgraph } from './subgraph';
 import { DateTimeScalar } from './scalars';
 import type { Listening } from './http';
+import { costDependsOnVariables } from './operation-guards';
 
 type Body = {
   data?: Record<string, unknown> | null;
@@ -84,6 +85,33 @@ describe('operation guards on a subgraph [starts: a subgraph on an ephemeral por
     const refused = await post(q, { r: reps(501) });
     expect(refused.status).toBe(400);
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ cost: 501, limit: 500 });
+  });
+
+  it('estimates a document once when no variable feeds its cost, per request when one does (ADR 0053)', async () => {
+    const over =
+      '{ a: items(first: 100) { nodes { id } } b: items(first: 100) { nodes { id } } c: items(first: 100) { nodes { id } } d: items(first: 100) { nodes { id } } e: items(first: 100) { nodes { id } } }';
+    for (let i = 0; i < 2; i++) {
+      const again = await post(over);
+      expect(again.status).toBe(400);
+      expect(again.body.errors?.[0]?.extensions).toMatchObject({ cost: 505, limit: 500 });
+    }
+    const paged = 'query($n: Int) { items(first: $n) { nodes { id } } }';
+    expect((await post(paged, { n: 10 })).body.errors).toBeUndefined();
+    expect((await post(paged, { n: 600 })).body.errors?.[0]?.extensions).toMatchObject({ cost: 601 });
+    expect((await post(paged, { n: 10 })).body.errors).toBeUndefined();
+    expect(costDependsOnVariables(parse(paged))).toBe(true);
+    expect(costDependsOnVariables(parse('query($i: WhenInput!) { when(input: $i) }'))).toBe(false);
+    expect(costDependsOnVariables(parse('{ items(first: 3) { nodes { id } } }'))).toBe(false);
+    expect(
+      costDependsOnVariables(
+        parse('query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id } } }'),
+      ),
+    ).toBe(true);
+    expect(
+      costDependsOnVariables(
+        parse('query($n: Int) { ...F } fragment F on Query { items(last: $n) { nodes { id } } }'),
+      ),
+    ).toBe(true);
   });
 
   it('names the field of a variable that does not fit, listing every problem', async () => {

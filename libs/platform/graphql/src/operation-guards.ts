@@ -7,10 +7,14 @@ import {
   Kind,
   print,
   typeFromAST,
+  visit,
+  BREAK,
   type DocumentNode,
+  type GraphQLInputType,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type VariableDefinitionNode,
 } from 'graphql';
 import type { InputIssue } from './errors';
 import { costLimitError, estimateCost, type CostOptions } from './limits';
@@ -48,6 +52,21 @@ export function operationGuardsPlugin(options: OperationGuardOptions): ApolloSer
     }
     return map;
   };
+  // Apollo Server keeps parsed documents: the same operation node comes back with the same query
+  // text, so what depends only on the document (and schema) is computed once per document (ADR 0053).
+  const costCache = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; cost: number }>();
+  const costOf = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Readonly<Record<string, unknown>>,
+  ): number => {
+    const cached = costCache.get(operation);
+    if (cached?.schema === schema) return cached.cost;
+    const cost = estimateCost(schema, fragmentsOf(document), operation, variables, options);
+    if (!costDependsOnVariables(document)) costCache.set(operation, { schema, cost });
+    return cost;
+  };
   return {
     async requestDidStart() {
       return {
@@ -66,7 +85,7 @@ export function operationGuardsPlugin(options: OperationGuardOptions): ApolloSer
               },
             });
           }
-          const cost = estimateCost(schema, fragmentsOf(document), operation, variables, options);
+          const cost = costOf(schema, document, operation, variables);
           if (cost > options.maxCost) throw costLimitError(cost, options.maxCost);
         },
       };
@@ -86,6 +105,50 @@ function operationResolutionError(document: DocumentNode, operationName: string 
   });
 }
 
+/** The arguments whose values {@link estimateCost} reads (page sizes, federation representations). */
+const COST_ARGUMENTS = new Set(['first', 'last', 'representations']);
+const dependsCache = new WeakMap<DocumentNode, boolean>();
+
+/** Whether a variable is passed to an argument the cost estimate reads, anywhere in the document. */
+export function costDependsOnVariables(document: DocumentNode): boolean {
+  let depends = dependsCache.get(document);
+  if (depends === undefined) {
+    depends = false;
+    visit(document, {
+      Argument(node) {
+        if (!COST_ARGUMENTS.has(node.name.value)) return undefined;
+        let found = false;
+        visit(node.value, {
+          Variable() {
+            found = true;
+            return BREAK;
+          },
+        });
+        if (!found) return undefined;
+        depends = true;
+        return BREAK;
+      },
+    });
+    dependsCache.set(document, depends);
+  }
+  return depends;
+}
+
+/** A variable definition's type in a schema, and its printed form: once per definition node. */
+const definitionTypes = new WeakMap<
+  VariableDefinitionNode,
+  { schema: GraphQLSchema; type: GraphQLInputType | undefined; typeName: string }
+>();
+function definitionType(schema: GraphQLSchema, def: VariableDefinitionNode) {
+  let entry = definitionTypes.get(def);
+  if (entry?.schema !== schema) {
+    const type = typeFromAST(schema, def.type);
+    entry = { schema, type: type && isInputType(type) ? type : undefined, typeName: print(def.type) };
+    definitionTypes.set(def, entry);
+  }
+  return entry;
+}
+
 /** Coerces each variable as execution will, keeping the path of every value that does not fit. */
 export function variableIssues(
   schema: GraphQLSchema,
@@ -95,9 +158,8 @@ export function variableIssues(
   const issues: InputIssue[] = [];
   for (const def of operation.variableDefinitions ?? []) {
     const name = def.variable.name.value;
-    const type = typeFromAST(schema, def.type);
-    if (!type || !isInputType(type)) continue; // validation has already refused it
-    const typeName = print(def.type);
+    const { type, typeName } = definitionType(schema, def);
+    if (!type) continue; // validation has already refused it
     if (!Object.hasOwn(variables, name)) {
       if (!def.defaultValue && isNonNullType(type)) {
         issues.push({

@@ -49,6 +49,12 @@ import { type Listening, type RouteHandler, sendJson, startSubgraph, subgraphSdl
 import type { Consumption, RequestInfo, ServiceDefinition, ServiceKit } from './define';
 import { parseServiceEnv, serviceEnvNames, type ServiceConfig } from './env';
 
+/**
+ * The relay's linger under sustained load (ADR 0053): events of commits made while a batch was being
+ * published wait at most this long more, and go out together.
+ */
+const RELAY_LINGER_MS = 5;
+
 /** How to start a service: embedded mode passes the shared bus and key resolver. */
 export interface StartOptions {
   /** The environment (strings); default: the process environment. */
@@ -234,6 +240,7 @@ async function start<TShape extends z.ZodRawShape, TContext extends RequestInfo,
       publisher: instrumentedPublisher(publisher, metrics),
       logger,
       retention: { keepMs: config.outboxRetentionDays * 86_400_000 },
+      lingerMs: RELAY_LINGER_MS,
     });
     const outbox = outboxOf(definition);
     const committed = () => relay.nudge();
